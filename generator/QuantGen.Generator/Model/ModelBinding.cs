@@ -1,0 +1,33 @@
+namespace QuantGen.Generator.Model;
+
+/// <summary>A type that encloses the bound class (emitted again as a partial declaration).</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>
+/// A class marked <c>[QuantModel("file")]</c>, boiled down to strings: where it lives, which file it
+/// names, where the attribute is (for diagnostics), or why the class cannot hold a model.
+/// </summary>
+internal sealed record ModelBinding(
+    string? Namespace,
+    string ClassName,
+    EquatableArray<ContainingType> ContainingTypes,
+    string ModelPath,
+    string SourceDirectory,
+    LocationInfo? Location,
+    DiagnosticInfo? Error)
+{
+    /// <summary>The class's full name, for hint names and messages.</summary>
+    public string FullName
+    {
+        get
+        {
+            string prefix = Namespace is null ? "" : Namespace + ".";
+            foreach (ContainingType type in ContainingTypes)
+            {
+                prefix += type.Name + ".";
+            }
+
+            return prefix + ClassName;
+        }
+    }
+}

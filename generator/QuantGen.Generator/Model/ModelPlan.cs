@@ -1,0 +1,130 @@
+namespace QuantGen.Generator.Model;
+
+/// <summary>What a layer does.</summary>
+internal enum LayerOp
+{
+    Dense,
+    Flatten,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Softmax,
+}
+
+/// <summary>
+/// The kernel the Planner chose for a layer. Faster kernels are added here and chosen in Planner.cs;
+/// parsing, validation and the rest of the emitter do not change.
+/// </summary>
+internal enum KernelKind
+{
+    /// <summary>Nothing to compute (Flatten).</summary>
+    None,
+    DenseFloat,
+    DenseUniform,
+    DenseLevels,
+    DenseMultiBinary,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Softmax,
+}
+
+internal enum QuantizerKind
+{
+    Uniform,
+    Thresholds,
+    LogQuant,
+    OnlineMultiBinary,
+}
+
+/// <summary>Where a layer reads from or writes to.</summary>
+internal enum BufferSlot
+{
+    Input,
+    Output,
+    /// <summary>The first of two working buffers that layers write in turn.</summary>
+    A,
+    B,
+    /// <summary>The buffer that holds a layer's quantized input.</summary>
+    Quantized,
+}
+
+/// <summary>A tensor the model stores in its parameter blob; its place is fixed by the Planner.</summary>
+internal enum TensorKind
+{
+    Bytes,
+    Floats,
+    Int32s,
+}
+
+/// <summary>What part of a layer a tensor holds; the emitter copies the values from the description.</summary>
+internal enum TensorRole
+{
+    FloatWeights,
+    Codes,
+    Scales,
+    ZeroPoints,
+    Levels,
+    Coefficients,
+    Bias,
+}
+
+internal sealed record TensorPlan(string Name, int Layer, TensorRole Role, TensorKind Kind, int Offset, int ByteLength, int Count, string Description);
+
+/// <summary>An activation quantizer with its parameters (tables are small: at most 256 values).</summary>
+internal sealed record QuantizerPlan(
+    QuantizerKind Kind,
+    int Bits,
+    float Lo,
+    float Hi,
+    int Fsr,
+    int Step,
+    int Cycles,
+    EquatableArray<float> Thresholds,
+    EquatableArray<float> Levels,
+    string Summary);
+
+internal sealed record LayerPlan(
+    int Index,
+    string Name,
+    LayerOp Op,
+    int InputLength,
+    int OutputLength,
+    BufferSlot PreviousOutput,
+    BufferSlot Source,
+    BufferSlot Destination,
+    QuantizerPlan? Quantizer,
+    KernelKind Kernel,
+    string KernelReason,
+    string WeightSummary,
+    int Bits,
+    bool Signed,
+    EquatableArray<TensorPlan> Tensors);
+
+/// <summary>
+/// Everything the emitter needs, decided: the target class, each layer's kernel and buffers, where each
+/// tensor sits in the parameter blob, and the working memory. Compared by value; the weights themselves
+/// stay in <see cref="Source"/>, which compares by content hash.
+/// </summary>
+internal sealed record ModelPlan(
+    ModelBinding Target,
+    string ModelName,
+    string Doc,
+    string FileName,
+    string InputName,
+    string OutputName,
+    int InputLength,
+    int OutputLength,
+    EquatableArray<LayerPlan> Layers,
+    int BlobLength,
+    int WorkLength,
+    int QuantizedLength,
+    int RowLength,
+    bool StackScratch,
+    long WeightBytes,
+    long Float32WeightBytes,
+    ModelFile Source)
+{
+    /// <summary>Floats of working memory per call: buffers A and B, the quantized input, and a kernel row.</summary>
+    public int ScratchLength => 2 * WorkLength + QuantizedLength + RowLength;
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using QuantGen.Generator.Model;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator;
+
+public sealed partial class QuantModelGenerator
+{
+    /// <summary>Reads one description: parse (QuantGen.Schema's DescriptionParser), then validate (DescriptionValidator).</summary>
+    private static ModelFile ReadModelFile(AdditionalText file, CancellationToken cancellationToken)
+    {
+        string? text = file.GetText(cancellationToken)?.ToString();
+        if (text is null)
+        {
+            var unreadable = new DiagnosticInfo(DiagnosticDescriptors.InvalidJson, $"{System.IO.Path.GetFileName(file.Path)} could not be read", FileStart(file.Path));
+            return new ModelFile(file.Path, "", null, new[] { unreadable }.ToEquatableArray());
+        }
+
+        string hash = Hash(text);
+        try
+        {
+            ParsedDescription parsed = DescriptionParser.Parse(text);
+            cancellationToken.ThrowIfCancellationRequested();
+            IReadOnlyList<DescriptionError> errors = parsed.Model is null
+                ? parsed.Errors
+                : DescriptionValidator.Validate(parsed.Model, parsed.Locator!);
+            EquatableArray<DiagnosticInfo> diagnostics = errors.Select(e => ToDiagnostic(file.Path, e)).ToEquatableArray();
+            return new ModelFile(file.Path, hash, errors.Count == 0 ? parsed.Model : null, diagnostics);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new ModelFile(file.Path, hash, null, new[] { Internal(file.Path, "reading", e) }.ToEquatableArray());
+        }
+    }
+
+    private static DiagnosticInfo ToDiagnostic(string path, DescriptionError error)
+    {
+        TextPosition p = error.Position;
+        var start = new LinePosition(p.Line, p.Column);
+        var location = new LocationInfo(path, new TextSpan(p.Offset, p.Length), new LinePositionSpan(start, new LinePosition(p.Line, p.Column + p.Length)));
+        return new DiagnosticInfo(DiagnosticDescriptors.For(error.Code), error.Message, location);
+    }
+
+    /// <summary>SHA-256 of the text: the identity of a model file's content in the pipeline.</summary>
+    private static string Hash(string text)
+    {
+        using SHA256 sha = SHA256.Create();
+        byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+        return string.Concat(digest.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+}

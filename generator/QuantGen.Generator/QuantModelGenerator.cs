@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using QuantGen.Generator.Emit;
+using QuantGen.Generator.Model;
+
+namespace QuantGen.Generator;
+
+/// <summary>
+/// Implements each <c>[QuantModel("file.qgm.json")] partial class</c> from its description.
+/// The pipeline, each step named for the incremental-cache tests:
+/// <list type="number">
+/// <item>ModelFiles: every *.qgm.json additional file, parsed and validated (QuantModelGenerator.Files.cs);</item>
+/// <item>Bindings: every class with the attribute, boiled down to strings (QuantModelGenerator.Bindings.cs);</item>
+/// <item>Plans: each binding with its file, planned (Planner.cs);</item>
+/// <item>then the emitter writes source, and diagnostics are reported on their own output.</item>
+/// </list>
+/// No step lets an exception escape: a failure becomes diagnostic QG0014 naming the model file.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class QuantModelGenerator : IIncrementalGenerator
+{
+    public const string AttributeName = "QuantGen.QuantModelAttribute";
+    public const string FileExtension = ".qgm.json";
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ModelFile> files = context.AdditionalTextsProvider
+            .Where(static file => file.Path.EndsWith(FileExtension, StringComparison.OrdinalIgnoreCase))
+            .Select(static (file, cancellationToken) => ReadModelFile(file, cancellationToken))
+            .WithTrackingName(TrackingNames.ModelFiles);
+
+        IncrementalValuesProvider<ModelBinding> bindings = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeName,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (attributeContext, cancellationToken) => Bind(attributeContext, cancellationToken))
+            .WithTrackingName(TrackingNames.Bindings);
+
+        IncrementalValuesProvider<PlanResult> plans = bindings
+            .Combine(files.Collect())
+            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left, pair.Right, cancellationToken))
+            .WithTrackingName(TrackingNames.Plans);
+
+        // Source and diagnostics travel separately, so that a diagnostic never forces source to be written again.
+        context.RegisterSourceOutput(files.Select(static (file, _) => file.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(plans.Select(static (result, _) => result.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(plans.Where(static result => result.Plan is not null).Select(static (result, _) => result.Plan!), EmitModel);
+    }
+
+    private static PlanResult PlanBinding(ModelBinding binding, ImmutableArray<ModelFile> files, CancellationToken cancellationToken)
+    {
+        if (binding.Error is not null)
+        {
+            return new PlanResult(null, new[] { binding.Error }.ToEquatableArray());
+        }
+
+        ModelFile? file = FindModelFile(binding, files);
+        if (file is null)
+        {
+            string message = $"'{binding.ModelPath}' (for {binding.FullName}) is not among the project's AdditionalFiles; add <AdditionalFiles Include=\"{binding.ModelPath}\" /> to the project";
+            return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.ModelFileNotFound, message, binding.Location) }.ToEquatableArray());
+        }
+
+        if (file.Description is null)
+        {
+            // The file's own errors are reported once, by the ModelFiles step.
+            return new PlanResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        try
+        {
+            long blob = Planner.BlobBytes(file.Description);
+            if (blob > Planner.MaxBlobBytes)
+            {
+                string message = $"{System.IO.Path.GetFileName(file.Path)} holds {blob} bytes of parameters; a generated model may embed at most {Planner.MaxBlobBytes}";
+                return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.InvalidValue, message, FileStart(file.Path)) }.ToEquatableArray());
+            }
+
+            return new PlanResult(Planner.Plan(binding, file, cancellationToken), EquatableArray<DiagnosticInfo>.Empty);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new PlanResult(null, new[] { Internal(file.Path, "planning", e) }.ToEquatableArray());
+        }
+    }
+
+    /// <summary>The binding's path relative to the attribute's source folder; failing that, the one file of that name.</summary>
+    private static ModelFile? FindModelFile(ModelBinding binding, ImmutableArray<ModelFile> files)
+    {
+        string wanted = Normalize(System.IO.Path.IsPathRooted(binding.ModelPath) || binding.SourceDirectory.Length == 0
+            ? binding.ModelPath
+            : System.IO.Path.Combine(binding.SourceDirectory, binding.ModelPath));
+        ModelFile? exact = files.FirstOrDefault(f => string.Equals(Normalize(f.Path), wanted, StringComparison.Ordinal));
+        if (exact is not null)
+        {
+            return exact;
+        }
+
+        string name = System.IO.Path.GetFileName(binding.ModelPath.Replace('\\', '/'));
+        ModelFile[] byName = files.Where(f => string.Equals(System.IO.Path.GetFileName(f.Path.Replace('\\', '/')), name, StringComparison.OrdinalIgnoreCase)).ToArray();
+        return byName.Length == 1 ? byName[0] : null;
+    }
+
+    private static string Normalize(string path)
+    {
+        try
+        {
+            return System.IO.Path.GetFullPath(path.Replace('\\', '/'));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or System.IO.PathTooLongException or System.Security.SecurityException)
+        {
+            return path;
+        }
+    }
+
+    private static void EmitModel(SourceProductionContext context, ModelPlan plan)
+    {
+        try
+        {
+            foreach ((string hintName, string source) in Emitter.Emit(plan))
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                context.AddSource(hintName, source);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Internal(plan.Source.Path, "emitting code", e).ToDiagnostic());
+        }
+    }
+
+    private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (DiagnosticInfo diagnostic in diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+    }
+
+    internal static DiagnosticInfo Internal(string path, string step, Exception e) =>
+        new DiagnosticInfo(
+            DiagnosticDescriptors.InternalError,
+            $"QuantGen failed while {step} {System.IO.Path.GetFileName(path)}: {e.GetType().Name}: {e.Message}. Please report this with the model file.",
+            FileStart(path));
+
+    internal static LocationInfo FileStart(string path) =>
+        new LocationInfo(path, default, new Microsoft.CodeAnalysis.Text.LinePositionSpan(default, default));
+
+    /// <summary>A plan, or the reasons there is none.</summary>
+    internal sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+}
+
+/// <summary>Names of the pipeline steps, for tests that check what was cached.</summary>
+public static class TrackingNames
+{
+    public const string ModelFiles = nameof(ModelFiles);
+    public const string Bindings = nameof(Bindings);
+    public const string Plans = nameof(Plans);
+}

@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using QuantGen.Schema;
+
+namespace QuantGen.Reference;
+
+/// <summary>
+/// Executes a description directly: weights dequantized to float once, then for each layer the input
+/// quantizer and the operation, one value at a time, dot products accumulated in double. Slow, plain
+/// and obviously right: the oracle for every generated kernel.
+/// </summary>
+public sealed class ReferenceInterpreter
+{
+    private readonly Model _model;
+    private readonly Dictionary<int, float[]> _weights = new Dictionary<int, float[]>();
+
+    /// <summary>Interprets a model that has passed <see cref="DescriptionValidator"/>.</summary>
+    public ReferenceInterpreter(Model model)
+    {
+        _model = model;
+        InputLength = ModelShape.InputLength(model);
+        int length = InputLength;
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            Layer layer = model.Layers[i];
+            if (layer.OpCase == Layer.OpOneofCase.Dense)
+            {
+                _weights[i] = DequantizedWeights.Of(layer.Dense.Weights, layer.Dense.OutFeatures, layer.Dense.InFeatures);
+            }
+
+            length = ModelShape.OutputLength(layer, length);
+        }
+
+        OutputLength = length;
+    }
+
+    /// <summary>Reads, validates and interprets a description's JSON text.</summary>
+    public static ReferenceInterpreter FromJson(string json, string fileName = "model") =>
+        new ReferenceInterpreter(DescriptionLoader.LoadOrThrow(json, fileName));
+
+    public int InputLength { get; }
+    public int OutputLength { get; }
+
+    public float[] Predict(ReadOnlySpan<float> input)
+    {
+        if (input.Length != InputLength)
+        {
+            throw new ArgumentException($"The model takes {InputLength} values, not {input.Length}.", nameof(input));
+        }
+
+        float[] x = input.ToArray();
+        for (int i = 0; i < _model.Layers.Count; i++)
+        {
+            Layer layer = _model.Layers[i];
+            if (layer.InputQuantizer is not null)
+            {
+                ReferenceQuantizers.Apply(layer.InputQuantizer, x);
+            }
+
+            x = Run(i, layer, x);
+        }
+
+        return x;
+    }
+
+    private float[] Run(int index, Layer layer, float[] x)
+    {
+        switch (layer.OpCase)
+        {
+            case Layer.OpOneofCase.Dense:
+            {
+                Dense dense = layer.Dense;
+                float[] w = _weights[index];
+                var y = new float[dense.OutFeatures];
+                for (int r = 0; r < y.Length; r++)
+                {
+                    double sum = dense.Bias.Count == 0 ? 0.0 : dense.Bias[r];
+                    for (int c = 0; c < dense.InFeatures; c++)
+                    {
+                        sum += (double)w[(long)r * dense.InFeatures + c] * x[c];
+                    }
+
+                    y[r] = (float)sum;
+                }
+
+                return y;
+            }
+
+            case Layer.OpOneofCase.Flatten:
+                return x;
+            case Layer.OpOneofCase.Relu:
+                return Array.ConvertAll(x, v => v < 0f ? 0f : v);
+            case Layer.OpOneofCase.Sigmoid:
+                return Array.ConvertAll(x, v => (float)(1.0 / (1.0 + Math.Exp(-v))));
+            case Layer.OpOneofCase.Tanh:
+                return Array.ConvertAll(x, v => (float)Math.Tanh(v));
+            case Layer.OpOneofCase.Softmax:
+            {
+                double max = double.NegativeInfinity;
+                foreach (float v in x)
+                {
+                    max = Math.Max(max, v);
+                }
+
+                double[] e = Array.ConvertAll(x, v => Math.Exp(v - max));
+                double sum = 0;
+                foreach (double v in e)
+                {
+                    sum += v;
+                }
+
+                return Array.ConvertAll(e, v => (float)(v / sum));
+            }
+
+            default:
+                throw new InvalidOperationException($"layer {index} has no operation");
+        }
+    }
+}

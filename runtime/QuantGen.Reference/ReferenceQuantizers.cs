@@ -1,0 +1,95 @@
+using System;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+
+namespace QuantGen.Reference;
+
+/// <summary>Each activation quantizer of the schema, element by element, written as its definition reads.</summary>
+public static class ReferenceQuantizers
+{
+    public static void Apply(ActivationQuantizer quantizer, float[] x)
+    {
+        switch (quantizer.KindCase)
+        {
+            case ActivationQuantizer.KindOneofCase.Uniform:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = Uniform(x[i], quantizer.Uniform);
+                }
+
+                break;
+            case ActivationQuantizer.KindOneofCase.Thresholds:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = Staircase(x[i], quantizer.Thresholds);
+                }
+
+                break;
+            case ActivationQuantizer.KindOneofCase.LogQuant:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = LogQuant(x[i], quantizer.LogQuant);
+                }
+
+                break;
+            case ActivationQuantizer.KindOneofCase.OnlineMultiBinary:
+                OnlineMultiBinary(x, quantizer.OnlineMultiBinary);
+                break;
+            default:
+                throw new ArgumentException("a quantizer without a kind", nameof(quantizer));
+        }
+    }
+
+    public static float Uniform(float x, UniformActivation u)
+    {
+        if (float.IsNaN(x))
+        {
+            return u.Lo;
+        }
+
+        float n = (1 << u.Bits) - 1;
+        float clamped = Math.Clamp(x, u.Lo, u.Hi);
+        float q = MathF.Round((clamped - u.Lo) * (n / (u.Hi - u.Lo)), MidpointRounding.ToEven);
+        return u.Lo + q * (u.Hi - u.Lo) / n;
+    }
+
+    public static float Staircase(float x, ThresholdActivation t)
+    {
+        int below = 0;
+        foreach (float threshold in t.Thresholds)
+        {
+            if (x > threshold)
+            {
+                below++;
+            }
+        }
+
+        return t.Levels[below];
+    }
+
+    public static float LogQuant(float x, LogQuantActivation l)
+    {
+        if (float.IsNaN(x) || x <= 0f)
+        {
+            return 0f;
+        }
+
+        int levels = 1 << l.Bits;
+        double idx = Math.Round((16.0 * Math.Log2(x) - l.Fsr) / l.Step, MidpointRounding.ToEven);
+        if (idx < 0)
+        {
+            return 0f;
+        }
+
+        idx = Math.Min(levels - 2, idx);
+        return (float)Math.Pow(2.0, (l.Fsr + l.Step * idx) / 16.0);
+    }
+
+    /// <summary>The alternating codes of the whole vector; the scalar <see cref="AlternatingQuantizer"/> is itself the reference.</summary>
+    public static void OnlineMultiBinary(float[] x, OnlineMultiBinaryActivation o)
+    {
+        float[] clean = Array.ConvertAll(x, v => float.IsFinite(v) ? v : 0f);
+        var alphas = new float[o.Bits];
+        AlternatingQuantizer.Quantize(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+    }
+}
