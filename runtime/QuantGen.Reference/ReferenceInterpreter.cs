@@ -41,17 +41,25 @@ public sealed class ReferenceInterpreter
     public int InputLength { get; }
     public int OutputLength { get; }
 
-    public float[] Predict(ReadOnlySpan<float> input)
+    public float[] Predict(ReadOnlySpan<float> input) => Trace(input)[^1];
+
+    /// <summary>
+    /// Runs the model and returns what each layer received, before its input quantizer (index i for
+    /// layer i), then the output (last index): what calibration needs.
+    /// </summary>
+    public float[][] Trace(ReadOnlySpan<float> input)
     {
         if (input.Length != InputLength)
         {
             throw new ArgumentException($"The model takes {InputLength} values, not {input.Length}.", nameof(input));
         }
 
+        var trace = new float[_model.Layers.Count + 1][];
         float[] x = input.ToArray();
         for (int i = 0; i < _model.Layers.Count; i++)
         {
             Layer layer = _model.Layers[i];
+            trace[i] = (float[])x.Clone();
             if (layer.InputQuantizer is not null)
             {
                 ReferenceQuantizers.Apply(layer.InputQuantizer, x);
@@ -60,7 +68,8 @@ public sealed class ReferenceInterpreter
             x = Run(i, layer, x);
         }
 
-        return x;
+        trace[^1] = x;
+        return trace;
     }
 
     private float[] Run(int index, Layer layer, float[] x)

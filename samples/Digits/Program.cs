@@ -1,5 +1,69 @@
 using System;
+using System.Diagnostics;
+using System.IO;
+using QuantGen;
 using QuantGen.Samples.Digits;
 
-var model = new DigitsFloat();
-Console.WriteLine($"{model.Name} {model.InputLength} {model.OutputLength} {model.WeightBytes}");
+// Evaluates every variant of the digit classifier on the held-out digits: accuracy, parameter bytes
+// against float32, and time per inference (one thread, batch 1).
+DigitsData data = DigitsData.Load(Path.Combine(AppContext.BaseDirectory, "data", "digits-test.csv"));
+IQuantModel[] variants = [new DigitsFloat(), new DigitsUniform8(), new DigitsUniform4(), new DigitsUniform2(), new DigitsAlternating2()];
+
+Console.WriteLine($"Held-out digits: {data.Count}. Time: mean over repeated passes of the whole set, one thread.");
+Console.WriteLine();
+Console.WriteLine($"{"variant",-22} {"accuracy",9} {"correct",8} {"weight bytes",13} {"float32 bytes",14} {"smaller",8} {"us/inference",13}");
+foreach (IQuantModel model in variants)
+{
+    int correct = CountCorrect(model, data);
+    double micros = MicrosecondsPerInference(model, data);
+    double ratio = (double)model.Float32WeightBytes / model.WeightBytes;
+    Console.WriteLine($"{model.Name,-22} {(double)correct / data.Count,9:0.0000} {correct,4}/{data.Count,-3} {model.WeightBytes,13:N0} {model.Float32WeightBytes,14:N0} {ratio,7:0.0}x {micros,13:0.00}");
+}
+
+static int CountCorrect(IQuantModel model, DigitsData data)
+{
+    Span<float> output = stackalloc float[model.OutputLength];
+    int correct = 0;
+    for (int i = 0; i < data.Count; i++)
+    {
+        model.Predict(data.Input(i), output);
+        correct += ArgMax(output) == data.Labels[i] ? 1 : 0;
+    }
+
+    return correct;
+}
+
+static double MicrosecondsPerInference(IQuantModel model, DigitsData data)
+{
+    Span<float> output = stackalloc float[model.OutputLength];
+    // Warm up (tiered JIT), then time whole passes until at least 200 ms have gone by.
+    for (int i = 0; i < data.Count * 20; i++)
+    {
+        model.Predict(data.Input(i % data.Count), output);
+    }
+
+    var clock = Stopwatch.StartNew();
+    long runs = 0;
+    while (clock.ElapsedMilliseconds < 200)
+    {
+        for (int i = 0; i < data.Count; i++)
+        {
+            model.Predict(data.Input(i), output);
+        }
+
+        runs += data.Count;
+    }
+
+    return clock.Elapsed.TotalMicroseconds / runs;
+}
+
+static int ArgMax(ReadOnlySpan<float> values)
+{
+    int best = 0;
+    for (int i = 1; i < values.Length; i++)
+    {
+        best = values[i] > values[best] ? i : best;
+    }
+
+    return best;
+}
