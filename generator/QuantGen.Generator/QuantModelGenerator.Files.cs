@@ -16,16 +16,17 @@ public sealed partial class QuantModelGenerator
     /// <summary>Reads one description: parse (QuantGen.Schema's DescriptionParser), then validate (DescriptionValidator).</summary>
     private static ModelFile ReadModelFile(AdditionalText file, CancellationToken cancellationToken)
     {
-        string? text = file.GetText(cancellationToken)?.ToString();
-        if (text is null)
-        {
-            var unreadable = new DiagnosticInfo(DiagnosticDescriptors.InvalidJson, $"{System.IO.Path.GetFileName(file.Path)} could not be read", FileStart(file.Path));
-            return new ModelFile(file.Path, "", null, new[] { unreadable }.ToEquatableArray());
-        }
-
-        string hash = Hash(text);
+        string hash = "";
         try
         {
+            string? text = file.GetText(cancellationToken)?.ToString();
+            if (text is null)
+            {
+                var unreadable = new DiagnosticInfo(DiagnosticDescriptors.InvalidJson, $"{System.IO.Path.GetFileName(file.Path)} could not be read", FileStart(file.Path));
+                return new ModelFile(file.Path, "", null, new[] { unreadable }.ToEquatableArray());
+            }
+
+            hash = Hash(text);
             ParsedDescription parsed = DescriptionParser.Parse(text);
             cancellationToken.ThrowIfCancellationRequested();
             IReadOnlyList<DescriptionError> errors = parsed.Model is null
