@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using QuantGen.Schema;
+using QuantGen.Tests.Infrastructure;
+using Xunit;
+
+namespace QuantGen.Tests;
+
+/// <summary>Golden files of the generated code for small descriptions, one file per hint name.</summary>
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void Tiny_example_from_the_docs() =>
+        VerifyAll(nameof(Tiny_example_from_the_docs), File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "tiny.qgm.json")), "Tiny", "App.Models");
+
+    [Fact]
+    public void Multi_binary_weights_with_online_codes_and_log_quant()
+    {
+        var random = new Random(2);
+        var model = new Model { Schema = "quantgen.v1", Name = "mb", Doc = "MultiBinary 2-bit weights, online 2-bit activations; LogQuant before a float head" };
+        model.Inputs.Add(new TensorInfo { Name = "x", Shape = { 8 } });
+        model.Outputs.Add(new TensorInfo { Name = "p", Shape = { 3 } });
+        model.Layers.Add(new Layer { Name = "binary", InputQuantizer = TestModels.Online(2, 2), Dense = new Dense { InFeatures = 8, OutFeatures = 4, Weights = TestModels.MultiBinary(random, 4, 8, 2) } });
+        model.Layers.Add(new Layer { Name = "relu", Relu = new Relu() });
+        model.Layers.Add(new Layer { Name = "head", InputQuantizer = TestModels.LogQuant(3, -16, 4), Dense = new Dense { InFeatures = 4, OutFeatures = 3, Weights = TestModels.Levels(random, 3, 4, 2), Bias = { 0.5f, -0.25f, 0f } } });
+        model.Layers.Add(new Layer { Name = "softmax", Softmax = new Softmax() });
+        VerifyAll(nameof(Multi_binary_weights_with_online_codes_and_log_quant), TestModels.Json(model), "BinaryNet", "App.Models");
+    }
+
+    [Fact]
+    public void Large_layers_use_a_per_thread_buffer_and_nested_classes_keep_their_parents()
+    {
+        var random = new Random(4);
+        var model = new Model { Schema = "quantgen.v1", Name = "wide" };
+        model.Inputs.Add(new TensorInfo { Name = "grid", Shape = { 2, 3 } });
+        model.Outputs.Add(new TensorInfo { Name = "score", Shape = { 1 } });
+        model.Layers.Add(new Layer { Name = "flatten", Flatten = new Flatten() });
+        model.Layers.Add(new Layer { Name = "wide", Dense = new Dense { InFeatures = 6, OutFeatures = 9000, Weights = TestModels.Uniform(random, 9000, 6, 1, signed: false, perRow: false, zeroPoints: true) } });
+        model.Layers.Add(new Layer { Name = "sigmoid", Sigmoid = new Sigmoid() });
+        model.Layers.Add(new Layer { Name = "narrow", InputQuantizer = TestModels.UniformActivation(1, 0f, 1f), Dense = new Dense { InFeatures = 9000, OutFeatures = 1, Weights = TestModels.Uniform(random, 1, 9000, 2, signed: true, perRow: true, zeroPoints: false) } });
+        VerifyAll(nameof(Large_layers_use_a_per_thread_buffer_and_nested_classes_keep_their_parents), TestModels.Json(model), "Outer.Wide", null);
+    }
+
+    /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
+    private static void VerifyAll(string test, string json, string className, string? ns)
+    {
+        string[] names = className.Split('.');
+        string declaration = names.Length == 1
+            ? $"[global::QuantGen.QuantModel(\"model.qgm.json\")] public partial class {names[0]};"
+            : $"public static partial class {names[0]} {{ [global::QuantGen.QuantModel(\"model.qgm.json\")] public partial class {names[1]}; }}";
+        string source = (ns is null ? "" : $"namespace {ns};\n") + declaration + "\n";
+        GeneratorRun run = GeneratorHarness.Run([(GeneratorHarness.SourceDirectory + "/Model.cs", source)], [new InMemoryAdditionalText(GeneratorHarness.SourceDirectory + "/model.qgm.json", json)]);
+        Assert.Empty(run.AllDiagnostics);
+        IReadOnlyDictionary<string, string> sources = run.Sources;
+        Assert.Equal(3, sources.Count);
+        foreach ((string hint, string text) in sources.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            Snapshot.Verify(test, hint, text);
+        }
+    }
+}
