@@ -12,7 +12,7 @@ namespace QuantGen.Generator;
 /// kernel per layer from its codec, bit width and shape, lays out the parameter blob, assigns buffers and
 /// sizes the working memory. The emitter only writes down what the plan says.
 /// </summary>
-internal static class Planner
+internal static partial class Planner
 {
     /// <summary>Working memory up to this many floats (64 KiB) lives on the stack; more comes from a per-thread buffer.</summary>
     public const int MaxStackFloats = 16 * 1024;
@@ -69,14 +69,21 @@ internal static class Planner
             string weights = "";
             int bits = 0;
             bool signed = false;
+            int planes = 0, rowScratch = 0;
             if (op == LayerOp.Dense)
             {
                 Dense dense = layer.Dense;
-                (kernel, reason, weights, bits, signed) = PlanDense(dense, i, tensors, ref offset, ref weightBytes);
-                if (kernel != KernelKind.DenseFloat)
+                if (TryPlanFastDense(dense, i, quantizer, tensors, ref offset, ref weightBytes) is FastDense fast)
                 {
-                    row = Math.Max(row, length);
+                    (kernel, reason, weights, bits, planes, rowScratch) = (fast.Kernel, fast.Reason, fast.Summary, fast.Bits, fast.Planes, fast.RowScratch);
                 }
+                else
+                {
+                    (kernel, reason, weights, bits, signed) = PlanDense(dense, i, tensors, ref offset, ref weightBytes);
+                    rowScratch = kernel == KernelKind.DenseFloat ? 0 : length;
+                }
+
+                row = Math.Max(row, rowScratch);
 
                 floatBytes += 4L * ((long)dense.InFeatures * dense.OutFeatures + dense.Bias.Count);
             }
@@ -85,7 +92,11 @@ internal static class Planner
                 (kernel, reason) = PlanElementwise(op);
             }
 
-            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, kernel, reason, weights, bits, signed, tensors.ToEquatableArray()));
+            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, kernel, reason, weights, bits, signed, tensors.ToEquatableArray())
+            {
+                Planes = planes,
+                RowScratch = rowScratch,
+            });
             current = destination;
             length = outputLength;
         }

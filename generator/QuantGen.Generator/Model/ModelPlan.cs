@@ -23,6 +23,10 @@ internal enum KernelKind
     DenseUniform,
     DenseLevels,
     DenseMultiBinary,
+    /// <summary>Low-bit weights as {0, 1} bit-planes times float activations, by tables of partial sums (runtime PlaneLut).</summary>
+    DensePlaneLut,
+    /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
+    DenseXnor,
     Relu,
     Sigmoid,
     Tanh,
@@ -67,6 +71,12 @@ internal enum TensorRole
     Levels,
     Coefficients,
     Bias,
+    /// <summary>Bit-planes repacked for the table kernel (Layouts/KernelLayouts.Lut).</summary>
+    LutPlanes,
+    LutPlaneScales,
+    LutSumScales,
+    /// <summary>Multi-bit binary planes as zero-padded 64-bit words per row (Layouts/KernelLayouts.XnorPlanes).</summary>
+    XnorPlanes,
 }
 
 internal sealed record TensorPlan(string Name, int Layer, TensorRole Role, TensorKind Kind, int Offset, int ByteLength, int Count, string Description);
@@ -99,7 +109,14 @@ internal sealed record LayerPlan(
     string WeightSummary,
     int Bits,
     bool Signed,
-    EquatableArray<TensorPlan> Tensors);
+    EquatableArray<TensorPlan> Tensors)
+{
+    /// <summary>The {0, 1} planes a table kernel (<see cref="KernelKind.DensePlaneLut"/>) reads; 0 for other kernels.</summary>
+    public int Planes { get; init; }
+
+    /// <summary>Floats of the shared row buffer the layer's kernel needs (tables, decoded row, or online codes).</summary>
+    public int RowScratch { get; init; }
+}
 
 /// <summary>
 /// Everything the emitter needs, decided: the target class, each layer's kernel and buffers, where each
