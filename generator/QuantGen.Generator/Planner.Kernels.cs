@@ -44,6 +44,20 @@ internal static partial class Planner
                 + $"(byte counters summed every 31 vectors, totals in 64-bit lanes); coefficients x betas applied once per row";
             plan = new FastDense(KernelKind.DenseXnor, reason, $"MultiBinary {bits}-bit, per-row coefficients", bits, 0, KernelLayouts.XnorScratchFloats(cols, quantizer.Bits));
         }
+        else if (w.CodecCase == Weights.CodecOneofCase.Uniform && w.Uniform.Bits == 8 && quantizer is { Kind: QuantizerKind.Uniform, Bits: 8 })
+        {
+            UniformCodec u = w.Uniform;
+            int stride = KernelLayouts.Int8RowBytes(cols);
+            Add(tensors, ref offset, ref weightBytes, index, TensorRole.Int8Codes, TensorKind.Bytes, rows * stride, $"signed 8-bit codes{(u.Signed ? "" : " (stored code - 128)")}, rows padded to {stride} bytes, {shape}");
+            Add(tensors, ref offset, ref weightBytes, index, TensorRole.Int8Product, TensorKind.Floats, rows, "per-row scale x input step");
+            Add(tensors, ref offset, ref weightBytes, index, TensorRole.Int8Constant, TensorKind.Floats, rows, "per-row constant (input offset, zero point)");
+            Add(tensors, ref offset, ref weightBytes, index, TensorRole.Int8PerSum, TensorKind.Floats, rows, "per-row multiple of the sum of input codes");
+            // The bound the generator knows from the actual codes: the largest |dot| any input can give.
+            long bound = KernelLayouts.Int8(u, rows, cols, quantizer.Lo, quantizer.Hi).Bound;
+            string reason = $"integer dot products of signed weight codes and the input's 8-bit codes (AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; "
+                + $"the largest possible |dot| from these weights is {bound}, {(bound <= short.MaxValue ? "within 16 bits" : "beyond 16 bits")}, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue";
+            plan = new FastDense(KernelKind.DenseInt8, reason, $"Uniform 8-bit {(u.Signed ? "signed" : "unsigned")}, {(u.Scales.Count == 1 ? "per-tensor" : "per-row")} scale{(u.ZeroPoints.Count == 0 ? "" : ", zero point")}", 8, 0, stride / 4);
+        }
         else
         {
             int planes = KernelLayouts.LutPlaneCount(w);

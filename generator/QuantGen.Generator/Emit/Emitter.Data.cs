@@ -102,7 +102,7 @@ internal static partial class Emitter
                     case TensorRole.Levels: WriteFloats(blob, tensor.Offset, weights.Levels.Levels); break;
                     case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
                     case TensorRole.Bias: WriteFloats(blob, tensor.Offset, dense.Bias); break;
-                    default: WriteRepacked(blob, tensor, dense); break;
+                    default: WriteRepacked(blob, layer, tensor, dense); break;
                 }
             }
         }

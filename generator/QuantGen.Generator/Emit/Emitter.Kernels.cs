@@ -63,9 +63,9 @@ internal static partial class Emitter
         string weights = layer.WeightSummary.Length == 0 ? "" : $", weights {layer.WeightSummary}";
         w.Line($"// Layer {layer.Index}{name}: {layer.Op} {layer.InputLength} -> {layer.OutputLength}{weights}.");
         string source = BufferExpression(layer.Source, layer.InputLength);
-        if (layer.Quantizer is QuantizerPlan fused && layer.Kernel == KernelKind.DenseXnor)
+        if (layer.Quantizer is QuantizerPlan fused && layer.Kernel is KernelKind.DenseXnor or KernelKind.DenseInt8)
         {
-            w.Line($"// Input quantized inside the kernel: {fused.Summary}, kept as codes and bit-planes.");
+            w.Line($"// Input quantized inside the kernel: {fused.Summary}, kept as codes.");
         }
         else if (layer.Quantizer is QuantizerPlan quantizer)
         {
@@ -94,7 +94,7 @@ internal static partial class Emitter
             KernelKind.DenseUniform => $"{Runtime}.DenseKernels.Uniform({source}, {destination}, {data}Codes, bits: {layer.Bits}, signed: {(layer.Signed ? "true" : "false")}, {data}Scales, {(Has(layer, TensorRole.ZeroPoints) ? data + "ZeroPoints" : "default")}, {bias}, row)",
             KernelKind.DenseLevels => $"{Runtime}.DenseKernels.Levels({source}, {destination}, {data}Codes, bits: {layer.Bits}, {data}Levels, {bias}, row)",
             KernelKind.DenseMultiBinary => $"{Runtime}.DenseKernels.MultiBinary({source}, {destination}, {data}Codes, bits: {layer.Bits}, {data}Coefficients, {bias}, row)",
-            KernelKind.DensePlaneLut or KernelKind.DenseXnor => FastKernelCall(layer, BufferExpression(layer.PreviousOutput, layer.InputLength), source, destination, data, bias),
+            KernelKind.DensePlaneLut or KernelKind.DenseXnor or KernelKind.DenseInt8 => FastKernelCall(layer, BufferExpression(layer.PreviousOutput, layer.InputLength), source, destination, data, bias),
             KernelKind.Relu => $"{Runtime}.Activations.Relu({source}, {destination})",
             KernelKind.Sigmoid => $"{Runtime}.Activations.Sigmoid({source}, {destination})",
             KernelKind.Tanh => $"{Runtime}.Activations.Tanh({source}, {destination})",

@@ -167,6 +167,48 @@ internal static class KernelLayouts
         return result;
     }
 
+    public static int Int8RowBytes(int cols) => (cols + 63) / 64 * 64;
+
+    /// <summary>
+    /// Uniform 8-bit weights for the integer kernel with a uniform 8-bit input over [lo, hi]: signed codes
+    /// row-major, rows zero-padded to <see cref="Int8RowBytes"/> (unsigned codes shifted by -128, the shift
+    /// folded into the zero point), and the per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / 255:
+    /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
+    /// Also returns the largest |dot| the actual codes allow (255 * sum |q_w| of the worst row).
+    /// </summary>
+    public static Int8Weights Int8(UniformCodec u, int rows, int cols, float lo, float hi)
+    {
+        int stride = Int8RowBytes(cols);
+        var codes = new byte[(long)rows * stride];
+        var product = new float[rows];
+        var constant = new float[rows];
+        var perSum = new float[rows];
+        byte[] packed = u.Codes.ToByteArray();
+        double d = ((double)hi - lo) / 255.0;
+        long bound = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double scale = u.Scales[u.Scales.Count == 1 ? 0 : r];
+            double zeroPoint = (u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r]) - (u.Signed ? 0 : 128);
+            long sum = 0, magnitude = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                long i = (long)r * cols + c;
+                int q = u.Signed ? PackedCodes.ReadSigned(packed, i, 8) : PackedCodes.Read(packed, i, 8) - 128;
+                codes[(long)r * stride + c] = unchecked((byte)(sbyte)q);
+                sum += q;
+                magnitude += Math.Abs(q);
+            }
+
+            bound = Math.Max(bound, 255 * magnitude);
+            product[r] = (float)(scale * d);
+            constant[r] = (float)(scale * ((double)lo * sum - zeroPoint * cols * lo));
+            perSum[r] = (float)(-scale * zeroPoint * d);
+        }
+
+        return new Int8Weights(codes, product, constant, perSum, bound);
+    }
+
     /// <summary>[block][plane][group of 8 columns][16 rows], one byte per row: bit k = column 8g + k.</summary>
     private static byte[] PackPlanes(int rows, int cols, int planes, Func<int, int, int> planeBit)
     {
@@ -235,4 +277,14 @@ internal sealed class LutWeights(int planes, byte[] bits, float[] planeScales, f
     public byte[] Bits { get; } = bits;
     public float[] PlaneScales { get; } = planeScales;
     public float[] SumScales { get; } = sumScales;
+}
+
+/// <summary>Weights for the integer kernel: signed codes, the per-row epilogue, and the largest possible |dot|.</summary>
+internal sealed class Int8Weights(byte[] codes, float[] product, float[] constant, float[] perSum, long bound)
+{
+    public byte[] Codes { get; } = codes;
+    public float[] Product { get; } = product;
+    public float[] Constant { get; } = constant;
+    public float[] PerSum { get; } = perSum;
+    public long Bound { get; } = bound;
 }

@@ -27,6 +27,8 @@ internal enum KernelKind
     DensePlaneLut,
     /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
     DenseXnor,
+    /// <summary>Uniform 8-bit weights times a uniform 8-bit input, integer dot products (runtime Int8).</summary>
+    DenseInt8,
     Relu,
     Sigmoid,
     Tanh,
@@ -77,6 +79,11 @@ internal enum TensorRole
     LutSumScales,
     /// <summary>Multi-bit binary planes as zero-padded 64-bit words per row (Layouts/KernelLayouts.XnorPlanes).</summary>
     XnorPlanes,
+    /// <summary>Signed 8-bit codes with padded rows and the integer kernel's per-row epilogue (Layouts/KernelLayouts.Int8).</summary>
+    Int8Codes,
+    Int8Product,
+    Int8Constant,
+    Int8PerSum,
 }
 
 internal sealed record TensorPlan(string Name, int Layer, TensorRole Role, TensorKind Kind, int Offset, int ByteLength, int Count, string Description);

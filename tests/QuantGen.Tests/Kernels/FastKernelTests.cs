@@ -104,6 +104,71 @@ public sealed class FastKernelTests
         }
     }
 
+    public static IEnumerable<object[]> Int8Cases() =>
+        from path in Enum.GetValues<Int8.Path>()
+        from signed in new[] { true, false }
+        from shape in Shapes()
+        select new object[] { path, signed, shape[0], shape[1] };
+
+    [Theory]
+    [MemberData(nameof(Int8Cases))]
+    public void Int8_kernel_matches_the_reference_on_every_path_the_machine_has(Int8.Path path, bool signed, int rows, int cols)
+    {
+        if (!Int8.Supported(path))
+        {
+            // This machine cannot run that path; the ISA child runs cover the ones it selects by default.
+            return;
+        }
+
+        var random = new Random(HashCode.Combine(signed, rows, cols));
+        Weights weights = TestModels.Uniform(random, rows, cols, 8, signed, perRow: true, zeroPoints: true);
+        const float lo = -1.25f, hi = 1.5f;
+        Int8Weights int8 = KernelLayouts.Int8(weights.Uniform, rows, cols, lo, hi);
+        Assert.Equal(Int8.RowBytes(cols), KernelLayouts.Int8RowBytes(cols));
+        sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
+        var scratch = new float[Int8.ScratchFloats(cols)];
+        var quantizer = new ActivationQuantizer { Uniform = new UniformActivation { Bits = 8, Lo = lo, Hi = hi } };
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+            if (sample == 2 && cols > 3)
+            {
+                x[0] = float.NaN;
+                x[1] = float.NegativeInfinity;
+                x[2] = float.PositiveInfinity;
+            }
+
+            var y = new float[rows];
+            Int8.Dense(x, y, codes, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
+            float[] quantized = (float[])x.Clone();
+            ReferenceQuantizers.Apply(quantizer, quantized);
+            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}");
+        }
+    }
+
+    [Fact]
+    public void Int8_input_codes_are_the_uniform_quantizers_codes()
+    {
+        var random = new Random(5);
+        float[] x = TestModels.RandomFloats(random, 333, -3f, 3f);
+        x[7] = float.NaN;
+        x[8] = 1.5f;
+        var codes = new byte[Int8.RowBytes(x.Length)];
+        int sum = Int8.Code(x, -2f, 2.5f, codes);
+        var values = new float[x.Length];
+        ActivationQuantizers.Uniform(x, values, 8, -2f, 2.5f);
+        for (int i = 0; i < x.Length; i++)
+        {
+            // The quantizer's value lo + q * range / n gives q back exactly for 8 bits.
+            Assert.Equal(MathF.Round((values[i] + 2f) * 255f / 4.5f), codes[i]);
+        }
+
+        Assert.Equal(codes.Sum(c => c), sum);
+        Assert.All(codes.Skip(x.Length), c => Assert.Equal(0, c));
+    }
+
     [Fact]
     public void Activation_planes_hold_bit_j_of_each_code_and_zero_padding()
     {

@@ -19,7 +19,7 @@ namespace App.Models
             global::System.Span<float> row = scratch.Slice(16, 176);
 
             // Layer 0 "binary": Dense 8 -> 4, weights MultiBinary 2-bit, per-row coefficients.
-            // Input quantized inside the kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes and bit-planes.
+            // Input quantized inside the kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
             // Kernel DenseXnor: xnor/popcount over 2 x 2 plane pairs, 4 rows per pass, the input coded online (2 alternating cycles) and packed into 512-bit rows; each pair's count is at most 8 (byte counters summed every 31 vectors, totals in 64-bit lanes); coefficients x betas applied once per row.
             global::QuantGen.Runtime.Xnor.Dense(input, a.Slice(0, 4), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L0XnorPlanes), weightBits: 2, QuantGenData.L0Coefficients, default, activationBits: 2, cycles: 2, row.Slice(0, 176));
 
