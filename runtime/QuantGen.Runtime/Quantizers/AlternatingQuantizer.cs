@@ -13,7 +13,7 @@ namespace QuantGen.Runtime;
 /// activations at run time by the generated code and by the reference interpreter alike, so the
 /// codes agree exactly. Sums run in double over four independent chains; the Gram matrix is exact.
 /// </summary>
-public static class AlternatingQuantizer
+public static partial class AlternatingQuantizer
 {
     /// <summary>
     /// Codes <paramref name="x"/>. Writes the k alphas, the reconstruction (may alias nothing; may be x's
@@ -39,7 +39,7 @@ public static class AlternatingQuantizer
         {
             float alpha = n == 0 ? 0f : (float)(SumAbs(residual) / n);
             alphas[j] = alpha;
-            for (int i = 0; i < n; i++)
+            for (int i = GreedyStepVector(residual, code, j, alpha); i < n; i++)
             {
                 // sign(0) = +1, as the paper's code does (-0 too: -0 >= 0). Branch-free: on random data a
                 // branch here mispredicts half the time; r - (-alpha) is exactly r + alpha.
@@ -99,8 +99,8 @@ public static class AlternatingQuantizer
     /// <summary>Sum of |v| in double, four independent chains.</summary>
     private static double SumAbs(ReadOnlySpan<float> v)
     {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
+        int i = SumVector(v, default, -1, absolute: true, out double s0);
+        double s1 = 0, s2 = 0, s3 = 0;
         for (; i + 4 <= v.Length; i += 4)
         {
             s0 += Math.Abs(v[i]);
@@ -119,8 +119,8 @@ public static class AlternatingQuantizer
 
     private static double Sum(ReadOnlySpan<float> v)
     {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
+        int i = SumVector(v, default, -1, absolute: false, out double s0);
+        double s1 = 0, s2 = 0, s3 = 0;
         for (; i + 4 <= v.Length; i += 4)
         {
             s0 += v[i];
@@ -140,8 +140,8 @@ public static class AlternatingQuantizer
     /// <summary>Sum of x[i] over the i whose code has bit <paramref name="bit"/> set, in double, branch-free.</summary>
     private static double SumWhereBit(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bit)
     {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
+        int i = SumVector(x, code, bit, absolute: false, out double s0);
+        double s1 = 0, s2 = 0, s3 = 0;
         for (; i + 4 <= x.Length; i += 4)
         {
             s0 += x[i] * (double)(code[i] >> bit & 1);
@@ -166,7 +166,7 @@ public static class AlternatingQuantizer
             table[m] = Value((byte)m, alphas);
         }
 
-        for (int i = 0; i < y.Length; i++)
+        for (int i = ReconstructVector(code, table, y); i < y.Length; i++)
         {
             y[i] = table[code[i]];
         }
@@ -289,7 +289,7 @@ public static class AlternatingQuantizer
             order[b + 1] = keyCode;
         }
 
-        for (int i = 0; i < x.Length; i++)
+        for (int i = AssignCodesVector(x, code, sums, order); i < x.Length; i++)
         {
             float v = x[i];
             // The first sum >= v (a branch-free binary search: combos is a power of two), then the nearer

@@ -78,4 +78,33 @@ public sealed class VectorQuantizerTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Alternating_codes_on_long_vectors_are_each_a_nearest_sum_and_reconstruct_exactly(int bits)
+    {
+        // Long enough for the vector passes (the exhaustive test in QuantizerTests uses 6 values).
+        foreach (int length in new[] { 15, 16, 17, 1000, 1037 })
+        {
+            float[] x = TestModels.RandomFloats(new Random(bits * 7 + length), length, -2f, 2f);
+            var alphas = new float[bits];
+            var reconstruction = new float[length];
+            var codes = new byte[length];
+            AlternatingQuantizer.Quantize(x, bits, 2, alphas, reconstruction, codes);
+            for (int i = 0; i < length; i++)
+            {
+                float mine = Math.Abs(x[i] - AlternatingQuantizer.Value(codes[i], alphas));
+                for (int m = 0; m < 1 << bits; m++)
+                {
+                    Assert.True(mine <= Math.Abs(x[i] - AlternatingQuantizer.Value((byte)m, alphas)) + 1e-6f, $"bits {bits}, length {length}, value {i}: code {codes[i]} is not nearest ({m} is nearer)");
+                }
+
+                Assert.Equal(AlternatingQuantizer.Value(codes[i], alphas), reconstruction[i]);
+            }
+        }
+    }
 }
