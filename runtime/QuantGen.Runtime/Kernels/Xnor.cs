@@ -204,6 +204,18 @@ public static class Xnor
             t3 += Avx512BW.SumAbsoluteDifferences(b3, Vector512<byte>.Zero).AsUInt64();
         }
 
+        if (words * 64 <= ushort.MaxValue)
+        {
+            // No row can count more than its words * 64 bits, so the four totals fit 16-bit fields of each
+            // 64-bit lane without carrying into each other: one horizontal sum instead of four.
+            ulong packed = Vector512.Sum(t0 | (t1 << 16) | (t2 << 32) | (t3 << 48));
+            counts[0] = (int)(packed & 0xFFFF);
+            counts[1] = (int)(packed >> 16 & 0xFFFF);
+            counts[2] = (int)(packed >> 32 & 0xFFFF);
+            counts[3] = (int)(packed >> 48);
+            return;
+        }
+
         counts[0] = (int)Vector512.Sum(t0);
         counts[1] = (int)Vector512.Sum(t1);
         counts[2] = (int)Vector512.Sum(t2);
