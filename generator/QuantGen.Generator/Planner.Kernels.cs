@@ -14,6 +14,34 @@ internal static partial class Planner
     /// </summary>
     public const int MaxLutPlanes = 8;
 
+    /// <summary>
+    /// An upper bound of the bytes a fast kernel's repacked weights take (padding, per-row scales), in long
+    /// arithmetic, for the blob-size check made before planning; 0 when no fast kernel applies.
+    /// </summary>
+    private static long FastPayloadBytes(Dense dense, ActivationQuantizer? quantizer)
+    {
+        long rows = dense.OutFeatures, cols = dense.InFeatures;
+        Weights w = dense.Weights;
+        if (w.CodecCase == Weights.CodecOneofCase.MultiBinary && quantizer?.KindCase == ActivationQuantizer.KindOneofCase.OnlineMultiBinary)
+        {
+            return rows * w.MultiBinary.Bits * ((cols + 511) / 512 * 64) + 4L * w.MultiBinary.Coefficients.Count + 2 * WeightBlobAlignment;
+        }
+
+        if (w.CodecCase == Weights.CodecOneofCase.Uniform && w.Uniform.Bits == 8 && quantizer?.KindCase == ActivationQuantizer.KindOneofCase.Uniform && quantizer.Uniform.Bits == 8)
+        {
+            return rows * ((cols + 63) / 64 * 64) + 12 * rows + 4 * WeightBlobAlignment;
+        }
+
+        long planes = KernelLayouts.LutPlaneCount(w);
+        if (planes == 0 || planes > MaxLutPlanes)
+        {
+            return 0;
+        }
+
+        long paddedRows = (rows + KernelLayouts.LutBlockRows - 1) / KernelLayouts.LutBlockRows * KernelLayouts.LutBlockRows;
+        return paddedRows * planes * ((cols + 7) / 8) + 4 * paddedRows * (planes + 1) + 3 * WeightBlobAlignment;
+    }
+
     /// <summary>A fast kernel chosen for a dense layer, with its tensors already placed.</summary>
     private sealed record FastDense(KernelKind Kernel, string Reason, string Summary, int Bits, int Planes, int RowScratch);
 

@@ -138,7 +138,7 @@ internal static partial class Planner
                     Weights.CodecOneofCase.Levels => w.Levels.Codes.Length + 4L * w.Levels.Levels.Count,
                     _ => w.MultiBinary.Planes.Length + 4L * w.MultiBinary.Coefficients.Count,
                 };
-                total += payload + 4L * layer.Dense.Bias.Count + 4 * WeightBlobAlignment;
+                total += Math.Max(payload, FastPayloadBytes(layer.Dense, layer.InputQuantizer)) + 4L * layer.Dense.Bias.Count + 4 * WeightBlobAlignment;
             }
         }
 
