@@ -208,6 +208,27 @@ public sealed class OnnxImportErrorTests
     }
 
     [Fact]
+    public void Constant_nodes_may_give_plain_integer_lists_and_Dropouts_mask_must_be_unused()
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", OnnxGraphBuilder.FloatType, 1, 2, 2);
+        builder.Node("Constant", Array.Empty<string>(), "shape", "").Attribute.Add(new AttributeProto { Name = "value_ints", Type = 7, Ints = { 1, 4 } });
+        builder.Node("Reshape", new[] { "x", "shape" }, "flat", "/Reshape");
+        builder.Gemm.Input[0] = "flat";
+        Assert.Equal(new[] { 2, 2 }, builder.Import().Inputs[0].Shape.ToArray());
+
+        builder = new OnnxGraphBuilder();
+        builder.Append("Dropout", "/drop/Dropout").Output.Add("mask");
+        Assert.Equal(2, builder.Import().Layers.Count);
+        builder.Graph.Output.Add(OnnxGraphBuilder.Value("mask", 9, -1, 3));
+        AssertFails(builder, "the graph has 2 outputs");
+        builder.Graph.Output.RemoveAt(1);
+        builder.Append("Relu", "/act2/Relu");
+        builder.Node("Sigmoid", new[] { "mask" }, "unused", "/side/Sigmoid");
+        AssertFails(builder, "node \"/drop/Dropout\" (Dropout): its extra output \"mask\" is used; only the first output of a node may be");
+    }
+
+    [Fact]
     public void Graphs_that_are_not_chains_are_refused()
     {
         var builder = new OnnxGraphBuilder();
