@@ -18,6 +18,17 @@ public sealed class OnnxImportErrorTests
         Assert.Equal("Dense fc, Relu act", string.Join(", ", model.Layers.Select(l => l.OpCase + " " + l.Name)));
     }
 
+    [Fact]
+    public void Layers_are_named_after_their_modules_uniquely_and_unnamed_nodes_give_unnamed_layers()
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.NodeNamed("/act/Relu").Name = "/fc/Relu";
+        builder.Append("Sigmoid", "/fc/Sigmoid");
+        builder.Append("Tanh", "");
+        builder.Append("Relu", "plain_name");
+        Assert.Equal(new[] { "fc", "fc_2", "fc_3", "", "plain_name" }, builder.Import().Layers.Select(l => l.Name).ToArray());
+    }
+
     [Theory]
     [InlineData("unsupported_leakyrelu", "node \"/act/LeakyRelu\" (LeakyRelu): the operator \"LeakyRelu\" is not supported")]
     [InlineData("unsupported_conv", "node \"/conv/Conv\" (Conv): the operator \"Conv\" is not supported")]
@@ -204,6 +215,7 @@ public sealed class OnnxImportErrorTests
         Assert.Equal(3, Build(-1, 4).Import().Layers.Count);
         AssertFails(Build(-1), "node \"/Reshape\" (Reshape): the target shape [-1] for [batch, 2, 2] has no dimension for the batch");
         AssertFails(Build(2, -1), "node \"/Reshape\" (Reshape): the target shape [2, -1] for [batch, 2, 2]: the first dimension must stay the batch (0 or -1)");
+        AssertFails(Build(-1, -1), "node \"/Reshape\" (Reshape): the target shape [-1, -1] for [batch, 2, 2] has more than one -1");
         AssertFails(Build(-1, 3), "node \"/Reshape\" (Reshape): the target shape [-1, 3] for [batch, 2, 2] does not hold one sample of 4 values per batch entry");
     }
 
