@@ -41,7 +41,7 @@ public static class ModelQuantizer
             throw new ArgumentException($"activations '{first.ActivationSpec}' on layer '{first.Layer}' need calibration data, and none was given.");
         }
 
-        bool trace = calibration.Count > 0 && plans.Any(p => p.Activations is not null);
+        bool trace = calibration.Count > 0 && plans.Any(p => p.Activations?.UsesCalibration == true);
         if (trace)
         {
             CheckCalibrationRows(floatModel, calibration);
@@ -74,9 +74,8 @@ public static class ModelQuantizer
 
                 // What this input is once the layers before it are quantized: the quantizer sees the values it
                 // will see at run time, as in the methods' own training, where each layer receives the
-                // quantized network's activations. (Traced whenever data is given: LSQ with a learned step
-                // still reads the data's sign.)
-                float[] samples = trace ? InputSamples(model, plan.Index, calibration, cancellationToken) : [];
+                // quantized network's activations.
+                float[] samples = trace && plan.Activations.UsesCalibration ? InputSamples(model, plan.Index, calibration, cancellationToken) : [];
                 layer.InputQuantizer = plan.Activations.Calibrate(plan.Layer, samples);
             }
 

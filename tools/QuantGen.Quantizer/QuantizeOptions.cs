@@ -32,5 +32,5 @@ public sealed record QuantizeOptions(MethodSpec Weights, MethodSpec Activations)
     public IReadOnlyDictionary<string, float>? LsqSteps { get; init; }
 }
 
-/// <summary>Where a quantization run is: layer <paramref name="Layer"/>, stage "weights" or "activations", <paramref name="Done"/> of <paramref name="Total"/> steps finished.</summary>
+/// <summary>Where a quantization run is: layer <paramref name="Layer"/>, stage "weights", "activations" (calibration and search) or "done"; <paramref name="Done"/> of <paramref name="Total"/> weighted layers finished.</summary>
 public readonly record struct QuantizeProgress(string Layer, string Stage, int Done, int Total);
