@@ -43,6 +43,14 @@ public sealed class CompiledModels
             descriptions.Add((name, DescriptionLoader.LoadOrThrow(File.ReadAllText(path), path)));
         }
 
+        Cases = Compile(descriptions);
+    }
+
+    public IReadOnlyDictionary<string, ModelCase> Cases { get; }
+
+    /// <summary>Generates every description into one assembly (class Tests.Models.M{i}), loads it, and pairs each with its reference.</summary>
+    public static IReadOnlyDictionary<string, ModelCase> Compile(IReadOnlyList<(string Name, Model Model)> descriptions)
+    {
         var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/models/m{i}.qgm.json", TestModels.Json(d.Model))).ToList();
         var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"M{i}", $"models/m{i}.qgm.json")));
         GeneratorRun run = GeneratorHarness.Run([bindings], files);
@@ -53,12 +61,10 @@ public sealed class CompiledModels
         }
 
         Assembly assembly = run.Load();
-        Cases = descriptions
+        return descriptions
             .Select((d, i) => new ModelCase(d.Name, d.Model, (IQuantModel)Activator.CreateInstance(assembly.GetType($"Tests.Models.M{i}")!)!, new ReferenceInterpreter(d.Model)))
             .ToDictionary(c => c.Name);
     }
-
-    public IReadOnlyDictionary<string, ModelCase> Cases { get; }
 
     public static IEnumerable<(string, Func<Random, int, int, Weights>)> Codecs() =>
     [
