@@ -71,7 +71,7 @@ internal static partial class Emitter
             }
             else
             {
-                w.Line($"/// <summary>Layer {layer.Index}'s LogQuant levels 2^((fsr + step * i) / 16), fsr {q.Fsr}, step {q.Step}; below them is 0.</summary>");
+                w.Line($"/// <summary>Layer {layer.Index}'s LogQuant levels 2^((fsr + step * i) / 16), fsr {Invariant.Int(q.Fsr)}, step {q.Step}; below them is 0.</summary>");
                 w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
             }
         }

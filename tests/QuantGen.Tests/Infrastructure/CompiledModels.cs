@@ -19,7 +19,12 @@ public sealed record ModelCase(string Name, Model Description, IQuantModel Gener
 /// </summary>
 public sealed class CompiledModels
 {
-    public CompiledModels()
+    /// <summary>Built once for the whole test run: every class fixture of this type shares the one compilation.</summary>
+    private static readonly Lazy<IReadOnlyDictionary<string, ModelCase>> Shared = new(() => Compile(Descriptions()));
+
+    public CompiledModels() => Cases = Shared.Value;
+
+    private static List<(string Name, Model Model)> Descriptions()
     {
         var descriptions = new List<(string Name, Model Model)>();
         foreach ((string codecName, Func<Random, int, int, Weights> codec) in Codecs())
@@ -43,7 +48,7 @@ public sealed class CompiledModels
             descriptions.Add((name, DescriptionLoader.LoadOrThrow(File.ReadAllText(path), path)));
         }
 
-        Cases = Compile(descriptions);
+        return descriptions;
     }
 
     public IReadOnlyDictionary<string, ModelCase> Cases { get; }
