@@ -98,7 +98,7 @@ internal static partial class Emitter
         }
         else
         {
-            w.Line($"/// <summary>Layer {index}'s {(role == "input" ? "" : role + " ")}LogQuant levels 2^((fsr + step * i) / 16), fsr {q.Fsr}, step {q.Step}; below them is 0.</summary>");
+            w.Line($"/// <summary>Layer {index}'s {(role == "input" ? "" : role + " ")}LogQuant levels 2^((fsr + step * i) / 16), fsr {Invariant.Int(q.Fsr)}, step {Invariant.Int(q.Step)}; below them is 0.</summary>");
             w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
         }
     }
