@@ -120,66 +120,49 @@ public static class Xnor
         int words = RowWords(cols);
         int activationBits = betas.Length;
         ref ulong w = ref MemoryMarshal.GetReference(weights);
-        Span<float> sums = stackalloc float[RowsPerPass];
-        Span<int> counts = stackalloc int[RowsPerPass];
+        Vector128<float> n = Vector128.Create((float)cols);
         for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
         {
             // The last pass repeats the last row instead of running a second, one-row loop.
             int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
-            sums.Clear();
+            // Four rows' sums in one register: counts come back as a vector, so the per-pass epilogue is a few
+            // vector instructions (the same float operations per row as a scalar loop would make).
+            Vector128<float> sums = Vector128<float>.Zero;
             for (int p = 0; p < weightBits; p++)
             {
                 ref ulong w0 = ref Unsafe.Add(ref w, ((nint)r0 * weightBits + p) * words);
                 ref ulong w1 = ref Unsafe.Add(ref w, ((nint)r1 * weightBits + p) * words);
                 ref ulong w2 = ref Unsafe.Add(ref w, ((nint)r2 * weightBits + p) * words);
                 ref ulong w3 = ref Unsafe.Add(ref w, ((nint)r3 * weightBits + p) * words);
-                float c0 = coefficients[r0 * weightBits + p], c1 = coefficients[r1 * weightBits + p];
-                float c2 = coefficients[r2 * weightBits + p], c3 = coefficients[r3 * weightBits + p];
+                Vector128<float> c = Vector128.Create(
+                    coefficients[r0 * weightBits + p], coefficients[r1 * weightBits + p], coefficients[r2 * weightBits + p], coefficients[r3 * weightBits + p]);
                 for (int j = 0; j < activationBits; j++)
                 {
                     ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
-                    Count(ref w0, ref w1, ref w2, ref w3, ref a, words, counts);
-                    float beta = betas[j];
-                    sums[0] += c0 * (beta * (cols - 2 * counts[0]));
-                    sums[1] += c1 * (beta * (cols - 2 * counts[1]));
-                    sums[2] += c2 * (beta * (cols - 2 * counts[2]));
-                    sums[3] += c3 * (beta * (cols - 2 * counts[3]));
+                    Vector128<float> counts = Vector128.ConvertToSingle(Count(ref w0, ref w1, ref w2, ref w3, ref a, words));
+                    sums += c * (Vector128.Create(betas[j]) * (n - (counts + counts)));
                 }
             }
 
             for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
             {
-                y[r0 + k] = sums[k] + (bias.IsEmpty ? 0f : bias[r0 + k]);
+                y[r0 + k] = sums.GetElement(k) + (bias.IsEmpty ? 0f : bias[r0 + k]);
             }
         }
     }
 
     /// <summary>popcount(w_k xor a) over <paramref name="words"/> words for four rows; the fastest path the machine has.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Count(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, Span<int> counts)
-    {
-        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
-        {
-            Count512(ref w0, ref w1, ref w2, ref w3, ref a, words, counts);
-        }
-        else if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
-        {
-            Count256(ref w0, ref w1, ref w2, ref w3, ref a, words, counts);
-        }
-        else if (Vector128.IsHardwareAccelerated && Ssse3.IsSupported)
-        {
-            Count128(ref w0, ref w1, ref w2, ref w3, ref a, words, counts);
-        }
-        else
-        {
-            CountScalar(ref w0, ref w1, ref w2, ref w3, ref a, words, counts);
-        }
-    }
+    private static Vector128<int> Count(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words) =>
+        Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Count512(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Count256(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : Vector128.IsHardwareAccelerated && Ssse3.IsSupported ? Count128(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : CountScalar(ref w0, ref w1, ref w2, ref w3, ref a, words);
 
     // Byte counters hold at most 8 per vector, so they are summed (vpsadbw) at least every 31 vectors.
     private const int MaxVectorsPerByteSum = 31;
 
-    private static void Count512(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, Span<int> counts)
+    private static Vector128<int> Count512(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
     {
         Vector512<byte> lut = Vector512.Create(Nibbles128());
         Vector512<ulong> t0 = Vector512<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
@@ -209,17 +192,10 @@ public static class Xnor
             // No row can count more than its words * 64 bits, so the four totals fit 16-bit fields of each
             // 64-bit lane without carrying into each other: one horizontal sum instead of four.
             ulong packed = Vector512.Sum(t0 | (t1 << 16) | (t2 << 32) | (t3 << 48));
-            counts[0] = (int)(packed & 0xFFFF);
-            counts[1] = (int)(packed >> 16 & 0xFFFF);
-            counts[2] = (int)(packed >> 32 & 0xFFFF);
-            counts[3] = (int)(packed >> 48);
-            return;
+            return Vector128.Create((int)(packed & 0xFFFF), (int)(packed >> 16 & 0xFFFF), (int)(packed >> 32 & 0xFFFF), (int)(packed >> 48));
         }
 
-        counts[0] = (int)Vector512.Sum(t0);
-        counts[1] = (int)Vector512.Sum(t1);
-        counts[2] = (int)Vector512.Sum(t2);
-        counts[3] = (int)Vector512.Sum(t3);
+        return Vector128.Create((int)Vector512.Sum(t0), (int)Vector512.Sum(t1), (int)Vector512.Sum(t2), (int)Vector512.Sum(t3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -230,7 +206,7 @@ public static class Xnor
         return Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, high);
     }
 
-    private static void Count256(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, Span<int> counts)
+    private static Vector128<int> Count256(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
     {
         Vector256<byte> lut = Vector256.Create(Nibbles128());
         Vector256<ulong> t0 = Vector256<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
@@ -255,10 +231,7 @@ public static class Xnor
             t3 += Avx2.SumAbsoluteDifferences(b3, Vector256<byte>.Zero).AsUInt64();
         }
 
-        counts[0] = (int)Vector256.Sum(t0);
-        counts[1] = (int)Vector256.Sum(t1);
-        counts[2] = (int)Vector256.Sum(t2);
-        counts[3] = (int)Vector256.Sum(t3);
+        return Vector128.Create((int)Vector256.Sum(t0), (int)Vector256.Sum(t1), (int)Vector256.Sum(t2), (int)Vector256.Sum(t3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -269,7 +242,7 @@ public static class Xnor
         return Avx2.Shuffle(lut, low) + Avx2.Shuffle(lut, high);
     }
 
-    private static void Count128(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, Span<int> counts)
+    private static Vector128<int> Count128(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
     {
         Vector128<byte> lut = Nibbles128();
         Vector128<ulong> t0 = Vector128<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
@@ -294,10 +267,7 @@ public static class Xnor
             t3 += Sse2.SumAbsoluteDifferences(b3, Vector128<byte>.Zero).AsUInt64();
         }
 
-        counts[0] = (int)Vector128.Sum(t0);
-        counts[1] = (int)Vector128.Sum(t1);
-        counts[2] = (int)Vector128.Sum(t2);
-        counts[3] = (int)Vector128.Sum(t3);
+        return Vector128.Create((int)Vector128.Sum(t0), (int)Vector128.Sum(t1), (int)Vector128.Sum(t2), (int)Vector128.Sum(t3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -309,7 +279,7 @@ public static class Xnor
     }
 
     /// <summary>The scalar twin: one POPCNT (or its software fallback) per word.</summary>
-    private static void CountScalar(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, Span<int> counts)
+    private static Vector128<int> CountScalar(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
     {
         int c0 = 0, c1 = 0, c2 = 0, c3 = 0;
         for (int i = 0; i < words; i++)
@@ -321,10 +291,7 @@ public static class Xnor
             c3 += BitOperations.PopCount(Unsafe.Add(ref w3, i) ^ x);
         }
 
-        counts[0] = c0;
-        counts[1] = c1;
-        counts[2] = c2;
-        counts[3] = c3;
+        return Vector128.Create(c0, c1, c2, c3);
     }
 
     /// <summary>The bit count of each nibble 0..15, the vpshufb table.</summary>
