@@ -68,25 +68,9 @@ internal static partial class Emitter
 
         foreach (LayerPlan layer in plan.Layers)
         {
-            QuantizerPlan? q = layer.Quantizer;
-            if (q is null || (q.Thresholds.Count == 0 && q.Levels.Count == 0))
-            {
-                continue;
-            }
-
-            string prefix = "Q" + Invariant.Int(layer.Index);
-            w.Line();
-            if (q.Kind == QuantizerKind.Thresholds)
-            {
-                w.Line($"/// <summary>Layer {layer.Index}'s input quantizer: x above thresholds[i - 1] and not above thresholds[i] becomes levels[i].</summary>");
-                w.Line($"internal static {ReadOnlySpan} {prefix}Thresholds => {Literals.Floats(q.Thresholds)};");
-                w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
-            }
-            else
-            {
-                w.Line($"/// <summary>Layer {layer.Index}'s LogQuant levels 2^((fsr + step * i) / 16), fsr {q.Fsr}, step {q.Step}; below them is 0.</summary>");
-                w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
-            }
+            WriteQuantizerTables(w, layer.Quantizer, layer.Index, "", "input");
+            WriteQuantizerTables(w, layer.Sequence?.HiddenQuantizer, layer.Index, "Hidden", "hidden-state");
+            WriteQuantizerTables(w, layer.Sequence?.RecurrentQuantizer, layer.Index, "Recurrent", "recurrent-input");
         }
 
         // The long base64 lines last, so that the tensor views above read first.
@@ -95,6 +79,28 @@ internal static partial class Emitter
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();
+    }
+
+    private static void WriteQuantizerTables(SourceWriter w, QuantizerPlan? q, int index, string what, string role)
+    {
+        if (q is null || (q.Thresholds.Count == 0 && q.Levels.Count == 0))
+        {
+            return;
+        }
+
+        string prefix = "Q" + Invariant.Int(index) + what;
+        w.Line();
+        if (q.Kind == QuantizerKind.Thresholds)
+        {
+            w.Line($"/// <summary>Layer {index}'s {role} quantizer: x above thresholds[i - 1] and not above thresholds[i] becomes levels[i].</summary>");
+            w.Line($"internal static {ReadOnlySpan} {prefix}Thresholds => {Literals.Floats(q.Thresholds)};");
+            w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
+        }
+        else
+        {
+            w.Line($"/// <summary>Layer {index}'s {(role == "input" ? "" : role + " ")}LogQuant levels 2^((fsr + step * i) / 16), fsr {Invariant.Int(q.Fsr)}, step {Invariant.Int(q.Step)}; below them is 0.</summary>");
+            w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
+        }
     }
 
     /// <summary>
@@ -150,8 +156,8 @@ internal static partial class Emitter
         {
             foreach (TensorPlan tensor in layer.Tensors)
             {
-                Dense dense = model.Layers[tensor.Layer].Dense;
-                Weights weights = dense.Weights;
+                LayerMatrix matrix = MatrixOf(model.Layers[tensor.Layer], tensor.Part);
+                Weights weights = matrix.Weights!;
                 switch (tensor.Role)
                 {
                     case TensorRole.FloatWeights: WriteFloats(blob, tensor.Offset, weights.Float32.Values); break;
@@ -160,7 +166,8 @@ internal static partial class Emitter
                     case TensorRole.ZeroPoints: WriteInts(blob, tensor.Offset, weights.Uniform.ZeroPoints); break;
                     case TensorRole.Levels: WriteFloats(blob, tensor.Offset, weights.Levels.Levels); break;
                     case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
-                    case TensorRole.Bias: WriteFloats(blob, tensor.Offset, dense.Bias); break;
+                    case TensorRole.Bias: WriteFloats(blob, tensor.Offset, matrix.Bias!); break;
+                    case TensorRole.PaddedPlanes: PadPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
                 }
             }
         }
