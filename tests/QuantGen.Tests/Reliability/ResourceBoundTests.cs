@@ -95,7 +95,7 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.ThrowsAny<OperationCanceledException>(() => DescriptionValidator.Validate(parsed.Model!, parsed.Locator!, cancelled.Token));
         Assert.Empty(DescriptionValidator.Validate(parsed.Model!, parsed.Locator!));
 
-        var file = new ModelFile("/src/m.qgm.json", "hash", parsed.Model, EquatableArray<DiagnosticInfo>.Empty);
+        var file = new ModelFile("/src/m.qgm.json", ModelItem.None, "hash", parsed.Model, EquatableArray<DiagnosticInfo>.Empty);
         var binding = new ModelBinding("N", "M", EquatableArray<ContainingType>.Empty, "m.qgm.json", "/src", null, null);
         Assert.ThrowsAny<OperationCanceledException>(() => Planner.Plan(binding, file, cancelled.Token));
 
