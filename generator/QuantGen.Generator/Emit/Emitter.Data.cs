@@ -26,7 +26,7 @@ internal static partial class Emitter
     /// and decoded once into aligned memory (a byte-array literal costs the compiler minutes per few MB),
     /// plus the quantizers' small tables as float constants.
     /// </summary>
-    private static string EmitData(ModelPlan plan)
+    private static string EmitData(ModelPlan plan, System.Threading.CancellationToken cancellationToken)
     {
         var w = new SourceWriter();
         WriteFileHeader(w, plan);
@@ -46,7 +46,7 @@ internal static partial class Emitter
                 }
             }
 
-            WriteBlob(w, BuildBlob(plan));
+            WriteBlob(w, BuildBlob(plan), cancellationToken);
             foreach (LayerPlan layer in plan.Layers)
             {
                 foreach (TensorPlan tensor in layer.Tensors)
@@ -103,7 +103,7 @@ internal static partial class Emitter
     /// The blob as base64 literals: one when it fits in <see cref="ChunkBytes"/>, else one property per chunk
     /// and a switch that hands them to the runtime in order (see <see cref="ChunkBytes"/> for why).
     /// </summary>
-    private static void WriteBlob(SourceWriter w, byte[] blob)
+    private static void WriteBlob(SourceWriter w, byte[] blob, System.Threading.CancellationToken cancellationToken)
     {
         string length = Invariant.Int(blob.Length);
         if (blob.Length <= ChunkBytes)
@@ -128,6 +128,8 @@ internal static partial class Emitter
         w.Close(";");
         for (int i = 0; i < chunks; i++)
         {
+            // Up to thousands of chunks (MaxBlobBytes / ChunkBytes): a cancelled build stops here.
+            cancellationToken.ThrowIfCancellationRequested();
             int offset = i * ChunkBytes;
             w.Line($"private static global::System.ReadOnlySpan<byte> Base64Chunk{Invariant.Int(i)} => \"{Convert.ToBase64String(blob, offset, Math.Min(ChunkBytes, blob.Length - offset))}\"u8;");
         }

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using QuantGen.Generator;
+using QuantGen.Generator.Emit;
 using QuantGen.Generator.Model;
 using QuantGen.Schema;
 using QuantGen.Tests.Infrastructure;
@@ -103,6 +104,11 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         var file = new ModelFile("/src/m.qgm.json", ModelItem.None, "hash", parsed.Model, EquatableArray<DiagnosticInfo>.Empty);
         var binding = new ModelBinding("N", "M", EquatableArray<ContainingType>.Empty, "m.qgm.json", "/src", null, null);
         Assert.ThrowsAny<OperationCanceledException>(() => Planner.Plan(binding, file, cancelled.Token));
+
+        // The emitter checks only inside its loop over the parameter chunks (1 MiB here: 22 of them).
+        ModelPlan plan = Planner.Plan(binding, file, CancellationToken.None);
+        Assert.ThrowsAny<OperationCanceledException>(() => Emitter.Emit(plan, cancelled.Token).ToList());
+        Assert.Equal(3, Emitter.Emit(plan).Count());
 
         var session = new GeneratorSession();
         Assert.ThrowsAny<OperationCanceledException>(() => session.Run(json, cancelled.Token));
