@@ -68,6 +68,7 @@ public static class ModelQuantizer
                 progress?.Report(new QuantizeProgress(plan.Layer, "activations", done, total));
                 float[] samples = traces.SelectMany(t => t[plan.Index]).ToArray();
                 layer.InputQuantizer = plan.Activations.Calibrate(plan.Layer, samples);
+                RecurrentQuantization.QuantizeHidden(layer, plan.Activations, traces.SelectMany(t => t[plan.Index + 1]).ToArray());
             }
 
             progress?.Report(new QuantizeProgress(plan.Layer, "done", ++done, total));
@@ -199,6 +200,9 @@ public static class ModelQuantizer
     {
         var interpreter = new ReferenceInterpreter(model);
         var traces = new float[calibration.Count][][];
+        // A recurrent model reads the calibration rows as one sequence (a token or vector per row), so the
+        // traced hidden states are those of running text, not of a first step from the zero state.
+        ReferenceInterpreter.SequenceState sequence = interpreter.NewState();
         for (int s = 0; s < calibration.Count; s++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -207,7 +211,7 @@ public static class ModelQuantizer
                 throw new ArgumentException($"calibration row {s + 1} has {calibration[s].Length} values; the model takes {interpreter.InputLength}.");
             }
 
-            traces[s] = interpreter.Trace(calibration[s]);
+            traces[s] = interpreter.Trace(calibration[s], sequence);
         }
 
         return traces;
