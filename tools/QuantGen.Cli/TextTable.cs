@@ -34,6 +34,17 @@ public sealed class TextTable(params string[] headers)
         }
     }
 
+    /// <summary>The same rows as a Markdown table (for READMEs).</summary>
+    public void WriteMarkdownTo(TextWriter writer)
+    {
+        writer.WriteLine("| " + string.Join(" | ", headers) + " |");
+        writer.WriteLine("|" + string.Concat(headers.Select((_, c) => RightAligned.Contains(c) ? "---:|" : "---|")));
+        foreach (string[] row in _rows)
+        {
+            writer.WriteLine("| " + string.Join(" | ", row.Select(cell => cell.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
+        }
+    }
+
     private void Write(TextWriter writer, string[] cells, int[] widths) =>
         writer.WriteLine(string.Join("  ", cells.Select((cell, c) => RightAligned.Contains(c) ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
 }

@@ -44,12 +44,16 @@ internal static class QuantizeCommand
             IReadOnlyDictionary<string, MethodSpec> overrides = QuantizeSettings.LayerOverrides(parse.GetValue(layers) ?? [], floatModel);
             (bool first, bool last) = QuantizeSettings.KeepFloat(parse.GetValue(keepFloat));
             IReadOnlyList<float[]> rows = data is null ? [] : Dataset.Calibration(data, ModelSummary.Of(floatModel).InputLength);
-            if (overrides.Count > 0 || first || last || parse.GetValue(seed) is not null || parse.GetValue(lsqSteps) is not null)
+            var request = new QuantizeRequest(w, a)
             {
-                throw CliException.Usage("--layer, --keep-float, --seed and --lsq-steps need the published-methods quantizer, which this build does not have yet");
-            }
-
-            Model quantized = ModelQuantizer.Quantize(floatModel, w, a, rows, parse.GetValue(name));
+                LayerOverrides = overrides,
+                KeepFirstFloat = first,
+                KeepLastFloat = last,
+                Seed = parse.GetValue(seed),
+                LsqStepsPath = parse.GetValue(lsqSteps),
+                Name = parse.GetValue(name),
+            };
+            Model quantized = ProgressDisplay.Run(context, "quantize", progress => Quantization.Run(floatModel, request, rows, progress, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
             AtomicFile.WriteAllText(target, DescriptionWriter.ToJson(quantized));
             ModelSummary summary = ModelSummary.Of(quantized);
