@@ -12,9 +12,10 @@ namespace QuantGen.Cli;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Refuses an output that is one of the inputs, before any work is done.</summary>
+    /// <summary>Refuses an output that is one of the inputs (or cannot be written at all), before any work is done.</summary>
     public static void EnsureNotAnInput(string output, IEnumerable<string?> inputs)
     {
+        EnsureFolderExists(output);
         string target = Path.GetFullPath(output);
         foreach (string? input in inputs)
         {
@@ -22,6 +23,16 @@ public static class AtomicFile
             {
                 throw CliException.Usage($"the output {output} is the input {input}; refusing to overwrite it");
             }
+        }
+    }
+
+    /// <summary>Fails before any work when the output's folder does not exist.</summary>
+    public static void EnsureFolderExists(string output)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new CliException(ExitCodes.OutputFailed, $"cannot write {output}: the folder {directory} does not exist");
         }
     }
 

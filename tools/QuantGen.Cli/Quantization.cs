@@ -28,10 +28,7 @@ internal static class Quantization
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        progress?.Invoke(floatModel.Name, "quantizing", 0, 1);
-        Model quantized = ModelQuantizer.Quantize(floatModel, request.Weights, request.Activations, calibration, request.Name);
-        progress?.Invoke(floatModel.Name, "quantizing", 1, 1);
-        return quantized;
+        return ModelQuantizer.Quantize(floatModel, request.Weights, request.Activations, calibration, request.Name);
     }
 
     /// <summary>Methods the report compares (each at every bit width it can do).</summary>

@@ -1,3 +1,5 @@
+// The in-memory additional file lives in tools/QuantGen.InMemory (the CLI's eval uses it too); tests keep its old name.
+global using InMemoryAdditionalText = QuantGen.InMemory.InMemoryAdditionalText;
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -6,9 +8,6 @@ using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using QuantGen.InMemory;
-
-// The in-memory additional file lives in tools/QuantGen.InMemory (the CLI's eval uses it too); tests keep its old name.
-global using InMemoryAdditionalText = QuantGen.InMemory.InMemoryAdditionalText;
 
 namespace QuantGen.Tests.Infrastructure;
 
