@@ -14,9 +14,12 @@ namespace QuantGen.Cli;
 public static class QuantGenCli
 {
     /// <summary>Runs one command line and returns the exit code (<see cref="ExitCodes"/>); failures print one line on <paramref name="stderr"/>.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, interactive: ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="interactive"/> draws progress bars on stdout instead of lines on stderr.</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        bool interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
         var context = new CliContext(stdout, stderr, interactive);
         var root = new RootCommand("quantgen: quantize float neural networks with published methods, then inspect, evaluate and compare the results.")
         {

@@ -23,11 +23,14 @@ public static class CliRunner
     public static string TestData => Path.Combine(Digits, "digits-test.npz");
     public static string TrainData => Path.Combine(Digits, "digits-train.npz");
 
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => Run(interactive: false, args);
+
+    /// <summary>With <paramref name="interactive"/>, as if a person watched a terminal: progress bars instead of progress lines.</summary>
+    public static CliResult Run(bool interactive, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = QuantGenCli.Run(args, stdout, stderr);
+        int code = QuantGenCli.Run(args, stdout, stderr, interactive);
         return new CliResult(code, stdout.ToString().Replace("\r\n", "\n"), stderr.ToString().Replace("\r\n", "\n"));
     }
 

@@ -105,6 +105,22 @@ public sealed class CliVerbTests
     }
 
     [Fact]
+    public void Progress_is_a_bar_on_a_terminal_and_plain_lines_on_stderr_otherwise()
+    {
+        string dir = CliRunner.TempDirectory();
+        string[] args = ["report", CliRunner.FloatModel, "--data", CliRunner.TestData, "--calibration", CliRunner.TrainData, "-o", Path.Combine(dir, "r.svg"), "--methods", "alternating", "--bits", "2"];
+        CliResult piped = CliRunner.Run(args);
+        Assert.True(piped.ExitCode == 0, piped.ToString());
+        Assert.Equal(["report: alternating:2 quantizing (0/1)", "report: alternating:2 quantizing (1/1)"], piped.ErrorLines);
+
+        CliResult terminal = CliRunner.Run(interactive: true, args);
+        Assert.True(terminal.ExitCode == 0, terminal.ToString());
+        Assert.Equal("", terminal.Error);
+        // The table follows whatever the progress display drew, unchanged.
+        Assert.EndsWith(piped.Out, terminal.Out);
+    }
+
+    [Fact]
     public void Help_lists_every_verb()
     {
         CliResult r = CliRunner.Run("--help");

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Text;
 using QuantGen.Cli.Data;
 using Xunit;
 
@@ -77,7 +76,7 @@ public sealed class NpzReaderTests
     [Fact]
     public void A_huge_shape_is_refused_before_anything_is_allocated()
     {
-        byte[] file = Npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4000000000, 4000000000), }", []);
+        byte[] file = TestNpz.Npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4000000000, 4000000000), }", []);
         var e = Assert.Throws<NpyFormatException>(() => NpyReader.Read(new MemoryStream(file), "huge.npy", file.Length));
         Assert.Contains("is too large", e.Message);
     }
@@ -85,7 +84,7 @@ public sealed class NpzReaderTests
     [Fact]
     public void A_shape_larger_than_the_data_is_truncation_even_when_the_length_is_unknown()
     {
-        byte[] file = Npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", new byte[8]);
+        byte[] file = TestNpz.Npy("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", new byte[8]);
         var e = Assert.Throws<NpyFormatException>(() => NpyReader.Read(new NonSeekable(file), "short.npy"));
         Assert.Contains("truncated: shape 3 needs 12 bytes of data, the file has 8", e.Message);
     }
@@ -93,7 +92,7 @@ public sealed class NpzReaderTests
     [Fact]
     public void Bytes_after_the_data_are_an_error()
     {
-        byte[] file = Npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", new byte[12]);
+        byte[] file = TestNpz.Npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", new byte[12]);
         var e = Assert.Throws<NpyFormatException>(() => NpyReader.Read(new MemoryStream(file), "long.npy", file.Length));
         Assert.Contains("more bytes follow", e.Message);
     }
@@ -105,7 +104,7 @@ public sealed class NpzReaderTests
     [InlineData("['descr']", "the header is not a dict")]
     public void A_malformed_header_is_an_error(string header, string message)
     {
-        byte[] file = Npy(header, new byte[8]);
+        byte[] file = TestNpz.Npy(header, new byte[8]);
         var e = Assert.Throws<NpyFormatException>(() => NpyReader.Read(new MemoryStream(file), "bad.npy", file.Length));
         Assert.Contains(message, e.Message);
     }
@@ -121,17 +120,6 @@ public sealed class NpzReaderTests
     {
         var arrays = NpzReader.Read(Fixture(file));
         return Assert.Single(arrays).Value;
-    }
-
-    // A version 1.0 file with the given header text and data bytes.
-    private static byte[] Npy(string header, byte[] data)
-    {
-        byte[] text = Encoding.ASCII.GetBytes(header + "\n");
-        var file = new MemoryStream();
-        file.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)text.Length, (byte)(text.Length >> 8)]);
-        file.Write(text);
-        file.Write(data);
-        return file.ToArray();
     }
 
     private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)

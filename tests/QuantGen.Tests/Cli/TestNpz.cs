@@ -19,12 +19,20 @@ public static class TestNpz
         }
     }
 
+    /// <summary>A version 1.0 .npy file with the given header text (a dict literal) and data bytes.</summary>
+    public static byte[] Npy(string header, byte[] data)
+    {
+        byte[] text = Encoding.ASCII.GetBytes(header + "\n");
+        var file = new MemoryStream();
+        file.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)text.Length, (byte)(text.Length >> 8)]);
+        file.Write(text);
+        file.Write(data);
+        return file.ToArray();
+    }
+
     private static void Member(ZipArchive zip, string name, string descr, string shape, byte[] data)
     {
-        byte[] header = Encoding.ASCII.GetBytes($"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
         using Stream s = zip.CreateEntry(name + ".npy").Open();
-        s.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, (byte)(header.Length >> 8)]);
-        s.Write(header);
-        s.Write(data);
+        s.Write(Npy($"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}", data));
     }
 }
