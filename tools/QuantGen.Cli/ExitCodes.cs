@@ -6,10 +6,10 @@ public static class ExitCodes
     /// <summary>Done.</summary>
     public const int Success = 0;
 
-    /// <summary>An input is missing, unreadable or wrong: a file that does not exist, a corrupt ONNX, npz or description, data whose shape does not fit the model.</summary>
+    /// <summary>An input is missing, unreadable or does not fit: a file that does not exist, a corrupt ONNX, npz, description or LSQ steps file, data whose shape does not fit the model, a --layer naming no layer with weights, activations that need calibration data without it.</summary>
     public const int BadInput = 1;
 
-    /// <summary>The command line is wrong: an unknown verb or option, a missing argument, an unknown method, bad --layer syntax, a layer the model does not have, an output that would overwrite an input.</summary>
+    /// <summary>The command line is wrong in itself: an unknown verb or option, a missing argument, an unknown method, a method for the other side or a bit width it cannot do, bad --layer or --keep-float syntax, an output that would overwrite an input.</summary>
     public const int Usage = 2;
 
     /// <summary>The output could not be written (nothing was left behind).</summary>

@@ -6,7 +6,7 @@ namespace QuantGen.Cli;
 
 /// <summary>
 /// Progress of a long step: a Spectre.Console progress bar when a person watches the terminal, otherwise
-/// plain lines on stderr (one per new stage, so logs stay short and stdout keeps only the result).
+/// plain lines on stderr (one per finished step, so logs stay short and stdout keeps only the result).
 /// </summary>
 internal static class ProgressDisplay
 {
@@ -15,14 +15,14 @@ internal static class ProgressDisplay
     {
         if (!context.Interactive)
         {
-            string last = "";
+            // One line per finished step: enough to see a long run move, short enough for a log.
+            int reported = 0;
             return work((what, stage, done, total) =>
             {
-                string line = $"{title}: {what} {stage}";
-                if (line != last || done == total)
+                if (done > reported)
                 {
-                    context.Error.WriteLine(total > 0 ? string.Create(CultureInfo.InvariantCulture, $"{line} ({done}/{total})") : line);
-                    last = line;
+                    context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}: {what} {stage} ({done}/{total})"));
+                    reported = done;
                 }
             });
         }

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using QuantGen.Quantizer;
-using QuantGen.Schema;
 
 namespace QuantGen.Cli;
 
@@ -21,25 +19,22 @@ public static class QuantizeSettings
         }
     }
 
-    /// <summary>Each <c>--layer NAME=METHOD:BITS</c>, with NAME a layer that has weights.</summary>
-    public static IReadOnlyDictionary<string, MethodSpec> LayerOverrides(IEnumerable<string> texts, Model model)
+    /// <summary>
+    /// Each <c>--layer NAME=METHOD:BITS</c>. Only the syntax and the method are checked here; whether the
+    /// model has such a layer is the quantizer's to say (it knows which layer types carry weights).
+    /// </summary>
+    public static IReadOnlyDictionary<string, MethodSpec> LayerOverrides(IEnumerable<string> texts)
     {
         var overrides = new Dictionary<string, MethodSpec>(StringComparer.Ordinal);
         foreach (string text in texts)
         {
             int equals = text.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || equals == text.Length - 1)
+            if (equals <= 0 || equals == text.Length - 1 || text[..equals].Trim().Length == 0)
             {
                 throw CliException.Usage($"--layer {text}: expected NAME=METHOD:BITS, e.g. fc1=uniform:8");
             }
 
             string name = text[..equals].Trim();
-            string[] weighted = model.Layers.Where(l => l.OpCase == Layer.OpOneofCase.Dense).Select(l => l.Name).ToArray();
-            if (!weighted.Contains(name, StringComparer.Ordinal))
-            {
-                throw CliException.Usage($"--layer {text}: the model has no layer '{name}' with weights (it has {string.Join(", ", weighted)})");
-            }
-
             if (!overrides.TryAdd(name, Method(text[(equals + 1)..], $"--layer {name}=")))
             {
                 throw CliException.Usage($"--layer {text}: layer '{name}' is given twice");

@@ -1,94 +1,215 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using QuantGen.Quantizer.Methods;
 using QuantGen.Reference;
 using QuantGen.Schema;
 
 namespace QuantGen.Quantizer;
 
-/// <summary>A method and a bit width, as written on the command line: <c>uniform:4</c>, <c>alternating:2</c>, <c>float</c>, <c>none</c>.</summary>
-public sealed record MethodSpec(string Method, int Bits)
-{
-    public static MethodSpec Parse(string text)
-    {
-        string[] parts = text.Split(':');
-        string method = parts[0].Trim().ToLowerInvariant();
-        if (method is "float" or "none")
-        {
-            return new MethodSpec("none", 0);
-        }
-
-        if (parts.Length != 2 || !int.TryParse(parts[1], out int bits) || bits < 1 || bits > 8)
-        {
-            throw new FormatException($"'{text}' is not METHOD:BITS with BITS from 1 to 8 (or 'float' / 'none').");
-        }
-
-        if (method is not ("uniform" or "alternating"))
-        {
-            throw new FormatException($"unknown method '{method}'; this version knows uniform, alternating, float, none.");
-        }
-
-        return new MethodSpec(method, bits);
-    }
-
-    public bool IsNone => Method == "none";
-}
-
 /// <summary>
-/// Post-training quantization of a float description: every Dense layer's weights with one method; the
-/// inputs of every Dense layer but the first (which sees the raw model input) with another, calibrated
-/// on the float model's own activations.
+/// Post-training quantization of a float description. Every weighted layer's weight tensors go through
+/// the weight method; the input of every weighted layer but the first (which sees the raw model input)
+/// gets the activation method's quantizer, calibrated on what that input was when the float model ran
+/// on the calibration data. Per-layer overrides and keep-float options change that per layer.
 /// </summary>
 public static class ModelQuantizer
 {
-    public static Model Quantize(Model floatModel, MethodSpec weights, MethodSpec activations, IReadOnlyList<float[]> calibration, string? name = null)
+    /// <summary>The simple form: one method for all weights and one for all inputs.</summary>
+    public static Model Quantize(Model floatModel, MethodSpec weights, MethodSpec activations, IReadOnlyList<float[]> calibration, string? name = null) =>
+        Quantize(floatModel, new QuantizeOptions(weights, activations) { Name = name }, calibration);
+
+    /// <summary>
+    /// Quantizes a copy of <paramref name="floatModel"/> (which must have passed validation and hold
+    /// only float weights). Bad options (an unknown layer, a method that is not for that side, bits out
+    /// of a method's range, calibration missing where needed, a calibration row of the wrong length, an
+    /// LSQ step naming no tensor) throw <see cref="ArgumentException"/> with one line naming what and where.
+    /// </summary>
+    public static Model Quantize(Model floatModel, QuantizeOptions options, IReadOnlyList<float[]> calibration, IProgress<QuantizeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var model = floatModel.Clone();
-        if (name is not null)
+        ArgumentNullException.ThrowIfNull(floatModel);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(calibration);
+        List<Plan> plans = PlanLayers(floatModel, options);
+        CheckLsqSteps(floatModel, options);
+        bool needsCalibration = plans.Any(p => p.Activations?.NeedsCalibration == true);
+        if (needsCalibration && calibration.Count == 0)
         {
-            model.Name = name;
+            Plan first = plans.First(p => p.Activations?.NeedsCalibration == true);
+            throw new ArgumentException($"activations '{first.ActivationSpec}' on layer '{first.Layer}' need calibration data, and none was given.");
         }
 
-        var interpreter = new ReferenceInterpreter(floatModel);
-        float[][][] traces = calibration.Select(x => interpreter.Trace(x)).ToArray();
-        bool first = true;
+        // Traced whenever given (LSQ with learned steps uses the data's sign), required only where a method needs it.
+        float[][][] traces = calibration.Count > 0 && plans.Any(p => p.Activations is not null) ? Trace(floatModel, calibration, cancellationToken) : [];
+        var model = floatModel.Clone();
+        if (options.Name is not null)
+        {
+            model.Name = options.Name;
+        }
+
+        int total = plans.Count, done = 0;
+        foreach (Plan plan in plans)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Layer layer = model.Layers[plan.Index];
+            if (plan.Weights is not null)
+            {
+                progress?.Report(new QuantizeProgress(plan.Layer, "weights", done, total));
+                foreach (WeightSlot slot in LayerWeights.Of(layer))
+                {
+                    var tensor = new WeightTensor(slot.Name, slot.Get().Float32.Values.ToArray(), slot.Rows, slot.Cols);
+                    slot.Set(plan.Weights.Quantize(tensor));
+                }
+            }
+
+            if (plan.Activations is not null)
+            {
+                progress?.Report(new QuantizeProgress(plan.Layer, "activations", done, total));
+                float[] samples = traces.SelectMany(t => t[plan.Index]).ToArray();
+                layer.InputQuantizer = plan.Activations.Calibrate(plan.Layer, samples);
+            }
+
+            progress?.Report(new QuantizeProgress(plan.Layer, "done", ++done, total));
+        }
+
+        return model;
+    }
+
+    /// <summary>What happens to one weighted layer: its weight quantizer and input quantizer, null where it stays float.</summary>
+    private sealed record Plan(int Index, string Layer, IWeightQuantizer? Weights, IActivationQuantizer? Activations, MethodSpec ActivationSpec);
+
+    private static List<Plan> PlanLayers(Model model, QuantizeOptions options)
+    {
+        var weighted = new List<int>();
         for (int i = 0; i < model.Layers.Count; i++)
         {
             Layer layer = model.Layers[i];
-            if (layer.OpCase != Layer.OpOneofCase.Dense)
+            IReadOnlyList<WeightSlot> slots = LayerWeights.Of(layer);
+            if (slots.Count == 0)
             {
                 continue;
             }
 
-            Dense dense = layer.Dense;
-            if (dense.Weights.CodecCase != Weights.CodecOneofCase.Float32)
+            if (slots.Any(s => s.Get().CodecCase != Weights.CodecOneofCase.Float32))
             {
-                throw new InvalidOperationException($"layer {i} is already quantized; quantize from a float description.");
+                throw new ArgumentException($"layer '{layer.Name}' is already quantized; quantize from a float description.");
             }
 
-            float[] w = dense.Weights.Float32.Values.ToArray();
-            dense.Weights = weights.Method switch
-            {
-                "uniform" => WeightQuantizers.UniformSymmetric(w, dense.OutFeatures, dense.InFeatures, weights.Bits),
-                "alternating" => WeightQuantizers.Alternating(w, dense.OutFeatures, dense.InFeatures, weights.Bits),
-                _ => dense.Weights,
-            };
-
-            if (!first && !activations.IsNone)
-            {
-                if (activations.Method == "uniform" && calibration.Count == 0)
-                {
-                    throw new InvalidOperationException("uniform activations need calibration data.");
-                }
-
-                layer.InputQuantizer = activations.Method == "uniform"
-                    ? ActivationCalibration.Uniform(traces.SelectMany(t => t[i]).ToArray(), activations.Bits)
-                    : ActivationCalibration.OnlineAlternating(activations.Bits);
-            }
-
-            first = false;
+            weighted.Add(i);
         }
 
-        return model;
+        foreach (string name in options.LayerOverrides.Keys)
+        {
+            if (!weighted.Any(i => model.Layers[i].Name == name))
+            {
+                bool exists = model.Layers.Any(l => l.Name == name);
+                throw new ArgumentException(exists
+                    ? $"--layer {name}: layer '{name}' has no weights to quantize; layers with weights: {string.Join(", ", weighted.Select(i => model.Layers[i].Name))}."
+                    : $"--layer {name}: no layer is named '{name}'; layers with weights: {string.Join(", ", weighted.Select(i => model.Layers[i].Name))}.");
+            }
+        }
+
+        var plans = new List<Plan>();
+        for (int k = 0; k < weighted.Count; k++)
+        {
+            int index = weighted[k];
+            string name = model.Layers[index].Name;
+            MethodSpec weights = options.Weights, activations = options.Activations;
+            if (options.LayerOverrides.TryGetValue(name, out MethodSpec? layerSpec))
+            {
+                if (layerSpec.IsNone)
+                {
+                    (weights, activations) = (MethodSpec.None, MethodSpec.None);
+                }
+                else
+                {
+                    weights = QuantizationMethods.IsWeightMethod(layerSpec.Method) ? layerSpec : weights;
+                    activations = QuantizationMethods.IsActivationMethod(layerSpec.Method) ? layerSpec : activations;
+                }
+            }
+
+            if ((k == 0 && options.KeepFirstFloat) || (k == weighted.Count - 1 && options.KeepLastFloat))
+            {
+                (weights, activations) = (MethodSpec.None, MethodSpec.None);
+            }
+
+            // The first weighted layer sees the raw model input, which is never quantized.
+            if (k == 0)
+            {
+                activations = MethodSpec.None;
+            }
+
+            plans.Add(new Plan(
+                index,
+                name,
+                weights.IsNone ? null : InLayer(name, () => QuantizationMethods.CreateWeightQuantizer(weights, options, name)),
+                activations.IsNone ? null : InLayer(name, () => QuantizationMethods.CreateActivationQuantizer(activations, options, name)),
+                activations));
+        }
+
+        return plans;
+    }
+
+    private static T InLayer<T>(string layer, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"layer '{layer}': {e.Message}", e);
+        }
+    }
+
+    private static void CheckLsqSteps(Model model, QuantizeOptions options)
+    {
+        if (options.LsqSteps is null)
+        {
+            return;
+        }
+
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Layer layer in model.Layers)
+        {
+            IReadOnlyList<WeightSlot> slots = LayerWeights.Of(layer);
+            foreach (WeightSlot slot in slots)
+            {
+                known.Add(slot.Name);
+            }
+
+            if (slots.Count > 0)
+            {
+                known.Add(layer.Name + ".input");
+            }
+        }
+
+        foreach (string key in options.LsqSteps.Keys)
+        {
+            if (!known.Contains(key))
+            {
+                throw new ArgumentException($"LSQ step '{key}' names no tensor of the model; the names are: {string.Join(", ", known)}.");
+            }
+        }
+    }
+
+    /// <summary>What each layer received on each calibration row, from the float model.</summary>
+    private static float[][][] Trace(Model model, IReadOnlyList<float[]> calibration, CancellationToken cancellationToken)
+    {
+        var interpreter = new ReferenceInterpreter(model);
+        var traces = new float[calibration.Count][][];
+        for (int s = 0; s < calibration.Count; s++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (calibration[s].Length != interpreter.InputLength)
+            {
+                throw new ArgumentException($"calibration row {s + 1} has {calibration[s].Length} values; the model takes {interpreter.InputLength}.");
+            }
+
+            traces[s] = interpreter.Trace(calibration[s]);
+        }
+
+        return traces;
     }
 }

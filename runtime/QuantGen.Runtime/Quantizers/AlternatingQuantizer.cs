@@ -68,6 +68,17 @@ public static class AlternatingQuantizer
         GC.KeepAlive(rented);
     }
 
+    /// <summary>
+    /// The least-squares alphas for fixed codes (planes 0 .. bits - 1 of <paramref name="codes"/>), as
+    /// one alternating half-step does; a singular system keeps <paramref name="alphas"/> as they are.
+    /// </summary>
+    public static void FitAlphas(ReadOnlySpan<float> x, ReadOnlySpan<byte> codes, int bits, Span<float> alphas)
+    {
+        Span<double> gram = stackalloc double[bits * bits];
+        Span<double> rhs = stackalloc double[bits];
+        SolveAlphas(x, codes, bits, alphas, gram, rhs);
+    }
+
     /// <summary>The value sum_j alpha_j b_j that a code stands for.</summary>
     public static float Value(byte code, ReadOnlySpan<float> alphas)
     {

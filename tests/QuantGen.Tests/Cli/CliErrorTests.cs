@@ -42,7 +42,16 @@ public sealed class CliErrorTests
 
     [Fact]
     public void Corrupt_onnx() =>
-        Fails(ExitCodes.BadInput, "broken.onnx", "quantize", Write("broken.onnx", "this is not a protobuf"), "-o", Out, "--weights", "uniform:4");
+        Fails(ExitCodes.BadInput, "quantgen: broken.onnx: ", "quantize", Write("broken.onnx", "this is not a protobuf"), "-o", Out, "--weights", "uniform:4");
+
+    [Fact]
+    public void Truncated_onnx()
+    {
+        byte[] onnx = File.ReadAllBytes(Path.Combine(CliRunner.Digits, "digits.onnx"));
+        string path = Path.Combine(_dir, "cut.onnx");
+        File.WriteAllBytes(path, onnx[..(onnx.Length / 2)]);
+        Fails(ExitCodes.BadInput, "quantgen: cut.onnx: ", "inspect", path);
+    }
 
     [Fact]
     public void Missing_data_file() =>
@@ -113,7 +122,43 @@ public sealed class CliErrorTests
 
     [Fact]
     public void Unknown_layer() =>
-        Fails(ExitCodes.Usage, "the model has no layer 'fc9' with weights (it has fc1, fc2, fc3)", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--layer", "fc9=uniform:8");
+        Fails(ExitCodes.BadInput, "--layer fc9: no layer is named 'fc9'; layers with weights: fc1, fc2, fc3", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--layer", "fc9=uniform:8");
+
+    [Fact]
+    public void Layer_without_weights() =>
+        Fails(ExitCodes.BadInput, "--layer relu1: layer 'relu1' has no weights to quantize", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--layer", "relu1=uniform:8");
+
+    [Fact]
+    public void Layer_given_twice() =>
+        Fails(ExitCodes.Usage, "layer 'fc1' is given twice", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--layer", "fc1=uniform:8", "--layer", "fc1=dorefa:2");
+
+    [Theory]
+    [InlineData("--weights", "logquant:2", "'logquant' is not a method for weights")]
+    [InlineData("--weights", "uniform:1", "weights method 'uniform' takes 2 to 8 bits, not 1")]
+    [InlineData("--activations", "hwgq:8", "activations method 'hwgq' takes 1 to 4 bits, not 8")]
+    [InlineData("--activations", "wq:2", "'wq' is not a method for activations")]
+    public void Method_that_cannot_do_that_side_or_width(string option, string spec, string message)
+    {
+        string[] args = option == "--weights"
+            ? ["quantize", CliRunner.FloatModel, "-o", Out, "--weights", spec]
+            : ["quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--activations", spec, "--calibration", CliRunner.TrainData];
+        Fails(ExitCodes.Usage, $"{option} {spec}: {message}", args);
+    }
+
+    [Fact]
+    public void Activations_that_need_calibration_without_it() =>
+        Fails(ExitCodes.BadInput, "need calibration data", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--activations", "uniform:4");
+
+    [Fact]
+    public void Missing_lsq_steps_file() =>
+        Fails(ExitCodes.BadInput, "steps.json: no such file", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "lsq:4", "--lsq-steps", Path.Combine(_dir, "steps.json"));
+
+    [Theory]
+    [InlineData("{ \"fc1.weights\": -1 }", "must be a positive number")]
+    [InlineData("{ \"fc7.weights\": 0.1 }", "LSQ step 'fc7.weights' names no tensor of the model")]
+    [InlineData("[1, 2]", "expected an object of tensor name -> step")]
+    public void Bad_lsq_steps(string json, string message) =>
+        Fails(ExitCodes.BadInput, message, "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "lsq:4", "--lsq-steps", Write("steps.json", json));
 
     [Fact]
     public void Bad_keep_float() =>

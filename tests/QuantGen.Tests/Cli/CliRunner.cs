@@ -20,6 +20,7 @@ public static class CliRunner
     public static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Cli", "Fixtures");
 
     public static string FloatModel => Path.Combine(Digits, "digits.float.qgm.json");
+    public static string Onnx => Path.Combine(Digits, "digits.onnx");
     public static string TestData => Path.Combine(Digits, "digits-test.npz");
     public static string TrainData => Path.Combine(Digits, "digits-train.npz");
 

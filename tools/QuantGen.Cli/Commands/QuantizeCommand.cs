@@ -38,22 +38,25 @@ internal static class QuantizeCommand
             AtomicFile.EnsureNotAnInput(target, [input, data, parse.GetValue(lsqSteps)]);
             MethodSpec w = QuantizeSettings.Method(parse.GetValue(weights)!, "--weights");
             MethodSpec a = QuantizeSettings.Method(parse.GetValue(activations)!, "--activations");
+            Quantization.CheckSide(w, activations: false, "--weights");
+            Quantization.CheckSide(a, activations: true, "--activations");
+            IReadOnlyDictionary<string, MethodSpec> overrides = QuantizeSettings.LayerOverrides(parse.GetValue(layers) ?? []);
+            (bool first, bool last) = QuantizeSettings.KeepFloat(parse.GetValue(keepFloat));
+            string? steps = parse.GetValue(lsqSteps);
 
             Model floatModel = ModelFile.Load(input);
             ModelFile.EnsureFloat(floatModel, input);
-            IReadOnlyDictionary<string, MethodSpec> overrides = QuantizeSettings.LayerOverrides(parse.GetValue(layers) ?? [], floatModel);
-            (bool first, bool last) = QuantizeSettings.KeepFloat(parse.GetValue(keepFloat));
             IReadOnlyList<float[]> rows = data is null ? [] : Dataset.Calibration(data, ModelSummary.Of(floatModel).InputLength);
-            var request = new QuantizeRequest(w, a)
+            var options = new QuantizeOptions(w, a)
             {
                 LayerOverrides = overrides,
                 KeepFirstFloat = first,
                 KeepLastFloat = last,
-                Seed = parse.GetValue(seed),
-                LsqStepsPath = parse.GetValue(lsqSteps),
+                Seed = parse.GetValue(seed) ?? 0,
+                LsqSteps = steps is null ? null : LoadSteps(steps),
                 Name = parse.GetValue(name),
             };
-            Model quantized = ProgressDisplay.Run(context, "quantize", progress => Quantization.Run(floatModel, request, rows, progress, cancellationToken));
+            Model quantized = ProgressDisplay.Run(context, "quantize", progress => Quantization.Run(floatModel, options, rows, progress, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
             AtomicFile.WriteAllText(target, DescriptionWriter.ToJson(quantized));
             ModelSummary summary = ModelSummary.Of(quantized);
@@ -61,5 +64,15 @@ internal static class QuantizeCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
+    }
+
+    private static IReadOnlyDictionary<string, float> LoadSteps(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw CliException.BadInput($"{path}: no such file");
+        }
+
+        return LsqSteps.Load(path);
     }
 }

@@ -40,7 +40,7 @@ internal static class ReportCommand
             string target = parse.GetValue(output)!;
             AtomicFile.EnsureNotAnInput(target, [input, parse.GetValue(data), parse.GetValue(calibration)]);
             int[] widths = Bits(parse.GetValue(bits));
-            string[] names = Methods(parse.GetValue(methods));
+            ReportLine[] lines = Methods(parse.GetValue(methods));
 
             Model floatModel = ModelFile.Load(input);
             ModelFile.EnsureFloat(floatModel, input);
@@ -48,7 +48,7 @@ internal static class ReportCommand
             Dataset samples = Dataset.ForEvaluation(parse.GetValue(data)!, shape.InputLength, shape.OutputLength);
             IReadOnlyList<float[]> rows = Dataset.Calibration(parse.GetValue(calibration)!, shape.InputLength);
 
-            List<ReportCell> cells = ProgressDisplay.Run(context, "report", progress => Quantize(floatModel, names, widths, rows, progress, cancellationToken));
+            List<ReportCell> cells = ProgressDisplay.Run(context, "report", progress => Quantize(floatModel, lines, widths, rows, progress, cancellationToken));
             var quantized = cells.Where(c => c.Model is not null).ToList();
             IReadOnlyList<Model> all = [floatModel, .. quantized.Select(c => c.Model!)];
             IReadOnlyList<Accuracy> accuracies = parse.GetValue(interpreter)
@@ -60,7 +60,7 @@ internal static class ReportCommand
             }
 
             Accuracy reference = accuracies[0];
-            TextTable table = Table(names, widths, cells, reference);
+            TextTable table = Table(lines, widths, cells, reference);
             if (parse.GetValue(markdown))
             {
                 table.WriteMarkdownTo(context.Out);
@@ -76,8 +76,8 @@ internal static class ReportCommand
             }
 
             string title = $"{floatModel.Name}: accuracy against bits ({samples.Count} samples)";
-            ChartSeries[] series = names
-                .Select(n => new ChartSeries(n, cells.Where(c => c.Method == n && c.Accuracy is not null).ToDictionary(c => c.Bits, c => c.Accuracy!.Value)))
+            ChartSeries[] series = lines
+                .Select(l => new ChartSeries(l.Name, cells.Where(c => c.Method == l.Name && c.Accuracy is not null).ToDictionary(c => c.Bits, c => c.Accuracy!.Value)))
                 .ToArray();
             AtomicFile.WriteAllText(target, AccuracyChart.Render(title, widths, series, reference.Value));
             context.Out.WriteLine($"wrote {target}");
@@ -90,65 +90,49 @@ internal static class ReportCommand
     {
         public string Method { get; } = method;
         public int Bits { get; } = bits;
-        public string Pair { get; set; } = "";
         public Model? Model { get; set; }
         public string? Skip { get; set; }
         public Accuracy? Accuracy { get; set; }
     }
 
-    private static List<ReportCell> Quantize(Model floatModel, string[] methods, int[] bits, IReadOnlyList<float[]> rows, Action<string, string, int, int> progress, CancellationToken cancellationToken)
+    private static List<ReportCell> Quantize(Model floatModel, ReportLine[] lines, int[] bits, IReadOnlyList<float[]> rows, Action<string, string, int, int> progress, CancellationToken cancellationToken)
     {
         var cells = new List<ReportCell>();
-        int total = methods.Length * bits.Length, done = 0;
-        foreach (string method in methods)
+        int total = lines.Length * bits.Length, done = 0;
+        foreach (ReportLine line in lines)
         {
             foreach (int b in bits)
             {
-                var cell = new ReportCell(method, b);
-                progress($"{method}:{b}", "quantizing", done, total);
-                (MethodSpec? w, MethodSpec? a, string? skip) = Quantization.ReportPair(method, b);
-                if (skip is not null)
+                var cell = new ReportCell(line.Name, b);
+                progress($"{line.Name}:{b}", "quantizing", done, total);
+                MethodSpec w = line.Weights(b), a = line.Activations(b);
+                cell.Skip = Quantization.WhyNot(w, activations: false) ?? Quantization.WhyNot(a, activations: true);
+                if (cell.Skip is null)
                 {
-                    cell.Skip = skip;
-                }
-                else
-                {
-                    cell.Pair = $"{Text(w!)} / {Text(a!)}";
-                    try
-                    {
-                        var request = new QuantizeRequest(w!, a!) { Name = $"{floatModel.Name}-{method}{b}" };
-                        cell.Model = Quantization.Run(floatModel, request, rows, null, cancellationToken);
-                    }
-                    catch (NotSupportedException e)
-                    {
-                        cell.Skip = e.Message.TrimEnd('.');
-                    }
+                    var options = new QuantizeOptions(w, a) { Name = $"{floatModel.Name}-{line.Name}{b}" };
+                    cell.Model = Quantization.Run(floatModel, options, rows, null, cancellationToken);
                 }
 
                 cells.Add(cell);
-                progress($"{method}:{b}", "quantizing", ++done, total);
+                progress($"{line.Name}:{b}", "done", ++done, total);
             }
         }
 
         return cells;
     }
 
-    private static TextTable Table(string[] methods, int[] bits, List<ReportCell> cells, Accuracy reference)
+    private static TextTable Table(ReportLine[] lines, int[] bits, List<ReportCell> cells, Accuracy reference)
     {
         var table = new TextTable(["method", "weights / activations", .. bits.Select(b => $"{b} bit{(b == 1 ? "" : "s")}")]);
         table.RightAligned.UnionWith(Enumerable.Range(2, bits.Length));
         table.Add(["float32 (reference)", "float32 / float32", .. bits.Select(_ => F(reference.Value))]);
-        foreach (string method in methods)
+        foreach (ReportLine line in lines)
         {
-            ReportCell[] row = cells.Where(c => c.Method == method).ToArray();
-            string pairs = string.Join(", ", row.Where(c => c.Skip is null).Select(c => c.Pair.Replace(":" + c.Bits.ToString(CultureInfo.InvariantCulture), ":k", StringComparison.Ordinal)).Distinct());
-            table.Add([method, pairs, .. row.Select(c => c.Accuracy is Accuracy a ? F(a.Value) : "n/a")]);
+            table.Add([line.Name, line.Pattern, .. cells.Where(c => c.Method == line.Name).Select(c => c.Accuracy is Accuracy a ? F(a.Value) : "n/a")]);
         }
 
         return table;
     }
-
-    private static string Text(MethodSpec spec) => spec.IsNone ? "float" : $"{spec.Method}:{spec.Bits}";
 
     private static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
 
@@ -173,18 +157,18 @@ internal static class ReportCommand
         return bits.Distinct().Order().ToArray();
     }
 
-    private static string[] Methods(string? text)
+    private static ReportLine[] Methods(string? text)
     {
-        IReadOnlyList<string> known = Quantization.ReportMethods;
+        IReadOnlyList<ReportLine> known = Quantization.ReportLines;
         if (text is null)
         {
             return known.ToArray();
         }
 
         string[] names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToArray();
-        string? unknown = names.FirstOrDefault(n => !known.Contains(n));
+        string? unknown = names.FirstOrDefault(n => known.All(l => l.Name != n));
         return unknown is null && names.Length > 0
-            ? names
-            : throw CliException.Usage($"--methods {text}: unknown method '{unknown}'; the report knows {string.Join(", ", known)}");
+            ? names.Select(n => known.First(l => l.Name == n)).ToArray()
+            : throw CliException.Usage($"--methods {text}: unknown method '{unknown}'; the report knows {string.Join(", ", known.Select(l => l.Name))}");
     }
 }

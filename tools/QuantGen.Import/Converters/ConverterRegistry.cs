@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using QuantGen.Schema;
+
+namespace QuantGen.Import.Converters;
+
+/// <summary>
+/// The supported ONNX operators, by op type (default domain only).
+///
+/// To add one (LSTM, GRU, Gather as an embedding, Conv, MaxPool, ...): write a class implementing
+/// <see cref="IOpConverter"/> in its own file in this folder (read attributes with
+/// <see cref="OnnxNode"/>'s getters after <see cref="OnnxNode.AllowOnlyAttributes"/>, weights with
+/// <see cref="ImportContext.RequireConstant"/>, emit with <see cref="ImportContext.AddLayer"/>, set the
+/// output shape with <see cref="ImportContext.SetSampleShape"/>), add one line to the table below, and
+/// add a fixture exported by PyTorch to tests/QuantGen.Tests/Import/Fixtures. Every op type not in the
+/// table is refused by name before the walk starts; Constant nodes are read by the walk itself.
+/// </summary>
+internal static class ConverterRegistry
+{
+    private static readonly Dictionary<string, IOpConverter> Converters = new Dictionary<string, IOpConverter>(StringComparer.Ordinal)
+    {
+        ["Gemm"] = new GemmConverter(),
+        ["MatMul"] = new MatMulConverter(),
+        ["Add"] = new AddConverter(),
+        ["Relu"] = new ActivationConverter(() => new Layer { Relu = new Relu() }),
+        ["Sigmoid"] = new ActivationConverter(() => new Layer { Sigmoid = new Sigmoid() }),
+        ["Tanh"] = new ActivationConverter(() => new Layer { Tanh = new Tanh() }),
+        ["Softmax"] = new SoftmaxConverter(),
+        ["Flatten"] = new FlattenConverter(),
+        ["Reshape"] = new ReshapeConverter(),
+        ["Identity"] = new PassThroughConverter(),
+        ["Dropout"] = new PassThroughConverter("ratio", "seed"),
+    };
+
+    /// <summary>The op type of Constant nodes, which the walk reads into constants before converting.</summary>
+    public const string ConstantOp = "Constant";
+
+    public static bool TryGet(string opType, out IOpConverter converter) =>
+        Converters.TryGetValue(opType, out converter!);
+
+    /// <summary>Every supported op type, sorted, for messages and documentation.</summary>
+    public static IReadOnlyList<string> SupportedOps { get; } =
+        Converters.Keys.Append(ConstantOp).OrderBy(op => op, StringComparer.Ordinal).ToArray();
+}

@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using QuantGen.Schema;
+
+namespace QuantGen.Import;
+
+/// <summary>
+/// What the converters share while the walk goes down the chain: the opset, the constants, the value the
+/// chain has reached and its shape per sample, and the layers emitted so far.
+/// </summary>
+internal sealed class ImportContext
+{
+    private readonly IReadOnlyDictionary<string, ConstantTensor> _constants;
+    private readonly List<Layer> _layers = new List<Layer>();
+    private readonly LayerNames _names = new LayerNames();
+    private long[] _sampleShape;
+
+    public ImportContext(int opset, IReadOnlyDictionary<string, ConstantTensor> constants, long[] sampleShape, long? batchSize)
+    {
+        Opset = opset;
+        _constants = constants;
+        _sampleShape = sampleShape;
+        BatchSize = batchSize;
+    }
+
+    /// <summary>The version of the default ONNX operator set the file imports (11 to 17).</summary>
+    public int Opset { get; }
+
+    /// <summary>The batch dimension of the graph input when it is a number; null when it is symbolic.</summary>
+    public long? BatchSize { get; }
+
+    /// <summary>The name of the value the chain has reached: the data input of the node being converted.</summary>
+    public string CurrentValue { get; set; } = "";
+
+    /// <summary>
+    /// The shape of the current value without its first (batch) dimension: every dimension positive, the
+    /// product at most <see cref="DescriptionValidator.MaxActivationLength"/>.
+    /// </summary>
+    public long[] SampleShape => _sampleShape;
+
+    /// <summary>The number of values per sample.</summary>
+    public long SampleLength => TryLength(_sampleShape, out long length) ? length : 0;
+
+    /// <summary>Sets the shape of the node's output per sample.</summary>
+    public void SetSampleShape(OnnxNode node, long[] shape)
+    {
+        if (!TryLength(shape, out _))
+        {
+            throw node.Error($"its output would have the shape {OnnxText.Shape(shape)} per sample; every dimension must be positive and a sample at most {DescriptionValidator.MaxActivationLength} values");
+        }
+
+        _sampleShape = shape;
+    }
+
+    /// <summary>The product of a per-sample shape, false when a dimension is not positive or the product too large.</summary>
+    public static bool TryLength(IReadOnlyList<long> shape, out long length)
+    {
+        length = 1;
+        foreach (long dim in shape)
+        {
+            if (dim <= 0 || dim > DescriptionValidator.MaxActivationLength || length * dim > DescriptionValidator.MaxActivationLength)
+            {
+                length = 0;
+                return false;
+            }
+
+            length *= dim;
+        }
+
+        return true;
+    }
+
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>
+    /// The Dense layer a MatMul just emitted without a bias, while nothing else has been emitted since:
+    /// an Add of a constant right after it becomes its bias.
+    /// </summary>
+    public Dense? DenseAwaitingBias { get; private set; }
+
+    /// <summary>Appends the layer for a node, named after it.</summary>
+    public void AddLayer(OnnxNode node, Layer layer, bool awaitsBias = false)
+    {
+        layer.Name = _names.For(node);
+        _layers.Add(layer);
+        DenseAwaitingBias = awaitsBias ? layer.Dense : null;
+    }
+
+    /// <summary>Called once the awaited bias has been set.</summary>
+    public void BiasSet() => DenseAwaitingBias = null;
+
+    /// <summary>Input <paramref name="index"/> of the node must be the chain's value (the data).</summary>
+    public void RequireData(OnnxNode node, int index, string role)
+    {
+        if (node.Inputs.Count <= index || node.Inputs[index] != CurrentValue)
+        {
+            throw node.Error($"the data ({OnnxText.Quote(CurrentValue)}) must be input {index} ({role}); only that form is supported");
+        }
+    }
+
+    /// <summary>The node must have between <paramref name="min"/> and <paramref name="max"/> inputs.</summary>
+    public static void RequireInputCount(OnnxNode node, int min, int max)
+    {
+        int count = node.Inputs.Count;
+        if (count < min || count > max)
+        {
+            string expected = min == max ? min.ToString(System.Globalization.CultureInfo.InvariantCulture) : FormattableString.Invariant($"{min} to {max}");
+            throw node.Error($"it has {count} inputs; it must have {expected}");
+        }
+    }
+
+    /// <summary>Input <paramref name="index"/> of the node, which must be a constant (an initializer or a Constant node's output).</summary>
+    public ConstantTensor RequireConstant(OnnxNode node, int index, string role)
+    {
+        if (node.Inputs.Count <= index || node.Inputs[index].Length == 0)
+        {
+            throw node.Error($"input {index} ({role}) is missing");
+        }
+
+        string name = node.Inputs[index];
+        if (!_constants.TryGetValue(name, out ConstantTensor? tensor))
+        {
+            throw node.Error($"input {index} ({role}) must be a constant (an initializer or a Constant node); {OnnxText.Quote(name)} is computed in the graph");
+        }
+
+        return tensor;
+    }
+
+    public bool IsConstant(string name) => _constants.ContainsKey(name);
+}
