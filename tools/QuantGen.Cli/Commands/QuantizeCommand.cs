@@ -26,9 +26,10 @@ internal static class QuantizeCommand
         var seed = new Option<int?>("--seed") { Description = "Seed for methods that draw random numbers (stochastic rounding)." };
         var lsqSteps = new Option<string?>("--lsq-steps") { Description = "LSQ: learned step sizes per tensor (JSON)." };
         var name = new Option<string?>("--name") { Description = "The model name written into the description." };
+        var doc = new Option<string?>("--doc") { Description = "The description's doc text (default: the input model's)." };
         var command = new Command("quantize", "Quantize a float model with published methods and write its description.")
         {
-            model, output, weights, activations, calibration, layers, keepFloat, seed, lsqSteps, name,
+            model, output, weights, activations, calibration, layers, keepFloat, seed, lsqSteps, name, doc,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -57,6 +58,7 @@ internal static class QuantizeCommand
                 Name = parse.GetValue(name),
             };
             Model quantized = ProgressDisplay.Run(context, "quantize", progress => Quantization.Run(floatModel, options, rows, progress, cancellationToken));
+            quantized.Doc = parse.GetValue(doc) ?? quantized.Doc;
             cancellationToken.ThrowIfCancellationRequested();
             AtomicFile.WriteAllText(target, DescriptionWriter.ToJson(quantized));
             ModelSummary summary = ModelSummary.Of(quantized);

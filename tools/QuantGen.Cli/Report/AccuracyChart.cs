@@ -21,7 +21,7 @@ public static class AccuracyChart
     private const int Left = 70, Right = 620, Top = 50, Bottom = 410;
 
     // Colour-blind-friendly categorical palette (Okabe-Ito, then Tol's), cycled with marker shapes.
-    private static readonly string[] Colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255", "#44AA99", "#999933", "#AA4499", "#332288"];
+    private static readonly string[] Colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255", "#44AA99", "#999933", "#AA4499", "#332288", "#117733", "#6699CC"];
 
     public static string Render(string title, IReadOnlyList<int> bits, IReadOnlyList<ChartSeries> series, double? floatAccuracy)
     {
