@@ -126,7 +126,7 @@ public sealed class CliVerbTests
         Assert.Matches(@"^float32 \(reference\)\s+float32 / float32\s+0\.9694\s+0\.9694$", lines[2]);
         Assert.Matches(@"^uniform\s+.*\s+n/a\s+0\.9694$", lines[3]);
         Assert.Matches(@"^alternating\s+.*\s+0\.\d{4}\s+0\.\d{4}$", lines[4]);
-        Assert.Contains("n/a: uniform at 1 bits: weights method 'uniform' takes 2 to 8 bits, not 1", lines);
+        Assert.Contains("n/a: uniform at 1 bit: weights method 'uniform' takes 2 to 8 bits, not 1", lines);
         Assert.Equal(["report.svg"], CliRunner.Files(dir));
 
         string chart = File.ReadAllText(svg);

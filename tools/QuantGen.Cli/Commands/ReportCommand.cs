@@ -72,7 +72,7 @@ internal static class ReportCommand
 
             foreach (ReportCell skipped in cells.Where(c => c.Skip is not null))
             {
-                context.Out.WriteLine($"n/a: {skipped.Method} at {skipped.Bits} bits: {skipped.Skip}");
+                context.Out.WriteLine($"n/a: {skipped.Method} at {skipped.Bits} bit{(skipped.Bits == 1 ? "" : "s")}: {skipped.Skip}");
             }
 
             string title = $"{floatModel.Name}: accuracy against bits ({samples.Count} samples)";
