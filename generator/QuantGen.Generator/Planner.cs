@@ -12,7 +12,7 @@ namespace QuantGen.Generator;
 /// kernel per layer from its codec, bit width and shape, lays out the parameter blob, assigns buffers and
 /// sizes the working memory. The emitter only writes down what the plan says.
 /// </summary>
-internal static class Planner
+internal static partial class Planner
 {
     /// <summary>Working memory up to this many floats (64 KiB) lives on the stack; more comes from a per-thread buffer.</summary>
     public const int MaxStackFloats = 16 * 1024;
@@ -28,7 +28,7 @@ internal static class Planner
         int lastWriter = LastWritingLayer(model);
         var layers = new List<LayerPlan>();
         int offset = 0;
-        int work = 0, quantized = 0, row = 0;
+        int work = 0, quantized = 0, row = 0, extra = 0, state = 0;
         long weightBytes = 0, floatBytes = 0;
         BufferSlot current = BufferSlot.Input;
 
@@ -69,7 +69,12 @@ internal static class Planner
             string weights = "";
             int bits = 0;
             bool signed = false;
-            if (op == LayerOp.Dense)
+            SequencePlan? sequence = null;
+            if (IsSequenceOrSpatial(op))
+            {
+                (kernel, reason, weights, sequence) = PlanSequenceLayer(layer, i, tensors, ref offset, ref weightBytes, ref floatBytes, ref row, ref extra, ref state);
+            }
+            else if (op == LayerOp.Dense)
             {
                 Dense dense = layer.Dense;
                 (kernel, reason, weights, bits, signed) = PlanDense(dense, i, tensors, ref offset, ref weightBytes);
@@ -85,12 +90,12 @@ internal static class Planner
                 (kernel, reason) = PlanElementwise(op);
             }
 
-            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, kernel, reason, weights, bits, signed, tensors.ToEquatableArray()));
+            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, kernel, reason, weights, bits, signed, tensors.ToEquatableArray(), sequence));
             current = destination;
             length = outputLength;
         }
 
-        bool stack = 2L * work + quantized + row <= MaxStackFloats;
+        bool stack = 2L * work + quantized + row + extra <= MaxStackFloats;
         return new ModelPlan(
             target,
             model.Name,
@@ -108,7 +113,11 @@ internal static class Planner
             stack,
             weightBytes,
             floatBytes,
-            file);
+            file,
+            extra,
+            state,
+            LayerShapes.IsRecurrent(model),
+            LayerShapes.TakesTokens(model) ? model.Layers[0].Embedding.NumEmbeddings : 0);
     }
 
     /// <summary>The blob size the plan would need, checked before planning so that an absurd model gets a diagnostic, not an overflow.</summary>
@@ -117,17 +126,18 @@ internal static class Planner
         long total = 0;
         foreach (Layer layer in model.Layers)
         {
-            if (layer.OpCase == Layer.OpOneofCase.Dense)
+            foreach (LayerMatrix m in LayerShapes.Matrices(layer))
             {
-                Weights w = layer.Dense.Weights;
+                Weights w = m.Weights!;
                 long payload = w.CodecCase switch
                 {
                     Weights.CodecOneofCase.Float32 => 4L * w.Float32.Values.Count,
                     Weights.CodecOneofCase.Uniform => w.Uniform.Codes.Length + 4L * (w.Uniform.Scales.Count + w.Uniform.ZeroPoints.Count),
                     Weights.CodecOneofCase.Levels => w.Levels.Codes.Length + 4L * w.Levels.Levels.Count,
-                    _ => w.MultiBinary.Planes.Length + 4L * w.MultiBinary.Coefficients.Count,
+                    // Twice the planes: a padded copy may be stored for the xor-popcount kernel.
+                    _ => 2L * w.MultiBinary.Planes.Length + 8L * m.Rows * w.MultiBinary.Bits + 4L * w.MultiBinary.Coefficients.Count,
                 };
-                total += payload + 4L * layer.Dense.Bias.Count + 4 * WeightBlobAlignment;
+                total += payload + 4L * (m.Bias?.Count ?? 0) + 5 * WeightBlobAlignment;
             }
         }
 
@@ -156,7 +166,8 @@ internal static class Planner
         Layer.OpOneofCase.Relu => LayerOp.Relu,
         Layer.OpOneofCase.Sigmoid => LayerOp.Sigmoid,
         Layer.OpOneofCase.Tanh => LayerOp.Tanh,
-        _ => LayerOp.Softmax,
+        Layer.OpOneofCase.Softmax => LayerOp.Softmax,
+        _ => SequenceOpOf(layer),
     };
 
     private static (KernelKind, string) PlanElementwise(LayerOp op) => op switch
@@ -239,10 +250,10 @@ internal static class Planner
         return (kernel, reason, summary, bits, signed);
     }
 
-    private static void Add(List<TensorPlan> tensors, ref int offset, ref long weightBytes, int layer, TensorRole role, TensorKind kind, int count, string description)
+    private static void Add(List<TensorPlan> tensors, ref int offset, ref long weightBytes, int layer, TensorRole role, TensorKind kind, int count, string description, string part = "")
     {
         int byteLength = kind == TensorKind.Bytes ? count : count * 4;
-        tensors.Add(new TensorPlan($"L{layer}{role}", layer, role, kind, offset, byteLength, count, description));
+        tensors.Add(new TensorPlan($"L{layer}{part}{role}", layer, role, kind, offset, byteLength, count, description, part));
         weightBytes += byteLength;
         offset += (byteLength + WeightBlobAlignment - 1) / WeightBlobAlignment * WeightBlobAlignment;
     }

@@ -14,7 +14,7 @@ namespace QuantGen.Generator;
 public sealed partial class QuantModelGenerator
 {
     /// <summary>Reads one description: parse (QuantGen.Schema's DescriptionParser), then validate (DescriptionValidator).</summary>
-    private static ModelFile ReadModelFile(AdditionalText file, CancellationToken cancellationToken)
+    private static ModelFile ReadModelFile(AdditionalText file, ModelItem item, CancellationToken cancellationToken)
     {
         string hash = "";
         try
@@ -23,7 +23,7 @@ public sealed partial class QuantModelGenerator
             if (text is null)
             {
                 var unreadable = new DiagnosticInfo(DiagnosticDescriptors.InvalidJson, $"{System.IO.Path.GetFileName(file.Path)} could not be read", FileStart(file.Path));
-                return new ModelFile(file.Path, "", null, new[] { unreadable }.ToEquatableArray());
+                return new ModelFile(file.Path, item, "", null, new[] { unreadable }.ToEquatableArray());
             }
 
             hash = Hash(text);
@@ -32,21 +32,26 @@ public sealed partial class QuantModelGenerator
             IReadOnlyList<DescriptionError> errors = parsed.Model is null
                 ? parsed.Errors
                 : DescriptionValidator.Validate(parsed.Model, parsed.Locator!);
-            EquatableArray<DiagnosticInfo> diagnostics = errors.Select(e => ToDiagnostic(file.Path, e)).ToEquatableArray();
-            return new ModelFile(file.Path, hash, errors.Count == 0 ? parsed.Model : null, diagnostics);
+            EquatableArray<DiagnosticInfo> diagnostics = errors.Select(e => ToDiagnostic(file.Path, item, e)).ToEquatableArray();
+            return new ModelFile(file.Path, item, hash, errors.Count == 0 ? parsed.Model : null, diagnostics);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new ModelFile(file.Path, hash, null, new[] { Internal(file.Path, "reading", e) }.ToEquatableArray());
+            return new ModelFile(file.Path, item, hash, null, new[] { Internal(file.Path, "reading", e) }.ToEquatableArray());
         }
     }
 
-    private static DiagnosticInfo ToDiagnostic(string path, DescriptionError error)
+    /// <summary>
+    /// A description error at its line in the file the generator read. For a binary description that is the
+    /// JSON form under obj/ (binary has no lines); the message then names the binary file too.
+    /// </summary>
+    private static DiagnosticInfo ToDiagnostic(string path, ModelItem item, DescriptionError error)
     {
         TextPosition p = error.Position;
         var start = new LinePosition(p.Line, p.Column);
         var location = new LocationInfo(path, new TextSpan(p.Offset, p.Length), new LinePositionSpan(start, new LinePosition(p.Line, p.Column + p.Length)));
-        return new DiagnosticInfo(DiagnosticDescriptors.For(error.Code), error.Message, location);
+        string message = item.SourcePath is null ? error.Message : $"{error.Message} (in the JSON form of {item.SourcePath})";
+        return new DiagnosticInfo(DiagnosticDescriptors.For(error.Code), message, location);
     }
 
     /// <summary>SHA-256 of the text: the identity of a model file's content in the pipeline.</summary>

@@ -12,9 +12,10 @@ namespace QuantGen.Generator;
 /// Implements each <c>[QuantModel("file.qgm.json")] partial class</c> from its description.
 /// The pipeline, each step named for the incremental-cache tests:
 /// <list type="number">
-/// <item>ModelFiles: every *.qgm.json additional file, parsed and validated (QuantModelGenerator.Files.cs);</item>
+/// <item>ModelFiles: every *.qgm.json additional file with its item metadata, parsed and validated (QuantModelGenerator.Files.cs);</item>
 /// <item>Bindings: every class with the attribute, boiled down to strings (QuantModelGenerator.Bindings.cs);</item>
-/// <item>Plans: each binding with its file, planned (Planner.cs);</item>
+/// <item>ItemBindings: every file whose &lt;QuantGenModel&gt; item names a class (QuantModelGenerator.Items.cs);</item>
+/// <item>Plans, ItemPlans: each binding with its file, planned (Planner.cs);</item>
 /// <item>then the emitter writes source, and diagnostics are reported on their own output.</item>
 /// </list>
 /// No step lets an exception escape: a failure becomes diagnostic QG0014 naming the model file.
@@ -29,7 +30,8 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
     {
         IncrementalValuesProvider<ModelFile> files = context.AdditionalTextsProvider
             .Where(static file => file.Path.EndsWith(FileExtension, StringComparison.OrdinalIgnoreCase))
-            .Select(static (file, cancellationToken) => ReadModelFile(file, cancellationToken))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, cancellationToken) => ReadModelFile(pair.Left, ModelItem.From(pair.Right.GetOptions(pair.Left)), cancellationToken))
             .WithTrackingName(TrackingNames.ModelFiles);
 
         IncrementalValuesProvider<ModelBinding> bindings = context.SyntaxProvider
@@ -39,13 +41,26 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
                 static (attributeContext, cancellationToken) => Bind(attributeContext, cancellationToken))
             .WithTrackingName(TrackingNames.Bindings);
 
-        IncrementalValuesProvider<PlanResult> plans = bindings
-            .Combine(files.Collect())
-            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left, pair.Right, cancellationToken))
-            .WithTrackingName(TrackingNames.Plans);
+        // <QuantGenModel ClassName="..."> items (the package's QuantGen.targets): the class is named by the file's metadata.
+        IncrementalValuesProvider<ModelBinding> itemBindings = files
+            .Where(static file => file.Item.ClassName is not null)
+            .Select(static (file, _) => BindItem(file))
+            .WithTrackingName(TrackingNames.ItemBindings);
+
+        IncrementalValueProvider<ImmutableArray<ModelFile>> allFiles = files.Collect();
 
         // Source and diagnostics travel separately, so that a diagnostic never forces source to be written again.
         context.RegisterSourceOutput(files.Select(static (file, _) => file.Diagnostics), ReportAll);
+        RegisterPlans(context, bindings, allFiles, TrackingNames.Plans);
+        RegisterPlans(context, itemBindings, allFiles, TrackingNames.ItemPlans);
+    }
+
+    private static void RegisterPlans(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ModelBinding> bindings, IncrementalValueProvider<ImmutableArray<ModelFile>> files, string trackingName)
+    {
+        IncrementalValuesProvider<PlanResult> plans = bindings
+            .Combine(files)
+            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left, pair.Right, cancellationToken))
+            .WithTrackingName(trackingName);
         context.RegisterSourceOutput(plans.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(plans.Where(static result => result.Plan is not null).Select(static (result, _) => result.Plan!), EmitModel);
     }
@@ -93,14 +108,16 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
         string wanted = Normalize(System.IO.Path.IsPathRooted(binding.ModelPath) || binding.SourceDirectory.Length == 0
             ? binding.ModelPath
             : System.IO.Path.Combine(binding.SourceDirectory, binding.ModelPath));
-        ModelFile? exact = files.FirstOrDefault(f => string.Equals(Normalize(f.Path), wanted, StringComparison.Ordinal));
+        // A binary description is read through its JSON form under obj/, but bound by the name the user wrote.
+        ModelFile? exact = files.FirstOrDefault(f => string.Equals(Normalize(f.Path), wanted, StringComparison.Ordinal))
+            ?? files.FirstOrDefault(f => f.Item.SourcePath is not null && string.Equals(Normalize(f.Item.SourcePath), wanted, StringComparison.Ordinal));
         if (exact is not null)
         {
             return exact;
         }
 
         string name = System.IO.Path.GetFileName(binding.ModelPath.Replace('\\', '/'));
-        ModelFile[] byName = files.Where(f => string.Equals(System.IO.Path.GetFileName(f.Path.Replace('\\', '/')), name, StringComparison.OrdinalIgnoreCase)).ToArray();
+        ModelFile[] byName = files.Where(f => string.Equals(System.IO.Path.GetFileName(f.UserPath.Replace('\\', '/')), name, StringComparison.OrdinalIgnoreCase)).ToArray();
         return byName.Length == 1 ? byName[0] : null;
     }
 
@@ -123,6 +140,12 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
             foreach ((string hintName, string source) in Emitter.Emit(plan))
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
+                context.AddSource(hintName, source);
+            }
+
+            if (plan.Target.Declare)
+            {
+                (string hintName, string source) = Emitter.EmitDeclaration(plan);
                 context.AddSource(hintName, source);
             }
         }
@@ -159,4 +182,6 @@ public static class TrackingNames
     public const string ModelFiles = nameof(ModelFiles);
     public const string Bindings = nameof(Bindings);
     public const string Plans = nameof(Plans);
+    public const string ItemBindings = nameof(ItemBindings);
+    public const string ItemPlans = nameof(ItemPlans);
 }

@@ -12,7 +12,7 @@ namespace QuantGen.Schema;
 /// shapes chain, counts match shapes and bit widths, every parameter is finite and in range, and no
 /// size is so large that acting on it would exhaust memory.
 /// </summary>
-public static class DescriptionValidator
+public static partial class DescriptionValidator
 {
     public const string SchemaVersion = "quantgen.v1";
 
@@ -131,10 +131,12 @@ public static class DescriptionValidator
         switch (layer.OpCase)
         {
             case Layer.OpOneofCase.None:
-                c.Add(DescriptionErrorCode.MissingField, path, $"layer {index} has no operation (one of dense, flatten, relu, sigmoid, tanh, softmax)");
+                c.Add(DescriptionErrorCode.MissingField, path, $"layer {index} has no operation (one of dense, flatten, relu, sigmoid, tanh, softmax, embedding, lstm, gru, conv2d, maxPool2d)");
                 return 0;
             case Layer.OpOneofCase.Dense:
                 return ValidateDense(layer.Dense, index, path + ".dense", inputLength, c);
+            case Layer.OpOneofCase.Embedding or Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru or Layer.OpOneofCase.Conv2D or Layer.OpOneofCase.MaxPool2D:
+                return ValidateSequenceOrSpatialLayer(layer, index, path, inputLength, c);
             default:
                 // Flatten and the element-wise activations keep the length.
                 return inputLength;

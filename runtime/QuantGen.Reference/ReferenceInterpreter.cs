@@ -9,10 +9,11 @@ namespace QuantGen.Reference;
 /// quantizer and the operation, one value at a time, dot products accumulated in double. Slow, plain
 /// and obviously right: the oracle for every generated kernel.
 /// </summary>
-public sealed class ReferenceInterpreter
+public sealed partial class ReferenceInterpreter
 {
     private readonly Model _model;
-    private readonly Dictionary<int, float[]> _weights = new Dictionary<int, float[]>();
+    /// <summary>Every weight matrix dequantized, keyed by <see cref="Key"/> (layer index and part).</summary>
+    private readonly Dictionary<string, float[]> _weights = new Dictionary<string, float[]>();
 
     /// <summary>Interprets a model that has passed <see cref="DescriptionValidator"/>.</summary>
     public ReferenceInterpreter(Model model)
@@ -23,9 +24,9 @@ public sealed class ReferenceInterpreter
         for (int i = 0; i < model.Layers.Count; i++)
         {
             Layer layer = model.Layers[i];
-            if (layer.OpCase == Layer.OpOneofCase.Dense)
+            foreach (LayerMatrix m in LayerShapes.Matrices(layer))
             {
-                _weights[i] = DequantizedWeights.Of(layer.Dense.Weights, layer.Dense.OutFeatures, layer.Dense.InFeatures);
+                _weights[Key(i, m.Part)] = DequantizedWeights.Of(m.Weights!, m.Rows, m.Cols);
             }
 
             length = ModelShape.OutputLength(layer, length);
@@ -41,13 +42,16 @@ public sealed class ReferenceInterpreter
     public int InputLength { get; }
     public int OutputLength { get; }
 
+    /// <summary>Runs the model once; a recurrent model runs one step from the zero state.</summary>
     public float[] Predict(ReadOnlySpan<float> input) => Trace(input)[^1];
 
     /// <summary>
     /// Runs the model and returns what each layer received, before its input quantizer (index i for
     /// layer i), then the output (last index): what calibration needs.
     /// </summary>
-    public float[][] Trace(ReadOnlySpan<float> input)
+    public float[][] Trace(ReadOnlySpan<float> input) => Trace(input, NewState());
+
+    private float[][] Trace(ReadOnlySpan<float> input, SequenceState state)
     {
         if (input.Length != InputLength)
         {
@@ -65,21 +69,21 @@ public sealed class ReferenceInterpreter
                 ReferenceQuantizers.Apply(layer.InputQuantizer, x);
             }
 
-            x = Run(i, layer, x);
+            x = Run(i, layer, x, state);
         }
 
         trace[^1] = x;
         return trace;
     }
 
-    private float[] Run(int index, Layer layer, float[] x)
+    private float[] Run(int index, Layer layer, float[] x, SequenceState state)
     {
         switch (layer.OpCase)
         {
             case Layer.OpOneofCase.Dense:
             {
                 Dense dense = layer.Dense;
-                float[] w = _weights[index];
+                float[] w = _weights[Key(index, "")];
                 var y = new float[dense.OutFeatures];
                 for (int r = 0; r < y.Length; r++)
                 {
@@ -121,6 +125,16 @@ public sealed class ReferenceInterpreter
                 return Array.ConvertAll(e, v => (float)(v / sum));
             }
 
+            case Layer.OpOneofCase.Embedding:
+                return Embed(index, layer.Embedding, x);
+            case Layer.OpOneofCase.Lstm:
+                return LstmStep(index, layer, x, state);
+            case Layer.OpOneofCase.Gru:
+                return GruStep(index, layer, x, state);
+            case Layer.OpOneofCase.Conv2D:
+                return Convolve(index, layer.Conv2D, x);
+            case Layer.OpOneofCase.MaxPool2D:
+                return MaxPool(layer.MaxPool2D, x);
             default:
                 throw new InvalidOperationException($"layer {index} has no operation");
         }

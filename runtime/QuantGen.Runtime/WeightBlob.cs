@@ -19,6 +19,9 @@ namespace QuantGen.Runtime;
 /// </remarks>
 public sealed class WeightBlob
 {
+    /// <summary>Returns chunk <paramref name="index"/> of a model's parameters as UTF-8 base64 (a generated literal).</summary>
+    public delegate ReadOnlySpan<byte> Base64Chunk(int index);
+
     public const int Alignment = 64;
 
     private readonly byte[] _buffer;
@@ -33,7 +36,38 @@ public sealed class WeightBlob
     }
 
     /// <summary>Decodes <paramref name="utf8Base64"/>, which must hold exactly <paramref name="length"/> bytes.</summary>
-    public static unsafe WeightBlob FromBase64(ReadOnlySpan<byte> utf8Base64, int length)
+    public static WeightBlob FromBase64(ReadOnlySpan<byte> utf8Base64, int length)
+    {
+        (byte[] buffer, int start) = Allocate(length);
+        Decode(utf8Base64, buffer.AsSpan(start, length), 0);
+        return new WeightBlob(buffer, start, length);
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="chunkCount"/> base64 chunks, each <paramref name="chunkBytes"/> bytes but the last,
+    /// into one blob of <paramref name="length"/> bytes. Large models embed their parameters this way because
+    /// the compiler's memory follows the size of the largest literal in one member (Emitter.Data.cs).
+    /// </summary>
+    public static WeightBlob FromBase64(int length, int chunkBytes, int chunkCount, Base64Chunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (chunkBytes <= 0 || chunkCount <= 0 || (long)chunkBytes * (chunkCount - 1) >= length || (long)chunkBytes * chunkCount < length)
+        {
+            throw new ArgumentException($"{chunkCount} chunks of {chunkBytes} bytes cannot hold {length} bytes.", nameof(chunkCount));
+        }
+
+        (byte[] buffer, int start) = Allocate(length);
+        for (int i = 0; i < chunkCount; i++)
+        {
+            int offset = i * chunkBytes;
+            Decode(chunk(i), buffer.AsSpan(start + offset, Math.Min(chunkBytes, length - offset)), offset);
+        }
+
+        return new WeightBlob(buffer, start, length);
+    }
+
+    /// <summary>A pinned buffer and the offset in it of a 64-byte boundary with <paramref name="length"/> bytes after it.</summary>
+    private static unsafe (byte[] Buffer, int Start) Allocate(int length)
     {
         if (!BitConverter.IsLittleEndian)
         {
@@ -44,14 +78,17 @@ public sealed class WeightBlob
         byte[] buffer = GC.AllocateUninitializedArray<byte>(length + Alignment, pinned: true);
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         int start = (int)((Alignment - (address & (Alignment - 1))) & (Alignment - 1));
-        Span<byte> target = buffer.AsSpan(start, length);
-        OperationStatus status = Base64.DecodeFromUtf8(utf8Base64, target, out _, out int written);
-        if (status != OperationStatus.Done || written != length)
-        {
-            throw new InvalidDataException($"The embedded model parameters are damaged ({status}, {written} of {length} bytes).");
-        }
+        return (buffer, start);
+    }
 
-        return new WeightBlob(buffer, start, length);
+    /// <summary>Decodes base64 that must fill <paramref name="target"/> exactly (<paramref name="offset"/> is for the message).</summary>
+    private static void Decode(ReadOnlySpan<byte> utf8Base64, Span<byte> target, int offset)
+    {
+        OperationStatus status = Base64.DecodeFromUtf8(utf8Base64, target, out int consumed, out int written);
+        if (status != OperationStatus.Done || written != target.Length || consumed != utf8Base64.Length)
+        {
+            throw new InvalidDataException($"The embedded model parameters are damaged at byte {offset} ({status}, {written} of {target.Length} bytes).");
+        }
     }
 
     public int Length => _length;

@@ -15,8 +15,6 @@ namespace QuantGen.Import;
 /// </summary>
 internal static class ChainWalker
 {
-    private const int FloatType = 1;
-
     public static Model Convert(ModelProto file, string modelName)
     {
         int opset = Opset(file);
@@ -29,13 +27,13 @@ internal static class ChainWalker
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         RefuseUnsupported(nodes);
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
-        ValueInfoProto input = SingleInput(graph, constants);
-        ValueInfoProto output = Single(graph.Output, "outputs");
-        (long[] inputShape, long? batch) = InputShape(input);
+        ValueInfoProto input = GraphInterface.SingleInput(graph, constants.ContainsKey);
+        ValueInfoProto output = GraphInterface.Single(graph.Output, "outputs");
+        (long[] inputShape, long? batch) = GraphInterface.InputShape(input);
 
         var context = new ImportContext(opset, constants, inputShape, batch);
         Walk(nodes, input.Name, output.Name, context);
-        long[] outputShape = CheckOutput(output, context.SampleShape);
+        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape);
 
         var model = new Model
         {
@@ -43,8 +41,8 @@ internal static class ChainWalker
             Name = modelName,
             Doc = Describe(file, opset),
         };
-        model.Inputs.Add(Tensor(input.Name, inputShape));
-        model.Outputs.Add(Tensor(output.Name, outputShape));
+        model.Inputs.Add(GraphInterface.Tensor(input.Name, inputShape));
+        model.Outputs.Add(GraphInterface.Tensor(output.Name, outputShape));
         model.Layers.Add(context.Layers);
         return model;
     }
@@ -220,103 +218,6 @@ internal static class ChainWalker
         }
 
         return constants;
-    }
-
-    /// <summary>The one graph input that is not an initializer (files before IR version 4 list initializers as inputs too).</summary>
-    private static ValueInfoProto SingleInput(GraphProto graph, Dictionary<string, ConstantTensor> constants) =>
-        Single(graph.Input.Where(i => !constants.ContainsKey(i.Name)).ToList(), "inputs");
-
-    private static ValueInfoProto Single(IList<ValueInfoProto> values, string what)
-    {
-        if (values.Count != 1)
-        {
-            string names = values.Count == 0 ? "" : " (" + string.Join(", ", values.Select(v => OnnxText.Quote(v.Name))) + ")";
-            throw new OnnxImportException(FormattableString.Invariant($"the graph has {values.Count} {what}{names}; QuantGen models have exactly one"));
-        }
-
-        return values[0];
-    }
-
-    /// <summary>The input's shape per sample; its first dimension is the batch (a number or a symbol).</summary>
-    private static (long[] Sample, long? Batch) InputShape(ValueInfoProto input)
-    {
-        string label = "the graph input " + OnnxText.Quote(input.Name);
-        TypeProto.Types.Tensor tensor = FloatTensor(input, label);
-        if (tensor.Shape is null || tensor.Shape.Dim.Count < 2)
-        {
-            string shape = tensor.Shape is null ? "no shape" : FormattableString.Invariant($"{tensor.Shape.Dim.Count} dimension(s)");
-            throw new OnnxImportException($"{label} has {shape}; it must be [batch, features...] with the batch first");
-        }
-
-        var sample = new long[tensor.Shape.Dim.Count - 1];
-        for (int i = 0; i < sample.Length; i++)
-        {
-            TensorShapeProto.Types.Dimension dim = tensor.Shape.Dim[i + 1];
-            if (dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
-            {
-                throw new OnnxImportException(FormattableString.Invariant($"{label}: dimension {i + 1} is not a number; only the batch (the first) may be symbolic"));
-            }
-
-            sample[i] = dim.DimValue;
-        }
-
-        if (!ImportContext.TryLength(sample, out _))
-        {
-            throw new OnnxImportException(FormattableString.Invariant($"{label} has the shape {OnnxText.BatchShape(sample)}; every dimension must be positive and a sample at most {DescriptionValidator.MaxActivationLength} values"));
-        }
-
-        TensorShapeProto.Types.Dimension first = tensor.Shape.Dim[0];
-        long? batch = first.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? first.DimValue : null;
-        return (sample, batch);
-    }
-
-    /// <summary>The output's declared shape (if any) must be what the layers give.</summary>
-    private static long[] CheckOutput(ValueInfoProto output, long[] computed)
-    {
-        string label = "the graph output " + OnnxText.Quote(output.Name);
-        TypeProto.Types.Tensor tensor = FloatTensor(output, label);
-        if (tensor.Shape is not null)
-        {
-            var dims = tensor.Shape.Dim;
-            bool fits = dims.Count == computed.Length + 1;
-            for (int i = 0; fits && i < computed.Length; i++)
-            {
-                TensorShapeProto.Types.Dimension dim = dims[i + 1];
-                fits = dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dim.DimValue == computed[i];
-            }
-
-            if (!fits)
-            {
-                string declared = "[" + string.Join(", ", dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
-                    ? d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")) + "]";
-                throw new OnnxImportException($"{label} is declared as {declared} but the layers give {OnnxText.BatchShape(computed)}");
-            }
-        }
-
-        return computed;
-    }
-
-    private static TypeProto.Types.Tensor FloatTensor(ValueInfoProto value, string label)
-    {
-        TypeProto.Types.Tensor? tensor = value.Type?.TensorType;
-        if (tensor is null)
-        {
-            throw new OnnxImportException($"{label} is not a tensor");
-        }
-
-        if (tensor.ElemType != FloatType)
-        {
-            throw new OnnxImportException($"{label} has the element type {OnnxText.DataTypeName(tensor.ElemType)}; only float32 is supported");
-        }
-
-        return tensor;
-    }
-
-    private static TensorInfo Tensor(string name, long[] shape)
-    {
-        var info = new TensorInfo { Name = name };
-        info.Shape.Add(shape.Select(d => (int)d));
-        return info;
     }
 
     private static string Describe(ModelProto file, int opset)

@@ -3,8 +3,8 @@ using QuantGen.Import.Onnx;
 namespace QuantGen.Import;
 
 /// <summary>
-/// Reads a Constant node's value. PyTorch emits them for shapes (Reshape's target) and, with constant
-/// folding off, for weights. The value is a tensor attribute, or since opset 12 a plain number or list.
+/// Reads a Constant node's value. PyTorch emits them for shapes (Reshape's target); other exporters also
+/// for weights. The value is a tensor attribute, or since opset 12 a plain number or list.
 /// </summary>
 internal static class ConstantNodes
 {
@@ -61,13 +61,9 @@ internal static class ConstantNodes
         }
     }
 
-    /// <summary>How a Constant node's output is described in messages.</summary>
-    public static string Describe(OnnxNode node) =>
-        "the value of " + node.Label;
-
-    internal static bool IsConstant(NodeProto node) =>
+    public static bool IsConstant(NodeProto node) =>
         node.OpType == Converters.ConverterRegistry.ConstantOp && IsDefaultDomain(node.Domain);
 
-    internal static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
-
+    /// <summary>ONNX's own operators: the domain "" or its alias "ai.onnx".</summary>
+    public static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
 }

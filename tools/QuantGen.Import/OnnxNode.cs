@@ -67,22 +67,19 @@ internal sealed class OnnxNode
     public TensorProto GetTensor(string name) => Require(name, TensorType, a => a.T is not null, a => a.T, "a tensor");
 
     /// <summary>
-    /// An axis attribute as an index into a value of <paramref name="rank"/> dimensions (negative counts
-    /// from the end); <paramref name="rankAllowed"/> when the axis may also be the rank itself (Flatten).
+    /// An axis attribute's value as an index into a value of <paramref name="rank"/> dimensions (negative
+    /// counts from the end); <paramref name="rankAllowed"/> when the axis may also be the rank itself (Flatten).
     /// </summary>
-    public int GetAxis(string name, long defaultValue, int rank, bool rankAllowed)
+    public int NormalizeAxis(long axis, int rank, bool rankAllowed)
     {
-        long axis = GetInt(name, defaultValue);
         long normalized = axis < 0 ? axis + rank : axis;
         if (normalized < 0 || normalized > rank || (normalized == rank && !rankAllowed))
         {
-            throw Error($"{name} = {axis} is outside the input's {rank} dimensions");
+            throw Error($"axis = {axis} is outside the input's {rank} dimensions");
         }
 
         return (int)normalized;
     }
-
-    public bool HasAttribute(string name) => Find(name) is not null;
 
     private (bool Found, T Value) Get<T>(string name, int type, Func<AttributeProto, bool> present, Func<AttributeProto, T> value, string expected)
     {

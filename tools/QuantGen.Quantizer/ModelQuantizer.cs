@@ -11,8 +11,9 @@ namespace QuantGen.Quantizer;
 /// <summary>
 /// Post-training quantization of a float description. Every weighted layer's weight tensors go through
 /// the weight method; the input of every weighted layer but the first (which sees the raw model input)
-/// gets the activation method's quantizer, calibrated on what that input was when the float model ran
-/// on the calibration data. Per-layer overrides and keep-float options change that per layer.
+/// gets the activation method's quantizer, calibrated on what that input is when the calibration data
+/// runs through the model quantized up to that layer. Per-layer overrides and keep-float options change
+/// that per layer.
 /// </summary>
 public static class ModelQuantizer
 {
@@ -40,8 +41,12 @@ public static class ModelQuantizer
             throw new ArgumentException($"activations '{first.ActivationSpec}' on layer '{first.Layer}' need calibration data, and none was given.");
         }
 
-        // Traced whenever given (LSQ with learned steps uses the data's sign), required only where a method needs it.
-        float[][][] traces = calibration.Count > 0 && plans.Any(p => p.Activations is not null) ? Trace(floatModel, calibration, cancellationToken) : [];
+        bool trace = calibration.Count > 0 && plans.Any(p => p.Activations?.UsesCalibration == true);
+        if (trace)
+        {
+            CheckCalibrationRows(floatModel, calibration);
+        }
+
         var model = floatModel.Clone();
         if (options.Name is not null)
         {
@@ -66,7 +71,11 @@ public static class ModelQuantizer
             if (plan.Activations is not null)
             {
                 progress?.Report(new QuantizeProgress(plan.Layer, "activations", done, total));
-                float[] samples = traces.SelectMany(t => t[plan.Index]).ToArray();
+
+                // What this input is once the layers before it are quantized: the quantizer sees the values it
+                // will see at run time, as in the methods' own training, where each layer receives the
+                // quantized network's activations.
+                float[] samples = trace && plan.Activations.UsesCalibration ? InputSamples(model, plan.Index, calibration, cancellationToken) : [];
                 layer.InputQuantizer = plan.Activations.Calibrate(plan.Layer, samples);
             }
 
@@ -124,6 +133,11 @@ public static class ModelQuantizer
                 }
                 else
                 {
+                    if (k == 0 && !QuantizationMethods.IsWeightMethod(layerSpec.Method))
+                    {
+                        throw new ArgumentException($"--layer {name}={layerSpec}: '{layerSpec.Method}' quantizes inputs only, and '{name}' takes the raw model input, which is never quantized.");
+                    }
+
                     weights = QuantizationMethods.IsWeightMethod(layerSpec.Method) ? layerSpec : weights;
                     activations = QuantizationMethods.IsActivationMethod(layerSpec.Method) ? layerSpec : activations;
                 }
@@ -194,22 +208,29 @@ public static class ModelQuantizer
         }
     }
 
-    /// <summary>What each layer received on each calibration row, from the float model.</summary>
-    private static float[][][] Trace(Model model, IReadOnlyList<float[]> calibration, CancellationToken cancellationToken)
+    private static void CheckCalibrationRows(Model model, IReadOnlyList<float[]> calibration)
     {
-        var interpreter = new ReferenceInterpreter(model);
-        var traces = new float[calibration.Count][][];
+        int length = ModelShape.InputLength(model);
         for (int s = 0; s < calibration.Count; s++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (calibration[s].Length != interpreter.InputLength)
+            if (calibration[s].Length != length)
             {
-                throw new ArgumentException($"calibration row {s + 1} has {calibration[s].Length} values; the model takes {interpreter.InputLength}.");
+                throw new ArgumentException($"calibration row {s + 1} has {calibration[s].Length} values; the model takes {length}.");
             }
+        }
+    }
 
-            traces[s] = interpreter.Trace(calibration[s]);
+    /// <summary>Every value layer <paramref name="index"/> receives on the calibration rows, with the model as quantized so far.</summary>
+    private static float[] InputSamples(Model model, int index, IReadOnlyList<float[]> calibration, CancellationToken cancellationToken)
+    {
+        var interpreter = new ReferenceInterpreter(model);
+        var samples = new List<float>();
+        foreach (float[] row in calibration)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            samples.AddRange(interpreter.Trace(row)[index]);
         }
 
-        return traces;
+        return samples.ToArray();
     }
 }

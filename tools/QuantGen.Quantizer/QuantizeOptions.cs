@@ -11,7 +11,8 @@ public sealed record QuantizeOptions(MethodSpec Weights, MethodSpec Activations)
     /// Layer name -> method for that layer (<c>--layer NAME=METHOD:BITS</c>). The method replaces the
     /// weight method when it is a weight method and the activation method when it is an activation
     /// method (both for most names); a side it does not apply to keeps the global choice. "float" or
-    /// "none" keeps the layer entirely float.
+    /// "none" keeps the layer entirely float. The first weighted layer's input (the raw model input) is
+    /// never quantized, so an input-only method there is an error; keep-float options win over overrides.
     /// </summary>
     public IReadOnlyDictionary<string, MethodSpec> LayerOverrides { get; init; } = new Dictionary<string, MethodSpec>();
 
@@ -31,5 +32,5 @@ public sealed record QuantizeOptions(MethodSpec Weights, MethodSpec Activations)
     public IReadOnlyDictionary<string, float>? LsqSteps { get; init; }
 }
 
-/// <summary>Where a quantization run is: layer <paramref name="Layer"/>, stage "weights" or "activations", <paramref name="Done"/> of <paramref name="Total"/> steps finished.</summary>
+/// <summary>Where a quantization run is: layer <paramref name="Layer"/>, stage "weights", "activations" (calibration and search) or "done"; <paramref name="Done"/> of <paramref name="Total"/> weighted layers finished.</summary>
 public readonly record struct QuantizeProgress(string Layer, string Stage, int Done, int Total);

@@ -9,7 +9,20 @@ namespace QuantGen.Generator.Emit;
 internal static partial class Emitter
 {
     /// <summary>
-    /// The parameters: one blob of every tensor at a 64-byte boundary, embedded as a base64 UTF-8 literal
+    /// Raw bytes per base64 literal: 48 KiB, which is 64 KiB of base64 text (a multiple of 3 bytes, so each
+    /// literal decodes on its own, with no padding but in the last).
+    /// </summary>
+    /// <remarks>
+    /// The compiler turns a <c>"..."u8</c> literal into an array initializer with one bound node per UTF-8 byte,
+    /// and holds all of a method's nodes at once: one 16 MB model in a single literal peaked at 3.4 GB. Each
+    /// literal in its own property is compiled, emitted and dropped in turn. Measured with csc on 16 MB of
+    /// random bytes (benchmarks/build-cost/README.md): one literal 3.36 GB; 768 KiB literals 772 MB; 192 KiB
+    /// 561 MB; 48 KiB 488 MB, with no loss of time. Smaller literals gain little more and add members.
+    /// </remarks>
+    internal const int ChunkBytes = 48 * 1024;
+
+    /// <summary>
+    /// The parameters: one blob of every tensor at a 64-byte boundary, embedded as base64 UTF-8 literals
     /// and decoded once into aligned memory (a byte-array literal costs the compiler minutes per few MB),
     /// plus the quantizers' small tables as float constants.
     /// </summary>
@@ -33,9 +46,7 @@ internal static partial class Emitter
                 }
             }
 
-            w.Line($"private static global::System.ReadOnlySpan<byte> Base64 => \"{Convert.ToBase64String(BuildBlob(plan))}\"u8;");
-            w.Line();
-            w.Line($"private static readonly {Runtime}.WeightBlob Blob = {Runtime}.WeightBlob.FromBase64(Base64, {Invariant.Int(plan.BlobLength)});");
+            WriteBlob(w, BuildBlob(plan));
             foreach (LayerPlan layer in plan.Layers)
             {
                 foreach (TensorPlan tensor in layer.Tensors)
@@ -55,31 +66,71 @@ internal static partial class Emitter
 
         foreach (LayerPlan layer in plan.Layers)
         {
-            QuantizerPlan? q = layer.Quantizer;
-            if (q is null || (q.Thresholds.Count == 0 && q.Levels.Count == 0))
-            {
-                continue;
-            }
-
-            string prefix = "Q" + Invariant.Int(layer.Index);
-            w.Line();
-            if (q.Kind == QuantizerKind.Thresholds)
-            {
-                w.Line($"/// <summary>Layer {layer.Index}'s input quantizer: x above thresholds[i - 1] and not above thresholds[i] becomes levels[i].</summary>");
-                w.Line($"internal static {ReadOnlySpan} {prefix}Thresholds => {Literals.Floats(q.Thresholds)};");
-                w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
-            }
-            else
-            {
-                w.Line($"/// <summary>Layer {layer.Index}'s LogQuant levels 2^((fsr + step * i) / 16), fsr {q.Fsr}, step {q.Step}; below them is 0.</summary>");
-                w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
-            }
+            WriteQuantizerTables(w, layer.Quantizer, layer.Index, "", "input");
+            WriteQuantizerTables(w, layer.Sequence?.HiddenQuantizer, layer.Index, "Hidden", "hidden-state");
+            WriteQuantizerTables(w, layer.Sequence?.RecurrentQuantizer, layer.Index, "Recurrent", "recurrent-input");
         }
 
         w.Close();
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();
+    }
+
+    private static void WriteQuantizerTables(SourceWriter w, QuantizerPlan? q, int index, string what, string role)
+    {
+        if (q is null || (q.Thresholds.Count == 0 && q.Levels.Count == 0))
+        {
+            return;
+        }
+
+        string prefix = "Q" + Invariant.Int(index) + what;
+        w.Line();
+        if (q.Kind == QuantizerKind.Thresholds)
+        {
+            w.Line($"/// <summary>Layer {index}'s {role} quantizer: x above thresholds[i - 1] and not above thresholds[i] becomes levels[i].</summary>");
+            w.Line($"internal static {ReadOnlySpan} {prefix}Thresholds => {Literals.Floats(q.Thresholds)};");
+            w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
+        }
+        else
+        {
+            w.Line($"/// <summary>Layer {index}'s {(role == "input" ? "" : role + " ")}LogQuant levels 2^((fsr + step * i) / 16), fsr {q.Fsr}, step {q.Step}; below them is 0.</summary>");
+            w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
+        }
+    }
+
+    /// <summary>
+    /// The blob as base64 literals: one when it fits in <see cref="ChunkBytes"/>, else one property per chunk
+    /// and a switch that hands them to the runtime in order (see <see cref="ChunkBytes"/> for why).
+    /// </summary>
+    private static void WriteBlob(SourceWriter w, byte[] blob)
+    {
+        string length = Invariant.Int(blob.Length);
+        if (blob.Length <= ChunkBytes)
+        {
+            w.Line($"private static global::System.ReadOnlySpan<byte> Base64 => \"{Convert.ToBase64String(blob)}\"u8;");
+            w.Line();
+            w.Line($"private static readonly {Runtime}.WeightBlob Blob = {Runtime}.WeightBlob.FromBase64(Base64, {length});");
+            return;
+        }
+
+        int chunks = (blob.Length + ChunkBytes - 1) / ChunkBytes;
+        w.Line($"private static readonly {Runtime}.WeightBlob Blob = {Runtime}.WeightBlob.FromBase64({length}, {Invariant.Int(ChunkBytes)}, {Invariant.Int(chunks)}, Base64);");
+        w.Line();
+        w.Line($"/// <summary>Chunk <paramref name=\"index\"/> of the parameters as base64: {Invariant.Int(ChunkBytes)} bytes each, the last {Invariant.Int(blob.Length - ((chunks - 1) * ChunkBytes))}.</summary>");
+        w.Open("private static global::System.ReadOnlySpan<byte> Base64(int index) => index switch");
+        for (int i = 0; i < chunks; i++)
+        {
+            w.Line($"{Invariant.Int(i)} => Base64Chunk{Invariant.Int(i)},");
+        }
+
+        w.Line("_ => default,");
+        w.Close(";");
+        for (int i = 0; i < chunks; i++)
+        {
+            int offset = i * ChunkBytes;
+            w.Line($"private static global::System.ReadOnlySpan<byte> Base64Chunk{Invariant.Int(i)} => \"{Convert.ToBase64String(blob, offset, Math.Min(ChunkBytes, blob.Length - offset))}\"u8;");
+        }
     }
 
     /// <summary>Lays out every tensor where the plan put it: codes as stored in the description, numbers little-endian.</summary>
@@ -91,8 +142,8 @@ internal static partial class Emitter
         {
             foreach (TensorPlan tensor in layer.Tensors)
             {
-                Dense dense = model.Layers[tensor.Layer].Dense;
-                Weights weights = dense.Weights;
+                LayerMatrix matrix = MatrixOf(model.Layers[tensor.Layer], tensor.Part);
+                Weights weights = matrix.Weights!;
                 switch (tensor.Role)
                 {
                     case TensorRole.FloatWeights: WriteFloats(blob, tensor.Offset, weights.Float32.Values); break;
@@ -101,7 +152,8 @@ internal static partial class Emitter
                     case TensorRole.ZeroPoints: WriteInts(blob, tensor.Offset, weights.Uniform.ZeroPoints); break;
                     case TensorRole.Levels: WriteFloats(blob, tensor.Offset, weights.Levels.Levels); break;
                     case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
-                    case TensorRole.Bias: WriteFloats(blob, tensor.Offset, dense.Bias); break;
+                    case TensorRole.Bias: WriteFloats(blob, tensor.Offset, matrix.Bias!); break;
+                    case TensorRole.PaddedPlanes: PadPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
                 }
             }
         }

@@ -13,7 +13,7 @@ internal static partial class Emitter
         OpenTypes(w, plan);
         w.Open($"partial class {plan.Target.ClassName}");
         w.Line("/// <summary>Runs every layer in order. <paramref name=\"scratch\"/> is this call's working memory.</summary>");
-        w.Open($"private static void Forward({ReadOnlySpan} input, {Span} output, {Span} scratch)");
+        w.Open($"private static void Forward({ReadOnlySpan} input, {Span} output, {Span} scratch{(plan.Recurrent ? $", {Span} state" : "")})");
         int at = 0;
         if (plan.WorkLength > 0)
         {
@@ -35,6 +35,8 @@ internal static partial class Emitter
             w.Line($"// A row of decoded weights (and the online quantizer's working copy).");
             w.Line($"{Span} row = scratch.Slice({at}, {plan.RowLength});");
         }
+
+        WriteExtraBuffer(w, plan);
 
         bool wroteOutput = false;
         foreach (LayerPlan layer in plan.Layers)
@@ -62,6 +64,12 @@ internal static partial class Emitter
         string name = layer.Name.Length == 0 ? "" : $" \"{Literals.Comment(layer.Name)}\"";
         string weights = layer.WeightSummary.Length == 0 ? "" : $", weights {layer.WeightSummary}";
         w.Line($"// Layer {layer.Index}{name}: {layer.Op} {layer.InputLength} -> {layer.OutputLength}{weights}.");
+        if (layer.Sequence is not null)
+        {
+            WriteSequenceLayer(w, layer);
+            return;
+        }
+
         string source = BufferExpression(layer.Source, layer.InputLength);
         if (layer.Quantizer is QuantizerPlan quantizer)
         {
@@ -99,9 +107,9 @@ internal static partial class Emitter
         w.Line(call + ";");
     }
 
-    private static string QuantizerCall(QuantizerPlan q, int layer, string source, string destination, int length)
+    private static string QuantizerCall(QuantizerPlan q, int layer, string source, string destination, int length, string what = "")
     {
-        string tables = "QuantGenData.Q" + Invariant.Int(layer);
+        string tables = "QuantGenData.Q" + Invariant.Int(layer) + what;
         return q.Kind switch
         {
             QuantizerKind.Uniform => $"{Runtime}.ActivationQuantizers.Uniform({source}, {destination}, bits: {q.Bits}, lo: {Literals.Float(q.Lo)}, hi: {Literals.Float(q.Hi)})",

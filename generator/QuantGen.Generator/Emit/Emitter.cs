@@ -28,6 +28,11 @@ internal static partial class Emitter
 
     private static string EmitApi(ModelPlan plan)
     {
+        if (plan.Recurrent)
+        {
+            return EmitRecurrentApi(plan);
+        }
+
         var w = new SourceWriter();
         WriteFileHeader(w, plan);
         WriteModelSummary(w, plan);

@@ -4,8 +4,10 @@ namespace QuantGen.Generator.Model;
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>
-/// A class marked <c>[QuantModel("file")]</c>, boiled down to strings: where it lives, which file it
-/// names, where the attribute is (for diagnostics), or why the class cannot hold a model.
+/// A class marked <c>[QuantModel("file")]</c>, or named by a <c>&lt;QuantGenModel ClassName="..."&gt;</c> item,
+/// boiled down to strings: where it lives, which file it names, where the attribute is (for diagnostics),
+/// or why the class cannot hold a model. <see cref="Declare"/>: the generator also declares the class
+/// (public partial), because no source file does.
 /// </summary>
 internal sealed record ModelBinding(
     string? Namespace,
@@ -14,7 +16,8 @@ internal sealed record ModelBinding(
     string ModelPath,
     string SourceDirectory,
     LocationInfo? Location,
-    DiagnosticInfo? Error)
+    DiagnosticInfo? Error,
+    bool Declare = false)
 {
     /// <summary>The class's full name, for hint names and messages.</summary>
     public string FullName

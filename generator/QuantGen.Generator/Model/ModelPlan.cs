@@ -9,6 +9,11 @@ internal enum LayerOp
     Sigmoid,
     Tanh,
     Softmax,
+    Embedding,
+    Lstm,
+    Gru,
+    Conv2d,
+    MaxPool2d,
 }
 
 /// <summary>
@@ -27,6 +32,14 @@ internal enum KernelKind
     Sigmoid,
     Tanh,
     Softmax,
+    /// <summary>Embedding, LSTM, GRU, Conv2d, MaxPool2d: written by Emitter.Recurrent.cs from <see cref="LayerPlan.Sequence"/>.</summary>
+    Embedding,
+    Lstm,
+    Gru,
+    Conv2d,
+    MaxPool2d,
+    /// <summary>Multi-binary weights times an input coded online by alternating quantization: xor and popcount.</summary>
+    BinaryOnline,
 }
 
 internal enum QuantizerKind
@@ -67,9 +80,12 @@ internal enum TensorRole
     Levels,
     Coefficients,
     Bias,
+    /// <summary>Multi-binary planes re-laid out row by row, each row plane padded to 64-bit words (BinaryMatVec).</summary>
+    PaddedPlanes,
 }
 
-internal sealed record TensorPlan(string Name, int Layer, TensorRole Role, TensorKind Kind, int Offset, int ByteLength, int Count, string Description);
+/// <param name="Part">Which of the layer's matrices (LayerMatrix.Part): "" for the only one, "Input" or "Recurrent".</param>
+internal sealed record TensorPlan(string Name, int Layer, TensorRole Role, TensorKind Kind, int Offset, int ByteLength, int Count, string Description, string Part = "");
 
 /// <summary>An activation quantizer with its parameters (tables are small: at most 256 values).</summary>
 internal sealed record QuantizerPlan(
@@ -99,7 +115,26 @@ internal sealed record LayerPlan(
     string WeightSummary,
     int Bits,
     bool Signed,
-    EquatableArray<TensorPlan> Tensors);
+    EquatableArray<TensorPlan> Tensors,
+    SequencePlan? Sequence = null);
+
+/// <summary>One weight matrix of an Embedding, LSTM, GRU or Conv2d layer and the kernel chosen for it.</summary>
+internal sealed record MatrixPlan(string Part, KernelKind Kernel, int Rows, int Cols, int Bits, bool Signed, bool HasZeroPoints, bool HasBias, int InputBits, int InputCycles, string Summary);
+
+/// <summary>
+/// What the Embedding, LSTM, GRU, Conv2d and MaxPool2d layers need beyond a <see cref="LayerPlan"/>: their
+/// matrices, the recurrent options, where the layer's hidden (and cell) state sits in the state vector,
+/// and the 2-D geometry (channels, height, width, kernel h/w, stride h/w, padding h/w).
+/// </summary>
+internal sealed record SequencePlan(
+    EquatableArray<MatrixPlan> Matrices,
+    int Hidden,
+    bool SigmoidCandidate,
+    QuantizerPlan? HiddenQuantizer,
+    QuantizerPlan? RecurrentQuantizer,
+    int StateOffset,
+    EquatableArray<int> Geometry,
+    int OutChannels);
 
 /// <summary>
 /// Everything the emitter needs, decided: the target class, each layer's kernel and buffers, where each
@@ -123,8 +158,13 @@ internal sealed record ModelPlan(
     bool StackScratch,
     long WeightBytes,
     long Float32WeightBytes,
-    ModelFile Source)
+    ModelFile Source,
+    int ExtraLength = 0,
+    int StateLength = 0,
+    bool Recurrent = false,
+    int Vocabulary = 0)
 {
-    /// <summary>Floats of working memory per call: buffers A and B, the quantized input, and a kernel row.</summary>
-    public int ScratchLength => 2 * WorkLength + QuantizedLength + RowLength;
+    /// <summary>Floats of working memory per call: buffers A and B, the quantized input, a kernel row, and the
+    /// gate, patch and code buffers of recurrent and convolution layers.</summary>
+    public int ScratchLength => 2 * WorkLength + QuantizedLength + RowLength + ExtraLength;
 }

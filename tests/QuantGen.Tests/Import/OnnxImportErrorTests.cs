@@ -18,6 +18,17 @@ public sealed class OnnxImportErrorTests
         Assert.Equal("Dense fc, Relu act", string.Join(", ", model.Layers.Select(l => l.OpCase + " " + l.Name)));
     }
 
+    [Fact]
+    public void Layers_are_named_after_their_modules_uniquely_and_unnamed_nodes_give_unnamed_layers()
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.NodeNamed("/act/Relu").Name = "/fc/Relu";
+        builder.Append("Sigmoid", "/fc/Sigmoid");
+        builder.Append("Tanh", "");
+        builder.Append("Relu", "plain_name");
+        Assert.Equal(new[] { "fc", "fc_2", "fc_3", "", "plain_name" }, builder.Import().Layers.Select(l => l.Name).ToArray());
+    }
+
     [Theory]
     [InlineData("unsupported_leakyrelu", "node \"/act/LeakyRelu\" (LeakyRelu): the operator \"LeakyRelu\" is not supported")]
     [InlineData("unsupported_conv", "node \"/conv/Conv\" (Conv): the operator \"Conv\" is not supported")]
@@ -204,7 +215,29 @@ public sealed class OnnxImportErrorTests
         Assert.Equal(3, Build(-1, 4).Import().Layers.Count);
         AssertFails(Build(-1), "node \"/Reshape\" (Reshape): the target shape [-1] for [batch, 2, 2] has no dimension for the batch");
         AssertFails(Build(2, -1), "node \"/Reshape\" (Reshape): the target shape [2, -1] for [batch, 2, 2]: the first dimension must stay the batch (0 or -1)");
+        AssertFails(Build(-1, -1), "node \"/Reshape\" (Reshape): the target shape [-1, -1] for [batch, 2, 2] has more than one -1");
         AssertFails(Build(-1, 3), "node \"/Reshape\" (Reshape): the target shape [-1, 3] for [batch, 2, 2] does not hold one sample of 4 values per batch entry");
+    }
+
+    [Fact]
+    public void Constant_nodes_may_give_plain_integer_lists_and_Dropouts_mask_must_be_unused()
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", OnnxGraphBuilder.FloatType, 1, 2, 2);
+        builder.Node("Constant", Array.Empty<string>(), "shape", "").Attribute.Add(new AttributeProto { Name = "value_ints", Type = 7, Ints = { 1, 4 } });
+        builder.Node("Reshape", new[] { "x", "shape" }, "flat", "/Reshape");
+        builder.Gemm.Input[0] = "flat";
+        Assert.Equal(new[] { 2, 2 }, builder.Import().Inputs[0].Shape.ToArray());
+
+        builder = new OnnxGraphBuilder();
+        builder.Append("Dropout", "/drop/Dropout").Output.Add("mask");
+        Assert.Equal(2, builder.Import().Layers.Count);
+        builder.Graph.Output.Add(OnnxGraphBuilder.Value("mask", 9, -1, 3));
+        AssertFails(builder, "the graph has 2 outputs");
+        builder.Graph.Output.RemoveAt(1);
+        builder.Append("Relu", "/act2/Relu");
+        builder.Node("Sigmoid", new[] { "mask" }, "unused", "/side/Sigmoid");
+        AssertFails(builder, "node \"/drop/Dropout\" (Dropout): its extra output \"mask\" is used; only the first output of a node may be");
     }
 
     [Fact]

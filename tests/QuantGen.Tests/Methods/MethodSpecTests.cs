@@ -66,6 +66,17 @@ public sealed class MethodSpecTests
     }
 
     [Fact]
+    public void Every_method_has_a_summary_and_specs_print_back()
+    {
+        Assert.All(QuantizationMethods.WeightMethods, m => Assert.False(string.IsNullOrEmpty(QuantizationMethods.Describe(m, activations: false))));
+        Assert.All(QuantizationMethods.ActivationMethods, m => Assert.False(string.IsNullOrEmpty(QuantizationMethods.Describe(m, activations: true))));
+        foreach (string text in new[] { "none", "hwgq", "uniform:4", "hwgq-lloydmax:3" })
+        {
+            Assert.Equal(text, MethodSpec.Parse(text).ToString());
+        }
+    }
+
+    [Fact]
     public void Bits_outside_a_methods_range_name_the_method()
     {
         var e = Assert.Throws<ArgumentException>(() => QuantizationMethods.CreateWeightQuantizer(new MethodSpec("hwgq", 2)));

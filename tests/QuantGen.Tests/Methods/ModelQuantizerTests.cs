@@ -98,6 +98,7 @@ public sealed class ModelQuantizerTests
         var none = MethodSpec.None;
         Assert.Contains("no layer is named 'fc9'", Error(new QuantizeOptions(none, none) { LayerOverrides = new Dictionary<string, MethodSpec> { ["fc9"] = MethodSpec.Parse("uniform:4") } }));
         Assert.Contains("'relu1' has no weights", Error(new QuantizeOptions(none, none) { LayerOverrides = new Dictionary<string, MethodSpec> { ["relu1"] = MethodSpec.Parse("uniform:4") } }));
+        Assert.Contains("'fc1' takes the raw model input", Error(new QuantizeOptions(none, none) { LayerOverrides = new Dictionary<string, MethodSpec> { ["fc1"] = MethodSpec.Parse("logquant:3") } }));
         Assert.Contains("activations 'logquant:3' on layer 'fc2' need calibration data", Error(new QuantizeOptions(none, MethodSpec.Parse("logquant:3")), []));
         Assert.Contains("layer 'fc1': weights method 'uniform' takes 2 to 8 bits, not 1", Error(new QuantizeOptions(MethodSpec.Parse("uniform:1"), none)));
         Assert.Contains("layer 'fc2': activations method 'hwgq' takes 1 to 4 bits, not 6", Error(new QuantizeOptions(none, MethodSpec.Parse("hwgq:6"))));
@@ -111,12 +112,23 @@ public sealed class ModelQuantizerTests
     }
 
     [Fact]
-    public void The_old_overload_still_makes_the_committed_uniform4_sample()
+    public void The_simple_overload_is_the_options_form_and_calibrates_on_the_quantized_prefix()
     {
-        // samples/Digits/make-models.sh made digits.uniform4 with uniform:4 / uniform:4 calibrated on the whole training split.
-        Model made = ModelQuantizer.Quantize(DigitsData.FloatModel, MethodSpec.Parse("uniform:4"), MethodSpec.Parse("uniform:4"), DigitsData.Calibration, "digits-uniform4");
-        string committed = System.IO.File.ReadAllText(System.IO.Path.Combine(AppContext.BaseDirectory, "digits", "digits.uniform4.qgm.json"));
-        Assert.Equal(committed, DescriptionWriter.ToJson(made));
+        Model simple = ModelQuantizer.Quantize(DigitsData.FloatModel, MethodSpec.Parse("uniform:4"), MethodSpec.Parse("uniform:4"), Calibration, "digits-uniform4");
+        Model options = ModelQuantizer.Quantize(DigitsData.FloatModel, new QuantizeOptions(MethodSpec.Parse("uniform:4"), MethodSpec.Parse("uniform:4")) { Name = "digits-uniform4" }, Calibration);
+        Assert.Equal(DescriptionWriter.ToJson(options), DescriptionWriter.ToJson(simple));
+
+        // fc3's input range comes from the model whose fc1 and fc2 are already quantized: the top of the
+        // range is the 99.9% quantile of what fc3 receives from that model, not from the float one.
+        Model partial = ModelQuantizer.Quantize(DigitsData.FloatModel, new QuantizeOptions(MethodSpec.Parse("uniform:4"), MethodSpec.Parse("uniform:4")) { KeepLastFloat = true }, Calibration);
+        var interpreter = new ReferenceInterpreter(partial);
+        int fc3 = partial.Layers.IndexOf(partial.Layers.Single(l => l.Name == "fc3"));
+        float[] seen = Calibration.SelectMany(x => interpreter.Trace(x)[fc3]).Select(Math.Abs).OrderBy(v => v).ToArray();
+        float expectedHi = seen[(int)Math.Round(0.999 * (seen.Length - 1))];
+        Assert.Equal(expectedHi, simple.Layers[fc3].InputQuantizer.Uniform.Hi);
+        var floatInterpreter = new ReferenceInterpreter(DigitsData.FloatModel);
+        float[] floatSeen = Calibration.SelectMany(x => floatInterpreter.Trace(x)[fc3]).Select(Math.Abs).OrderBy(v => v).ToArray();
+        Assert.NotEqual(floatSeen[(int)Math.Round(0.999 * (floatSeen.Length - 1))], expectedHi);
     }
 
     [Fact]

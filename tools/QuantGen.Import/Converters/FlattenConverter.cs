@@ -17,7 +17,7 @@ internal sealed class FlattenConverter : IOpConverter
         long[] sample = context.SampleShape;
         int rank = sample.Length + 1;
         long axis = node.GetInt("axis", 1);
-        int normalized = node.GetAxis("axis", axis, rank, rankAllowed: true);
+        int normalized = node.NormalizeAxis(axis, rank, rankAllowed: true);
         if (normalized == 0 || sample.Take(normalized - 1).Any(d => d != 1))
         {
             throw node.Error($"axis = {axis} on the shape {OnnxText.BatchShape(sample)} mixes the batch with the features; only a flatten to [batch, features] is supported (axis = 1)");

@@ -43,6 +43,10 @@ internal sealed class ReshapeConverter : IOpConverter
                 inferred = i - 1;
                 dim = 1;
             }
+            else if (dim == -1)
+            {
+                throw node.Error($"{where} has more than one -1");
+            }
             else if (dim <= 0)
             {
                 throw node.Error($"{where}: dimension {i} ({target[i]}) is not supported");

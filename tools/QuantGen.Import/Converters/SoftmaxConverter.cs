@@ -20,7 +20,7 @@ internal sealed class SoftmaxConverter : IOpConverter
         int rank = sample.Length + 1;
         bool flattening = context.Opset < 13;
         long axis = node.GetInt("axis", flattening ? 1 : -1);
-        int normalized = node.GetAxis("axis", axis, rank, rankAllowed: false);
+        int normalized = node.NormalizeAxis(axis, rank, rankAllowed: false);
         if (normalized == 0)
         {
             throw node.Error($"axis = {axis} normalizes across the batch; only a softmax within each sample is supported");

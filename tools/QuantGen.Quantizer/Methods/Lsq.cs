@@ -55,6 +55,8 @@ public sealed class LsqActivation(int bits, float? learnedStep) : IActivationQua
 {
     public bool NeedsCalibration => learnedStep is null;
 
+    public bool UsesCalibration => true;
+
     public ActivationQuantizer Calibrate(string layer, ReadOnlySpan<float> samples)
     {
         float[] values = learnedStep is not null && samples.IsEmpty ? [] : UniformActivations.Finite(layer, samples);

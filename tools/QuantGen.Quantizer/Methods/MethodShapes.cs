@@ -18,6 +18,9 @@ public interface IActivationQuantizer
     /// <summary>False when the quantizer is fixed (DoReFa's [0, 1]) or computed at run time (online codes).</summary>
     bool NeedsCalibration { get; }
 
+    /// <summary>True when calibration data, if given, is read (LSQ with a learned step still reads the data's sign).</summary>
+    bool UsesCalibration => NeedsCalibration;
+
     /// <param name="layer">The layer whose input this is (LSQ side files key its step as <c>LAYER.input</c>).</param>
     /// <param name="samples">Every value the layer's input took on the calibration data; empty when <see cref="NeedsCalibration"/> is false and none was given.</param>
     ActivationQuantizer Calibrate(string layer, ReadOnlySpan<float> samples);

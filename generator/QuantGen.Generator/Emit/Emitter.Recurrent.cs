@@ -1,0 +1,276 @@
+using System;
+using System.Linq;
+using QuantGen.Generator.Model;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator.Emit;
+
+/// <summary>
+/// The stateful API of recurrent models (a State type and Step), and the forward code of the Embedding,
+/// LSTM, GRU, Conv2d and MaxPool2d layers.
+/// </summary>
+internal static partial class Emitter
+{
+    private static string EmitRecurrentApi(ModelPlan plan)
+    {
+        var w = new SourceWriter();
+        WriteFileHeader(w, plan);
+        WriteModelSummary(w, plan);
+        OpenTypes(w, plan);
+        string cls = plan.Target.ClassName;
+        bool tokens = plan.Vocabulary > 0;
+        string inputText = tokens ? $"a token id (0 to {plan.Vocabulary - 1})" : $"{plan.InputLength} values";
+        w.Line("/// <summary>");
+        w.Line($"/// The recurrent quantized model \"{Xml(Literals.Comment(plan.ModelName))}\" from {Xml(Literals.Comment(plan.FileName))}: each step reads {inputText} and gives {plan.OutputLength} outputs.");
+        w.Line("/// The model holds no mutable state: a <see cref=\"State\"/> per sequence carries the hidden state and a step's working memory,");
+        w.Line("/// so separate states may run on separate threads at once, and a step allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line($"[global::System.CodeDom.Compiler.GeneratedCode({Literals.String(GeneratorName)}, {Literals.String(GeneratorVersion)})]");
+        w.Open($"partial class {cls} : global::QuantGen.IRecurrentQuantModel");
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public string Name => {Literals.String(plan.ModelName)};");
+        w.Line();
+        w.Line($"/// <summary>{plan.InputLength} value(s) per step{NameSuffix(plan.InputName)}.</summary>");
+        w.Line($"public int InputLength => {plan.InputLength};");
+        w.Line();
+        w.Line($"/// <summary>{plan.OutputLength} values per step{NameSuffix(plan.OutputName)}.</summary>");
+        w.Line($"public int OutputLength => {plan.OutputLength};");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public int VocabularySize => {plan.Vocabulary};");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public long WeightBytes => {Invariant.Int(plan.WeightBytes)};");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public long Float32WeightBytes => {Invariant.Int(plan.Float32WeightBytes)};");
+        w.Line();
+        w.Line($"/// <summary>One sequence's state: {plan.StateLength} hidden and cell values, and {Invariant.Grouped(plan.ScratchLength * 4L)} bytes of working memory for a step.</summary>");
+        w.Open($"public sealed class State : {Runtime}.RecurrentState");
+        w.Line($"/// <summary>The zero state, as at the start of a sequence.</summary>");
+        w.Line($"public State() : base(typeof({cls}), {plan.StateLength}, {plan.ScratchLength}) {{ }}");
+        w.Line();
+        w.Line($"internal {Span} Vectors => StateSpan;");
+        w.Line();
+        w.Line($"internal {Span} Scratch => ScratchSpan;");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>A new state at the start of a sequence; call <c>Reset</c> on it to start again.</summary>");
+        w.Line("public State CreateState() => new State();");
+        w.Line();
+        w.Line($"{Runtime}.RecurrentState global::QuantGen.IRecurrentQuantModel.NewState() => new State();");
+        w.Line();
+        if (tokens)
+        {
+            w.Line("/// <summary>One step on a token id: writes the outputs (logits) and advances <paramref name=\"state\"/>.</summary>");
+            w.Open($"public void Step(int token, State state, {Span} logits)");
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
+            w.Line($"{Runtime}.Guard.Length(logits.Length, {plan.OutputLength}, nameof(logits));");
+            w.Open($"if ((uint)token >= {plan.Vocabulary}u)");
+            w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(token), token, \"A token id must be from 0 to {plan.Vocabulary - 1}.\");");
+            w.Close();
+            w.Line();
+            w.Line($"{Span} input = stackalloc float[1];");
+            w.Line("input[0] = token;");
+            w.Line("Forward(input, logits, state.Scratch, state.Vectors);");
+            w.Close();
+            w.Line();
+        }
+
+        w.Line($"/// <summary>One step on an input vector{(tokens ? " (here one value: the token id)" : "")}: writes the outputs and advances <paramref name=\"state\"/>.</summary>");
+        w.Open($"public void Step({ReadOnlySpan} input, State state, {Span} output)");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
+        w.Line($"{Runtime}.Guard.Length(input.Length, {plan.InputLength}, nameof(input));");
+        w.Line($"{Runtime}.Guard.Length(output.Length, {plan.OutputLength}, nameof(output));");
+        w.Line("Forward(input, output, state.Scratch, state.Vectors);");
+        w.Close();
+        w.Line();
+        w.Line($"void global::QuantGen.IRecurrentQuantModel.Step(int token, {Runtime}.RecurrentState state, {Span} output) =>");
+        w.Line(tokens
+            ? $"    Step(token, {Runtime}.RecurrentState.Check<State>(state, nameof(state)), output);"
+            : "    throw new global::System.InvalidOperationException(\"This model reads vectors, not token ids.\");");
+        w.Line();
+        w.Line($"void global::QuantGen.IRecurrentQuantModel.Step({ReadOnlySpan} input, {Runtime}.RecurrentState state, {Span} output) =>");
+        w.Line($"    Step(input, {Runtime}.RecurrentState.Check<State>(state, nameof(state)), output);");
+        w.Close();
+        CloseTypes(w, plan);
+        return w.ToString();
+    }
+
+    /// <summary>The working memory of recurrent and convolution layers, after the shared buffers.</summary>
+    private static void WriteExtraBuffer(SourceWriter w, ModelPlan plan)
+    {
+        if (plan.ExtraLength > 0)
+        {
+            w.Line("// Gate products, patches and online codes of the recurrent and convolution layers.");
+            w.Line($"{Span} extra = scratch.Slice({2 * plan.WorkLength + plan.QuantizedLength + plan.RowLength}, {plan.ExtraLength});");
+        }
+    }
+
+    private static void WriteSequenceLayer(SourceWriter w, LayerPlan layer)
+    {
+        SequencePlan s = layer.Sequence!;
+        string name = layer.Name.Length == 0 ? "" : $" \"{Literals.Comment(layer.Name)}\"";
+        string weights = layer.WeightSummary.Length == 0 ? "" : $", weights {layer.WeightSummary}";
+        w.Line($"// Layer {layer.Index}{name}: {layer.Op} {layer.InputLength} -> {layer.OutputLength}{weights}.");
+        bool fused = s.Matrices.Count > 0 && s.Matrices[0].Kernel == KernelKind.BinaryOnline;
+        string source = BufferExpression(fused ? layer.PreviousOutput : layer.Source, layer.InputLength);
+        if (layer.Quantizer is QuantizerPlan quantizer)
+        {
+            if (fused)
+            {
+                w.Line($"// Input quantized: {quantizer.Summary}, inside the xor-popcount kernel (its codes are the kernel's input).");
+            }
+            else
+            {
+                w.Line($"// Input quantized: {quantizer.Summary}.");
+                w.Line(QuantizerCall(quantizer, layer.Index, BufferExpression(layer.PreviousOutput, layer.InputLength), source, layer.InputLength) + ";");
+            }
+        }
+
+        w.Line($"// Kernel {layer.Kernel}: {layer.KernelReason}.");
+        string destination = BufferExpression(layer.Destination, layer.OutputLength);
+        string data = "QuantGenData.L" + Invariant.Int(layer.Index);
+        w.Open("");
+        switch (layer.Kernel)
+        {
+            case KernelKind.Embedding:
+                w.Line($"int token = {Runtime}.EmbeddingLookup.Token(input, {s.Matrices[0].Rows});");
+                w.Line(EmbeddingCall(s.Matrices[0], data, destination) + ";");
+                break;
+            case KernelKind.Lstm:
+            case KernelKind.Gru:
+                WriteRecurrentStep(w, layer, s, source, destination, data);
+                break;
+            case KernelKind.Conv2d:
+            {
+                MatrixPlan m = s.Matrices[0];
+                w.Line($"var window = new {Runtime}.Window({string.Join(", ", s.Geometry.Select(g => Invariant.Int(g)))});");
+                w.Line($"{Span} patch = extra.Slice(0, {m.Cols});");
+                w.Line($"{Span} column = extra.Slice({m.Cols}, {m.Rows});");
+                w.Line("int positions = window.OutHeight * window.OutWidth;");
+                w.Open("for (int p = 0; p < positions; p++)");
+                w.Line($"{Runtime}.SpatialKernels.Patch({source}, patch, window, p);");
+                w.Line(MatVecCall(m, data, "patch", "column", "extra.Slice(0, 0)") + ";");
+                w.Line($"{Runtime}.SpatialKernels.Scatter(column, {destination}, p, positions);");
+                w.Close();
+                break;
+            }
+
+            default:
+                w.Line($"{Runtime}.SpatialKernels.MaxPool({source}, {destination}, new {Runtime}.Window({string.Join(", ", s.Geometry.Select(g => Invariant.Int(g)))}));");
+                break;
+        }
+
+        w.Close();
+    }
+
+    private static void WriteRecurrentStep(SourceWriter w, LayerPlan layer, SequencePlan s, string source, string destination, string data)
+    {
+        bool lstm = layer.Kernel == KernelKind.Lstm;
+        int n = s.Hidden;
+        int gates = (lstm ? 4 : 3) * n;
+        string codes = $"extra.Slice({2 * gates + 2 * n})";
+        w.Line($"{Span} gx = extra.Slice(0, {gates});");
+        w.Line($"{Span} gh = extra.Slice({gates}, {gates});");
+        w.Line($"{Span} h = state.Slice({s.StateOffset}, {n});");
+        w.Line($"// Input product W x + b ({s.Matrices[0].Summary}).");
+        w.Line(MatVecCall(s.Matrices[0], data, source, "gx", codes) + ";");
+        string hidden = "h";
+        if (s.RecurrentQuantizer is QuantizerPlan rq)
+        {
+            if (s.Matrices[1].Kernel == KernelKind.BinaryOnline)
+            {
+                w.Line($"// h quantized: {rq.Summary}, inside the xor-popcount kernel.");
+            }
+            else
+            {
+                hidden = $"extra.Slice({2 * gates}, {n})";
+                w.Line($"// h quantized for the recurrent product (the state keeps h): {rq.Summary}.");
+                w.Line(QuantizerCall(rq, layer.Index, "h", hidden, n, "Recurrent") + ";");
+            }
+        }
+
+        w.Line($"// Recurrent product U h + d ({s.Matrices[1].Summary}).");
+        w.Line(MatVecCall(s.Matrices[1], data, hidden, "gh", codes) + ";");
+        string sigmoid = s.SigmoidCandidate ? "true" : "false";
+        if (lstm)
+        {
+            w.Line($"// c = f * c + i * g, h = o * {(s.SigmoidCandidate ? "sigmoid" : "tanh")}(c).");
+            w.Line($"{Runtime}.RecurrentCells.Lstm(gx, gh, state.Slice({s.StateOffset + n}, {n}), h, sigmoidCell: {sigmoid});");
+        }
+        else
+        {
+            w.Line($"{Span} reset = extra.Slice({2 * gates + n}, {n});");
+            w.Line("// reset = r * (U_n h + d_n).");
+            w.Line($"{Runtime}.RecurrentCells.GruReset(gx, gh, reset);");
+            if (s.HiddenQuantizer is QuantizerPlan rh)
+            {
+                w.Line($"// bit-RNN: the reset product quantized ({rh.Summary}).");
+                w.Line(QuantizerCall(rh, layer.Index, "reset", "reset", n, "Hidden") + ";");
+            }
+
+            w.Line($"// n = {(s.SigmoidCandidate ? "sigmoid" : "tanh")}(W_n x + b_n + reset), h = (1 - z) * n + z * h.");
+            w.Line($"{Runtime}.RecurrentCells.GruUpdate(gx, gh, reset, h, sigmoidCandidate: {sigmoid});");
+        }
+
+        if (s.HiddenQuantizer is QuantizerPlan hq)
+        {
+            w.Line($"// bit-RNN: the new h quantized, and kept quantized in the state ({hq.Summary}).");
+            w.Line(QuantizerCall(hq, layer.Index, "h", "h", n, "Hidden") + ";");
+        }
+
+        w.Line($"h.CopyTo({destination});");
+    }
+
+    /// <summary>y = W x + b with the plain dense kernel of the matrix's codec, or the xor-popcount kernel.</summary>
+    private static string MatVecCall(MatrixPlan m, string data, string x, string y, string codes)
+    {
+        string t = data + m.Part;
+        string bias = m.HasBias ? t + "Bias" : "default";
+        return m.Kernel switch
+        {
+            KernelKind.DenseFloat => $"{Runtime}.DenseKernels.Float({x}, {y}, {t}FloatWeights, {bias})",
+            KernelKind.DenseUniform => $"{Runtime}.DenseKernels.Uniform({x}, {y}, {t}Codes, bits: {m.Bits}, signed: {(m.Signed ? "true" : "false")}, {t}Scales, {(m.HasZeroPoints ? t + "ZeroPoints" : "default")}, {bias}, row)",
+            KernelKind.DenseLevels => $"{Runtime}.DenseKernels.Levels({x}, {y}, {t}Codes, bits: {m.Bits}, {t}Levels, {bias}, row)",
+            KernelKind.DenseMultiBinary => $"{Runtime}.DenseKernels.MultiBinary({x}, {y}, {t}Codes, bits: {m.Bits}, {t}Coefficients, {bias}, row)",
+            KernelKind.BinaryOnline => $"{Runtime}.BinaryMatVec.MultiBinaryOnline({x}, {y}, {t}PaddedPlanes, wBits: {m.Bits}, {t}Coefficients, {bias}, xBits: {m.InputBits}, cycles: {m.InputCycles}, {codes})",
+            _ => throw new InvalidOperationException("no matrix kernel " + m.Kernel),
+        };
+    }
+
+    private static string EmbeddingCall(MatrixPlan m, string data, string y) => m.Kernel switch
+    {
+        KernelKind.DenseFloat => $"{Runtime}.EmbeddingLookup.Float(token, {y}, {data}FloatWeights)",
+        KernelKind.DenseUniform => $"{Runtime}.EmbeddingLookup.Uniform(token, {y}, {data}Codes, bits: {m.Bits}, signed: {(m.Signed ? "true" : "false")}, {data}Scales, {(m.HasZeroPoints ? data + "ZeroPoints" : "default")})",
+        KernelKind.DenseLevels => $"{Runtime}.EmbeddingLookup.Levels(token, {y}, {data}Codes, bits: {m.Bits}, {data}Levels)",
+        _ => $"{Runtime}.EmbeddingLookup.MultiBinary(token, {y}, {data}Codes, bits: {m.Bits}, rows: {m.Rows}, {data}Coefficients, row)",
+    };
+
+    private static LayerMatrix MatrixOf(Layer layer, string part) => LayerShapes.Matrices(layer).First(m => m.Part == part);
+
+    /// <summary>The description's plane stream re-laid out for BinaryMatVec: row r, plane j at words (r * bits + j) * words, bit c % 64 of word c / 64.</summary>
+    private static byte[] PadPlanes(MultiBinaryCodec codec, int rows, int cols)
+    {
+        int words = (cols + 63) / 64;
+        int bits = codec.Bits;
+        var padded = new byte[(long)rows * bits * words * 8];
+        ReadOnlySpan<byte> planes = codec.Planes.Span;
+        for (int j = 0; j < bits; j++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < cols; c++)
+                {
+                    if (PackedCodes.Read(planes, ((long)j * rows + r) * cols + c, 1) != 0)
+                    {
+                        long bit = ((long)(r * bits + j) * words * 64) + c;
+                        padded[bit >> 3] |= (byte)(1 << (int)(bit & 7));
+                    }
+                }
+            }
+        }
+
+        return padded;
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+
+namespace QuantGen;
+
+/// <summary>
+/// What every generated recurrent model (one with an LSTM or GRU layer) offers. The model itself holds
+/// no mutable state: each sequence has its own <see cref="QuantGen.Runtime.RecurrentState"/>, so any
+/// number of sequences may run at once, each on its own thread. A step allocates nothing.
+/// </summary>
+public interface IRecurrentQuantModel
+{
+    /// <summary>The model's name from its description.</summary>
+    string Name { get; }
+
+    /// <summary>Values in one step's input vector (1 for a model that reads token ids).</summary>
+    int InputLength { get; }
+
+    /// <summary>Values in one step's output vector (the logits of a language model).</summary>
+    int OutputLength { get; }
+
+    /// <summary>The number of token ids the first (embedding) layer knows, or 0 when the model reads vectors.</summary>
+    int VocabularySize { get; }
+
+    /// <summary>Bytes of parameters the model carries.</summary>
+    long WeightBytes { get; }
+
+    /// <summary>Bytes the same parameters take as float32.</summary>
+    long Float32WeightBytes { get; }
+
+    /// <summary>A new state at the start of a sequence (all zero).</summary>
+    QuantGen.Runtime.RecurrentState NewState();
+
+    /// <summary>One step on a token id; advances <paramref name="state"/>.</summary>
+    void Step(int token, QuantGen.Runtime.RecurrentState state, Span<float> output);
+
+    /// <summary>One step on an input vector; advances <paramref name="state"/>.</summary>
+    void Step(ReadOnlySpan<float> input, QuantGen.Runtime.RecurrentState state, Span<float> output);
+}

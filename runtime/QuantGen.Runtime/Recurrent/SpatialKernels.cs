@@ -1,0 +1,81 @@
+using System;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// The geometry of a 2-D window sweep over a [channels, height, width] input (channel-major), as the
+/// generator bakes it: kernel, stride and zero padding per axis, and the output size that follows.
+/// </summary>
+public readonly record struct Window(int Channels, int Height, int Width, int KernelH, int KernelW, int StrideH, int StrideW, int PaddingH, int PaddingW)
+{
+    public int OutHeight => (Height + 2 * PaddingH - KernelH) / StrideH + 1;
+    public int OutWidth => (Width + 2 * PaddingW - KernelW) / StrideW + 1;
+}
+
+/// <summary>Conv2d as one matrix-vector product per output position (the dense kernels do the arithmetic), and MaxPool2d.</summary>
+public static class SpatialKernels
+{
+    /// <summary>The receptive field of output position <paramref name="position"/> in [channel, ky, kx] order (PyTorch's weight order); padding reads 0.</summary>
+    public static void Patch(ReadOnlySpan<float> x, Span<float> patch, in Window w, int position)
+    {
+        int oy = position / w.OutWidth, ox = position % w.OutWidth;
+        int at = 0;
+        for (int ch = 0; ch < w.Channels; ch++)
+        {
+            for (int ky = 0; ky < w.KernelH; ky++)
+            {
+                int iy = oy * w.StrideH - w.PaddingH + ky;
+                for (int kx = 0; kx < w.KernelW; kx++, at++)
+                {
+                    int ix = ox * w.StrideW - w.PaddingW + kx;
+                    patch[at] = iy < 0 || iy >= w.Height || ix < 0 || ix >= w.Width ? 0f : x[(ch * w.Height + iy) * w.Width + ix];
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes one position's output channels into the [channel, y, x] output.</summary>
+    public static void Scatter(ReadOnlySpan<float> column, Span<float> y, int position, int positions)
+    {
+        for (int o = 0; o < column.Length; o++)
+        {
+            y[o * positions + position] = column[o];
+        }
+    }
+
+    /// <summary>The maximum of each window; padding never wins; NaN in a window gives NaN.</summary>
+    public static void MaxPool(ReadOnlySpan<float> x, Span<float> y, in Window w)
+    {
+        int oh = w.OutHeight, ow = w.OutWidth;
+        for (int ch = 0; ch < w.Channels; ch++)
+        {
+            for (int oy = 0; oy < oh; oy++)
+            {
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    float max = float.NegativeInfinity;
+                    for (int ky = 0; ky < w.KernelH; ky++)
+                    {
+                        int iy = oy * w.StrideH - w.PaddingH + ky;
+                        if (iy < 0 || iy >= w.Height)
+                        {
+                            continue;
+                        }
+
+                        for (int kx = 0; kx < w.KernelW; kx++)
+                        {
+                            int ix = ox * w.StrideW - w.PaddingW + kx;
+                            if (ix >= 0 && ix < w.Width)
+                            {
+                                float v = x[(ch * w.Height + iy) * w.Width + ix];
+                                max = float.IsNaN(v) || float.IsNaN(max) ? float.NaN : MathF.Max(max, v);
+                            }
+                        }
+                    }
+
+                    y[(ch * oh + oy) * ow + ox] = max;
+                }
+            }
+        }
+    }
+}

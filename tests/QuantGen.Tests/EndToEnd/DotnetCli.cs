@@ -1,0 +1,91 @@
+using System;
+using System.Collections;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+
+namespace QuantGen.Tests.EndToEnd;
+
+/// <summary>Runs the dotnet CLI as a newcomer would, in a clean environment, and keeps what it printed.</summary>
+internal static class DotnetCli
+{
+    /// <summary>The repository root and the configuration the tests were built in (QuantGen.Tests.csproj records both).</summary>
+    public static string RepoRoot => Metadata("QuantGenRepoRoot");
+
+    public static string Configuration => Metadata("QuantGenConfiguration");
+
+    public static CliResult Run(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The test host runs inside `dotnet test`, whose MSBuild settings must not leak into the child builds.
+        foreach (string name in Environment.GetEnvironmentVariables().Keys.Cast<string>().ToArray())
+        {
+            if (name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
+            {
+                start.Environment.Remove(name);
+            }
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 5 minutes:\n{output}");
+        }
+
+        process.WaitForExit();
+        return new CliResult(process.ExitCode, output.ToString(), "dotnet " + string.Join(' ', arguments));
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    private static string Metadata(string key) =>
+        typeof(DotnetCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
+        ?? throw new InvalidOperationException($"assembly metadata {key} is missing");
+}
+
+internal sealed record CliResult(int ExitCode, string Output, string Command)
+{
+    public CliResult Succeeded()
+    {
+        if (ExitCode != 0)
+        {
+            throw new Xunit.Sdk.XunitException($"{Command} exited with {ExitCode}:\n{Output}");
+        }
+
+        return this;
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using QuantGen.Reference;
+using QuantGen.Schema;
+using QuantGen.Tests.Infrastructure;
+
+namespace QuantGen.Tests.Recurrent;
+
+/// <summary>A recurrent or convolutional description, the class generated from it (an IRecurrentQuantModel or an IQuantModel) and its reference.</summary>
+public sealed record SequenceCase(string Name, Model Description, object Generated, ReferenceInterpreter Reference)
+{
+    public IRecurrentQuantModel Recurrent => (IRecurrentQuantModel)Generated;
+
+    public IQuantModel Stateless => (IQuantModel)Generated;
+}
+
+/// <summary>Every recurrent and convolution test model, generated and compiled in one compilation.</summary>
+public sealed class CompiledRecurrentModels
+{
+    public CompiledRecurrentModels()
+    {
+        var descriptions = new List<(string Name, Model Model)>();
+        foreach ((string codecName, Func<Random, int, int, Weights> codec) in CompiledModels.Codecs())
+        {
+            foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in CompiledModels.Quantizers())
+            {
+                foreach (bool lstm in new[] { true, false })
+                {
+                    string name = $"{(lstm ? "lstm" : "gru")}.{codecName}.{quantizerName}";
+                    descriptions.Add((name, RecurrentTestModels.TokenRecurrent(name, lstm, (r, rows, cols) => codec(r, rows, cols), quantizer, Seed(name))));
+                }
+            }
+
+            string conv = $"conv.{codecName}";
+            descriptions.Add((conv, RecurrentTestModels.Convolution(conv, (r, rows, cols) => codec(r, rows, cols), null, stride: 1, padding: 1, poolPadding: 0, Seed(conv))));
+        }
+
+        foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in CompiledModels.Quantizers())
+        {
+            string name = $"conv-strided.{quantizerName}";
+            descriptions.Add((name, RecurrentTestModels.Convolution(name, RecurrentTestModels.TestFloat, quantizer(new Random(1)), stride: 2, padding: 0, poolPadding: 1, Seed(name))));
+        }
+
+        foreach (int bits in new[] { 1, 2, 3 })
+        {
+            foreach (bool lstm in new[] { true, false })
+            {
+                string bitRnn = $"bitrnn{bits}.{(lstm ? "lstm" : "gru")}";
+                descriptions.Add((bitRnn, RecurrentTestModels.BitRnn(bitRnn, lstm, bits, Seed(bitRnn))));
+                string alternating = $"alternating{bits}.{(lstm ? "lstm" : "gru")}";
+                int b = bits;
+                descriptions.Add((alternating, RecurrentTestModels.TokenRecurrent(alternating, lstm, (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, b), _ => TestModels.Online(b, 2), Seed(alternating), RecurrentTestModels.TestFloat)));
+            }
+        }
+
+        descriptions.Add(("stacked", RecurrentTestModels.Stacked(11)));
+
+        var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/rnn/r{i}.qgm.json", TestModels.Json(d.Model))).ToList();
+        var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"R{i}", $"rnn/r{i}.qgm.json")), "Tests.Recurrent");
+        GeneratorRun run = GeneratorHarness.Run([bindings], files);
+        Diagnostic[] errors = run.Result.Diagnostics.ToArray();
+        if (errors.Length > 0)
+        {
+            throw new InvalidOperationException("The generator reported:\n" + string.Join("\n", errors.Take(10)));
+        }
+
+        Run = run;
+        Assembly assembly = run.Load();
+        Cases = descriptions
+            .Select((d, i) => new SequenceCase(d.Name, d.Model, Activator.CreateInstance(assembly.GetType($"Tests.Recurrent.R{i}")!)!, new ReferenceInterpreter(d.Model)))
+            .ToDictionary(c => c.Name);
+    }
+
+    internal GeneratorRun Run { get; }
+
+    public IReadOnlyDictionary<string, SequenceCase> Cases { get; }
+
+    private static int Seed(string name) => name.Aggregate(23, (h, ch) => unchecked(h * 31 + ch));
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using QuantGen.Reference;
+using QuantGen.Tests.Infrastructure;
+using Xunit;
+
+namespace QuantGen.Tests.Recurrent;
+
+/// <summary>
+/// Generated Step/Predict against the reference interpreter, step by step over token sequences, for
+/// Embedding, LSTM, GRU, Conv2d and MaxPool2d with every codec x activation quantizer, the bit-RNN options
+/// and the alternating (xor-popcount) path. Tolerance as in <see cref="DifferentialTests"/>: both sides
+/// quantize with the same float formulas; the sums differ only in the order of additions.
+/// </summary>
+public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) : IClassFixture<CompiledRecurrentModels>
+{
+    private const int Steps = 16;
+
+    public static IEnumerable<object[]> RecurrentCases() =>
+        from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() from kind in new[] { "lstm", "gru" } select new object[] { $"{kind}.{c.Item1}.{q.Item1}" };
+
+    public static IEnumerable<object[]> BitRnnAndAlternating() =>
+        from bits in new[] { 1, 2, 3 } from kind in new[] { "lstm", "gru" } from method in new[] { "bitrnn", "alternating" } select new object[] { $"{method}{bits}.{kind}" };
+
+    public static IEnumerable<object[]> ConvolutionCases() =>
+        CompiledModels.Codecs().Select(c => new object[] { "conv." + c.Item1 })
+            .Concat(CompiledModels.Quantizers().Select(q => new object[] { "conv-strided." + q.Item1 }));
+
+    [Theory]
+    [MemberData(nameof(RecurrentCases))]
+    public void Every_codec_and_quantizer_in_a_recurrent_model_matches_the_reference(string name) => AssertSequenceMatches(models.Cases[name], seed: 1);
+
+    [Theory]
+    [MemberData(nameof(BitRnnAndAlternating))]
+    public void Bit_rnn_and_alternating_models_match_the_reference(string name) => AssertSequenceMatches(models.Cases[name], seed: 2);
+
+    [Fact]
+    public void Stacked_layers_with_vector_input_match_the_reference()
+    {
+        SequenceCase model = models.Cases["stacked"];
+        var random = new Random(4);
+        ReferenceInterpreter.SequenceState expectedState = model.Reference.NewState();
+        QuantGen.Runtime.RecurrentState state = model.Recurrent.NewState();
+        var output = new float[model.Recurrent.OutputLength];
+        for (int t = 0; t < Steps; t++)
+        {
+            float[] input = TestModels.RandomFloats(random, 5, -2f, 2f);
+            model.Recurrent.Step(input, state, output);
+            AssertClose(model.Name, t, model.Reference.Step(input, expectedState), output);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvolutionCases))]
+    public void Convolution_and_pooling_match_the_reference(string name)
+    {
+        SequenceCase model = models.Cases[name];
+        var random = new Random(5);
+        var output = new float[model.Stateless.OutputLength];
+        for (int s = 0; s < 20; s++)
+        {
+            float[] input = TestModels.RandomFloats(random, model.Stateless.InputLength, -2f, 2f);
+            model.Stateless.Predict(input, output);
+            AssertClose(name, s, model.Reference.Predict(input), output);
+        }
+    }
+
+    [Fact]
+    public void Multi_binary_weights_with_online_codes_take_the_xor_popcount_kernel_and_nothing_else_does()
+    {
+        string[] kernels = models.Run.Sources.Where(s => s.Key.EndsWith(".Kernels.g.cs", StringComparison.Ordinal)).Select(s => s.Value).ToArray();
+        string[] binary = kernels.Where(k => k.Contains("BinaryMatVec.MultiBinaryOnline", StringComparison.Ordinal)).ToArray();
+        // alternating{1,2,3}.{lstm,gru} and {lstm,gru}.multibinary2.online2.
+        Assert.Equal(8, binary.Length);
+        Assert.All(binary, k => Assert.Contains("x online", k, StringComparison.Ordinal));
+        Assert.All(kernels.Except(binary), k => Assert.DoesNotContain("x online", k, StringComparison.Ordinal));
+    }
+
+    internal static void AssertSequenceMatches(SequenceCase model, int seed)
+    {
+        var random = new Random(seed);
+        IRecurrentQuantModel generated = model.Recurrent;
+        var output = new float[generated.OutputLength];
+        QuantGen.Runtime.RecurrentState state = generated.NewState();
+        ReferenceInterpreter.SequenceState expectedState = model.Reference.NewState();
+        for (int t = 0; t < Steps; t++)
+        {
+            int token = random.Next(RecurrentTestModels.Vocabulary);
+            generated.Step(token, state, output);
+            AssertClose(model.Name, t, model.Reference.Step(token, expectedState), output);
+        }
+    }
+
+    /// <summary>
+    /// Ten times the stateless tolerance: the state feeds back, so the few ulps by which the kernels' order of
+    /// additions differs from the reference's double sums grow over the steps (most with 8-bit codes and zero
+    /// points, whose weights reach +-50). A wrong gate, codec or quantizer is off by 1e-1 or more.
+    /// </summary>
+    public const float Tolerance = 10 * DifferentialTests.Tolerance;
+
+    internal static void AssertClose(string name, int step, float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float allowed = Tolerance + Tolerance * Math.Abs(expected[i]);
+            Assert.True(
+                Math.Abs(actual[i] - expected[i]) <= allowed,
+                $"{name}: step {step}, output {i}: generated {actual[i]:R}, reference {expected[i]:R} (allowed difference {allowed:R})");
+        }
+    }
+}
