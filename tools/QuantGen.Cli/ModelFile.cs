@@ -44,13 +44,16 @@ public static class ModelFile
         return model;
     }
 
-    /// <summary>The float model to quantize: every Dense layer must still hold float32 weights.</summary>
+    /// <summary>The float model to quantize: every weight matrix must still be float32.</summary>
     public static void EnsureFloat(Model model, string path)
     {
-        Layer? quantized = model.Layers.FirstOrDefault(l => l.OpCase == Layer.OpOneofCase.Dense && l.Dense.Weights.CodecCase != Weights.CodecOneofCase.Float32);
-        if (quantized is not null)
+        foreach (Layer layer in model.Layers)
         {
-            throw CliException.BadInput($"{path}: layer '{quantized.Name}' is already quantized ({quantized.Dense.Weights.CodecCase}); quantize from a float model");
+            LayerMatrix? quantized = LayerShapes.Matrices(layer).FirstOrDefault(m => m.Weights is not null && m.Weights.CodecCase != Weights.CodecOneofCase.Float32);
+            if (quantized is not null)
+            {
+                throw CliException.BadInput($"{path}: layer '{layer.Name}' is already quantized ({quantized.Weights!.CodecCase}); quantize from a float model");
+            }
         }
     }
 }

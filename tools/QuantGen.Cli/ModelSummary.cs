@@ -6,15 +6,27 @@ using QuantGen.Schema;
 
 namespace QuantGen.Cli;
 
+/// <summary>One weight matrix of a layer (an LSTM or GRU has two: Input and Recurrent).</summary>
+public sealed record MatrixSummary(string Part, int Rows, int Cols, string Weights, int Bits, long PackedBytes, long Float32Bytes);
+
 /// <summary>One layer as <c>quantgen inspect</c> shows it.</summary>
-public sealed record LayerSummary(
-    int Index, string Name, string Op, int InLength, int OutLength,
-    string Weights, int? Bits, string InputQuantizer, long PackedBytes, long Float32Bytes);
+public sealed record LayerSummary(int Index, string Name, string Op, int InLength, int OutLength, string InputQuantizer, IReadOnlyList<MatrixSummary> Matrices)
+{
+    public bool HasWeights => Matrices.Count > 0;
+    public long PackedBytes => Matrices.Sum(m => m.PackedBytes);
+    public long Float32Bytes => Matrices.Sum(m => m.Float32Bytes);
+
+    /// <summary>The codecs, prefixed by the matrix's part when there are several.</summary>
+    public string Weights => HasWeights ? string.Join("; ", Matrices.Select(m => m.Part.Length == 0 ? m.Weights : $"{m.Part.ToLowerInvariant()}: {m.Weights}")) : "-";
+
+    public string Bits => HasWeights ? string.Join("/", Matrices.Select(m => m.Bits).Distinct()) : "-";
+}
 
 /// <summary>
 /// What a description holds, layer by layer: shapes, codecs, bit widths and parameter bytes. Bytes are
 /// counted as the generator counts them (IQuantModel.WeightBytes): packed codes, scales, zero points,
-/// level tables, coefficients and biases; float32 bytes are 4 per weight and bias.
+/// level tables, coefficients and biases; float32 bytes are 4 per weight and bias. Which matrices a layer
+/// has is LayerShapes.Matrices's to say (the schema's one place for it).
 /// </summary>
 public sealed record ModelSummary(string Name, int InputLength, int OutputLength, IReadOnlyList<LayerSummary> Layers)
 {
@@ -32,19 +44,15 @@ public sealed record ModelSummary(string Name, int InputLength, int OutputLength
         {
             Layer layer = model.Layers[i];
             int next = ModelShape.OutputLength(layer, length);
-            string quantizer = Describe(layer.InputQuantizer);
-            if (layer.OpCase == Layer.OpOneofCase.Dense)
-            {
-                Dense d = layer.Dense;
-                (string codec, int bits, long bytes) = Describe(d.Weights, d.OutFeatures, d.InFeatures);
-                long floats = 4L * ((long)d.OutFeatures * d.InFeatures + d.Bias.Count);
-                layers.Add(new LayerSummary(i, layer.Name, "Dense", length, next, codec, bits, quantizer, bytes + 4L * d.Bias.Count, floats));
-            }
-            else
-            {
-                layers.Add(new LayerSummary(i, layer.Name, layer.OpCase.ToString(), length, next, "-", null, quantizer, 0, 0));
-            }
-
+            var matrices = LayerShapes.Matrices(layer)
+                .Select(m =>
+                {
+                    (string codec, int bits, long bytes) = Describe(m.Weights ?? new Weights(), m.Rows, m.Cols);
+                    int bias = m.Bias?.Count ?? 0;
+                    return new MatrixSummary(m.Part, m.Rows, m.Cols, codec, bits, bytes + 4L * bias, 4L * ((long)m.Rows * m.Cols + bias));
+                })
+                .ToArray();
+            layers.Add(new LayerSummary(i, layer.Name, layer.OpCase.ToString(), length, next, Describe(layer.InputQuantizer), matrices));
             length = next;
         }
 

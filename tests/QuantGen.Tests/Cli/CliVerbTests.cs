@@ -34,11 +34,32 @@ public sealed class CliVerbTests
         Assert.Equal(68904, root.GetProperty("float32Bytes").GetInt64());
         JsonElement fc1 = root.GetProperty("layers")[0];
         Assert.Equal("Dense", fc1.GetProperty("op").GetString());
-        Assert.Equal(2, fc1.GetProperty("bits").GetInt32());
+        Assert.Equal(2, fc1.GetProperty("matrices")[0].GetProperty("bits").GetInt32());
         Assert.Equal(128, fc1.GetProperty("outLength").GetInt32());
         // 2 bit planes of 64x128 bits, 2 coefficients per row, 128 biases.
         Assert.Equal(2 * 64 * 128 / 8 + 4 * 2 * 128 + 4 * 128, fc1.GetProperty("packedBytes").GetInt64());
         Assert.Equal(6, root.GetProperty("layers").GetArrayLength());
+    }
+
+    [Fact]
+    public void Inspect_shows_both_matrices_of_recurrent_layers()
+    {
+        string path = Path.Combine(CliRunner.TempDirectory(), "stacked.qgm.json");
+        File.WriteAllText(path, QuantGen.Tests.Infrastructure.TestModels.Json(QuantGen.Tests.Recurrent.RecurrentTestModels.Stacked(5)));
+        CliResult r = CliRunner.Run("inspect", path);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] lines = r.Out.Split('\n');
+        // LSTM 5 -> 17: 4 gates x 17 rows over 5 inputs and over 17 hidden values, all float32.
+        string lstm = Assert.Single(lines, l => l.Contains(" Lstm "));
+        Assert.Matches(@"^0\s+\S+\s+Lstm\s+5 -> 17\s+input: float32; recurrent: float32\s+32\s", lstm);
+        string gru = Assert.Single(lines, l => l.Contains(" Gru "));
+        Assert.Matches(@"^1\s+\S+\s+Gru\s+17 -> 9\s+input: levels \([78]-entry table\); recurrent: levels \([78]-entry table\)\s+3\s", gru);
+        using JsonDocument json = JsonDocument.Parse(CliRunner.Run("inspect", path, "--json").Out);
+        JsonElement matrices = json.RootElement.GetProperty("layers")[0].GetProperty("matrices");
+        Assert.Equal("Input", matrices[0].GetProperty("part").GetString());
+        Assert.Equal(4 * 17, matrices[0].GetProperty("rows").GetInt32());
+        Assert.Equal(5, matrices[0].GetProperty("cols").GetInt32());
+        Assert.Equal(17, matrices[1].GetProperty("cols").GetInt32());
     }
 
     [Theory]

@@ -39,9 +39,9 @@ internal static class InspectCommand
         table.RightAligned.UnionWith([0, 5, 7, 8, 9]);
         foreach (LayerSummary l in summary.Layers)
         {
-            bool weights = l.Bits is not null;
+            bool weights = l.HasWeights;
             table.Add(
-                I(l.Index), l.Name, l.Op, $"{I(l.InLength)} -> {I(l.OutLength)}", l.Weights, weights ? I(l.Bits!.Value) : "-", l.InputQuantizer,
+                I(l.Index), l.Name, l.Op, $"{I(l.InLength)} -> {I(l.OutLength)}", l.Weights, l.Bits, l.InputQuantizer,
                 weights ? N(l.PackedBytes) : "-", weights ? N(l.Float32Bytes) : "-", weights ? Ratio(l.Float32Bytes, l.PackedBytes) : "-");
         }
 
@@ -70,12 +70,29 @@ internal static class InspectCommand
                 w.WriteString("op", l.Op);
                 w.WriteNumber("inLength", l.InLength);
                 w.WriteNumber("outLength", l.OutLength);
-                if (l.Bits is int bits)
+                if (l.HasWeights)
                 {
-                    w.WriteString("weights", l.Weights);
-                    w.WriteNumber("bits", bits);
                     w.WriteNumber("packedBytes", l.PackedBytes);
                     w.WriteNumber("float32Bytes", l.Float32Bytes);
+                    w.WriteStartArray("matrices");
+                    foreach (MatrixSummary m in l.Matrices)
+                    {
+                        w.WriteStartObject();
+                        if (m.Part.Length > 0)
+                        {
+                            w.WriteString("part", m.Part);
+                        }
+
+                        w.WriteNumber("rows", m.Rows);
+                        w.WriteNumber("cols", m.Cols);
+                        w.WriteString("weights", m.Weights);
+                        w.WriteNumber("bits", m.Bits);
+                        w.WriteNumber("packedBytes", m.PackedBytes);
+                        w.WriteNumber("float32Bytes", m.Float32Bytes);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
                 }
 
                 if (l.InputQuantizer != "-")
