@@ -125,8 +125,13 @@ wall_seconds() {
         awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f\n", s }'
 }
 rss_kb() { sed -n 's/^.*Maximum resident set size (kbytes): //p' "$1"; }
+# User + system CPU seconds of the build and every process it waited for (the compiler among them): on a
+# shared machine this moves much less with other load than the wall time does.
+cpu_seconds() {
+    awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 } END { printf "%.2f\n", s }' "$1"
+}
 
-# measure NAME MB: prints "MB packed seconds rss_kb run_output" (seconds = NA on failure).
+# measure NAME MB: prints "MB packed seconds rss_kb cpu_seconds run_output" (seconds = NA on failure).
 measure() {
     local name=$1 mb=$2 dir=$WORK/$1
     make_project "$name" "$mb"
@@ -136,10 +141,10 @@ measure() {
         log "$name: warm-up failed, see $LOGS/$name.*.log"
         tail -n 30 "$LOGS/$name.warmup.log" >&2 || true
         FAILED=1
-        echo "$mb $((mb << 20)) NA NA warm-up-failed"
+        echo "$mb $((mb << 20)) NA NA NA warm-up-failed"
         return
     fi
-    local best="" best_rss=0 run
+    local best="" best_rss=0 best_cpu="" run
     for ((run = 1; run <= RUNS; run++)); do
         # Clean the consumer only (keeping its restore output); the referenced projects stay up to date.
         rm -rf "$ART/bin/$name" "$ART"/obj/"$name"/release*
@@ -149,14 +154,16 @@ measure() {
             log "$name: build $run failed or timed out (${BUILD_TIMEOUT}s), see $LOGS/$name.build$run.log"
             grep -E "error|Command terminated" "$LOGS/$name.build$run.log" "$LOGS/$name.time$run.txt" | head -n 20 >&2 || true
             FAILED=1
-            echo "$mb $((mb << 20)) NA NA build-failed"
+            echo "$mb $((mb << 20)) NA NA NA build-failed"
             return
         fi
-        local s r
+        local s r c
         s=$(wall_seconds "$LOGS/$name.time$run.txt")
         r=$(rss_kb "$LOGS/$name.time$run.txt")
-        log "$name: ${s}s, max RSS ${r} kB"
+        c=$(cpu_seconds "$LOGS/$name.time$run.txt")
+        log "$name: ${s}s, ${c} CPU s, max RSS ${r} kB"
         if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$s; fi
+        if [ -z "$best_cpu" ] || awk -v a="$c" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then best_cpu=$c; fi
         if [ "$r" -gt "$best_rss" ]; then best_rss=$r; fi
     done
     local out
@@ -165,7 +172,7 @@ measure() {
         out="run-failed:$out"
     fi
     log "$name: $out"
-    echo "$mb $((mb << 20)) $best $best_rss ${out// /,}"
+    echo "$mb $((mb << 20)) $best $best_rss $best_cpu ${out// /,}"
 }
 
 RESULTS=$WORK/results.txt
@@ -179,19 +186,20 @@ done
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 MEM=$(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)
 echo
-echo "Machine: $(nproc) CPUs ($CPU), $MEM RAM, dotnet $(dotnet --version), $(uname -sr); fastest of $RUNS clean builds, peak RSS the largest of them."
+echo "Machine: $(nproc) CPUs ($CPU), $MEM RAM, dotnet $(dotnet --version), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; fastest of $RUNS clean builds (wall and CPU each), peak RSS the largest of them."
 echo
 awk '
     BEGIN {
-        print "| size MB | packed bytes | build s | added vs baseline s | peak RSS MB | added RSS MB | run output |"
-        print "|--------:|-------------:|--------:|--------------------:|------------:|-------------:|------------|"
+        print "| size MB | packed bytes | build s | added vs baseline s | CPU s | added CPU s | peak RSS MB | added RSS MB | run output |"
+        print "|--------:|-------------:|--------:|--------------------:|------:|------------:|------------:|-------------:|------------|"
     }
     {
-        mb = $1; bytes = $2; s = $3; rss = $4; out = $5; gsub(",", " ", out)
-        if (NR == 1) { base_s = s; base_rss = rss; label = "0 (baseline)" } else label = mb
-        if (s == "NA") { printf "| %s | %d | failed | | | | %s |\n", label, bytes, out; next }
+        mb = $1; bytes = $2; s = $3; rss = $4; cpu = $5; out = $6; gsub(",", " ", out)
+        if (NR == 1) { base_s = s; base_rss = rss; base_cpu = cpu; label = "0 (baseline)" } else label = mb
+        if (s == "NA") { printf "| %s | %d | failed | | | | | | %s |\n", label, bytes, out; next }
         add_s = (NR == 1 || base_s == "NA") ? "" : sprintf("%+.2f", s - base_s)
+        add_c = (NR == 1 || base_cpu == "NA") ? "" : sprintf("%+.2f", cpu - base_cpu)
         add_r = (NR == 1 || base_rss == "NA") ? "" : sprintf("%+.0f", (rss - base_rss) / 1024)
-        printf "| %s | %d | %.2f | %s | %.0f | %s | %s |\n", label, bytes, s, add_s, rss / 1024, add_r, out
+        printf "| %s | %d | %.2f | %s | %.2f | %s | %.0f | %s | %s |\n", label, bytes, s, add_s, cpu, add_c, rss / 1024, add_r, out
     }' "$RESULTS"
 if [ "$FAILED" = 1 ]; then echo; echo "Something failed; logs are in $LOGS"; exit 1; fi

@@ -283,7 +283,7 @@ internal static partial class Planner
                 // The level table is baked in; runtime and reference compute each level with the same double expression.
                 float[] levels = Enumerable.Range(0, (1 << l.Bits) - 1).Select(i => (float)Math.Pow(2.0, (l.Fsr + (double)l.Step * i) / 16.0)).ToArray();
                 return new QuantizerPlan(QuantizerKind.LogQuant, l.Bits, 0, 0, l.Fsr, l.Step, 0, none, levels.ToEquatableArray(),
-                    $"LogQuant {l.Bits}-bit, fsr {l.Fsr}, step {l.Step}");
+                    $"LogQuant {l.Bits}-bit, fsr {Invariant.Int(l.Fsr)}, step {l.Step}");
             }
 
             default:

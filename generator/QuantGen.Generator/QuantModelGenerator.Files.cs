@@ -27,11 +27,11 @@ public sealed partial class QuantModelGenerator
             }
 
             hash = Hash(text);
-            ParsedDescription parsed = DescriptionParser.Parse(text);
+            ParsedDescription parsed = DescriptionParser.Parse(text, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             IReadOnlyList<DescriptionError> errors = parsed.Model is null
                 ? parsed.Errors
-                : DescriptionValidator.Validate(parsed.Model, parsed.Locator!);
+                : DescriptionValidator.Validate(parsed.Model, parsed.Locator!, cancellationToken);
             EquatableArray<DiagnosticInfo> diagnostics = errors.Select(e => ToDiagnostic(file.Path, item, e)).ToEquatableArray();
             return new ModelFile(file.Path, item, hash, errors.Count == 0 ? parsed.Model : null, diagnostics);
         }

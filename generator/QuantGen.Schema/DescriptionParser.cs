@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using Google.Protobuf;
 
 namespace QuantGen.Schema;
@@ -28,13 +29,16 @@ public static class DescriptionParser
 {
     private static readonly JsonParser Parser = new JsonParser(JsonParser.Settings.Default.WithIgnoreUnknownFields(false).WithRecursionLimit(JsonLocator.MaxDepth));
 
-    public static ParsedDescription Parse(string text)
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled.</exception>
+    public static ParsedDescription Parse(string text, CancellationToken cancellationToken = default)
     {
-        JsonLocator? locator = JsonLocator.TryScan(text, out DescriptionError? syntaxError);
+        JsonLocator? locator = JsonLocator.TryScan(text, out DescriptionError? syntaxError, cancellationToken);
         if (locator is null || syntaxError is not null)
         {
             return new ParsedDescription(null, locator, new[] { syntaxError! });
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
 
         try
         {

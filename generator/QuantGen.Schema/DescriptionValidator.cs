@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 
@@ -25,9 +26,16 @@ public static partial class DescriptionValidator
     public const int MaxBits = 8;
     public const int MaxCycles = 64;
 
-    public static IReadOnlyList<DescriptionError> Validate(Model model, JsonLocator locator)
+    /// <summary>The most layers a model may have: each becomes code, and the compiler's cost follows it.</summary>
+    public const int MaxLayers = 10_000;
+
+    /// <summary>The longest name (model, layer, input, output): the model's name becomes a string literal.</summary>
+    public const int MaxNameLength = 1024;
+
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled.</exception>
+    public static IReadOnlyList<DescriptionError> Validate(Model model, JsonLocator locator, CancellationToken cancellationToken = default)
     {
-        var context = new Context(locator);
+        var context = new Context(locator, cancellationToken);
         ValidateModel(model, context);
         return context.Errors;
     }
@@ -43,6 +51,7 @@ public static partial class DescriptionValidator
             c.Add(DescriptionErrorCode.UnsupportedSchema, "schema", $"schema \"{Shorten(model.Schema)}\" is not supported; this version reads \"{SchemaVersion}\"");
         }
 
+        RequireNameLength(model.Name, "name", c);
         long inputLength = ValidateSingleTensor(model.Inputs, "inputs", c);
         long outputLength = ValidateSingleTensor(model.Outputs, "outputs", c);
         if (model.Layers.Count == 0)
@@ -51,12 +60,20 @@ public static partial class DescriptionValidator
             return;
         }
 
+        if (model.Layers.Count > MaxLayers)
+        {
+            c.Add(DescriptionErrorCode.InvalidValue, "layers", $"the model has {model.Layers.Count} layers; a model may have at most {MaxLayers}");
+            return;
+        }
+
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         long length = inputLength;
         for (int i = 0; i < model.Layers.Count; i++)
         {
+            c.CancellationToken.ThrowIfCancellationRequested();
             Layer layer = model.Layers[i];
             string path = $"layers[{i}]";
+            RequireNameLength(layer.Name, path + ".name", c);
             if (layer.Name.Length > 0)
             {
                 if (names.TryGetValue(layer.Name, out int first))
@@ -92,6 +109,7 @@ public static partial class DescriptionValidator
         }
 
         TensorInfo tensor = tensors[0];
+        RequireNameLength(tensor.Name, path + "[0].name", c);
         string shapePath = path + "[0].shape";
         if (tensor.Shape.Count == 0)
         {
@@ -249,6 +267,7 @@ public static partial class DescriptionValidator
                     ReadOnlySpan<byte> codes = l.Codes.Span;
                     for (long i = 0; i < count; i++)
                     {
+                        c.Tick(i);
                         int code = PackedCodes.Read(codes, i, l.Bits);
                         if (code >= l.Levels.Count)
                         {
@@ -294,10 +313,14 @@ public static partial class DescriptionValidator
             {
                 UniformActivation u = quantizer.Uniform;
                 string p = path + ".uniform";
-                RequireBits(u.Bits, p, c);
+                bool bits = RequireBits(u.Bits, p, c);
                 if (RequireFinite(u.Lo, p + ".lo", c) & RequireFinite(u.Hi, p + ".hi", c) && !(u.Hi > u.Lo))
                 {
                     c.Add(DescriptionErrorCode.InvalidValue, p + ".hi", $"the range [{Format(u.Lo)}, {Format(u.Hi)}] is empty; hi must be above lo");
+                }
+                else if (bits && !UniformRangeIsComputable(u.Bits, u.Lo, u.Hi))
+                {
+                    c.Add(DescriptionErrorCode.InvalidValue, p + ".hi", $"the range [{Format(u.Lo)}, {Format(u.Hi)}] cannot be divided into {1 << u.Bits} levels in float32: (hi - lo) * {(1 << u.Bits) - 1} and {(1 << u.Bits) - 1} / (hi - lo) must be finite");
                 }
 
                 break;
@@ -378,6 +401,26 @@ public static partial class DescriptionValidator
         }
     }
 
+    /// <summary>
+    /// The uniform quantizer computes in float32 (quantgen.proto): q = round((x - lo) * (n / (hi - lo))),
+    /// x' = lo + q * (hi - lo) / n. A range so wide or so narrow that hi - lo, n / (hi - lo) or
+    /// q * (hi - lo) overflows would turn every input into NaN or infinity.
+    /// </summary>
+    private static bool UniformRangeIsComputable(int bits, float lo, float hi)
+    {
+        float n = (1 << bits) - 1;
+        float range = hi - lo;
+        return !float.IsInfinity(range) && !float.IsInfinity(n / range) && !float.IsInfinity(n * range);
+    }
+
+    private static void RequireNameLength(string name, string path, Context c)
+    {
+        if (name.Length > MaxNameLength)
+        {
+            c.Add(DescriptionErrorCode.InvalidValue, path, $"{path} is {name.Length} characters long; names may have at most {MaxNameLength}");
+        }
+    }
+
     private static bool RequireBits(int bits, string path, Context c)
     {
         if (bits >= 1 && bits <= MaxBits)
@@ -416,6 +459,7 @@ public static partial class DescriptionValidator
     {
         for (int i = 0; i < values.Count; i++)
         {
+            c.Tick(i);
             if (!RequireFinite(values[i], $"{path}[{i}]", c))
             {
                 return false;
@@ -444,9 +488,24 @@ public static partial class DescriptionValidator
     {
         private readonly JsonLocator _locator;
 
-        public Context(JsonLocator locator) => _locator = locator;
+        public Context(JsonLocator locator, CancellationToken cancellationToken)
+        {
+            _locator = locator;
+            CancellationToken = cancellationToken;
+        }
 
         public List<DescriptionError> Errors { get; } = new List<DescriptionError>();
+
+        public CancellationToken CancellationToken { get; }
+
+        /// <summary>Honours cancellation every 64 Ki steps of a loop over a tensor's values (up to <see cref="MaxTensorLength"/>).</summary>
+        public void Tick(long step)
+        {
+            if ((step & 0xFFFF) == 0)
+            {
+                CancellationToken.ThrowIfCancellationRequested();
+            }
+        }
 
         public void Add(DescriptionErrorCode code, string path, string message) =>
             Errors.Add(new DescriptionError(code, message, path, _locator.Locate(path)));

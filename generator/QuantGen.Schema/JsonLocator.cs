@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using System.Threading;
 
 namespace QuantGen.Schema;
 
@@ -23,11 +24,14 @@ public sealed class JsonLocator
     private readonly List<int> _lineStarts = new List<int> { 0 };
     private readonly Node _root;
     private readonly List<DescriptionError> _keyErrors = new List<DescriptionError>();
+    private readonly CancellationToken _cancellationToken;
     private int _pos;
+    private int _values;
 
-    private JsonLocator(string text)
+    private JsonLocator(string text, CancellationToken cancellationToken)
     {
         _text = text;
+        _cancellationToken = cancellationToken;
         for (int i = 0; i < text.Length; i++)
         {
             if (text[i] == '\n')
@@ -46,11 +50,12 @@ public sealed class JsonLocator
     }
 
     /// <summary>Scans <paramref name="text"/>; on a syntax error returns null and the error.</summary>
-    public static JsonLocator? TryScan(string text, out DescriptionError? error)
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled during the scan.</exception>
+    public static JsonLocator? TryScan(string text, out DescriptionError? error, CancellationToken cancellationToken = default)
     {
         try
         {
-            var locator = new JsonLocator(text);
+            var locator = new JsonLocator(text, cancellationToken);
             error = locator._keyErrors.Count > 0 ? locator._keyErrors[0] : null;
             return locator;
         }
@@ -212,6 +217,12 @@ public sealed class JsonLocator
             throw Fail(_pos, "unexpected end of the text, a value was expected");
         }
 
+        // A model file may hold millions of numbers: the build's cancellation is honoured every 16 Ki values.
+        if ((++_values & 0x3FFF) == 0)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+        }
+
         int start = _pos;
         char c = _text[_pos];
         switch (c)
@@ -358,7 +369,9 @@ public sealed class JsonLocator
             {
                 string tail = _text.Substring(runStart, _pos - runStart);
                 _pos++;
-                return builder is null ? tail : builder.Append(tail).ToString();
+                string value = builder is null ? tail : builder.Append(tail).ToString();
+                RequireWellFormed(value, start);
+                return value;
             }
 
             if (c < 0x20)
@@ -406,6 +419,25 @@ public sealed class JsonLocator
             }
 
             _pos++;
+        }
+    }
+
+    /// <summary>
+    /// A string must be Unicode: every UTF-16 surrogate in a pair (a lone \ud800 escape is not). Checked here,
+    /// with a position, because Google.Protobuf's parser rejects it later without one.
+    /// </summary>
+    private void RequireWellFormed(string value, int start)
+    {
+        for (int i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                throw Fail(start, $"a string holds an unpaired UTF-16 surrogate (\\u{((int)value[i]).ToString("x4", CultureInfo.InvariantCulture)}); text must be valid Unicode");
+            }
         }
     }
 

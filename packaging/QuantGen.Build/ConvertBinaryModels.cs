@@ -88,7 +88,7 @@ public sealed class ConvertBinaryModels : ITask
     private bool Error(string file, string message)
     {
         BuildEngine?.LogErrorEvent(new BuildErrorEventArgs(
-            "QuantGen", UnreadableCode, file, 0, 0, 0, 0, message, "", nameof(ConvertBinaryModels)));
+            "", UnreadableCode, file, 0, 0, 0, 0, message, "", nameof(ConvertBinaryModels)));
         return false;
     }
 }

@@ -34,6 +34,7 @@ internal static partial class Emitter
         w.Open($"partial class {plan.Target.ClassName}");
         w.Line("/// <summary>The model's parameters and lookup tables.</summary>");
         w.Open("private static class QuantGenData");
+        byte[] blob = Array.Empty<byte>();
         if (plan.BlobLength > 0)
         {
             w.Line($"// {Invariant.Grouped(plan.BlobLength)} bytes, each tensor at a 64-byte boundary:");
@@ -46,7 +47,8 @@ internal static partial class Emitter
                 }
             }
 
-            WriteBlob(w, BuildBlob(plan));
+            blob = BuildBlob(plan);
+            WriteBlob(w, blob);
             foreach (LayerPlan layer in plan.Layers)
             {
                 foreach (TensorPlan tensor in layer.Tensors)
@@ -71,6 +73,8 @@ internal static partial class Emitter
             WriteQuantizerTables(w, layer.Sequence?.RecurrentQuantizer, layer.Index, "Recurrent", "recurrent-input");
         }
 
+        // The long base64 lines last, so that the tensor views above read first.
+        WriteChunks(w, blob);
         w.Close();
         w.Close();
         CloseTypes(w, plan);
@@ -94,14 +98,14 @@ internal static partial class Emitter
         }
         else
         {
-            w.Line($"/// <summary>Layer {index}'s {(role == "input" ? "" : role + " ")}LogQuant levels 2^((fsr + step * i) / 16), fsr {q.Fsr}, step {q.Step}; below them is 0.</summary>");
+            w.Line($"/// <summary>Layer {index}'s {(role == "input" ? "" : role + " ")}LogQuant levels 2^((fsr + step * i) / 16), fsr {Invariant.Int(q.Fsr)}, step {Invariant.Int(q.Step)}; below them is 0.</summary>");
             w.Line($"internal static {ReadOnlySpan} {prefix}Levels => {Literals.Floats(q.Levels)};");
         }
     }
 
     /// <summary>
-    /// The blob as base64 literals: one when it fits in <see cref="ChunkBytes"/>, else one property per chunk
-    /// and a switch that hands them to the runtime in order (see <see cref="ChunkBytes"/> for why).
+    /// The blob as base64 literals: one when it fits in <see cref="ChunkBytes"/>, else a switch that hands
+    /// the runtime one property per chunk in order (<see cref="WriteChunks"/>; see <see cref="ChunkBytes"/> for why).
     /// </summary>
     private static void WriteBlob(SourceWriter w, byte[] blob)
     {
@@ -126,9 +130,19 @@ internal static partial class Emitter
 
         w.Line("_ => default,");
         w.Close(";");
-        for (int i = 0; i < chunks; i++)
+    }
+
+    /// <summary>The chunk literals that <see cref="WriteBlob"/>'s switch names (none for a blob that fits one).</summary>
+    private static void WriteChunks(SourceWriter w, byte[] blob)
+    {
+        if (blob.Length <= ChunkBytes)
         {
-            int offset = i * ChunkBytes;
+            return;
+        }
+
+        w.Line();
+        for (int i = 0, offset = 0; offset < blob.Length; i++, offset += ChunkBytes)
+        {
             w.Line($"private static global::System.ReadOnlySpan<byte> Base64Chunk{Invariant.Int(i)} => \"{Convert.ToBase64String(blob, offset, Math.Min(ChunkBytes, blob.Length - offset))}\"u8;");
         }
     }

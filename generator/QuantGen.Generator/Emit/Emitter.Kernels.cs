@@ -114,7 +114,7 @@ internal static partial class Emitter
         {
             QuantizerKind.Uniform => $"{Runtime}.ActivationQuantizers.Uniform({source}, {destination}, bits: {q.Bits}, lo: {Literals.Float(q.Lo)}, hi: {Literals.Float(q.Hi)})",
             QuantizerKind.Thresholds => $"{Runtime}.ActivationQuantizers.Thresholds({source}, {destination}, {tables}Thresholds, {tables}Levels)",
-            QuantizerKind.LogQuant => $"{Runtime}.ActivationQuantizers.LogQuant({source}, {destination}, {tables}Levels, fsr: {q.Fsr}, step: {q.Step})",
+            QuantizerKind.LogQuant => $"{Runtime}.ActivationQuantizers.LogQuant({source}, {destination}, {tables}Levels, fsr: {Invariant.Int(q.Fsr)}, step: {q.Step})",
             _ => $"{Runtime}.ActivationQuantizers.OnlineMultiBinary({source}, {destination}, bits: {q.Bits}, cycles: {q.Cycles}, row.Slice(0, {length}))",
         };
     }

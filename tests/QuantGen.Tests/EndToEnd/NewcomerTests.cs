@@ -26,7 +26,7 @@ public sealed class NewcomerTests : IDisposable
     private static readonly string DataDirectory = AppContext.BaseDirectory;
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "quantgen-e2e-" + Guid.NewGuid().ToString("N")[..12]);
-    private readonly string _version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + ".g" + Guid.NewGuid().ToString("N")[..8];
 
     [Fact]
     public async Task A_new_console_app_builds_and_runs_models_from_the_package()

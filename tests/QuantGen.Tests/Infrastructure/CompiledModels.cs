@@ -19,7 +19,12 @@ public sealed record ModelCase(string Name, Model Description, IQuantModel Gener
 /// </summary>
 public sealed class CompiledModels
 {
-    public CompiledModels()
+    /// <summary>Built once for the whole test run: every class fixture of this type shares the one compilation.</summary>
+    private static readonly Lazy<IReadOnlyDictionary<string, ModelCase>> Shared = new(() => Compile(Descriptions()));
+
+    public CompiledModels() => Cases = Shared.Value;
+
+    private static List<(string Name, Model Model)> Descriptions()
     {
         var descriptions = new List<(string Name, Model Model)>();
         foreach ((string codecName, Func<Random, int, int, Weights> codec) in Codecs())
@@ -43,6 +48,14 @@ public sealed class CompiledModels
             descriptions.Add((name, DescriptionLoader.LoadOrThrow(File.ReadAllText(path), path)));
         }
 
+        return descriptions;
+    }
+
+    public IReadOnlyDictionary<string, ModelCase> Cases { get; }
+
+    /// <summary>Generates every description into one assembly (class Tests.Models.M{i}), loads it, and pairs each with its reference.</summary>
+    public static IReadOnlyDictionary<string, ModelCase> Compile(IReadOnlyList<(string Name, Model Model)> descriptions)
+    {
         var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/models/m{i}.qgm.json", TestModels.Json(d.Model))).ToList();
         var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"M{i}", $"models/m{i}.qgm.json")));
         GeneratorRun run = GeneratorHarness.Run([bindings], files);
@@ -53,12 +66,10 @@ public sealed class CompiledModels
         }
 
         Assembly assembly = run.Load();
-        Cases = descriptions
+        return descriptions
             .Select((d, i) => new ModelCase(d.Name, d.Model, (IQuantModel)Activator.CreateInstance(assembly.GetType($"Tests.Models.M{i}")!)!, new ReferenceInterpreter(d.Model)))
             .ToDictionary(c => c.Name);
     }
-
-    public IReadOnlyDictionary<string, ModelCase> Cases { get; }
 
     public static IEnumerable<(string, Func<Random, int, int, Weights>)> Codecs() =>
     [

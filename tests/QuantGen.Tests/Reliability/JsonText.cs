@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text;
+
+namespace QuantGen.Tests.Reliability;
+
+/// <summary>JSON text helpers for building hostile descriptions by hand.</summary>
+internal static class JsonText
+{
+    /// <summary>
+    /// A JSON string literal for any .NET string, lone surrogates and control characters included: everything
+    /// outside printable ASCII becomes a \u escape (System.Text.Json refuses lone surrogates).
+    /// </summary>
+    public static string Quote(string value)
+    {
+        var builder = new StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value)
+        {
+            if (c == '"' || c == '\\')
+            {
+                builder.Append('\\').Append(c);
+            }
+            else if (c >= 0x20 && c < 0x7F)
+            {
+                builder.Append(c);
+            }
+            else
+            {
+                builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return builder.Append('"').ToString();
+    }
+}
