@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
@@ -19,6 +20,21 @@ public static class QuantGenCli
 
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="interactive"/> draws progress bars on stdout instead of lines on stderr.</summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        // Every number quantgen prints or writes is culture-invariant (fi-FI's minus sign is U+2212).
+        CultureInfo culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return RunInvariant(args, stdout, stderr, interactive);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    private static int RunInvariant(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         var context = new CliContext(stdout, stderr, interactive);
         var root = new RootCommand("quantgen: quantize float neural networks with published methods, then inspect, evaluate and compare the results.")

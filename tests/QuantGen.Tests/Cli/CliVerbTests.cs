@@ -179,6 +179,29 @@ public sealed class CliVerbTests
     }
 
     [Fact]
+    public void Output_does_not_depend_on_the_culture()
+    {
+        string model = Path.Combine(CliRunner.Digits, "digits.uniform2.qgm.json");
+        string data = Path.Combine(CliRunner.TempDirectory(), "labels.npz");
+        TestNpz.Write(data, new float[64], 1, [-3]);
+        CliResult inspect = CliRunner.Run("inspect", model, "--json");
+        CliResult error = CliRunner.Run("eval", model, "--data", data);
+        CultureInfo before = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = new CultureInfo("fi-FI");
+            Assert.Equal(inspect, CliRunner.Run("inspect", model, "--json"));
+            Assert.Equal(error, CliRunner.Run("eval", model, "--data", data));
+            Assert.Contains("y[0] = -3 ", error.Error);
+            Assert.Equal("fi-FI", CultureInfo.CurrentCulture.Name);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = before;
+        }
+    }
+
+    [Fact]
     public void Help_lists_every_verb()
     {
         CliResult r = CliRunner.Run("--help");
