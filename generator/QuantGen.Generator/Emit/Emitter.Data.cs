@@ -170,6 +170,7 @@ internal static partial class Emitter
                     case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
                     case TensorRole.Bias: WriteFloats(blob, tensor.Offset, matrix.Bias!); break;
                     case TensorRole.PaddedPlanes: PadPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
+                    default: WriteRepacked(blob, layer, tensor, model.Layers[tensor.Layer].Dense); break;
                 }
             }
         }
