@@ -48,12 +48,15 @@ public static class DescriptionParser
         {
             // Google.Protobuf names the field or type in its message but gives no position: point at the
             // first key the message mentions.
-            string message = e.Message;
+            // The message may quote a whole value from the file (megabytes, for a damaged weight string): keep its start.
+            string message = e.Message.Length <= MaxMessageLength ? e.Message : e.Message.Substring(0, MaxMessageLength) + "...";
             TextPosition position = FindMentionedKey(locator, message) ?? locator.Start;
             var error = new DescriptionError(DescriptionErrorCode.SchemaMismatch, "the model file does not match schema quantgen.v1: " + message, "", position);
             return new ParsedDescription(null, locator, new[] { error });
         }
     }
+
+    private const int MaxMessageLength = 300;
 
     private static TextPosition? FindMentionedKey(JsonLocator locator, string message)
     {

@@ -25,6 +25,7 @@ public sealed class JsonLocator
     private readonly Node _root;
     private readonly List<DescriptionError> _keyErrors = new List<DescriptionError>();
     private readonly CancellationToken _cancellationToken;
+    private Dictionary<string, Property>? _firstKeys;
     private int _pos;
     private int _values;
 
@@ -117,10 +118,17 @@ public sealed class JsonLocator
     /// <summary>The first property anywhere in the text whose key is <paramref name="key"/>, if any.</summary>
     public TextPosition? FindKey(string key)
     {
-        string wanted = NormalizeKey(key);
+        // Indexed once: callers look up many words (every word of an error message), and a walk of the
+        // whole tree per word made a 200 KB file take most of a minute.
+        _firstKeys ??= IndexFirstKeys();
+        return _firstKeys.TryGetValue(NormalizeKey(key), out Property property) ? PositionOf(property.KeyStart, property.KeyLength) : null;
+    }
+
+    private Dictionary<string, Property> IndexFirstKeys()
+    {
+        var first = new Dictionary<string, Property>(StringComparer.Ordinal);
         var pending = new Stack<Node>();
         pending.Push(_root);
-        Property? best = null;
         while (pending.Count > 0)
         {
             Node node = pending.Pop();
@@ -128,9 +136,9 @@ public sealed class JsonLocator
             {
                 foreach (KeyValuePair<string, Property> pair in node.Properties)
                 {
-                    if (pair.Key == wanted && (best is null || pair.Value.KeyStart < best.Value.KeyStart))
+                    if (!first.TryGetValue(pair.Key, out Property seen) || pair.Value.KeyStart < seen.KeyStart)
                     {
-                        best = pair.Value;
+                        first[pair.Key] = pair.Value;
                     }
 
                     pending.Push(pair.Value.Value);
@@ -148,7 +156,7 @@ public sealed class JsonLocator
             }
         }
 
-        return best is null ? null : PositionOf(best.Value.KeyStart, best.Value.KeyLength);
+        return first;
     }
 
     /// <summary>Keys as the protobuf JSON mapping compares them: <c>zero_points</c> = <c>zeroPoints</c>.</summary>
