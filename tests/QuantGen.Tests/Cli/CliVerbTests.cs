@@ -209,6 +209,11 @@ public sealed class CliVerbTests
         foreach (string verb in new[] { "quantize", "inspect", "eval", "report" })
         {
             Assert.Contains(verb, r.Out);
+            // Help wins over the missing arguments.
+            CliResult help = CliRunner.Run(verb, "--help");
+            Assert.True(help.ExitCode == 0, help.ToString());
+            Assert.Contains("Usage:", help.Out);
+            Assert.Contains($" {verb} ", help.Out);
         }
     }
 }
