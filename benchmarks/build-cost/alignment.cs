@@ -2,7 +2,10 @@
 #:property PublishAot=false
 #:property AllowUnsafeBlocks=true
 #:property Optimize=true
+using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 

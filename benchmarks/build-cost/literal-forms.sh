@@ -21,8 +21,8 @@ WORK=$(mktemp -d -t quantgen-literals.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 head -c $((MB << 20)) /dev/urandom >"$WORK/data.bin"
 
-echo "| MB | literal bytes | literals | csc s | peak RSS MB |"
-echo "|---:|---:|---:|---:|---:|"
+echo "| MB | literal bytes | literals | csc s | csc CPU s | peak RSS MB |"
+echo "|---:|---:|---:|---:|---:|---:|"
 for chunk in "${CHUNKS[@]}"; do
     src=$WORK/forms$chunk.cs
     rm -f "$WORK"/part.*
@@ -38,9 +38,10 @@ for chunk in "${CHUNKS[@]}"; do
         echo "}"
     } >"$src"
     count=$(ls "$WORK"/part.* | wc -l)
-    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" dotnet "$CSC" -nologo -noconfig -target:library -optimize+ -langversion:latest \
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" dotnet "$CSC" -nologo -noconfig -target:library -optimize+ -langversion:latest \
         -out:"$WORK/forms$chunk.dll" -r:"$REF/System.Runtime.dll" "$src" >"$WORK/csc.log" 2>&1 || { cat "$WORK/csc.log" >&2; exit 1; }
-    read -r seconds kb <"$WORK/time.txt"
+    read -r seconds user system kb <"$WORK/time.txt"
+    cpu=$(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.2f", u + s }')
     label=$([ "$chunk" -eq 0 ] && echo "all ($((MB << 20)))" || echo "$chunk")
-    echo "| $MB | $label | $count | $seconds | $((kb / 1024)) |"
+    echo "| $MB | $label | $count | $seconds | $cpu | $((kb / 1024)) |"
 done

@@ -20,7 +20,16 @@ public sealed record SequenceCase(string Name, Model Description, object Generat
 /// <summary>Every recurrent and convolution test model, generated and compiled in one compilation.</summary>
 public sealed class CompiledRecurrentModels
 {
+    /// <summary>Built once for the whole test run: every class fixture of this type shares the one compilation.</summary>
+    private static readonly Lazy<CompiledRecurrentModels> Shared = new(() => new CompiledRecurrentModels(build: true));
+
     public CompiledRecurrentModels()
+    {
+        Run = Shared.Value.Run;
+        Cases = Shared.Value.Cases;
+    }
+
+    private CompiledRecurrentModels(bool build)
     {
         var descriptions = new List<(string Name, Model Model)>();
         foreach ((string codecName, Func<Random, int, int, Weights> codec) in CompiledModels.Codecs())

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using Google.Protobuf.Reflection;
 using QuantGen.Schema;
 using QuantGen.Tests.Infrastructure;
 
@@ -101,7 +102,7 @@ internal sealed class DescriptionFuzzer
 
     private void MutateStructure(Model model)
     {
-        switch (_random.Next(16))
+        switch (_random.Next(18))
         {
             case 0: MutateBits(model); break;
             case 1: MutateFeatures(model); break;
@@ -118,7 +119,115 @@ internal sealed class DescriptionFuzzer
             case 12: MutateIntegers(model); break;
             case 13: Note("schema"); model.Schema = Pick(["", "quantgen.v2", "QUANTGEN.V1", "quantgen.v1\u0000"]); break;
             case 14: Note("doc"); model.Doc = Hostile() + new string('d', _random.Next(2) == 0 ? 0 : 100_000); break;
-            default: MutateFloat(model); MutateName(model); break;
+            case 15: MutateAnyField(model); break;
+            default: MutateAnyField(model); MutateAnyField(model); break;
+        }
+    }
+
+    /// <summary>
+    /// Any scalar or repeated field anywhere in the model, found by protobuf reflection, so that every layer
+    /// kind (convolutions, embeddings, recurrent cells and their options) is mutated without a case of its own.
+    /// </summary>
+    private void MutateAnyField(Model model)
+    {
+        var fields = new List<(IMessage Message, FieldDescriptor Field)>();
+        Collect(model, fields);
+        if (fields.Count == 0)
+        {
+            return;
+        }
+
+        (IMessage message, FieldDescriptor field) = Pick(fields);
+        object value = field.Accessor.GetValue(message);
+        string name = $"{message.Descriptor.Name}.{field.JsonName}";
+        switch (field.FieldType)
+        {
+            case FieldType.Int32 when !field.IsRepeated:
+                int number = _random.Next(3) == 0 ? (int)value + _random.Next(-2, 3) : Pick(IntegerValues);
+                Note($"{name}={number}");
+                field.Accessor.SetValue(message, number);
+                break;
+            case FieldType.Float when !field.IsRepeated:
+                float single = Pick(FloatValues);
+                Note($"{name}={single:R}");
+                field.Accessor.SetValue(message, single);
+                break;
+            case FieldType.Bool when !field.IsRepeated:
+                Note($"{name} toggled");
+                field.Accessor.SetValue(message, !(bool)value);
+                break;
+            case FieldType.Float when value is RepeatedField<float> floats:
+                if (floats.Count > 0 && _random.Next(2) == 0)
+                {
+                    Note($"{name}[i]");
+                    floats[_random.Next(floats.Count)] = Pick(FloatValues);
+                }
+                else if (floats.Count > 0 && _random.Next(2) == 0)
+                {
+                    Note($"{name} one fewer");
+                    floats.RemoveAt(_random.Next(floats.Count));
+                }
+                else
+                {
+                    Note($"{name} one more");
+                    floats.Add(0.25f);
+                }
+
+                break;
+            case FieldType.Int32 when value is RepeatedField<int> ints:
+                Note($"{name} changed");
+                if (ints.Count > 0 && _random.Next(2) == 0)
+                {
+                    ints[_random.Next(ints.Count)] = Pick(IntegerValues);
+                }
+                else
+                {
+                    ints.Add(Pick(IntegerValues));
+                }
+
+                break;
+            case FieldType.Bytes when !field.IsRepeated:
+                byte[] data = ((ByteString)value).ToByteArray();
+                Note($"{name} damaged");
+                field.Accessor.SetValue(message, ByteString.CopyFrom(_random.Next(2) == 0 ? data.Take(Math.Max(0, data.Length - 1)).ToArray() : data.Append((byte)0xFF).ToArray()));
+                break;
+            case FieldType.Message when !field.IsRepeated && value is not null:
+                Note($"{name} cleared");
+                field.Accessor.Clear(message);
+                break;
+        }
+    }
+
+    private static void Collect(IMessage message, List<(IMessage, FieldDescriptor)> fields)
+    {
+        foreach (FieldDescriptor field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            object value = field.Accessor.GetValue(message);
+            if (field.FieldType == FieldType.Message)
+            {
+                if (field.IsRepeated)
+                {
+                    foreach (IMessage item in (System.Collections.IEnumerable)value)
+                    {
+                        Collect(item, fields);
+                    }
+
+                    continue;
+                }
+
+                if (value is IMessage child)
+                {
+                    fields.Add((message, field));
+                    Collect(child, fields);
+                }
+
+                continue;
+            }
+
+            if (field.FieldType != FieldType.String)
+            {
+                fields.Add((message, field));
+            }
         }
     }
 

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using QuantGen.Schema;
 using QuantGen.Tests.Infrastructure;
+using QuantGen.Tests.Recurrent;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,12 +19,14 @@ namespace QuantGen.Tests.Reliability;
 /// exception and no internal-error diagnostic (QG0014); a rejected description has at least one QG
 /// error; an accepted one gives three files that parse, and a sample of them is compiled, loaded and run.
 /// Seeded and bounded by a case count: QUANTGEN_FUZZ_CASES (default 10,000) and QUANTGEN_FUZZ_SEED
-/// (default 20261122) choose a longer or another run.
+/// (default 20261122) choose a longer or another run; QUANTGEN_FUZZ_MINUTES also bounds it in time (the
+/// output says how many cases ran).
 /// </summary>
 public sealed class FuzzTests(ITestOutputHelper output)
 {
     public const string CasesVariable = "QUANTGEN_FUZZ_CASES";
     public const string SeedVariable = "QUANTGEN_FUZZ_SEED";
+    public const string MinutesVariable = "QUANTGEN_FUZZ_MINUTES";
 
     /// <summary>Accepted cases compiled per batch; one compilation of many models is far cheaper than many.</summary>
     private const int CompileBatch = 50;
@@ -36,15 +39,17 @@ public sealed class FuzzTests(ITestOutputHelper output)
     {
         int cases = EnvironmentInt(CasesVariable, 10_000);
         int seed = EnvironmentInt(SeedVariable, 20261122);
+        TimeSpan budget = TimeSpan.FromMinutes(EnvironmentInt(MinutesVariable, int.MaxValue / 60_000));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var fuzzer = new DescriptionFuzzer(seed, Seeds());
         var session = new GeneratorSession();
         var failures = new List<string>();
         var rejectedBy = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var pending = new List<(FuzzCase Case, GeneratorOutcome Outcome)>();
-        int accepted = 0, compiled = 0, batches = 0;
+        int accepted = 0, compiled = 0, batches = 0, ran = 0;
         int stride = Math.Max(20, cases / 500);
 
-        for (int i = 0; i < cases && failures.Count < 10; i++)
+        for (; ran < cases && failures.Count < 10 && clock.Elapsed < budget; ran++)
         {
             FuzzCase fuzz = fuzzer.Next();
             string? problem = Check(fuzz, session, out GeneratorOutcome? outcome);
@@ -81,12 +86,12 @@ public sealed class FuzzTests(ITestOutputHelper output)
             compiled += pending.Count;
         }
 
-        output.WriteLine($"seed {seed}: {cases} cases, {accepted} accepted ({compiled} compiled and run), {cases - accepted} rejected");
+        output.WriteLine($"seed {seed}: {ran} cases in {clock.Elapsed.TotalSeconds:F0} s, {accepted} accepted ({compiled} compiled and run), {ran - accepted} rejected, {failures.Count} failures");
         output.WriteLine("rejected by first diagnostic: " + string.Join(", ", rejectedBy.Select(p => $"{p.Key} {p.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
 
         // A fuzzer that only ever made invalid files, or only valid ones, would test little.
-        Assert.True(accepted >= cases / 50, $"only {accepted} of {cases} cases were accepted");
+        Assert.True(accepted >= ran / 50, $"only {accepted} of {ran} cases were accepted");
         Assert.True(rejectedBy.Count >= 8, "rejections covered only " + string.Join(", ", rejectedBy.Keys));
     }
 
@@ -183,16 +188,35 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
         Assembly assembly = Assembly.Load(stream.ToArray());
         var random = new Random(1);
+        float[] Input(int length) => Enumerable.Range(0, length).Select(k => k % 17 == 3 ? float.NaN : (float)(random.NextDouble() * 4 - 2)).ToArray();
         foreach ((FuzzCase fuzz, _) in batch)
         {
             string? failure = null;
             try
             {
-                var model = (IQuantModel)Activator.CreateInstance(assembly.GetType($"Tests.Models.C{fuzz.Index}.M")!)!;
-                float[] input = Enumerable.Range(0, model.InputLength).Select(k => k % 17 == 3 ? float.NaN : (float)(random.NextDouble() * 4 - 2)).ToArray();
-                var result = new float[model.OutputLength];
-                model.Predict(input, result);
-                model.Predict(input.Concat(input).ToArray(), new float[2 * model.OutputLength], 2);
+                object instance = Activator.CreateInstance(assembly.GetType($"Tests.Models.C{fuzz.Index}.M")!)!;
+                if (instance is IRecurrentQuantModel recurrent)
+                {
+                    QuantGen.Runtime.RecurrentState state = recurrent.NewState();
+                    for (int step = 0; step < 3; step++)
+                    {
+                        if (recurrent.VocabularySize > 0)
+                        {
+                            recurrent.Step(random.Next(recurrent.VocabularySize), state, new float[recurrent.OutputLength]);
+                        }
+                        else
+                        {
+                            recurrent.Step(Input(recurrent.InputLength), state, new float[recurrent.OutputLength]);
+                        }
+                    }
+                }
+                else
+                {
+                    var model = (IQuantModel)instance;
+                    float[] input = Input(model.InputLength);
+                    model.Predict(input, new float[model.OutputLength]);
+                    model.Predict(input.Concat(input).ToArray(), new float[2 * model.OutputLength], 2);
+                }
             }
             catch (Exception e)
             {
@@ -233,6 +257,13 @@ public sealed class FuzzTests(ITestOutputHelper output)
             }
         }
 
+        // The layers with more structure: embeddings, LSTM and GRU cells, convolution and pooling, with packed codes.
+        RecurrentTestModels.Codec uniform = (r, rows, cols) => TestModels.Uniform(r, rows, cols, 3, signed: true, perRow: true, zeroPoints: false);
+        RecurrentTestModels.Codec binary = (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, 2);
+        seeds.Add(RecurrentTestModels.TokenRecurrent("lstm", lstm: true, uniform, _ => TestModels.Online(2, 1), 1));
+        seeds.Add(RecurrentTestModels.TokenRecurrent("gru", lstm: false, binary, r => TestModels.Thresholds(r, 2), 2));
+        seeds.Add(RecurrentTestModels.BitRnn("bitrnn", lstm: false, 2, 3));
+        seeds.Add(RecurrentTestModels.Convolution("conv", uniform, TestModels.LogQuant(3, -16, 4), stride: 2, padding: 1, poolPadding: 1, 4));
         seeds.Add(TestModels.AllOps(3));
         seeds.Add(DescriptionLoader.LoadOrThrow(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "tiny.qgm.json")), "tiny.qgm.json"));
         return seeds;
