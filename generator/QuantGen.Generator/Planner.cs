@@ -69,6 +69,7 @@ internal static partial class Planner
             string weights = "";
             int bits = 0;
             bool signed = false;
+            int planes = 0, rowScratch = 0;
             SequencePlan? sequence = null;
             if (IsSequenceOrSpatial(op))
             {
@@ -77,11 +78,17 @@ internal static partial class Planner
             else if (op == LayerOp.Dense)
             {
                 Dense dense = layer.Dense;
-                (kernel, reason, weights, bits, signed) = PlanDense(dense, i, tensors, ref offset, ref weightBytes);
-                if (kernel != KernelKind.DenseFloat)
+                if (TryPlanFastDense(dense, i, quantizer, tensors, ref offset, ref weightBytes) is FastDense fast)
                 {
-                    row = Math.Max(row, length);
+                    (kernel, reason, weights, bits, planes, rowScratch) = (fast.Kernel, fast.Reason, fast.Summary, fast.Bits, fast.Planes, fast.RowScratch);
                 }
+                else
+                {
+                    (kernel, reason, weights, bits, signed) = PlanDense(dense, i, tensors, ref offset, ref weightBytes);
+                    rowScratch = kernel == KernelKind.DenseFloat ? 0 : length;
+                }
+
+                row = Math.Max(row, rowScratch);
 
                 floatBytes += 4L * ((long)dense.InFeatures * dense.OutFeatures + dense.Bias.Count);
             }
@@ -90,7 +97,11 @@ internal static partial class Planner
                 (kernel, reason) = PlanElementwise(op);
             }
 
-            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, kernel, reason, weights, bits, signed, tensors.ToEquatableArray(), sequence));
+            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, kernel, reason, weights, bits, signed, tensors.ToEquatableArray(), sequence)
+            {
+                Planes = planes,
+                RowScratch = rowScratch,
+            });
             current = destination;
             length = outputLength;
         }
@@ -137,7 +148,9 @@ internal static partial class Planner
                     // Twice the planes: a padded copy may be stored for the xor-popcount kernel.
                     _ => 2L * w.MultiBinary.Planes.Length + 8L * m.Rows * w.MultiBinary.Bits + 4L * w.MultiBinary.Coefficients.Count,
                 };
-                total += payload + 4L * (m.Bias?.Count ?? 0) + 5 * WeightBlobAlignment;
+                // A dense layer's fast kernel may store a larger repacked layout (Planner.Kernels.cs).
+                long fast = layer.OpCase == Layer.OpOneofCase.Dense ? FastPayloadBytes(layer.Dense, layer.InputQuantizer) : 0;
+                total += Math.Max(payload, fast) + 4L * (m.Bias?.Count ?? 0) + 5 * WeightBlobAlignment;
             }
         }
 

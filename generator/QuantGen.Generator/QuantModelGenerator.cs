@@ -137,7 +137,7 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
     {
         try
         {
-            foreach ((string hintName, string source) in Emitter.Emit(plan))
+            foreach ((string hintName, string source) in Emitter.Emit(plan, context.CancellationToken))
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
                 context.AddSource(hintName, source);

@@ -51,7 +51,8 @@ public sealed partial class ReferenceInterpreter
     /// </summary>
     public float[][] Trace(ReadOnlySpan<float> input) => Trace(input, NewState());
 
-    private float[][] Trace(ReadOnlySpan<float> input, SequenceState state)
+    /// <summary>Like <see cref="Trace(ReadOnlySpan{float})"/>, as one step of a sequence: advances <paramref name="state"/>.</summary>
+    public float[][] Trace(ReadOnlySpan<float> input, SequenceState state)
     {
         if (input.Length != InputLength)
         {

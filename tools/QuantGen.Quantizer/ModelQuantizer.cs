@@ -77,6 +77,12 @@ public static class ModelQuantizer
                 // quantized network's activations.
                 float[] samples = trace && plan.Activations.UsesCalibration ? InputSamples(model, plan.Index, calibration, cancellationToken) : [];
                 layer.InputQuantizer = plan.Activations.Calibrate(plan.Layer, samples);
+                if (LayerShapes.Options(layer) is not null)
+                {
+                    // The recurrent layer's h, as it comes out once the layer's input is quantized.
+                    float[] hidden = trace && plan.Activations.UsesCalibration ? InputSamples(model, plan.Index + 1, calibration, cancellationToken) : [];
+                    RecurrentQuantization.QuantizeHidden(layer, plan.Activations, hidden);
+                }
             }
 
             progress?.Report(new QuantizeProgress(plan.Layer, "done", ++done, total));
@@ -225,10 +231,13 @@ public static class ModelQuantizer
     {
         var interpreter = new ReferenceInterpreter(model);
         var samples = new List<float>();
+        // A recurrent model reads the calibration rows as one sequence (a token or vector per row), so the
+        // traced hidden states are those of running text, not of a first step from the zero state.
+        ReferenceInterpreter.SequenceState sequence = interpreter.NewState();
         foreach (float[] row in calibration)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            samples.AddRange(interpreter.Trace(row)[index]);
+            samples.AddRange(interpreter.Trace(row, sequence)[index]);
         }
 
         return samples.ToArray();

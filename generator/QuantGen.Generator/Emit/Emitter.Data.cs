@@ -26,7 +26,7 @@ internal static partial class Emitter
     /// and decoded once into aligned memory (a byte-array literal costs the compiler minutes per few MB),
     /// plus the quantizers' small tables as float constants.
     /// </summary>
-    private static string EmitData(ModelPlan plan)
+    private static string EmitData(ModelPlan plan, System.Threading.CancellationToken cancellationToken)
     {
         var w = new SourceWriter();
         WriteFileHeader(w, plan);
@@ -74,7 +74,7 @@ internal static partial class Emitter
         }
 
         // The long base64 lines last, so that the tensor views above read first.
-        WriteChunks(w, blob);
+        WriteChunks(w, blob, cancellationToken);
         w.Close();
         w.Close();
         CloseTypes(w, plan);
@@ -133,7 +133,7 @@ internal static partial class Emitter
     }
 
     /// <summary>The chunk literals that <see cref="WriteBlob"/>'s switch names (none for a blob that fits one).</summary>
-    private static void WriteChunks(SourceWriter w, byte[] blob)
+    private static void WriteChunks(SourceWriter w, byte[] blob, System.Threading.CancellationToken cancellationToken)
     {
         if (blob.Length <= ChunkBytes)
         {
@@ -143,6 +143,8 @@ internal static partial class Emitter
         w.Line();
         for (int i = 0, offset = 0; offset < blob.Length; i++, offset += ChunkBytes)
         {
+            // Up to thousands of chunks (MaxBlobBytes / ChunkBytes): a cancelled build stops here.
+            cancellationToken.ThrowIfCancellationRequested();
             w.Line($"private static global::System.ReadOnlySpan<byte> Base64Chunk{Invariant.Int(i)} => \"{Convert.ToBase64String(blob, offset, Math.Min(ChunkBytes, blob.Length - offset))}\"u8;");
         }
     }
@@ -168,6 +170,7 @@ internal static partial class Emitter
                     case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
                     case TensorRole.Bias: WriteFloats(blob, tensor.Offset, matrix.Bias!); break;
                     case TensorRole.PaddedPlanes: PadPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
+                    default: WriteRepacked(blob, layer, tensor, model.Layers[tensor.Layer].Dense); break;
                 }
             }
         }

@@ -32,7 +32,7 @@ internal static partial class Emitter
 
         if (plan.RowLength > 0)
         {
-            w.Line($"// A row of decoded weights (and the online quantizer's working copy).");
+            w.Line($"// Kernel working memory: a decoded row of weights, tables of partial sums, or online codes and bit-planes.");
             w.Line($"{Span} row = scratch.Slice({at}, {plan.RowLength});");
         }
 
@@ -71,7 +71,11 @@ internal static partial class Emitter
         }
 
         string source = BufferExpression(layer.Source, layer.InputLength);
-        if (layer.Quantizer is QuantizerPlan quantizer)
+        if (layer.Quantizer is QuantizerPlan fused && layer.Kernel is KernelKind.DenseXnor or KernelKind.DenseInt8)
+        {
+            w.Line($"// Input quantized inside the kernel: {fused.Summary}, kept as codes.");
+        }
+        else if (layer.Quantizer is QuantizerPlan quantizer)
         {
             string original = BufferExpression(layer.PreviousOutput, layer.InputLength);
             w.Line($"// Input quantized: {quantizer.Summary}.");
@@ -98,6 +102,7 @@ internal static partial class Emitter
             KernelKind.DenseUniform => $"{Runtime}.DenseKernels.Uniform({source}, {destination}, {data}Codes, bits: {layer.Bits}, signed: {(layer.Signed ? "true" : "false")}, {data}Scales, {(Has(layer, TensorRole.ZeroPoints) ? data + "ZeroPoints" : "default")}, {bias}, row)",
             KernelKind.DenseLevels => $"{Runtime}.DenseKernels.Levels({source}, {destination}, {data}Codes, bits: {layer.Bits}, {data}Levels, {bias}, row)",
             KernelKind.DenseMultiBinary => $"{Runtime}.DenseKernels.MultiBinary({source}, {destination}, {data}Codes, bits: {layer.Bits}, {data}Coefficients, {bias}, row)",
+            KernelKind.DensePlaneLut or KernelKind.DenseXnor or KernelKind.DenseInt8 => FastKernelCall(layer, BufferExpression(layer.PreviousOutput, layer.InputLength), source, destination, data, bias),
             KernelKind.Relu => $"{Runtime}.Activations.Relu({source}, {destination})",
             KernelKind.Sigmoid => $"{Runtime}.Activations.Sigmoid({source}, {destination})",
             KernelKind.Tanh => $"{Runtime}.Activations.Tanh({source}, {destination})",

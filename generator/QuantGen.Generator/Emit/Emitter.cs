@@ -18,12 +18,12 @@ internal static partial class Emitter
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
     private const string Runtime = "global::QuantGen.Runtime";
 
-    public static IEnumerable<(string HintName, string Source)> Emit(ModelPlan plan)
+    public static IEnumerable<(string HintName, string Source)> Emit(ModelPlan plan, System.Threading.CancellationToken cancellationToken = default)
     {
         string hint = plan.Target.FullName;
         yield return (hint + ".g.cs", EmitApi(plan));
         yield return (hint + ".Kernels.g.cs", EmitKernels(plan));
-        yield return (hint + ".Data.g.cs", EmitData(plan));
+        yield return (hint + ".Data.g.cs", EmitData(plan, cancellationToken));
     }
 
     private static string EmitApi(ModelPlan plan)

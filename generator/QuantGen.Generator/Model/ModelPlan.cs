@@ -28,6 +28,12 @@ internal enum KernelKind
     DenseUniform,
     DenseLevels,
     DenseMultiBinary,
+    /// <summary>Low-bit weights as {0, 1} bit-planes times float activations, by tables of partial sums (runtime PlaneLut).</summary>
+    DensePlaneLut,
+    /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
+    DenseXnor,
+    /// <summary>Uniform 8-bit weights times a uniform 8-bit input, integer dot products (runtime Int8).</summary>
+    DenseInt8,
     Relu,
     Sigmoid,
     Tanh,
@@ -82,6 +88,17 @@ internal enum TensorRole
     Bias,
     /// <summary>Multi-binary planes re-laid out row by row, each row plane padded to 64-bit words (BinaryMatVec).</summary>
     PaddedPlanes,
+    /// <summary>Bit-planes repacked for the table kernel (Layouts/KernelLayouts.Lut).</summary>
+    LutPlanes,
+    LutPlaneScales,
+    LutSumScales,
+    /// <summary>Multi-bit binary planes as zero-padded 64-bit words per row (Layouts/KernelLayouts.XnorPlanes).</summary>
+    XnorPlanes,
+    /// <summary>Signed 8-bit codes with padded rows and the integer kernel's per-row epilogue (Layouts/KernelLayouts.Int8).</summary>
+    Int8Codes,
+    Int8Product,
+    Int8Constant,
+    Int8PerSum,
 }
 
 /// <param name="Part">Which of the layer's matrices (LayerMatrix.Part): "" for the only one, "Input" or "Recurrent".</param>
@@ -116,7 +133,14 @@ internal sealed record LayerPlan(
     int Bits,
     bool Signed,
     EquatableArray<TensorPlan> Tensors,
-    SequencePlan? Sequence = null);
+    SequencePlan? Sequence = null)
+{
+    /// <summary>The {0, 1} planes a table kernel (<see cref="KernelKind.DensePlaneLut"/>) reads; 0 for other kernels.</summary>
+    public int Planes { get; init; }
+
+    /// <summary>Floats of the shared row buffer the layer's kernel needs (tables, decoded row, or online codes).</summary>
+    public int RowScratch { get; init; }
+}
 
 /// <summary>One weight matrix of an Embedding, LSTM, GRU or Conv2d layer and the kernel chosen for it.</summary>
 internal sealed record MatrixPlan(string Part, KernelKind Kernel, int Rows, int Cols, int Bits, bool Signed, bool HasZeroPoints, bool HasBias, int InputBits, int InputCycles, string Summary);

@@ -9,13 +9,17 @@ namespace QuantGen.Runtime;
 /// </summary>
 public static class ActivationQuantizers
 {
-    /// <summary>2^bits levels evenly spaced over [lo, hi]; NaN goes to lo.</summary>
+    /// <summary>
+    /// 2^bits levels evenly spaced over [lo, hi]; NaN goes to lo. Branch-free over whole vectors
+    /// (<see cref="VectorQuantizers"/>), the same float operations in the same order on every path.
+    /// </summary>
     public static void Uniform(ReadOnlySpan<float> x, Span<float> y, int bits, float lo, float hi)
     {
         float n = (1 << bits) - 1;
+        int done = VectorQuantizers.Uniform(x, y, n, lo, hi);
         float toCode = n / (hi - lo);
         float range = hi - lo;
-        for (int i = 0; i < x.Length; i++)
+        for (int i = done; i < x.Length; i++)
         {
             float v = x[i];
             // Comparisons with NaN are false, so NaN takes the lo branch.
@@ -25,10 +29,15 @@ public static class ActivationQuantizers
         }
     }
 
-    /// <summary>A staircase: levels[i] where i is the count of thresholds below x (binary search); NaN goes to levels[0].</summary>
+    /// <summary>
+    /// A staircase: levels[i] where i is the count of thresholds below x (thresholds strictly increase);
+    /// NaN goes to levels[0]. Up to 16 levels, counted branch-free over whole vectors and looked up by
+    /// permute (<see cref="VectorQuantizers"/>); larger tables by binary search.
+    /// </summary>
     public static void Thresholds(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> thresholds, ReadOnlySpan<float> levels)
     {
-        for (int i = 0; i < x.Length; i++)
+        int done = VectorQuantizers.Thresholds(x, y, thresholds, levels);
+        for (int i = done; i < x.Length; i++)
         {
             float v = x[i];
             int lo = 0, hi = thresholds.Length;

@@ -8,10 +8,12 @@ namespace QuantGen.Runtime;
 /// Greedy start (b_j = sign(r), alpha_j = mean |r|, r -= alpha_j b_j), then <c>cycles</c> rounds of
 /// (1) least-squares alphas for the fixed codes and (2) for each element the nearest of the 2^k sums
 /// for the fixed alphas (a binary search over the sorted sums, the paper's binary search tree).
-/// Each step can only lower the squared error. Scalar and plain: weights are coded with it by the
-/// quantizer, activations at run time, and it is the reference for faster versions.
+/// Each step can only lower the squared error. Scalar and branch-free (on random data every sign test
+/// and search step would mispredict half the time): weights are coded with it by the quantizer,
+/// activations at run time by the generated code and by the reference interpreter alike, so the
+/// codes agree exactly. Sums run in double over four independent chains; the Gram matrix is exact.
 /// </summary>
-public static class AlternatingQuantizer
+public static partial class AlternatingQuantizer
 {
     /// <summary>
     /// Codes <paramref name="x"/>. Writes the k alphas, the reconstruction (may alias nothing; may be x's
@@ -35,26 +37,16 @@ public static class AlternatingQuantizer
         code.Clear();
         for (int j = 0; j < bits; j++)
         {
-            double meanAbs = 0;
-            for (int i = 0; i < n; i++)
-            {
-                meanAbs += Math.Abs(residual[i]);
-            }
-
-            float alpha = n == 0 ? 0f : (float)(meanAbs / n);
+            float alpha = n == 0 ? 0f : (float)(SumAbs(residual) / n);
             alphas[j] = alpha;
-            for (int i = 0; i < n; i++)
+            for (int i = GreedyStepVector(residual, code, j, alpha); i < n; i++)
             {
-                // sign(0) = +1, as the paper's code does.
-                if (residual[i] >= 0f)
-                {
-                    code[i] |= (byte)(1 << j);
-                    residual[i] -= alpha;
-                }
-                else
-                {
-                    residual[i] += alpha;
-                }
+                // sign(0) = +1, as the paper's code does (-0 too: -0 >= 0). Branch-free: on random data a
+                // branch here mispredicts half the time; r - (-alpha) is exactly r + alpha.
+                float r = residual[i];
+                int negative = r >= 0f ? 0 : 1;
+                code[i] |= (byte)((negative ^ 1) << j);
+                residual[i] = r - BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(alpha) ^ (negative << 31));
             }
         }
 
@@ -104,6 +96,68 @@ public static class AlternatingQuantizer
         return error;
     }
 
+    /// <summary>Sum of |v| in double, four independent chains.</summary>
+    private static double SumAbs(ReadOnlySpan<float> v)
+    {
+        int i = SumVector(v, default, -1, absolute: true, out double s0);
+        double s1 = 0, s2 = 0, s3 = 0;
+        for (; i + 4 <= v.Length; i += 4)
+        {
+            s0 += Math.Abs(v[i]);
+            s1 += Math.Abs(v[i + 1]);
+            s2 += Math.Abs(v[i + 2]);
+            s3 += Math.Abs(v[i + 3]);
+        }
+
+        for (; i < v.Length; i++)
+        {
+            s0 += Math.Abs(v[i]);
+        }
+
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static double Sum(ReadOnlySpan<float> v)
+    {
+        int i = SumVector(v, default, -1, absolute: false, out double s0);
+        double s1 = 0, s2 = 0, s3 = 0;
+        for (; i + 4 <= v.Length; i += 4)
+        {
+            s0 += v[i];
+            s1 += v[i + 1];
+            s2 += v[i + 2];
+            s3 += v[i + 3];
+        }
+
+        for (; i < v.Length; i++)
+        {
+            s0 += v[i];
+        }
+
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>Sum of x[i] over the i whose code has bit <paramref name="bit"/> set, in double, branch-free.</summary>
+    private static double SumWhereBit(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bit)
+    {
+        int i = SumVector(x, code, bit, absolute: false, out double s0);
+        double s1 = 0, s2 = 0, s3 = 0;
+        for (; i + 4 <= x.Length; i += 4)
+        {
+            s0 += x[i] * (double)(code[i] >> bit & 1);
+            s1 += x[i + 1] * (double)(code[i + 1] >> bit & 1);
+            s2 += x[i + 2] * (double)(code[i + 2] >> bit & 1);
+            s3 += x[i + 3] * (double)(code[i + 3] >> bit & 1);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            s0 += x[i] * (double)(code[i] >> bit & 1);
+        }
+
+        return (s0 + s1) + (s2 + s3);
+    }
+
     private static void Reconstruct(ReadOnlySpan<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> y)
     {
         Span<float> table = stackalloc float[1 << bits];
@@ -112,7 +166,7 @@ public static class AlternatingQuantizer
             table[m] = Value((byte)m, alphas);
         }
 
-        for (int i = 0; i < y.Length; i++)
+        for (int i = ReconstructVector(code, table, y); i < y.Length; i++)
         {
             y[i] = table[code[i]];
         }
@@ -124,18 +178,30 @@ public static class AlternatingQuantizer
     {
         gram.Clear();
         rhs.Clear();
-        for (int i = 0; i < x.Length; i++)
+        // The Gram matrix from a histogram of the codes (integer sums: exact in any order), and
+        // B^T x as 2 * (sum of x where bit a is set) - sum x, with four independent accumulators.
+        Span<int> histogram = stackalloc int[1 << bits];
+        histogram.Clear();
+        foreach (byte m in code.Slice(0, x.Length))
         {
-            byte m = code[i];
+            histogram[m]++;
+        }
+
+        for (int m = 0; m < histogram.Length; m++)
+        {
             for (int a = 0; a < bits; a++)
             {
-                double sa = (m >> a & 1) != 0 ? 1.0 : -1.0;
-                rhs[a] += sa * x[i];
                 for (int b = 0; b < bits; b++)
                 {
-                    gram[a * bits + b] += (m >> b & 1) != 0 ? sa : -sa;
+                    gram[a * bits + b] += ((m >> a ^ m >> b) & 1) == 0 ? histogram[m] : -histogram[m];
                 }
             }
+        }
+
+        double total = Sum(x);
+        for (int a = 0; a < bits; a++)
+        {
+            rhs[a] = 2 * SumWhereBit(x, code, a) - total;
         }
 
         // Forward elimination with partial pivoting.
@@ -223,38 +289,20 @@ public static class AlternatingQuantizer
             order[b + 1] = keyCode;
         }
 
-        for (int i = 0; i < x.Length; i++)
+        for (int i = AssignCodesVector(x, code, sums, order); i < x.Length; i++)
         {
             float v = x[i];
-            // The first sum >= v, then the nearer of it and the one before.
-            int lo = 0, hi = combos;
-            while (lo < hi)
+            // The first sum >= v (a branch-free binary search: combos is a power of two), then the nearer
+            // of it and the one before; ties go to the smaller value.
+            int lo = 0;
+            for (int step = combos >> 1; step > 0; step >>= 1)
             {
-                int mid = (lo + hi) >> 1;
-                if (sums[mid] < v)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid;
-                }
+                lo += sums[lo + step - 1] < v ? step : 0;
             }
 
-            int best;
-            if (lo == 0)
-            {
-                best = 0;
-            }
-            else if (lo == combos)
-            {
-                best = combos - 1;
-            }
-            else
-            {
-                best = v - sums[lo - 1] <= sums[lo] - v ? lo - 1 : lo;
-            }
-
+            int below = lo == 0 ? 0 : lo - 1;
+            int above = lo == combos ? combos - 1 : lo;
+            int best = v - sums[below] <= sums[above] - v ? below : above;
             code[i] = order[best];
         }
     }

@@ -661,13 +661,7 @@ internal sealed class DescriptionFuzzer
 
     private string Serialize(Model model)
     {
-        string text = TestModels.Json(model);
-        foreach ((string placeholder, string value) in _placeholders)
-        {
-            string quoted = JsonText.Quote(value);
-            text = text.Replace(placeholder, quoted.Substring(1, quoted.Length - 2));
-        }
-
+        string text = JsonText.Substitute(TestModels.Json(model), _placeholders);
         _placeholders.Clear();
         return text;
     }

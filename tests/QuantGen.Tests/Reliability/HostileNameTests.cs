@@ -173,13 +173,6 @@ public sealed class HostileNameTests
             layer.Name = Mark(layer.Name);
         }
 
-        string json = TestModels.Json(copy);
-        foreach ((string mark, string value) in replacements)
-        {
-            string quoted = JsonText.Quote(value);
-            json = json.Replace(mark, quoted.Substring(1, quoted.Length - 2));
-        }
-
-        return json;
+        return JsonText.Substitute(TestModels.Json(copy), replacements);
     }
 }

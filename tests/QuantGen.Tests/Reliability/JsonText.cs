@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
@@ -30,5 +31,20 @@ internal static class JsonText
         }
 
         return builder.Append('"').ToString();
+    }
+
+    /// <summary>
+    /// Replaces placeholders that stood in for strings when a model was written (Google.Protobuf's JSON
+    /// writer refuses lone surrogates) with the strings' JSON-escaped text.
+    /// </summary>
+    public static string Substitute(string json, IEnumerable<(string Placeholder, string Value)> strings)
+    {
+        foreach ((string placeholder, string value) in strings)
+        {
+            string quoted = Quote(value);
+            json = json.Replace(placeholder, quoted.Substring(1, quoted.Length - 2));
+        }
+
+        return json;
     }
 }

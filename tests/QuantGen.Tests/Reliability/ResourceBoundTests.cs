@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using QuantGen.Generator;
+using QuantGen.Generator.Emit;
 using QuantGen.Generator.Model;
 using QuantGen.Schema;
 using QuantGen.Tests.Infrastructure;
@@ -44,6 +45,11 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         { "a staircase of 2^(10^9) levels", Text("2", "1", Quantized("""{"thresholds": {"bits": 1000000000, "thresholds": [0], "levels": [0, 1]}}""")), "QG0006" },
         { "LogQuant with 2^(10^9) levels", Text("2", "1", Quantized("""{"logQuant": {"bits": 1000000000, "fsr": 0, "step": 1}}""")), "QG0006" },
         { "10^9 alternating cycles", Text("2", "1", Quantized("""{"onlineMultiBinary": {"bits": 2, "cycles": 1000000000}}""")), "QG0010" },
+        { "an embedding of 2^31 - 1 tokens", Text("1", "4", """{"embedding": {"numEmbeddings": 2147483647, "embeddingDim": 4, "weights": {"float32": {"values": [1]}}}}"""), "QG0010" },
+        { "an LSTM with 2^30 hidden units", Text("2", "1073741824", """{"lstm": {"inputSize": 2, "hiddenSize": 1073741824, "inputWeights": {"float32": {"values": [1]}}, "recurrentWeights": {"float32": {"values": [1]}}}}"""), "QG0010" },
+        { "a GRU of 2^28 x 2^28 recurrent weights", Text("2", "268435456", """{"gru": {"inputSize": 2, "hiddenSize": 268435456, "inputWeights": {"uniform": {"bits": 1, "scales": [1], "codes": "AA=="}}, "recurrentWeights": {"uniform": {"bits": 1, "scales": [1], "codes": "AA=="}}}}"""), "QG0010" },
+        { "a 2^31 - 1 channel 65536 x 65536 convolution", Text("2147483647, 65536, 65536", "1", """{"conv2d": {"inChannels": 2147483647, "outChannels": 2147483647, "height": 65536, "width": 65536, "kernelH": 65536, "kernelW": 65536, "strideH": 1, "strideW": 1, "weights": {"float32": {"values": [1]}}}}"""), "QG0010" },
+        { "max pooling with a 2^31 - 1 kernel and padding", Text("1, 4, 4", "1", """{"maxPool2d": {"channels": 1, "height": 4, "width": 4, "kernelH": 2147483647, "kernelW": 2147483647, "strideH": 1, "strideW": 1, "paddingH": 2147483647, "paddingW": 2147483647}}"""), "QG0010" },
         { "20,000 layers", Text("2", "2", string.Join(", ", Enumerable.Repeat("""{"relu": {}}""", 20_000))), "QG0010" },
         { "a 100,000-character name", Text("2", "2", """{"name": "NAME", "relu": {}}""".Replace("NAME", new string('n', 100_000))), "QG0010" },
         { "nesting 100,000 deep", Text("2", "2", new string('[', 100_000) + new string(']', 100_000)), "QG0001" },
@@ -98,6 +104,11 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         var file = new ModelFile("/src/m.qgm.json", ModelItem.None, "hash", parsed.Model, EquatableArray<DiagnosticInfo>.Empty);
         var binding = new ModelBinding("N", "M", EquatableArray<ContainingType>.Empty, "m.qgm.json", "/src", null, null);
         Assert.ThrowsAny<OperationCanceledException>(() => Planner.Plan(binding, file, cancelled.Token));
+
+        // The emitter checks only inside its loop over the parameter chunks (1 MiB here: 22 of them).
+        ModelPlan plan = Planner.Plan(binding, file, CancellationToken.None);
+        Assert.ThrowsAny<OperationCanceledException>(() => Emitter.Emit(plan, cancelled.Token).ToList());
+        Assert.Equal(3, Emitter.Emit(plan).Count());
 
         var session = new GeneratorSession();
         Assert.ThrowsAny<OperationCanceledException>(() => session.Run(json, cancelled.Token));

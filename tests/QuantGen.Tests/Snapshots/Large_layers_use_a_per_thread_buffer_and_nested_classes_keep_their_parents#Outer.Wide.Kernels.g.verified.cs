@@ -15,15 +15,15 @@ partial class Outer
             global::System.Span<float> b = scratch.Slice(9000, 9000);
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(18000, 9000);
-            // A row of decoded weights (and the online quantizer's working copy).
-            global::System.Span<float> row = scratch.Slice(27000, 9000);
+            // Kernel working memory: a decoded row of weights, tables of partial sums, or online codes and bit-planes.
+            global::System.Span<float> row = scratch.Slice(27000, 36000);
 
             // Layer 0 "flatten": Flatten 6 -> 6.
             // Kernel None: no arithmetic: the vector is already flat.
 
             // Layer 1 "wide": Dense 6 -> 9000, weights Uniform 1-bit unsigned, per-tensor scale, zero point.
-            // Kernel DenseUniform: plain: decode a row of 1-bit codes to float, one dot product, then scale (and zero point) per row.
-            global::QuantGen.Runtime.DenseKernels.Uniform(input, a.Slice(0, 9000), QuantGenData.L1Codes, bits: 1, signed: false, QuantGenData.L1Scales, QuantGenData.L1ZeroPoints, default, row);
+            // Kernel DensePlaneLut: bit-plane table lookup: 1 planes (the codes' binary digits times the scale, zero point folded into a multiple of sum(x)); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
+            global::QuantGen.Runtime.PlaneLut.Dense(input, a.Slice(0, 9000), QuantGenData.L1LutPlanes, planeCount: 1, QuantGenData.L1LutPlaneScales, QuantGenData.L1LutSumScales, default, row.Slice(0, 32));
 
             // Layer 2 "sigmoid": Sigmoid 9000 -> 9000.
             // Kernel Sigmoid: element-wise 1 / (1 + exp(-x)).
@@ -32,8 +32,8 @@ partial class Outer
             // Layer 3 "narrow": Dense 9000 -> 1, weights Uniform 2-bit signed, per-tensor scale.
             // Input quantized: Uniform 1-bit over [0, 1].
             global::QuantGen.Runtime.ActivationQuantizers.Uniform(b.Slice(0, 9000), q.Slice(0, 9000), bits: 1, lo: 0f, hi: 1f);
-            // Kernel DenseUniform: plain: decode a row of 2-bit codes to float, one dot product, then scale (and zero point) per row.
-            global::QuantGen.Runtime.DenseKernels.Uniform(q.Slice(0, 9000), output, QuantGenData.L3Codes, bits: 2, signed: true, QuantGenData.L3Scales, default, default, row);
+            // Kernel DensePlaneLut: bit-plane table lookup: 2 planes (the codes' binary digits (sign digit -2^1) times the scale, zero point folded into a multiple of sum(x)); per input, 16 partial sums for every 4 columns (36000 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
+            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 9000), output, QuantGenData.L3LutPlanes, planeCount: 2, QuantGenData.L3LutPlaneScales, QuantGenData.L3LutSumScales, default, row.Slice(0, 36000));
         }
     }
 }

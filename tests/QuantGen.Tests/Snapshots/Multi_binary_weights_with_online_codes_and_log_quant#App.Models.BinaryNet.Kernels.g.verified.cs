@@ -15,14 +15,13 @@ namespace App.Models
             global::System.Span<float> b = scratch.Slice(4, 4);
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(8, 8);
-            // A row of decoded weights (and the online quantizer's working copy).
-            global::System.Span<float> row = scratch.Slice(16, 8);
+            // Kernel working memory: a decoded row of weights, tables of partial sums, or online codes and bit-planes.
+            global::System.Span<float> row = scratch.Slice(16, 176);
 
             // Layer 0 "binary": Dense 8 -> 4, weights MultiBinary 2-bit, per-row coefficients.
-            // Input quantized: OnlineMultiBinary 2-bit, 2 cycles.
-            global::QuantGen.Runtime.ActivationQuantizers.OnlineMultiBinary(input, q.Slice(0, 8), bits: 2, cycles: 2, row.Slice(0, 8));
-            // Kernel DenseMultiBinary: plain: per bit plane, a row of signs dotted with the input, times the row's coefficient.
-            global::QuantGen.Runtime.DenseKernels.MultiBinary(q.Slice(0, 8), a.Slice(0, 4), QuantGenData.L0Codes, bits: 2, QuantGenData.L0Coefficients, default, row);
+            // Input quantized inside the kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
+            // Kernel DenseXnor: xnor/popcount over 2 x 2 plane pairs, 4 rows per pass, the input coded online (2 alternating cycles) and packed into 512-bit rows; each pair's count is at most 8 (byte counters summed every 31 vectors, totals in 64-bit lanes); coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(input, a.Slice(0, 4), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L0XnorPlanes), weightBits: 2, QuantGenData.L0Coefficients, default, activationBits: 2, cycles: 2, row.Slice(0, 176));
 
             // Layer 1 "relu": Relu 4 -> 4.
             // Kernel Relu: element-wise max(x, 0).
@@ -31,8 +30,8 @@ namespace App.Models
             // Layer 2 "head": Dense 4 -> 3, weights Levels 2-bit, 4 levels.
             // Input quantized: LogQuant 3-bit, fsr -16, step 4.
             global::QuantGen.Runtime.ActivationQuantizers.LogQuant(b.Slice(0, 4), q.Slice(0, 4), QuantGenData.Q2Levels, fsr: -16, step: 4);
-            // Kernel DenseLevels: plain: look up a row of 2-bit indices in the level table, then one dot product.
-            global::QuantGen.Runtime.DenseKernels.Levels(q.Slice(0, 4), a.Slice(0, 3), QuantGenData.L2Codes, bits: 2, QuantGenData.L2Levels, QuantGenData.L2Bias, row);
+            // Kernel DensePlaneLut: bit-plane table lookup: 3 planes (the level table's expansion over ANDs of code bits (Moebius coefficients), levels[0] times sum(x)); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
+            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 4), a.Slice(0, 3), QuantGenData.L2LutPlanes, planeCount: 3, QuantGenData.L2LutPlaneScales, QuantGenData.L2LutSumScales, QuantGenData.L2Bias, row.Slice(0, 32));
 
             // Layer 3 "softmax": Softmax 3 -> 3.
             // Kernel Softmax: exp(x - max) / sum.

@@ -1,0 +1,112 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using QuantGen.Runtime;
+
+namespace QuantGen.Benchmarks;
+
+/// <summary>
+/// Matrix-vector products, one thread, every kernel against the float32 baselines in the same run, at
+/// batch 1 and 16 (a batch is that many products in a row: none of these kernels reuses a weight load
+/// across inputs). The quantized kernels include coding their input where they code it (xnor: online
+/// alternating codes and packing; int8: uniform codes). Read_* measure the read bandwidth for a buffer of the
+/// float32 weights' size, for the fraction-of-bandwidth column.
+/// </summary>
+public class GemvBenchmarks
+{
+    private Workload _w = null!;
+
+    [Params("1024x1024", "2600x1300", "4096x4096")]
+    public string Shape { get; set; } = "";
+
+    [Params(1, 16)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string[] parts = Shape.Split('x');
+        _w = Workload.Of(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Benchmark(Baseline = true)]
+    public void Fp32_TensorPrimitivesDot()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            Fp32Gemv.TensorPrimitivesDot(_w.Float, _w.Inputs[b], _w.Output);
+        }
+    }
+
+    [Benchmark]
+    public void Fp32_Vector512x4()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            Fp32Gemv.Vector512x4(_w.Float, _w.Inputs[b], _w.Output);
+        }
+    }
+
+    [Benchmark]
+    public void Xnor_1x1() => Xnor(1, 1);
+
+    [Benchmark]
+    public void Xnor_2x2() => Xnor(2, 2);
+
+    [Benchmark]
+    public void Xnor_3x3() => Xnor(3, 3);
+
+    /// <summary>The online alternating coding and packing of the 2x2 kernel alone: its share of Xnor_2x2.</summary>
+    [Benchmark]
+    public void Xnor_2x2_CodingOnly()
+    {
+        int cols = _w.Cols;
+        int words = QuantGen.Runtime.Xnor.RowWords(cols);
+        Span<float> betas = stackalloc float[2];
+        Span<float> s = _w.Scratch;
+        for (int b = 0; b < Batch; b++)
+        {
+            Span<byte> codes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(s.Slice(2 * cols, words * 16));
+            QuantGen.Runtime.Xnor.Encode(_w.Inputs[b], 2, 2, betas, s.Slice(cols, cols), s.Slice(0, cols), codes);
+            QuantGen.Runtime.Xnor.PackPlanes(codes, 2, words, System.Runtime.InteropServices.MemoryMarshal.Cast<float, ulong>(s.Slice(2 * cols + words * 16, 4 * words)));
+        }
+    }
+
+    /// <summary>2-bit signed uniform weights times float activations (bit-plane tables).</summary>
+    [Benchmark]
+    public void Lut_W2_Float()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            PlaneLut.Dense(_w.Inputs[b], _w.Output, _w.Lut2.Bits, _w.Lut2.Planes, _w.Lut2.PlaneScales, _w.Lut2.SumScales, default, _w.Scratch);
+        }
+    }
+
+    [Benchmark]
+    public void Int8_x_Int8()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            Int8.Dense(_w.Inputs[b], _w.Output, _w.Int8Codes, -1f, 1f, _w.Int8.Product, _w.Int8.Constant, _w.Int8.PerSum, default, _w.Scratch);
+        }
+    }
+
+    [Benchmark]
+    public ulong Read_Fp32Size()
+    {
+        ulong s = 0;
+        for (int b = 0; b < Batch; b++)
+        {
+            s += Fp32Gemv.Read(_w.Fp32Bytes);
+        }
+
+        return s;
+    }
+
+    private void Xnor(int weightBits, int activationBits)
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            QuantGen.Runtime.Xnor.Dense(_w.Inputs[b], _w.Output, _w.XnorWeights[weightBits], weightBits, _w.XnorCoefficients[weightBits], default, activationBits, cycles: 2, _w.Scratch);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using QuantGen.Generator.Layouts;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+
+namespace QuantGen.Benchmarks;
+
+/// <summary>
+/// One matrix shape with random weights in every layout the benchmarks run, made once per shape (the
+/// benchmarks run in process, so every case of a shape shares it). Layouts come from the generator's
+/// own KernelLayouts, so the kernels read exactly what generated code would give them.
+/// </summary>
+internal sealed class Workload
+{
+    private static readonly ConcurrentDictionary<(int, int), Workload> Cache = new();
+
+    public const int MaxBatch = 16;
+
+    private Workload(int rows, int cols)
+    {
+        Rows = rows;
+        Cols = cols;
+        var random = new Random(rows * 31 + cols);
+        Float = new float[rows * cols];
+        for (int i = 0; i < Float.Length; i++)
+        {
+            Float[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        Inputs = new float[MaxBatch][];
+        for (int b = 0; b < MaxBatch; b++)
+        {
+            Inputs[b] = new float[cols];
+            for (int c = 0; c < cols; c++)
+            {
+                Inputs[b][c] = (float)(random.NextDouble() * 2 - 1);
+            }
+        }
+
+        Output = new float[rows];
+        Fp32Bytes = new byte[(long)rows * cols * 4];
+        random.NextBytes(Fp32Bytes);
+        for (int bits = 1; bits <= 3; bits++)
+        {
+            MultiBinaryCodec m = MultiBinary(random, rows, cols, bits);
+            XnorWeights[bits] = MemoryMarshal.Cast<byte, ulong>(KernelLayouts.XnorPlanes(m, rows, cols)).ToArray();
+            XnorCoefficients[bits] = [.. m.Coefficients];
+        }
+
+        UniformCodec two = Uniform(random, rows, cols, 2);
+        Lut2 = KernelLayouts.Lut(new Weights { Uniform = two }, rows, cols);
+        UniformCodec eight = Uniform(random, rows, cols, 8);
+        Int8 = KernelLayouts.Int8(eight, rows, cols, -1f, 1f);
+        Int8Codes = MemoryMarshal.Cast<byte, sbyte>(Int8.Codes).ToArray();
+        Scratch = new float[Math.Max(Xnor.ScratchFloats(cols, 3), Math.Max(PlaneLut.TableLength(cols), QuantGen.Runtime.Int8.ScratchFloats(cols)))];
+    }
+
+    public static Workload Of(int rows, int cols) => Cache.GetOrAdd((rows, cols), key => new Workload(key.Item1, key.Item2));
+
+    public int Rows { get; }
+    public int Cols { get; }
+    public float[] Float { get; }
+    public float[][] Inputs { get; }
+    public float[] Output { get; }
+    public float[] Scratch { get; }
+
+    /// <summary>Random bytes as large as the float32 weights, for the read-bandwidth probe.</summary>
+    public byte[] Fp32Bytes { get; }
+
+    public ulong[][] XnorWeights { get; } = new ulong[4][];
+    public float[][] XnorCoefficients { get; } = new float[4][];
+    public LutWeights Lut2 { get; }
+    public Int8Weights Int8 { get; }
+    public sbyte[] Int8Codes { get; }
+
+    private static MultiBinaryCodec MultiBinary(Random random, int rows, int cols, int bits)
+    {
+        var planes = new byte[PackedCodes.ByteLength((long)rows * cols * bits, 1)];
+        random.NextBytes(planes);
+        var m = new MultiBinaryCodec { Bits = bits, Planes = ByteString.CopyFrom(planes) };
+        for (int i = 0; i < rows * bits; i++)
+        {
+            m.Coefficients.Add((float)(0.1 + random.NextDouble()));
+        }
+
+        return m;
+    }
+
+    private static UniformCodec Uniform(Random random, int rows, int cols, int bits)
+    {
+        var codes = new byte[PackedCodes.ByteLength((long)rows * cols, bits)];
+        random.NextBytes(codes);
+        var u = new UniformCodec { Bits = bits, Signed = true, Codes = ByteString.CopyFrom(codes) };
+        for (int r = 0; r < rows; r++)
+        {
+            u.Scales.Add((float)(0.01 + 0.1 * random.NextDouble()));
+        }
+
+        return u;
+    }
+}

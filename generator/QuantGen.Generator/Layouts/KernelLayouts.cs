@@ -1,0 +1,290 @@
+using System;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator.Layouts;
+
+/// <summary>
+/// The weight layouts the fast runtime kernels read, made once at build time from a description's codes
+/// (the blob then holds these instead of the description's stream). Sizes here must match the runtime's
+/// (QuantGen.Runtime.PlaneLut and Xnor); tests/QuantGen.Tests/Kernels holds the two together.
+/// </summary>
+internal static class KernelLayouts
+{
+    public const int LutBlockRows = 16;
+
+    /// <summary>A level table of more bits than this expands to too many AND-planes (2^bits - 1) to beat decoding.</summary>
+    public const int MaxLevelBitsForLut = 3;
+
+    public static int LutGroups(int cols) => (cols + 7) / 8;
+
+    public static int LutBlocks(int rows) => (rows + LutBlockRows - 1) / LutBlockRows;
+
+    public static int LutTableFloats(int cols) => LutGroups(cols) * 32;
+
+    public static int LutPlaneBytes(int rows, int cols, int planes) => LutBlocks(rows) * planes * LutGroups(cols) * LutBlockRows;
+
+    public static int XnorRowWords(int cols) => (cols + 511) / 512 * 8;
+
+    /// <summary>Floats of scratch QuantGen.Runtime.Xnor.Dense needs.</summary>
+    public static int XnorScratchFloats(int cols, int activationBits) => 2 * cols + XnorRowWords(cols) * 16 + activationBits * XnorRowWords(cols) * 2;
+
+    /// <summary>How many {0, 1} planes the weights decompose into for the table kernel, or 0 when they do not fit it.</summary>
+    public static int LutPlaneCount(Weights w) => w.CodecCase switch
+    {
+        Weights.CodecOneofCase.Uniform => w.Uniform.Bits,
+        Weights.CodecOneofCase.MultiBinary => w.MultiBinary.Bits,
+        Weights.CodecOneofCase.Levels when w.Levels.Bits <= MaxLevelBitsForLut => (1 << w.Levels.Bits) - 1,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The weights as a sum of {0, 1} planes: W[r, c] = sum_p scale[r, p] * bit_p(r, c) + offset[r].
+    /// Uniform: the code's binary digits (two's complement: the top digit weighs -2^(k-1)), times the
+    /// row's scale; offset -scale * zeroPoint. MultiBinary: +-1 = 2b - 1, so scale 2c and offset -sum c.
+    /// Levels: the multilinear (Moebius) expansion of the table over the code bits, one plane per
+    /// subset S of bits (bit = AND of those bits), scale sum_{T in S} (-1)^|S - T| levels[T]; offset levels[0].
+    /// </summary>
+    public static LutWeights Lut(Weights w, int rows, int cols)
+    {
+        int planes = LutPlaneCount(w);
+        var scales = new double[rows, planes];
+        var offsets = new double[rows];
+        Func<int, int, int> planeBit;
+        switch (w.CodecCase)
+        {
+            case Weights.CodecOneofCase.Uniform:
+            {
+                UniformCodec u = w.Uniform;
+                byte[] codes = u.Codes.ToByteArray();
+                for (int r = 0; r < rows; r++)
+                {
+                    double scale = u.Scales[u.Scales.Count == 1 ? 0 : r];
+                    int zeroPoint = u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r];
+                    for (int p = 0; p < planes; p++)
+                    {
+                        double weight = u.Signed && p == planes - 1 ? -Math.Pow(2, p) : Math.Pow(2, p);
+                        scales[r, p] = scale * weight;
+                    }
+
+                    offsets[r] = -scale * zeroPoint;
+                }
+
+                planeBit = (i, p) => PackedCodes.Read(codes, i, u.Bits) >> p & 1;
+                break;
+            }
+
+            case Weights.CodecOneofCase.MultiBinary:
+            {
+                MultiBinaryCodec m = w.MultiBinary;
+                byte[] bits = m.Planes.ToByteArray();
+                for (int r = 0; r < rows; r++)
+                {
+                    double sum = 0;
+                    for (int p = 0; p < planes; p++)
+                    {
+                        double c = m.Coefficients[r * m.Bits + p];
+                        scales[r, p] = 2 * c;
+                        sum += c;
+                    }
+
+                    offsets[r] = -sum;
+                }
+
+                long planeSize = (long)rows * cols;
+                planeBit = (i, p) => bits[(int)((p * planeSize + i) >> 3)] >> (int)((p * planeSize + i) & 7) & 1;
+                break;
+            }
+
+            case Weights.CodecOneofCase.Levels:
+            {
+                LevelsCodec l = w.Levels;
+                byte[] codes = l.Codes.ToByteArray();
+                int count = 1 << l.Bits;
+                var coefficient = new double[count];
+                for (int s = 0; s < count; s++)
+                {
+                    // Moebius inversion over the subsets t of s; codes past the table never occur (validated), count them as 0.
+                    double a = 0;
+                    for (int t = s; ; t = (t - 1) & s)
+                    {
+                        double level = t < l.Levels.Count ? l.Levels[t] : 0.0;
+                        a += (Popcount(s) - Popcount(t)) % 2 == 0 ? level : -level;
+                        if (t == 0)
+                        {
+                            break;
+                        }
+                    }
+
+                    coefficient[s] = a;
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int p = 0; p < planes; p++)
+                    {
+                        scales[r, p] = coefficient[p + 1];
+                    }
+
+                    offsets[r] = coefficient[0];
+                }
+
+                // Plane p stands for the bit subset p + 1: set when the code has every bit of it.
+                planeBit = (i, p) => (PackedCodes.Read(codes, i, l.Bits) & (p + 1)) == p + 1 ? 1 : 0;
+                break;
+            }
+
+            default:
+                throw new ArgumentException("float weights have no plane decomposition", nameof(w));
+        }
+
+        return new LutWeights(planes, PackPlanes(rows, cols, planes, planeBit), ScaleBlocks(rows, planes, scales), Padded(rows, offsets));
+    }
+
+    /// <summary>Multi-bit binary planes as 64-bit words, [row][plane][XnorRowWords], zero-padded, little-endian bytes.</summary>
+    public static byte[] XnorPlanes(MultiBinaryCodec m, int rows, int cols)
+    {
+        int words = XnorRowWords(cols);
+        var result = new byte[(long)rows * m.Bits * words * 8];
+        byte[] bits = m.Planes.ToByteArray();
+        long planeSize = (long)rows * cols;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int p = 0; p < m.Bits; p++)
+            {
+                long rowStart = ((long)r * m.Bits + p) * words * 64;
+                for (int c = 0; c < cols; c++)
+                {
+                    long source = p * planeSize + (long)r * cols + c;
+                    if ((bits[source >> 3] >> (int)(source & 7) & 1) != 0)
+                    {
+                        long target = rowStart + c;
+                        result[target >> 3] |= (byte)(1 << (int)(target & 7));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    public static int Int8RowBytes(int cols) => (cols + 63) / 64 * 64;
+
+    /// <summary>
+    /// Uniform 8-bit weights for the integer kernel with a uniform 8-bit input over [lo, hi]: signed codes
+    /// row-major, rows zero-padded to <see cref="Int8RowBytes"/> (unsigned codes shifted by -128, the shift
+    /// folded into the zero point), and the per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / 255:
+    /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
+    /// Also returns the largest |dot| the actual codes allow (255 * sum |q_w| of the worst row).
+    /// </summary>
+    public static Int8Weights Int8(UniformCodec u, int rows, int cols, float lo, float hi)
+    {
+        int stride = Int8RowBytes(cols);
+        var codes = new byte[(long)rows * stride];
+        var product = new float[rows];
+        var constant = new float[rows];
+        var perSum = new float[rows];
+        byte[] packed = u.Codes.ToByteArray();
+        double d = ((double)hi - lo) / 255.0;
+        long bound = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double scale = u.Scales[u.Scales.Count == 1 ? 0 : r];
+            double zeroPoint = (u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r]) - (u.Signed ? 0 : 128);
+            long sum = 0, magnitude = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                long i = (long)r * cols + c;
+                int q = u.Signed ? PackedCodes.ReadSigned(packed, i, 8) : PackedCodes.Read(packed, i, 8) - 128;
+                codes[(long)r * stride + c] = unchecked((byte)(sbyte)q);
+                sum += q;
+                magnitude += Math.Abs(q);
+            }
+
+            bound = Math.Max(bound, 255 * magnitude);
+            product[r] = (float)(scale * d);
+            constant[r] = (float)(scale * ((double)lo * sum - zeroPoint * cols * lo));
+            perSum[r] = (float)(-scale * zeroPoint * d);
+        }
+
+        return new Int8Weights(codes, product, constant, perSum, bound);
+    }
+
+    /// <summary>[block][plane][group of 8 columns][16 rows], one byte per row: bit k = column 8g + k.</summary>
+    private static byte[] PackPlanes(int rows, int cols, int planes, Func<int, int, int> planeBit)
+    {
+        int groups = LutGroups(cols);
+        var result = new byte[LutPlaneBytes(rows, cols, planes)];
+        for (int r = 0; r < rows; r++)
+        {
+            int block = r / LutBlockRows, lane = r % LutBlockRows;
+            for (int p = 0; p < planes; p++)
+            {
+                int planeStart = (block * planes + p) * groups * LutBlockRows;
+                for (int c = 0; c < cols; c++)
+                {
+                    if (planeBit(r * cols + c, p) != 0)
+                    {
+                        result[planeStart + (c / 8) * LutBlockRows + lane] |= (byte)(1 << (c % 8));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static float[] ScaleBlocks(int rows, int planes, double[,] scales)
+    {
+        var result = new float[LutBlocks(rows) * planes * LutBlockRows];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                result[((r / LutBlockRows) * planes + p) * LutBlockRows + r % LutBlockRows] = (float)scales[r, p];
+            }
+        }
+
+        return result;
+    }
+
+    private static float[] Padded(int rows, double[] values)
+    {
+        var result = new float[LutBlocks(rows) * LutBlockRows];
+        for (int r = 0; r < rows; r++)
+        {
+            result[r] = (float)values[r];
+        }
+
+        return result;
+    }
+
+    private static int Popcount(int v)
+    {
+        int n = 0;
+        for (; v != 0; v &= v - 1)
+        {
+            n++;
+        }
+
+        return n;
+    }
+}
+
+/// <summary>Weights decomposed for the table kernel: the plane stream, the per-row plane scales (in 16-row blocks) and the per-row offsets.</summary>
+internal sealed class LutWeights(int planes, byte[] bits, float[] planeScales, float[] sumScales)
+{
+    public int Planes { get; } = planes;
+    public byte[] Bits { get; } = bits;
+    public float[] PlaneScales { get; } = planeScales;
+    public float[] SumScales { get; } = sumScales;
+}
+
+/// <summary>Weights for the integer kernel: signed codes, the per-row epilogue, and the largest possible |dot|.</summary>
+internal sealed class Int8Weights(byte[] codes, float[] product, float[] constant, float[] perSum, long bound)
+{
+    public byte[] Codes { get; } = codes;
+    public float[] Product { get; } = product;
+    public float[] Constant { get; } = constant;
+    public float[] PerSum { get; } = perSum;
+    public long Bound { get; } = bound;
+}

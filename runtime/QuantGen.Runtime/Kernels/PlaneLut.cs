@@ -1,0 +1,229 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// Low-bit weights times float activations by table lookup (the "LUT GEMV" of bit-serial kernels).
+/// Every weight matrix the generator sends here is a sum of {0, 1} bit-planes with per-row plane
+/// scales: y[r] = sum_p scale[r, p] * (B_p x)[r] + sumScale[r] * sum(x) + bias[r].
+/// Uniform codes are their binary digits (plane p scaled by 2^p, the sign bit by -2^(k-1)), multi-bit
+/// binary codes their planes (+-1 = 2b - 1), and a level table its multilinear expansion in the bits
+/// (planes are ANDs of code bits); the generator bakes planes and scales (generator Layouts/).
+/// </summary>
+/// <remarks>
+/// Once per input, for each group of 4 columns, the 16 partial sums of every subset of those columns
+/// are tabulated (one 64-byte table per group). Then each plane of a 16-row block is a stream of bytes,
+/// one per row and 8 columns; its two nibbles index two tables, so one permute (vpermps) gives 16 rows'
+/// partial sums for 4 columns at once. Weights stream once; the tables stay in L1/L2.
+/// Layout of <c>planes</c>: [block of 16 rows][plane][group of 8 columns][16 bytes, one per row],
+/// bit k of a byte = column 8g + k; rows and columns past the matrix are zero bits.
+/// Paths: Vector512 (one vpermps per nibble), Vector256 (two vpermps and a blend per nibble: an AVX2
+/// permute indexes 8 entries), scalar lookups otherwise (SSE has no variable float permute; a
+/// 128-bit version would be four scalar lookups in disguise).
+/// </remarks>
+public static class PlaneLut
+{
+    public const int BlockRows = 16;
+
+    /// <summary>Groups of 8 columns in a row.</summary>
+    public static int Groups(int cols) => (cols + 7) / 8;
+
+    /// <summary>Floats of scratch the tables of one input take.</summary>
+    public static int TableLength(int cols) => Groups(cols) * 2 * 16;
+
+    /// <summary>Blocks of 16 rows.</summary>
+    public static int Blocks(int rows) => (rows + BlockRows - 1) / BlockRows;
+
+    /// <summary>Bytes of the plane stream for a matrix.</summary>
+    public static long PlaneBytes(int rows, int cols, int planeCount) => (long)Blocks(rows) * planeCount * Groups(cols) * BlockRows;
+
+    /// <summary>
+    /// y = (sum_p planeScales_p * B_p) x + sumScales * sum(x) + bias. <paramref name="planeScales"/> is
+    /// [block][plane][16 rows]; <paramref name="sumScales"/> is [block * 16] (padded); bias may be empty.
+    /// <paramref name="tables"/> holds at least <see cref="TableLength"/> floats.
+    /// </summary>
+    public static void Dense(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> planes, int planeCount,
+        ReadOnlySpan<float> planeScales, ReadOnlySpan<float> sumScales, ReadOnlySpan<float> bias, Span<float> tables)
+    {
+        int rows = y.Length;
+        int cols = x.Length;
+        int groups = Groups(cols);
+        int blocks = Blocks(rows);
+        KernelChecks.AtLeast(planes.Length, PlaneBytes(rows, cols, planeCount), nameof(planes));
+        KernelChecks.AtLeast(planeScales.Length, (long)blocks * planeCount * BlockRows, nameof(planeScales));
+        KernelChecks.AtLeast(sumScales.Length, (long)blocks * BlockRows, nameof(sumScales));
+        tables = tables.Slice(0, TableLength(cols));
+        float sum = BuildTables(x, tables);
+        Span<float> block = stackalloc float[BlockRows];
+        for (int b = 0; b < blocks; b++)
+        {
+            ReadOnlySpan<byte> blockPlanes = planes.Slice(b * planeCount * groups * BlockRows, planeCount * groups * BlockRows);
+            ReadOnlySpan<float> scales = planeScales.Slice(b * planeCount * BlockRows, planeCount * BlockRows);
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+            {
+                Block512(tables, blockPlanes, planeCount, groups, scales, block);
+            }
+            else if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+            {
+                Block256(tables, blockPlanes, planeCount, groups, scales, block);
+            }
+            else
+            {
+                BlockScalar(tables, blockPlanes, planeCount, groups, scales, block);
+            }
+
+            int first = b * BlockRows;
+            int count = Math.Min(BlockRows, rows - first);
+            for (int i = 0; i < count; i++)
+            {
+                y[first + i] = block[i] + sumScales[first + i] * sum + (bias.IsEmpty ? 0f : bias[first + i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills table g (16 floats) with the sum of every subset of columns 4g..4g+3 (entry m takes
+    /// column 4g + k when bit k of m is set), and returns sum(x). Every path adds in the same order,
+    /// ((x0 b0 + x1 b1) + x2 b2) + x3 b3, so the tables are bit-identical across paths.
+    /// </summary>
+    public static float BuildTables(ReadOnlySpan<float> x, Span<float> tables)
+    {
+        int quads = tables.Length / 16;
+        float sum = 0f;
+        Span<float> v = stackalloc float[4];
+        for (int g = 0; g < quads; g++)
+        {
+            for (int k = 0; k < 4; k++)
+            {
+                int c = 4 * g + k;
+                v[k] = c < x.Length ? x[c] : 0f;
+            }
+
+            sum += (v[0] + v[1]) + (v[2] + v[3]);
+            Span<float> t = tables.Slice(16 * g, 16);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> r = (Vector512.Create(v[0]) * Bit512(0)) + (Vector512.Create(v[1]) * Bit512(1));
+                r = r + (Vector512.Create(v[2]) * Bit512(2));
+                r = r + (Vector512.Create(v[3]) * Bit512(3));
+                r.StoreUnsafe(ref MemoryMarshal.GetReference(t));
+            }
+            else
+            {
+                for (int m = 0; m < 16; m++)
+                {
+                    float r = (v[0] * (m & 1)) + (v[1] * (m >> 1 & 1));
+                    r = r + (v[2] * (m >> 2 & 1));
+                    t[m] = r + (v[3] * (m >> 3 & 1));
+                }
+            }
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Bit512(int k) =>
+        Vector512.ConvertToSingle((Vector512<int>.Indices >>> k) & Vector512<int>.One);
+
+    private static void Block512(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
+    {
+        ref float t = ref MemoryMarshal.GetReference(tables);
+        ref byte w = ref MemoryMarshal.GetReference(planes);
+        Vector512<float> result = Vector512<float>.Zero;
+        for (int p = 0; p < planeCount; p++)
+        {
+            // Four accumulators: the adds' latency, not the permutes, would otherwise bound the loop.
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            nuint at = (nuint)(p * groups * BlockRows);
+            int g = 0;
+            for (; g + 2 <= groups; g += 2, at += 2 * BlockRows)
+            {
+                Vector512<int> i0 = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref w, at)).AsInt32();
+                Vector512<int> i1 = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref w, at + BlockRows)).AsInt32();
+                nuint tg = (nuint)(g * 32);
+                a0 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg), i0);
+                a1 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg + 16), i0 >>> 4);
+                a2 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg + 32), i1);
+                a3 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg + 48), i1 >>> 4);
+            }
+
+            if (g < groups)
+            {
+                Vector512<int> i0 = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref w, at)).AsInt32();
+                nuint tg = (nuint)(g * 32);
+                a0 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg), i0);
+                a1 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg + 16), i0 >>> 4);
+            }
+
+            result += ((a0 + a1) + (a2 + a3)) * Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(scales), (nuint)(p * BlockRows));
+        }
+
+        result.StoreUnsafe(ref MemoryMarshal.GetReference(block));
+    }
+
+    private static void Block256(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
+    {
+        ref float t = ref MemoryMarshal.GetReference(tables);
+        ref byte w = ref MemoryMarshal.GetReference(planes);
+        ref float s = ref MemoryMarshal.GetReference(scales);
+        Vector256<float> low = Vector256<float>.Zero, high = low;
+        for (int p = 0; p < planeCount; p++)
+        {
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            nuint at = (nuint)(p * groups * BlockRows);
+            for (int g = 0; g < groups; g++, at += BlockRows)
+            {
+                // Rows 0-7 and 8-15 of the block, one int per row.
+                Vector256<int> r0 = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref w, at));
+                Vector256<int> r1 = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref w, at + 8));
+                nuint tg = (nuint)(g * 32);
+                Vector256<float> t0 = Vector256.LoadUnsafe(ref t, tg), t1 = Vector256.LoadUnsafe(ref t, tg + 8);
+                Vector256<float> t2 = Vector256.LoadUnsafe(ref t, tg + 16), t3 = Vector256.LoadUnsafe(ref t, tg + 24);
+                a0 += Lookup(t0, t1, r0);
+                a1 += Lookup(t2, t3, r0 >>> 4);
+                a2 += Lookup(t0, t1, r1);
+                a3 += Lookup(t2, t3, r1 >>> 4);
+            }
+
+            low += (a0 + a1) * Vector256.LoadUnsafe(ref s, (nuint)(p * BlockRows));
+            high += (a2 + a3) * Vector256.LoadUnsafe(ref s, (nuint)(p * BlockRows + 8));
+        }
+
+        low.StoreUnsafe(ref MemoryMarshal.GetReference(block));
+        high.StoreUnsafe(ref MemoryMarshal.GetReference(block), 8);
+    }
+
+    /// <summary>Entry (i &amp; 15) of a 16-float table held as two halves: permute both, pick by bit 3 (moved to the sign bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Lookup(Vector256<float> lo, Vector256<float> hi, Vector256<int> i) =>
+        Avx.BlendVariable(Avx2.PermuteVar8x32(lo, i), Avx2.PermuteVar8x32(hi, i), (i << 28).AsSingle());
+
+    /// <summary>The scalar twin: the same tables, one lookup per nibble.</summary>
+    public static void BlockScalar(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
+    {
+        for (int i = 0; i < BlockRows; i++)
+        {
+            float result = 0f;
+            for (int p = 0; p < planeCount; p++)
+            {
+                float s = 0f;
+                int at = p * groups * BlockRows + i;
+                for (int g = 0; g < groups; g++, at += BlockRows)
+                {
+                    byte v = planes[at];
+                    s += tables[32 * g + (v & 15)] + tables[32 * g + 16 + (v >> 4)];
+                }
+
+                result += s * scales[p * BlockRows + i];
+            }
+
+            block[i] = result;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// The Vector512 bodies of the alternating quantizer's passes. Each handles whole vectors from the start
+/// and returns how many values it did (0 without AVX-512, or when the code table has more than 16
+/// entries); the scalar loop in AlternatingQuantizer.cs does the rest and is their twin. The greedy step,
+/// the code search and the reconstruction make the same float operations and comparisons as the scalar
+/// loop, so codes do not depend on the path; sums add in float lanes before the double total, so alphas
+/// may differ from the scalar path's in the last bits.
+/// </summary>
+public static partial class AlternatingQuantizer
+{
+    private static bool Vector512Path => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>Codes get bit j where r >= 0 (-0 included); r -= alpha there, r += alpha elsewhere.</summary>
+    private static int GreedyStepVector(Span<float> residual, Span<byte> code, int j, float alpha)
+    {
+        if (!Vector512Path)
+        {
+            return 0;
+        }
+
+        ref float r = ref MemoryMarshal.GetReference(residual);
+        ref byte c = ref MemoryMarshal.GetReference(code);
+        Vector512<float> plus = Vector512.Create(alpha), minus = Vector512.Create(-alpha);
+        Vector512<int> bit = Vector512.Create(1 << j);
+        int i = 0;
+        for (; i + 16 <= residual.Length; i += 16)
+        {
+            Vector512<float> v = Vector512.LoadUnsafe(ref r, (nuint)i);
+            Vector512<float> positive = Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero);
+            (v - Vector512.ConditionalSelect(positive, plus, minus)).StoreUnsafe(ref r, (nuint)i);
+            Vector128<byte> bits = Avx512F.ConvertToVector128Byte(positive.AsInt32() & bit);
+            (Vector128.LoadUnsafe(ref c, (nuint)i) | bits).StoreUnsafe(ref c, (nuint)i);
+        }
+
+        return i;
+    }
+
+    /// <summary>Sum of x (or |x|), or of x where bit <paramref name="bit"/> of the code is set (bit >= 0), over whole vectors.</summary>
+    private static int SumVector(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bit, bool absolute, out double sum)
+    {
+        sum = 0;
+        if (!Vector512Path)
+        {
+            return 0;
+        }
+
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref byte c = ref MemoryMarshal.GetReference(code);
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0;
+        int i = 0;
+        for (; i + 16 <= x.Length; i += 16)
+        {
+            Vector512<float> v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+            if (absolute)
+            {
+                v = Vector512.Abs(v);
+            }
+
+            if (bit >= 0)
+            {
+                Vector512<int> codes = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref c, (nuint)i));
+                v = Vector512.ConditionalSelect(Vector512.Equals((codes >>> bit) & Vector512<int>.One, Vector512<int>.One).AsSingle(), v, Vector512<float>.Zero);
+            }
+
+            if ((i & 16) == 0)
+            {
+                a0 += v;
+            }
+            else
+            {
+                a1 += v;
+            }
+        }
+
+        Vector512<float> total = a0 + a1;
+        for (int k = 0; k < 16; k++)
+        {
+            sum += total.GetElement(k);
+        }
+
+        return i;
+    }
+
+    /// <summary>The nearest of at most 16 sorted sums for each value: the count of sums below it, then the nearer neighbour by permute.</summary>
+    private static int AssignCodesVector(ReadOnlySpan<float> x, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order)
+    {
+        int combos = sums.Length;
+        if (!Vector512Path || combos > 16)
+        {
+            return 0;
+        }
+
+        Span<float> table = stackalloc float[16];
+        Span<int> codes = stackalloc int[16];
+        table.Clear();
+        codes.Clear();
+        sums.CopyTo(table);
+        for (int k = 0; k < combos; k++)
+        {
+            codes[k] = order[k];
+        }
+
+        Vector512<float> sumTable = Vector512.Create((ReadOnlySpan<float>)table);
+        Vector512<int> codeTable = Vector512.Create((ReadOnlySpan<int>)codes);
+        Vector512<int> last = Vector512.Create(combos - 1);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref byte c = ref MemoryMarshal.GetReference(code);
+        int i = 0;
+        for (; i + 16 <= x.Length; i += 16)
+        {
+            Vector512<float> v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+            Vector512<int> lo = Vector512<int>.Zero;
+            for (int k = 0; k < combos; k++)
+            {
+                // A true comparison is -1 as an integer: lo counts the sums below v.
+                lo -= Vector512.LessThan(Vector512.Create(sums[k]), v).AsInt32();
+            }
+
+            Vector512<int> below = Vector512.Max(lo - Vector512<int>.One, Vector512<int>.Zero);
+            Vector512<int> above = Vector512.Min(lo, last);
+            Vector512<float> low = Avx512F.PermuteVar16x32(sumTable, below);
+            Vector512<float> high = Avx512F.PermuteVar16x32(sumTable, above);
+            Vector512<int> best = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v - low, high - v).AsInt32(), below, above);
+            Avx512F.ConvertToVector128Byte(Avx512F.PermuteVar16x32(codeTable, best)).StoreUnsafe(ref c, (nuint)i);
+        }
+
+        return i;
+    }
+
+    /// <summary>y = table[code] for a table of at most 16 values, by permute.</summary>
+    private static int ReconstructVector(ReadOnlySpan<byte> code, ReadOnlySpan<float> table, Span<float> y)
+    {
+        if (!Vector512Path || table.Length > 16)
+        {
+            return 0;
+        }
+
+        Span<float> padded = stackalloc float[16];
+        padded.Clear();
+        table.CopyTo(padded);
+        Vector512<float> lut = Vector512.Create((ReadOnlySpan<float>)padded);
+        ref byte c = ref MemoryMarshal.GetReference(code);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i + 16 <= y.Length; i += 16)
+        {
+            Avx512F.PermuteVar16x32(lut, Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref c, (nuint)i)).AsInt32()).StoreUnsafe(ref yr, (nuint)i);
+        }
+
+        return i;
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using QuantGen;
+using QuantGen.Runtime;
+using QuantGen.Samples.CharLm;
+
+// Bits per character of each variant on the held-out slice (the end of Revelation, never trained on),
+// its speed in tokens per second (one Step per character, single thread), and a short continuation.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+string dataDir = Path.Combine(AppContext.BaseDirectory, "data");
+string[] vocab = JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(dataDir, "charlm-vocab.json")))!;
+string heldout = File.ReadAllText(Path.Combine(dataDir, "charlm-heldout.txt"));
+var index = new System.Collections.Generic.Dictionary<char, int>();
+for (int i = 0; i < vocab.Length; i++)
+{
+    index[vocab[i][0]] = i;
+}
+
+int[] tokens = Array.ConvertAll(heldout.ToCharArray(), c => index[c]);
+(string Name, IRecurrentQuantModel Model)[] variants =
+[
+    ("float32", new CharLmFloat()),
+    ("uniform 8-bit", new CharLmUniform8()),
+    ("alternating 3-bit", new CharLmAlternating3()),
+    ("alternating 2-bit", new CharLmAlternating2()),
+    ("bit-RNN 2-bit", new CharLmBitRnn2()),
+    ("WQ 4-bit + LogQuant 4", new CharLmWq4LogQuant4()),
+];
+
+Console.WriteLine($"Character LSTM language model, King James Bible; held-out slice of {tokens.Length:N0} characters.");
+Console.WriteLine();
+// tokens/s is wall time; tokens/CPU-s divides by the CPU time the process got, which stays meaningful on a busy machine.
+Console.WriteLine($"{"variant",-24} {"bits/char",9} {"tokens/s",10} {"tokens/CPU-s",12} {"weights",10}");
+foreach ((string name, IRecurrentQuantModel model) in variants)
+{
+    // Warm up (tiered JIT), then time the whole slice.
+    Evaluate(model, tokens.AsSpan(0, 200));
+    var clock = Stopwatch.StartNew();
+    TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    double bits = Evaluate(model, tokens);
+    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    clock.Stop();
+    double perSecond = (tokens.Length - 1) / clock.Elapsed.TotalSeconds;
+    double perCpuSecond = (tokens.Length - 1) / cpu.TotalSeconds;
+    Console.WriteLine($"{name,-24} {bits,9:F3} {perSecond,10:N0} {perCpuSecond,12:N0} {model.WeightBytes / 1024.0,8:F1} KB");
+}
+
+const string prompt = "And God said unto Moses, ";
+Console.WriteLine();
+foreach ((string name, IRecurrentQuantModel model) in new[] { variants[0], variants[3] })
+{
+    Console.WriteLine($"{name}, greedy continuation of \"{prompt}\":");
+    Console.WriteLine("  " + Continue(model, prompt, 120).Replace("\n", "\n  "));
+}
+
+return;
+
+// Mean -log2 p(next character) over the sequence, the state carried from character to character.
+static double Evaluate(IRecurrentQuantModel model, ReadOnlySpan<int> sequence)
+{
+    RecurrentState state = model.NewState();
+    Span<float> logits = stackalloc float[model.OutputLength];
+    double total = 0;
+    for (int t = 0; t + 1 < sequence.Length; t++)
+    {
+        model.Step(sequence[t], state, logits);
+        total += LogSumExp(logits) - logits[sequence[t + 1]];
+    }
+
+    return total / Math.Log(2) / (sequence.Length - 1);
+}
+
+static double LogSumExp(ReadOnlySpan<float> x)
+{
+    float max = float.NegativeInfinity;
+    foreach (float v in x)
+    {
+        max = Math.Max(max, v);
+    }
+
+    double sum = 0;
+    foreach (float v in x)
+    {
+        sum += Math.Exp(v - max);
+    }
+
+    return max + Math.Log(sum);
+}
+
+string Continue(IRecurrentQuantModel model, string start, int length)
+{
+    RecurrentState state = model.NewState();
+    Span<float> logits = stackalloc float[model.OutputLength];
+    foreach (char c in start)
+    {
+        model.Step(index[c], state, logits);
+    }
+
+    var text = new StringBuilder();
+    for (int i = 0; i < length; i++)
+    {
+        int best = 0;
+        for (int k = 1; k < logits.Length; k++)
+        {
+            best = logits[k] > logits[best] ? k : best;
+        }
+
+        text.Append(vocab[best]);
+        model.Step(best, state, logits);
+    }
+
+    return text.ToString();
+}

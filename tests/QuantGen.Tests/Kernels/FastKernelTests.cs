@@ -1,0 +1,265 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.InteropServices;
+using QuantGen.Generator.Layouts;
+using QuantGen.Reference;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+using QuantGen.Tests.Infrastructure;
+using Xunit;
+
+namespace QuantGen.Tests.Kernels;
+
+/// <summary>
+/// Each fast kernel, fed the layout the generator makes, against the reference: weights dequantized by the
+/// reference interpreter's code, products summed in double. Shapes cover one row and column, tails of
+/// rows (not a multiple of 16 or 4) and columns (not a multiple of 8 or 512), and more than 31 vectors per
+/// row (the byte counters' flush). Runs on whatever path this process has; IsaPathTests re-runs it on each.
+/// </summary>
+public sealed class FastKernelTests
+{
+    public static IEnumerable<object[]> Shapes() =>
+        new[] { (1, 1), (3, 4), (17, 37), (40, 130), (5, 1300), (2, 16400) }.Select(s => new object[] { s.Item1, s.Item2 });
+
+    public static IEnumerable<object[]> LutCodecs() =>
+        from codec in new[] { "uniform1u", "uniform2s", "uniform3u-zp", "uniform4s-row-zp", "uniform8s-row", "uniform8u-zp", "multibinary1", "multibinary2", "multibinary3", "levels1", "levels2", "levels3" }
+        from shape in Shapes()
+        select new object[] { codec, shape[0], shape[1] };
+
+    [Theory]
+    [MemberData(nameof(LutCodecs))]
+    public void Plane_table_kernel_matches_the_dequantized_product(string codec, int rows, int cols)
+    {
+        var random = new Random(Seed(codec.Length, rows, cols));
+        Weights weights = MakeWeights(codec, random, rows, cols);
+        LutWeights lut = KernelLayouts.Lut(weights, rows, cols);
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        var tables = new float[PlaneLut.TableLength(cols)];
+        Assert.Equal(KernelLayouts.LutTableFloats(cols), tables.Length);
+        Assert.Equal(KernelLayouts.LutPlaneBytes(rows, cols, lut.Planes), PlaneLut.PlaneBytes(rows, cols, lut.Planes));
+        float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+            var y = new float[rows];
+            PlaneLut.Dense(x, y, lut.Bits, lut.Planes, lut.PlaneScales, lut.SumScales, bias, tables);
+            AssertClose(dequantized, x, bias, y, $"{codec} {rows}x{cols} sample {sample}");
+        }
+    }
+
+    [Fact]
+    public void Plane_table_scalar_twin_matches_the_vector_path_exactly_per_block()
+    {
+        var random = new Random(11);
+        const int rows = 16, cols = 300;
+        LutWeights lut = KernelLayouts.Lut(TestModels.MultiBinary(random, rows, cols, 2), rows, cols);
+        float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+        var tables = new float[PlaneLut.TableLength(cols)];
+        PlaneLut.BuildTables(x, tables);
+        var scalar = new float[PlaneLut.BlockRows];
+        PlaneLut.BlockScalar(tables, lut.Bits, lut.Planes, PlaneLut.Groups(cols), lut.PlaneScales, scalar);
+        var fast = new float[rows];
+        PlaneLut.Dense(x, fast, lut.Bits, lut.Planes, lut.PlaneScales, new float[PlaneLut.BlockRows], default, tables);
+        for (int i = 0; i < rows; i++)
+        {
+            Assert.True(Math.Abs(scalar[i] - fast[i]) <= 1e-4f * (1 + Math.Abs(scalar[i])), $"row {i}: scalar {scalar[i]:R}, {KernelPaths.Current} {fast[i]:R}");
+        }
+    }
+
+    public static IEnumerable<object[]> XnorCases() =>
+        from bits in new[] { (1, 1), (2, 2), (3, 3), (1, 3), (4, 2) }
+        from shape in Shapes()
+        select new object[] { bits.Item1, bits.Item2, shape[0], shape[1] };
+
+    [Theory]
+    [MemberData(nameof(XnorCases))]
+    public void Xnor_kernel_matches_the_reference_on_online_codes(int weightBits, int activationBits, int rows, int cols)
+    {
+        var random = new Random(Seed(weightBits, activationBits, rows, cols));
+        Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
+        ulong[] planes = MemoryMarshal.Cast<byte, ulong>(KernelLayouts.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
+        Assert.Equal(Xnor.RowWords(cols), KernelLayouts.XnorRowWords(cols));
+        Assert.Equal(Xnor.ScratchFloats(cols, activationBits), KernelLayouts.XnorScratchFloats(cols, activationBits));
+        float[] coefficients = weights.MultiBinary.Coefficients.ToArray();
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
+        var scratch = new float[Xnor.ScratchFloats(cols, activationBits)];
+        var online = new OnlineMultiBinaryActivation { Bits = activationBits, Cycles = 2 };
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+            if (sample == 2 && cols > 3)
+            {
+                // Non-finite inputs count as 0 on both sides.
+                x[1] = float.NaN;
+                x[2] = float.PositiveInfinity;
+            }
+
+            var y = new float[rows];
+            Xnor.Dense(x, y, planes, weightBits, coefficients, bias, activationBits, cycles: 2, scratch);
+            float[] quantized = (float[])x.Clone();
+            ReferenceQuantizers.OnlineMultiBinary(quantized, online);
+            AssertClose(dequantized, quantized, bias, y, $"xnor {weightBits}x{activationBits} {rows}x{cols} sample {sample}");
+        }
+    }
+
+    public static IEnumerable<object[]> Int8Cases() =>
+        from path in Enum.GetValues<Int8.Path>()
+        from signed in new[] { true, false }
+        from shape in Shapes()
+        select new object[] { path, signed, shape[0], shape[1] };
+
+    [Theory]
+    [MemberData(nameof(Int8Cases))]
+    public void Int8_kernel_matches_the_reference_on_every_path_the_machine_has(Int8.Path path, bool signed, int rows, int cols)
+    {
+        if (!Int8.Supported(path))
+        {
+            // This machine cannot run that path; the ISA child runs cover the ones it selects by default.
+            return;
+        }
+
+        var random = new Random(Seed(signed ? 1 : 0, rows, cols));
+        Weights weights = TestModels.Uniform(random, rows, cols, 8, signed, perRow: true, zeroPoints: true);
+        const float lo = -1.25f, hi = 1.5f;
+        Int8Weights int8 = KernelLayouts.Int8(weights.Uniform, rows, cols, lo, hi);
+        Assert.Equal(Int8.RowBytes(cols), KernelLayouts.Int8RowBytes(cols));
+        sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
+        var scratch = new float[Int8.ScratchFloats(cols)];
+        var quantizer = new ActivationQuantizer { Uniform = new UniformActivation { Bits = 8, Lo = lo, Hi = hi } };
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+            if (sample == 2 && cols > 3)
+            {
+                x[0] = float.NaN;
+                x[1] = float.NegativeInfinity;
+                x[2] = float.PositiveInfinity;
+            }
+
+            var y = new float[rows];
+            Int8.Dense(x, y, codes, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
+            float[] quantized = (float[])x.Clone();
+            ReferenceQuantizers.Apply(quantizer, quantized);
+            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8, codes, bias, rows, cols));
+        }
+    }
+
+    [Fact]
+    public void Int8_input_codes_are_the_uniform_quantizers_codes()
+    {
+        var random = new Random(5);
+        float[] x = TestModels.RandomFloats(random, 333, -3f, 3f);
+        x[7] = float.NaN;
+        x[8] = 1.5f;
+        var codes = new byte[Int8.RowBytes(x.Length)];
+        int sum = Int8.Code(x, -2f, 2.5f, codes);
+        var values = new float[x.Length];
+        ActivationQuantizers.Uniform(x, values, 8, -2f, 2.5f);
+        for (int i = 0; i < x.Length; i++)
+        {
+            // The quantizer's value lo + q * range / n gives q back exactly for 8 bits.
+            Assert.Equal(MathF.Round((values[i] + 2f) * 255f / 4.5f), codes[i]);
+        }
+
+        Assert.Equal(codes.Sum(c => c), sum);
+        Assert.All(codes.Skip(x.Length), c => Assert.Equal(0, c));
+    }
+
+    [Fact]
+    public void Activation_planes_hold_bit_j_of_each_code_and_zero_padding()
+    {
+        var random = new Random(3);
+        int words = Xnor.RowWords(700);
+        var codes = new byte[words * 64];
+        for (int i = 0; i < 700; i++)
+        {
+            codes[i] = (byte)random.Next(0, 8);
+        }
+
+        var planes = new ulong[3 * words];
+        Xnor.PackPlanes(codes, 3, words, planes);
+        for (int j = 0; j < 3; j++)
+        {
+            for (int i = 0; i < words * 64; i++)
+            {
+                Assert.Equal((codes[i] >> j) & 1, (int)(planes[j * words + i / 64] >> (i % 64)) & 1);
+            }
+        }
+    }
+
+    private static Weights MakeWeights(string codec, Random random, int rows, int cols) => codec switch
+    {
+        "uniform1u" => TestModels.Uniform(random, rows, cols, 1, signed: false, perRow: false, zeroPoints: false),
+        "uniform2s" => TestModels.Uniform(random, rows, cols, 2, signed: true, perRow: false, zeroPoints: false),
+        "uniform3u-zp" => TestModels.Uniform(random, rows, cols, 3, signed: false, perRow: false, zeroPoints: true),
+        "uniform4s-row-zp" => TestModels.Uniform(random, rows, cols, 4, signed: true, perRow: true, zeroPoints: true),
+        "uniform8s-row" => TestModels.Uniform(random, rows, cols, 8, signed: true, perRow: true, zeroPoints: false),
+        "uniform8u-zp" => TestModels.Uniform(random, rows, cols, 8, signed: false, perRow: true, zeroPoints: true),
+        "multibinary1" => TestModels.MultiBinary(random, rows, cols, 1),
+        "multibinary2" => TestModels.MultiBinary(random, rows, cols, 2),
+        "multibinary3" => TestModels.MultiBinary(random, rows, cols, 3),
+        "levels1" => TestModels.Levels(random, rows, cols, 1),
+        "levels2" => TestModels.Levels(random, rows, cols, 2),
+        _ => TestModels.Levels(random, rows, cols, 3),
+    };
+
+    /// <summary>A seed fixed by the case (HashCode is randomised per process, which made failures unrepeatable).</summary>
+    private static int Seed(params int[] parts)
+    {
+        int seed = 17;
+        foreach (int part in parts)
+        {
+            seed = unchecked((seed * 31) + part);
+        }
+
+        return seed;
+    }
+
+    /// <summary>Per row, a bound on |product * dot| + |constant| + |perSum * sum(q_a)| + |bias| over all 8-bit inputs.</summary>
+    private static double[] EpilogueTerms(Int8Weights int8, sbyte[] codes, float[] bias, int rows, int cols)
+    {
+        int stride = Int8.RowBytes(cols);
+        var terms = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            long codeMagnitude = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                codeMagnitude += Math.Abs((int)codes[(r * stride) + c]);
+            }
+
+            terms[r] = (Math.Abs((double)int8.Product[r]) * codeMagnitude * 255) + Math.Abs((double)int8.Constant[r])
+                + (Math.Abs((double)int8.PerSum[r]) * 255 * cols) + Math.Abs((double)bias[r]);
+        }
+
+        return terms;
+    }
+
+    /// <summary>
+    /// Float sums in another order differ from the double sum by a few ulps of the largest partial sum:
+    /// allowed 2e-6 * sum |w x| (about 16 ulps), plus 1e-6.
+    /// </summary>
+    private static void AssertClose(float[] w, float[] x, float[] bias, float[] y, string what, double[]? epilogueTerms = null)
+    {
+        int cols = x.Length;
+        for (int r = 0; r < y.Length; r++)
+        {
+            double sum = bias[r], magnitude = Math.Abs(bias[r]);
+            for (int c = 0; c < cols; c++)
+            {
+                sum += (double)w[r * cols + c] * x[c];
+                magnitude += Math.Abs((double)w[r * cols + c] * x[c]);
+            }
+
+            // The int8 epilogue adds float terms that can be far larger than the result (zero points and the
+            // activation offset cancel): each rounds to half an ulp of its own size, and the baked factors are
+            // float-rounded too, so allow 8 half-ulps of the largest possible terms on top.
+            double allowed = 2e-6 * magnitude + 1e-6 + (epilogueTerms is null ? 0 : 8 * Math.Pow(2, -24) * epilogueTerms[r]);
+            Assert.True(Math.Abs(y[r] - sum) <= allowed, $"{what}, row {r} on {KernelPaths.Current}: kernel {y[r]:R}, reference {sum:R} (allowed {allowed:G3})");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System;
+using System.Linq;
+using QuantGen.Reference;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+using QuantGen.Tests.Infrastructure;
+using Xunit;
+
+namespace QuantGen.Tests.Kernels;
+
+/// <summary>
+/// The branch-free vector quantizers give the reference's bits exactly, for every length (whole vectors
+/// plus the scalar rest) and for NaN, infinities, -0, values on a threshold and on the range ends.
+/// </summary>
+public sealed class VectorQuantizerTests
+{
+    private static float[] Inputs(int length, int seed, float[] specials)
+    {
+        float[] x = TestModels.RandomFloats(new Random(seed), length, -3f, 3f);
+        for (int i = 0; i < length; i++)
+        {
+            if (i % 3 == 0)
+            {
+                x[i] = specials[(i / 3) % specials.Length];
+            }
+        }
+
+        return x;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Uniform_matches_the_reference_bit_for_bit(int bits)
+    {
+        const float lo = -1.25f, hi = 1.75f;
+        var u = new UniformActivation { Bits = bits, Lo = lo, Hi = hi };
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, lo, hi, 0.25f, 1e-30f, -1e30f];
+        foreach (int length in Enumerable.Range(0, 70))
+        {
+            float[] x = Inputs(length, bits * 100 + length, specials);
+            var y = new float[length];
+            ActivationQuantizers.Uniform(x, y, bits, lo, hi);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(ReferenceQuantizers.Uniform(x[i], u)), BitConverter.SingleToInt32Bits(y[i]));
+            }
+
+            // In place gives the same.
+            ActivationQuantizers.Uniform(x, x, bits, lo, hi);
+            Assert.Equal(y, x);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Thresholds_match_the_reference_bit_for_bit(int bits)
+    {
+        ActivationQuantizer q = TestModels.Thresholds(new Random(bits), bits);
+        ThresholdActivation t = q.Thresholds;
+        float[] thresholds = [.. t.Thresholds];
+        float[] levels = [.. t.Levels];
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, thresholds[0], thresholds[^1], thresholds[thresholds.Length / 2]];
+        foreach (int length in Enumerable.Range(0, 70))
+        {
+            float[] x = Inputs(length, bits * 1000 + length, specials);
+            var y = new float[length];
+            ActivationQuantizers.Thresholds(x, y, thresholds, levels);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(ReferenceQuantizers.Staircase(x[i], t)), BitConverter.SingleToInt32Bits(y[i]));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Alternating_codes_on_long_vectors_are_each_a_nearest_sum_and_reconstruct_exactly(int bits)
+    {
+        // Long enough for the vector passes (the exhaustive test in QuantizerTests uses 6 values).
+        foreach (int length in new[] { 15, 16, 17, 1000, 1037 })
+        {
+            float[] x = TestModels.RandomFloats(new Random(bits * 7 + length), length, -2f, 2f);
+            var alphas = new float[bits];
+            var reconstruction = new float[length];
+            var codes = new byte[length];
+            AlternatingQuantizer.Quantize(x, bits, 2, alphas, reconstruction, codes);
+            for (int i = 0; i < length; i++)
+            {
+                float mine = Math.Abs(x[i] - AlternatingQuantizer.Value(codes[i], alphas));
+                for (int m = 0; m < 1 << bits; m++)
+                {
+                    Assert.True(mine <= Math.Abs(x[i] - AlternatingQuantizer.Value((byte)m, alphas)) + 1e-6f, $"bits {bits}, length {length}, value {i}: code {codes[i]} is not nearest ({m} is nearer)");
+                }
+
+                Assert.Equal(AlternatingQuantizer.Value(codes[i], alphas), reconstruction[i]);
+            }
+        }
+    }
+}
