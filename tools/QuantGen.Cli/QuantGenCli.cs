@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.Globalization;
+using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
@@ -46,8 +47,8 @@ public static class QuantGenCli
         };
 
         ParseResult parse = root.Parse(args);
-        bool helpOrVersion = parse.Action is not null && parse.Action.GetType().Name is "HelpAction" or "VersionOptionAction";
-        if (parse.Errors.Count > 0 && !helpOrVersion)
+        // With --help or --version the parser picks their action even when arguments are missing.
+        if (parse.Action is ParseErrorAction)
         {
             string verb = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;
             // An unknown word explains the rest ("required command missing" follows from it): say it first.

@@ -64,6 +64,7 @@ public sealed class NpzReaderTests
     [InlineData("structured.npy", "a structured dtype is not supported")]
     [InlineData("truncated.npy", "truncated: shape 3x4 needs 48 bytes of data, the file has 43")]
     [InlineData("truncated-member.npz", "truncated-member.npz:x: truncated: shape 3x4 needs 48 bytes of data, the file has 40")]
+    [InlineData("lying-size.npz", "lying-size.npz:x: truncated: shape 200000000 needs 1600000000 bytes of data, the file has at most ")]
     [InlineData("cut.npz", "cut.npz: not a readable zip archive")]
     [InlineData("not-a-zip.npz", "not-a-zip.npz: not a .npz (zip) or .npy file")]
     public void Refuses_what_it_cannot_read_with_a_clear_message(string file, string message)

@@ -18,8 +18,12 @@ public static class NpyReader
     // numpy pads headers to a multiple of 64 bytes and keeps them small; a larger one is not a real header.
     private const int MaxHeaderBytes = 1 << 20;
 
-    /// <summary>Reads one array. <paramref name="length"/> is the stream's byte count when known, to catch a short file before allocating.</summary>
-    public static NpyArray Read(Stream stream, string source, long? length = null)
+    /// <summary>
+    /// Reads one array. <paramref name="length"/> is the stream's byte count when known (or, with
+    /// <paramref name="lengthIsBound"/>, the most it can hold), so that a shape larger than the data is
+    /// refused before anything of that size is allocated.
+    /// </summary>
+    public static NpyArray Read(Stream stream, string source, long? length = null, bool lengthIsBound = false)
     {
         // The values are copied straight into the arrays' memory: that is only right on a little-endian machine.
         if (!BitConverter.IsLittleEndian)
@@ -80,7 +84,7 @@ public static class NpyReader
             long available = total - 8 - sizeBytes - headerLength;
             if (available < dataBytes)
             {
-                throw new NpyFormatException($"{source}: truncated: shape {string.Join("x", header.Shape)} needs {dataBytes} bytes of data, the file has {Math.Max(0, available)}");
+                throw new NpyFormatException($"{source}: truncated: shape {string.Join("x", header.Shape)} needs {dataBytes} bytes of data, the file has {(lengthIsBound ? "at most " : "")}{Math.Max(0, available)}");
             }
         }
 

@@ -11,6 +11,8 @@ namespace QuantGen.Cli.Data;
 /// </summary>
 public static class NpzReader
 {
+    private const long MaxDeflateRatio = 1032;
+
     /// <summary>Every array in the file by name: the member's name without ".npy"; a lone .npy file gives one array named after the file.</summary>
     public static IReadOnlyDictionary<string, NpyArray> Read(string path)
     {
@@ -43,7 +45,12 @@ public static class NpzReader
 
                 string member = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
                 using Stream stream = entry.Open();
-                arrays[member] = NpyReader.Read(stream, $"{name}:{member}", entry.Length);
+                // The declared size can lie; deflate never expands data more than 1032 times, so a member
+                // cannot hold more than that: a huge shape over a small member is refused unallocated.
+                long bound = (entry.CompressedLength + 1) * MaxDeflateRatio;
+                arrays[member] = entry.Length <= bound
+                    ? NpyReader.Read(stream, $"{name}:{member}", entry.Length)
+                    : NpyReader.Read(stream, $"{name}:{member}", bound, lengthIsBound: true);
             }
         }
         catch (InvalidDataException e)

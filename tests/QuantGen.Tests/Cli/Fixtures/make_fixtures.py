@@ -6,6 +6,7 @@ Values are arange-based so the tests can state them: v[i] = i * 0.5 - 3 for floa
 """
 import io
 import os
+import struct
 import zipfile
 
 import numpy as np
@@ -56,6 +57,18 @@ with open(os.path.join(HERE, "xy.npz"), "rb") as f:
     whole = f.read()
 with open(os.path.join(HERE, "cut.npz"), "wb") as f:
     f.write(whole[: len(whole) // 2])  # the zip's central directory is gone
+# A member whose header promises 1.6 GB and whose zip entry claims 2 GB, over 16 bytes of data.
+text = b"{'descr': '<f8', 'fortran_order': False, 'shape': (200000000,), }"
+text += b" " * (63 - (10 + len(text)) % 64) + b"\n"
+member = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + bytes(16)
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as z:
+    z.writestr("x.npy", member)
+lying = bytearray(buffer.getvalue())
+struct.pack_into("<I", lying, lying.find(b"PK\x03\x04") + 22, 0x7FFFFFF0)  # local header: uncompressed size
+struct.pack_into("<I", lying, lying.find(b"PK\x01\x02") + 24, 0x7FFFFFF0)  # central directory: the same
+with open(os.path.join(HERE, "lying-size.npz"), "wb") as f:
+    f.write(lying)
 with open(os.path.join(HERE, "not-a-zip.npz"), "wb") as f:
     f.write(b"x,y\n1,2\n")
 print("wrote", sorted(n for n in os.listdir(HERE) if n.endswith((".npy", ".npz"))))
