@@ -1,59 +1,28 @@
+// The in-memory additional file lives in tools/QuantGen.InMemory (the CLI's eval uses it too); tests keep its old name.
+global using InMemoryAdditionalText = QuantGen.InMemory.InMemoryAdditionalText;
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Text;
-using QuantGen.Generator;
+using QuantGen.InMemory;
 
 namespace QuantGen.Tests.Infrastructure;
 
-/// <summary>An additional file held in memory, as the compiler would pass a *.qgm.json.</summary>
-internal sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
-{
-    private readonly SourceText _text = SourceText.From(text);
-
-    public override string Path { get; } = path;
-
-    public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
-}
-
-/// <summary>Runs the generator the way the compiler does and compiles what it wrote.</summary>
+/// <summary>Runs the generator the way the compiler does and compiles what it wrote (the shared part: <see cref="InMemoryGenerator"/>).</summary>
 internal static class GeneratorHarness
 {
-    public const string SourceDirectory = "/src";
+    public const string SourceDirectory = InMemoryGenerator.SourceDirectory;
 
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
+    public static readonly CSharpParseOptions ParseOptions = InMemoryGenerator.ParseOptions;
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(() =>
-    {
-        string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        return platform
-            .Append(typeof(QuantModelAttribute).Assembly.Location)
-            .Distinct()
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-            .ToImmutableArray();
-    });
+    public static ImmutableArray<MetadataReference> References => InMemoryGenerator.References;
 
-    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
+    public static CSharpCompilation Compilation(IEnumerable<(string Path, string Text)> sources) => InMemoryGenerator.Compilation(sources);
 
-    public static CSharpCompilation Compilation(IEnumerable<(string Path, string Text)> sources) =>
-        CSharpCompilation.Create(
-            "Generated" + Guid.NewGuid().ToString("N"),
-            sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
-            References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
-
-    public static GeneratorDriver Driver(IEnumerable<AdditionalText> files) =>
-        CSharpGeneratorDriver.Create(
-            [new QuantModelGenerator().AsSourceGenerator()],
-            files,
-            ParseOptions,
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+    public static GeneratorDriver Driver(IEnumerable<AdditionalText> files) => InMemoryGenerator.Driver(files, trackSteps: true);
 
     /// <summary>Runs the generator over <paramref name="sources"/> with <paramref name="files"/> as additional files.</summary>
     public static GeneratorRun Run(IEnumerable<(string Path, string Text)> sources, IEnumerable<AdditionalText> files)
@@ -65,8 +34,7 @@ internal static class GeneratorHarness
 
     /// <summary>A source file declaring <c>[QuantModel(path)] partial class name</c> for each pair.</summary>
     public static (string Path, string Text) Bindings(IEnumerable<(string ClassName, string ModelPath)> models, string ns = "Tests.Models") =>
-        (SourceDirectory + "/Models.cs",
-         $"namespace {ns};\n" + string.Concat(models.Select(m => $"[global::QuantGen.QuantModel(\"{m.ModelPath}\")] public partial class {m.ClassName};\n")));
+        InMemoryGenerator.Bindings(models, ns);
 }
 
 internal sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)
@@ -80,15 +48,5 @@ internal sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunRe
         Result.Diagnostics.Concat(Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning)).ToList();
 
     /// <summary>Compiles the output and loads it; fails with the compiler's errors if it does not compile.</summary>
-    public Assembly Load()
-    {
-        using var stream = new MemoryStream();
-        Microsoft.CodeAnalysis.Emit.EmitResult emitted = Output.Emit(stream);
-        if (!emitted.Success)
-        {
-            throw new InvalidOperationException("The generated code does not compile:\n" + string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(20)));
-        }
-
-        return Assembly.Load(stream.ToArray());
-    }
+    public Assembly Load() => Assembly.Load(InMemoryGenerator.Emit(Output));
 }

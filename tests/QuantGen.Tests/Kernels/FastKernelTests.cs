@@ -31,7 +31,7 @@ public sealed class FastKernelTests
     [MemberData(nameof(LutCodecs))]
     public void Plane_table_kernel_matches_the_dequantized_product(string codec, int rows, int cols)
     {
-        var random = new Random(HashCode.Combine(codec.Length, rows, cols));
+        var random = new Random(Seed(codec.Length, rows, cols));
         Weights weights = MakeWeights(codec, random, rows, cols);
         LutWeights lut = KernelLayouts.Lut(weights, rows, cols);
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
@@ -76,7 +76,7 @@ public sealed class FastKernelTests
     [MemberData(nameof(XnorCases))]
     public void Xnor_kernel_matches_the_reference_on_online_codes(int weightBits, int activationBits, int rows, int cols)
     {
-        var random = new Random(HashCode.Combine(weightBits, activationBits, rows, cols));
+        var random = new Random(Seed(weightBits, activationBits, rows, cols));
         Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
         ulong[] planes = MemoryMarshal.Cast<byte, ulong>(KernelLayouts.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
         Assert.Equal(Xnor.RowWords(cols), KernelLayouts.XnorRowWords(cols));
@@ -120,7 +120,7 @@ public sealed class FastKernelTests
             return;
         }
 
-        var random = new Random(HashCode.Combine(signed, rows, cols));
+        var random = new Random(Seed(signed ? 1 : 0, rows, cols));
         Weights weights = TestModels.Uniform(random, rows, cols, 8, signed, perRow: true, zeroPoints: true);
         const float lo = -1.25f, hi = 1.5f;
         Int8Weights int8 = KernelLayouts.Int8(weights.Uniform, rows, cols, lo, hi);
@@ -144,7 +144,7 @@ public sealed class FastKernelTests
             Int8.Dense(x, y, codes, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
             float[] quantized = (float[])x.Clone();
             ReferenceQuantizers.Apply(quantizer, quantized);
-            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}");
+            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8, codes, bias, rows, cols));
         }
     }
 
@@ -207,11 +207,43 @@ public sealed class FastKernelTests
         _ => TestModels.Levels(random, rows, cols, 3),
     };
 
+    /// <summary>A seed fixed by the case (HashCode is randomised per process, which made failures unrepeatable).</summary>
+    private static int Seed(params int[] parts)
+    {
+        int seed = 17;
+        foreach (int part in parts)
+        {
+            seed = unchecked((seed * 31) + part);
+        }
+
+        return seed;
+    }
+
+    /// <summary>Per row, a bound on |product * dot| + |constant| + |perSum * sum(q_a)| + |bias| over all 8-bit inputs.</summary>
+    private static double[] EpilogueTerms(Int8Weights int8, sbyte[] codes, float[] bias, int rows, int cols)
+    {
+        int stride = Int8.RowBytes(cols);
+        var terms = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            long codeMagnitude = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                codeMagnitude += Math.Abs((int)codes[(r * stride) + c]);
+            }
+
+            terms[r] = (Math.Abs((double)int8.Product[r]) * codeMagnitude * 255) + Math.Abs((double)int8.Constant[r])
+                + (Math.Abs((double)int8.PerSum[r]) * 255 * cols) + Math.Abs((double)bias[r]);
+        }
+
+        return terms;
+    }
+
     /// <summary>
     /// Float sums in another order differ from the double sum by a few ulps of the largest partial sum:
     /// allowed 2e-6 * sum |w x| (about 16 ulps), plus 1e-6.
     /// </summary>
-    private static void AssertClose(float[] w, float[] x, float[] bias, float[] y, string what)
+    private static void AssertClose(float[] w, float[] x, float[] bias, float[] y, string what, double[]? epilogueTerms = null)
     {
         int cols = x.Length;
         for (int r = 0; r < y.Length; r++)
@@ -223,7 +255,10 @@ public sealed class FastKernelTests
                 magnitude += Math.Abs((double)w[r * cols + c] * x[c]);
             }
 
-            double allowed = 2e-6 * magnitude + 1e-6;
+            // The int8 epilogue adds float terms that can be far larger than the result (zero points and the
+            // activation offset cancel): each rounds to half an ulp of its own size, and the baked factors are
+            // float-rounded too, so allow 8 half-ulps of the largest possible terms on top.
+            double allowed = 2e-6 * magnitude + 1e-6 + (epilogueTerms is null ? 0 : 8 * Math.Pow(2, -24) * epilogueTerms[r]);
             Assert.True(Math.Abs(y[r] - sum) <= allowed, $"{what}, row {r} on {KernelPaths.Current}: kernel {y[r]:R}, reference {sum:R} (allowed {allowed:G3})");
         }
     }

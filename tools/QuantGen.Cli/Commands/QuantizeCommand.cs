@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using QuantGen.Cli.Data;
+using QuantGen.Quantizer;
+using QuantGen.Schema;
+
+namespace QuantGen.Cli.Commands;
+
+/// <summary><c>quantgen quantize MODEL -o OUT.qgm.json --weights M[:B] --activations M[:B] ...</c>: writes a quantized description.</summary>
+internal static class QuantizeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float model: ONNX (.onnx) or a float description (.qgm.json)." };
+        var output = new Option<string>("--output", "-o") { Description = "The quantized description to write (.qgm.json).", Required = true };
+        var weights = new Option<string>("--weights") { Description = "Weight method and bits, e.g. alternating:2, uniform:8, float.", Required = true };
+        var activations = new Option<string>("--activations") { Description = "Activation method and bits, e.g. uniform:4, hwgq:2, none.", DefaultValueFactory = _ => "none" };
+        var calibration = new Option<string?>("--calibration") { Description = "Calibration samples: an .npz with x (or a .npy), one row per sample." };
+        var layers = new Option<string[]>("--layer") { Description = "Per-layer weights: NAME=METHOD:BITS (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var keepFloat = new Option<string?>("--keep-float") { Description = "Keep the first and/or last weighted layer float32: first, last or first,last." };
+        var seed = new Option<int?>("--seed") { Description = "Seed for methods that draw random numbers (stochastic rounding)." };
+        var lsqSteps = new Option<string?>("--lsq-steps") { Description = "LSQ: learned step sizes per tensor (JSON)." };
+        var name = new Option<string?>("--name") { Description = "The model name written into the description." };
+        var doc = new Option<string?>("--doc") { Description = "The description's doc text (default: the input model's)." };
+        var command = new Command("quantize", "Quantize a float model with published methods and write its description.")
+        {
+            model, output, weights, activations, calibration, layers, keepFloat, seed, lsqSteps, name, doc,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            string input = parse.GetValue(model)!;
+            string target = parse.GetValue(output)!;
+            string? data = parse.GetValue(calibration);
+            AtomicFile.EnsureNotAnInput(target, [input, data, parse.GetValue(lsqSteps)]);
+            MethodSpec w = QuantizeSettings.Method(parse.GetValue(weights)!, "--weights");
+            MethodSpec a = QuantizeSettings.Method(parse.GetValue(activations)!, "--activations");
+            Quantization.CheckSide(w, activations: false, "--weights");
+            Quantization.CheckSide(a, activations: true, "--activations");
+            IReadOnlyDictionary<string, MethodSpec> overrides = QuantizeSettings.LayerOverrides(parse.GetValue(layers) ?? []);
+            (bool first, bool last) = QuantizeSettings.KeepFloat(parse.GetValue(keepFloat));
+            string? steps = parse.GetValue(lsqSteps);
+
+            Model floatModel = ModelFile.Load(input);
+            ModelFile.EnsureFloat(floatModel, input);
+            IReadOnlyList<float[]> rows = data is null ? [] : Dataset.Calibration(data, ModelSummary.Of(floatModel).InputLength);
+            var options = new QuantizeOptions(w, a)
+            {
+                LayerOverrides = overrides,
+                KeepFirstFloat = first,
+                KeepLastFloat = last,
+                Seed = parse.GetValue(seed) ?? 0,
+                LsqSteps = steps is null ? null : LoadSteps(steps),
+                Name = parse.GetValue(name),
+            };
+            Model quantized = ProgressDisplay.Run(context, "quantize", progress => Quantization.Run(floatModel, options, rows, progress, cancellationToken));
+            quantized.Doc = parse.GetValue(doc) ?? quantized.Doc;
+            cancellationToken.ThrowIfCancellationRequested();
+            AtomicFile.WriteAllText(target, DescriptionWriter.ToJson(quantized));
+            ModelSummary summary = ModelSummary.Of(quantized);
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {target}: \"{quantized.Name}\", {summary.PackedBytes:N0} parameter bytes ({summary.Ratio:0.0}x smaller than float32)"));
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static IReadOnlyDictionary<string, float> LoadSteps(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw CliException.BadInput($"{path}: no such file");
+        }
+
+        return LsqSteps.Load(path);
+    }
+}

@@ -1,0 +1,23 @@
+namespace QuantGen.Cli;
+
+/// <summary>What <c>quantgen</c> returns to the shell. Every failure also prints one line on stderr that starts with <c>quantgen:</c>.</summary>
+public static class ExitCodes
+{
+    /// <summary>Done.</summary>
+    public const int Success = 0;
+
+    /// <summary>An input is missing, unreadable or does not fit: a file that does not exist, a corrupt ONNX, npz, description or LSQ steps file, data whose shape does not fit the model, a --layer naming no layer with weights, activations that need calibration data without it.</summary>
+    public const int BadInput = 1;
+
+    /// <summary>The command line is wrong in itself: an unknown verb or option, a missing argument, an unknown method, a method for the other side or a bit width it cannot do, bad --layer or --keep-float syntax, an output that would overwrite an input.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The output could not be written (nothing was left behind).</summary>
+    public const int OutputFailed = 3;
+
+    /// <summary>A bug in quantgen: please report the line it printed.</summary>
+    public const int InternalError = 4;
+
+    /// <summary>Interrupted (Ctrl+C); nothing was written.</summary>
+    public const int Cancelled = 130;
+}

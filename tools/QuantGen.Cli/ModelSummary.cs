@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using QuantGen.Schema;
+
+namespace QuantGen.Cli;
+
+/// <summary>One weight matrix of a layer (an LSTM or GRU has two: Input and Recurrent).</summary>
+public sealed record MatrixSummary(string Part, int Rows, int Cols, string Weights, int Bits, long PackedBytes, long Float32Bytes);
+
+/// <summary>One layer as <c>quantgen inspect</c> shows it.</summary>
+public sealed record LayerSummary(int Index, string Name, string Op, int InLength, int OutLength, string InputQuantizer, IReadOnlyList<MatrixSummary> Matrices)
+{
+    public bool HasWeights => Matrices.Count > 0;
+    public long PackedBytes => Matrices.Sum(m => m.PackedBytes);
+    public long Float32Bytes => Matrices.Sum(m => m.Float32Bytes);
+
+    /// <summary>The codecs, prefixed by the matrix's part when there are several.</summary>
+    public string Weights => HasWeights ? string.Join("; ", Matrices.Select(m => m.Part.Length == 0 ? m.Weights : $"{m.Part.ToLowerInvariant()}: {m.Weights}")) : "-";
+
+    public string Bits => HasWeights ? string.Join("/", Matrices.Select(m => m.Bits).Distinct()) : "-";
+}
+
+/// <summary>
+/// What a description holds, layer by layer: shapes, codecs, bit widths and parameter bytes. Bytes are
+/// counted as the generator counts them (IQuantModel.WeightBytes): packed codes, scales, zero points,
+/// level tables, coefficients and biases; float32 bytes are 4 per weight and bias. Which matrices a layer
+/// has is LayerShapes.Matrices's to say (the schema's one place for it).
+/// </summary>
+public sealed record ModelSummary(string Name, int InputLength, int OutputLength, IReadOnlyList<LayerSummary> Layers)
+{
+    public long PackedBytes => Layers.Sum(l => l.PackedBytes);
+    public long Float32Bytes => Layers.Sum(l => l.Float32Bytes);
+
+    /// <summary>float32 bytes / packed bytes; 1 when there are no parameters.</summary>
+    public double Ratio => PackedBytes == 0 ? 1 : (double)Float32Bytes / PackedBytes;
+
+    public static ModelSummary Of(Model model)
+    {
+        var layers = new List<LayerSummary>();
+        int length = ModelShape.InputLength(model);
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            Layer layer = model.Layers[i];
+            int next = ModelShape.OutputLength(layer, length);
+            var matrices = LayerShapes.Matrices(layer)
+                .Select(m =>
+                {
+                    (string codec, int bits, long bytes) = Describe(m.Weights ?? new Weights(), m.Rows, m.Cols);
+                    int bias = m.Bias?.Count ?? 0;
+                    return new MatrixSummary(m.Part, m.Rows, m.Cols, codec, bits, bytes + 4L * bias, 4L * ((long)m.Rows * m.Cols + bias));
+                })
+                .ToArray();
+            layers.Add(new LayerSummary(i, layer.Name, layer.OpCase.ToString(), length, next, Describe(layer.InputQuantizer), matrices));
+            length = next;
+        }
+
+        return new ModelSummary(model.Name, ModelShape.InputLength(model), length, layers);
+    }
+
+    private static (string Codec, int Bits, long Bytes) Describe(Weights w, int rows, int cols)
+    {
+        long count = (long)rows * cols;
+        switch (w.CodecCase)
+        {
+            case Weights.CodecOneofCase.Uniform:
+            {
+                UniformCodec u = w.Uniform;
+                string scale = u.Scales.Count == 1 ? "per tensor" : "per row";
+                string zp = u.ZeroPoints.Count > 0 ? ", zero point" : "";
+                return ($"uniform {(u.Signed ? "signed" : "unsigned")}, {scale}{zp}", u.Bits, PackedCodes.ByteLength(count, u.Bits) + 4L * (u.Scales.Count + u.ZeroPoints.Count));
+            }
+
+            case Weights.CodecOneofCase.Levels:
+                return ($"levels ({w.Levels.Levels.Count}-entry table)", w.Levels.Bits, PackedCodes.ByteLength(count, w.Levels.Bits) + 4L * w.Levels.Levels.Count);
+            case Weights.CodecOneofCase.MultiBinary:
+                return ("multi-binary, per-row coefficients", w.MultiBinary.Bits, PackedCodes.ByteLength(count * w.MultiBinary.Bits, 1) + 4L * w.MultiBinary.Coefficients.Count);
+            default:
+                return ("float32", 32, 4L * count);
+        }
+    }
+
+    private static string Describe(ActivationQuantizer? q) => q?.KindCase switch
+    {
+        null or ActivationQuantizer.KindOneofCase.None => "-",
+        ActivationQuantizer.KindOneofCase.Uniform => $"uniform {q.Uniform.Bits}-bit [{F(q.Uniform.Lo)}, {F(q.Uniform.Hi)}]",
+        ActivationQuantizer.KindOneofCase.Thresholds => $"thresholds {q.Thresholds.Bits}-bit",
+        ActivationQuantizer.KindOneofCase.LogQuant => $"logquant {q.LogQuant.Bits}-bit fsr {q.LogQuant.Fsr} step {q.LogQuant.Step}",
+        ActivationQuantizer.KindOneofCase.OnlineMultiBinary => $"online multi-binary {q.OnlineMultiBinary.Bits}-bit, {q.OnlineMultiBinary.Cycles} cycles",
+        _ => q.KindCase.ToString(),
+    };
+
+    private static string F(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
+}
