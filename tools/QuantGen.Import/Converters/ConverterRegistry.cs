@@ -8,7 +8,7 @@ namespace QuantGen.Import.Converters;
 /// <summary>
 /// The supported ONNX operators, by op type (default domain only).
 ///
-/// To add one (LSTM, GRU, Gather as an embedding, Conv, MaxPool, ...): write a class implementing
+/// To add one (Unsqueeze, AveragePool, ...): write a class implementing
 /// <see cref="IOpConverter"/> in its own file in this folder (read attributes with
 /// <see cref="OnnxNode"/>'s getters after <see cref="OnnxNode.AllowOnlyAttributes"/>, weights with
 /// <see cref="ImportContext.RequireConstant"/>, emit with <see cref="ImportContext.AddLayer"/>, set the

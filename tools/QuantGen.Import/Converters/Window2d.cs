@@ -42,15 +42,15 @@ internal sealed record Window2d(long Channels, long Height, long Width, long Ker
         }
 
         IReadOnlyList<long> strides = node.GetInts("strides", [1, 1]);
-        if (strides.Count != 2 || strides.Any(s => s <= 0))
+        if (strides.Count != 2 || strides.Any(s => s <= 0 || s > QuantGen.Schema.DescriptionValidator.MaxActivationLength))
         {
-            throw node.Error($"strides = [{string.Join(", ", strides)}] are not supported; they must be two positive numbers");
+            throw node.Error($"strides = [{string.Join(", ", strides)}] are not supported; they must be two positive numbers within a sample's size");
         }
 
         IReadOnlyList<long> pads = node.GetInts("pads", [0, 0, 0, 0]);
-        if (pads.Count != 4 || pads[0] != pads[2] || pads[1] != pads[3] || pads.Any(p => p < 0))
+        if (pads.Count != 4 || pads[0] != pads[2] || pads[1] != pads[3] || pads.Any(p => p < 0 || p > QuantGen.Schema.DescriptionValidator.MaxActivationLength))
         {
-            throw node.Error($"pads = [{string.Join(", ", pads)}] are not supported; they must be symmetric [top, left, bottom, right] with top = bottom and left = right, none negative");
+            throw node.Error($"pads = [{string.Join(", ", pads)}] are not supported; they must be symmetric [top, left, bottom, right] with top = bottom and left = right, none negative or beyond a sample's size");
         }
 
         var window = new Window2d(sample[0], sample[1], sample[2], kernel[0], kernel[1], strides[0], strides[1], pads[0], pads[1]);
