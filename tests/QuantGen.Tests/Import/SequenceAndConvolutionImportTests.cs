@@ -120,6 +120,32 @@ public sealed class SequenceAndConvolutionImportTests
         Assert.Equal("Conv2D, Relu, Flatten, Dense", string.Join(", ", model.Layers.Select(l => l.OpCase)));
     }
 
+    [Fact]
+    public void A_token_input_without_recurrence_is_an_embedding_lookup_per_sample()
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", 7, -1);
+        float[] table = Enumerable.Range(0, 20).Select(i => (i - 9) / 7f).ToArray();
+        builder.Initializer("table", [5, 4], table);
+        var gather = new NodeProto { OpType = "Gather", Name = "/embed/Gather" };
+        gather.Input.Add(new[] { "table", "x" });
+        gather.Output.Add("e");
+        builder.Graph.Node.Insert(0, gather);
+        builder.Gemm.Input[0] = "e";
+        Model model = builder.Import();
+
+        Assert.Equal("Embedding embed, Dense fc, Relu act", string.Join(", ", model.Layers.Select(l => l.OpCase + " " + l.Name)));
+        Assert.Equal(new[] { 1 }, model.Inputs[0].Shape.ToArray());
+        float[] w = Enumerable.Range(0, 12).Select(i => (i - 6) / 8f).ToArray();
+        float[] b = [0.5f, -0.25f, 0.125f];
+        float[] actual = new ReferenceInterpreter(model).Predict([3f]);
+        for (int o = 0; o < 3; o++)
+        {
+            float expected = Math.Max(0f, b[o] + Enumerable.Range(0, 4).Sum(i => w[o * 4 + i] * table[3 * 4 + i]));
+            Assert.True(Math.Abs(actual[o] - expected) <= 1e-6f, $"output {o}: {actual[o]:R} against {expected:R}");
+        }
+    }
+
     [Theory]
     [InlineData("gru_lm", "GRU", "linear_before_reset", 0L, "node \"/gru/GRU\" (GRU): linear_before_reset = 0 is not supported; it must be 1, as PyTorch exports")]
     [InlineData("conv_pool", "Conv", "group", 2L, "node \"/conv1/Conv\" (Conv): group = 2 is not supported")]
