@@ -8,7 +8,8 @@ using QuantGen.Schema;
 namespace QuantGen.Import;
 
 /// <summary>
-/// Turns an ONNX graph into a description's layers. The graph must be a chain: from the one graph input,
+/// Turns an ONNX graph into a description's layers. Once PyTorch's zero-initial-state nodes around LSTM and
+/// GRU are dropped (<see cref="RecurrentGraph"/>), the graph must be a chain: from the one graph input,
 /// each value feeds exactly one node, every other input of that node is a constant, and the last node's
 /// output is the one graph output. The walk follows that chain in order (which is the topological order)
 /// and hands each node to its converter.
@@ -25,15 +26,16 @@ internal static class ChainWalker
         }
 
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
-        RefuseUnsupported(nodes);
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
+        nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
+        RefuseUnsupported(nodes);
         ValueInfoProto input = GraphInterface.SingleInput(graph, constants.ContainsKey);
-        ValueInfoProto output = GraphInterface.Single(graph.Output, "outputs");
-        (long[] inputShape, long? batch) = GraphInterface.InputShape(input);
+        ValueInfoProto output = GraphInterface.Single(RecurrentGraph.ModelOutputs(graph, nodes), "outputs");
+        GraphInput graphInput = GraphInterface.Input(input, sequence: nodes.Any(RecurrentGraph.IsRecurrent));
 
-        var context = new ImportContext(opset, constants, inputShape, batch);
+        var context = new ImportContext(opset, constants, graphInput);
         Walk(nodes, input.Name, output.Name, context);
-        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape);
+        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, context.Sequence);
 
         var model = new Model
         {
@@ -41,7 +43,7 @@ internal static class ChainWalker
             Name = modelName,
             Doc = Describe(file, opset),
         };
-        model.Inputs.Add(GraphInterface.Tensor(input.Name, inputShape));
+        model.Inputs.Add(GraphInterface.Tensor(input.Name, graphInput.DescriptionShape));
         model.Outputs.Add(GraphInterface.Tensor(output.Name, outputShape));
         model.Layers.Add(context.Layers);
         return model;
@@ -100,6 +102,16 @@ internal static class ChainWalker
             if (!ConverterRegistry.TryGet(node.OpType, out IOpConverter converter))
             {
                 throw Unsupported(node);
+            }
+
+            if (context.HoldsTokens && node.OpType is not ("Gather" or "Identity" or "Dropout"))
+            {
+                throw node.Error($"it reads the token ids of the graph input; only a Gather of an embedding table can");
+            }
+
+            if (context.Sequence is not null && !ConverterRegistry.WorksPerStep(node.OpType))
+            {
+                throw node.Error($"{node.OpType} is not supported in a model with LSTM or GRU layers, where the values carry a time dimension (supported there: {string.Join(", ", ConverterRegistry.PerStepOps)})");
             }
 
             converter.Convert(node, context);

@@ -8,13 +8,15 @@ using QuantGen.Schema;
 namespace QuantGen.Import;
 
 /// <summary>
-/// The graph's input and output: exactly one of each, float32 tensors with the batch first. The input's
+/// The graph's input and output: exactly one of each (a recurrent layer's final states aside), float32 (or token ids) with the batch first. The input's
 /// other dimensions give the description's input shape; the output's declared shape, where it says one,
 /// must be what the layers give.
 /// </summary>
 internal static class GraphInterface
 {
     private const int FloatType = 1;
+    private const int Int32Type = 6;
+    private const int Int64Type = 7;
 
     /// <summary>The one graph input that is not an initializer (files before IR version 4 list initializers as inputs too).</summary>
     public static ValueInfoProto SingleInput(GraphProto graph, Func<string, bool> isInitializer) =>
@@ -32,27 +34,52 @@ internal static class GraphInterface
         return values[0];
     }
 
-    /// <summary>The input's shape per sample; its first dimension is the batch (a number or a symbol).</summary>
-    public static (long[] Sample, long? Batch) InputShape(ValueInfoProto input)
+    /// <summary>
+    /// The input's shape per sample (per time step for a <paramref name="sequence"/>); its first dimension
+    /// is the batch (a number or a symbol), then for a sequence the time (any). Token ids (int64 or int32)
+    /// are one id per sample or step: [batch] or [batch, 1], or [batch, time] for a sequence.
+    /// </summary>
+    public static GraphInput Input(ValueInfoProto input, bool sequence)
     {
         string label = "the graph input " + OnnxText.Quote(input.Name);
-        TypeProto.Types.Tensor tensor = FloatTensor(input, label);
-        if (tensor.Shape is null || tensor.Shape.Dim.Count < 2)
+        TypeProto.Types.Tensor tensor = Tensor(input, label);
+        bool tokens = tensor.ElemType is Int64Type or Int32Type;
+        if (!tokens && tensor.ElemType != FloatType)
         {
-            string shape = tensor.Shape is null ? "no shape" : FormattableString.Invariant($"{tensor.Shape.Dim.Count} dimension(s)");
-            throw new OnnxImportException($"{label} has {shape}; it must be [batch, features...] with the batch first");
+            throw new OnnxImportException($"{label} has the element type {OnnxText.DataTypeName(tensor.ElemType)}; only float32 (or int64 token ids for an embedding) is supported");
         }
 
-        var sample = new long[tensor.Shape.Dim.Count - 1];
+        int leading = sequence ? 2 : 1;
+        int rank = tensor.Shape?.Dim.Count ?? -1;
+        bool rankFits = tokens ? (sequence ? rank == 2 : rank is 1 or 2) : rank > leading;
+        if (!rankFits)
+        {
+            string shape = rank < 0 ? "no shape" : FormattableString.Invariant($"{rank} dimension(s)");
+            string expected = (tokens, sequence) switch
+            {
+                (true, true) => "[batch, time] token ids",
+                (true, false) => "[batch] or [batch, 1] token ids",
+                (false, true) => "[batch, time, features...] (batch_first)",
+                _ => "[batch, features...] with the batch first",
+            };
+            throw new OnnxImportException($"{label} has {shape}; it must be {expected}");
+        }
+
+        var sample = new long[rank - leading];
         for (int i = 0; i < sample.Length; i++)
         {
-            TensorShapeProto.Types.Dimension dim = tensor.Shape.Dim[i + 1];
+            TensorShapeProto.Types.Dimension dim = tensor.Shape!.Dim[i + leading];
             if (dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
             {
-                throw new OnnxImportException(FormattableString.Invariant($"{label}: dimension {i + 1} is not a number; only the batch (the first) may be symbolic"));
+                throw new OnnxImportException(FormattableString.Invariant($"{label}: dimension {i + leading} is not a number; only the batch{(sequence ? " and the time" : "")} may be symbolic"));
             }
 
             sample[i] = dim.DimValue;
+        }
+
+        if (tokens && sample.Any(d => d != 1))
+        {
+            throw new OnnxImportException($"{label} holds {OnnxText.DataTypeName(tensor.ElemType)} values of the shape {OnnxText.BatchShape(sample)}; integers are token ids for an embedding, one per sample ([batch] or [batch, 1]); other inputs must be float32");
         }
 
         if (!ImportContext.TryLength(sample, out _))
@@ -60,23 +87,34 @@ internal static class GraphInterface
             throw new OnnxImportException(FormattableString.Invariant($"{label} has the shape {OnnxText.BatchShape(sample)}; every dimension must be positive and a sample at most {DescriptionValidator.MaxActivationLength} values"));
         }
 
-        TensorShapeProto.Types.Dimension first = tensor.Shape.Dim[0];
+        TensorShapeProto.Types.Dimension first = tensor.Shape!.Dim[0];
         long? batch = first.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? first.DimValue : null;
-        return (sample, batch);
+        return new GraphInput(tokens ? new long[] { 1 } : sample, sample, batch, sequence, tokens);
     }
 
     /// <summary>The output's declared shape (if any) must be what the layers give.</summary>
-    public static long[] CheckOutput(ValueInfoProto output, long[] computed)
+    public static long[] CheckOutput(ValueInfoProto output, long[] computed, SequenceAxes? sequence)
     {
         string label = "the graph output " + OnnxText.Quote(output.Name);
-        TypeProto.Types.Tensor tensor = FloatTensor(output, label);
+        if (sequence is not (null or SequenceAxes.BatchTime))
+        {
+            throw new OnnxImportException($"{label} is not batch first ({sequence}); a sequence model's output must be [batch, time, features...] (batch_first)");
+        }
+
+        int leading = sequence is null ? 1 : 2;
+        TypeProto.Types.Tensor tensor = Tensor(output, label);
+        if (tensor.ElemType != FloatType)
+        {
+            throw new OnnxImportException($"{label} has the element type {OnnxText.DataTypeName(tensor.ElemType)}; only float32 is supported");
+        }
+
         if (tensor.Shape is not null)
         {
             var dims = tensor.Shape.Dim;
-            bool fits = dims.Count == computed.Length + 1;
+            bool fits = dims.Count == computed.Length + leading;
             for (int i = 0; fits && i < computed.Length; i++)
             {
-                TensorShapeProto.Types.Dimension dim = dims[i + 1];
+                TensorShapeProto.Types.Dimension dim = dims[i + leading];
                 fits = dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dim.DimValue == computed[i];
             }
 
@@ -91,21 +129,8 @@ internal static class GraphInterface
         return computed;
     }
 
-    private static TypeProto.Types.Tensor FloatTensor(ValueInfoProto value, string label)
-    {
-        TypeProto.Types.Tensor? tensor = value.Type?.TensorType;
-        if (tensor is null)
-        {
-            throw new OnnxImportException($"{label} is not a tensor");
-        }
-
-        if (tensor.ElemType != FloatType)
-        {
-            throw new OnnxImportException($"{label} has the element type {OnnxText.DataTypeName(tensor.ElemType)}; only float32 is supported");
-        }
-
-        return tensor;
-    }
+    private static TypeProto.Types.Tensor Tensor(ValueInfoProto value, string label) =>
+        value.Type?.TensorType ?? throw new OnnxImportException($"{label} is not a tensor");
 
     public static TensorInfo Tensor(string name, long[] shape)
     {
@@ -114,3 +139,9 @@ internal static class GraphInterface
         return info;
     }
 }
+
+/// <summary>
+/// The graph input as the import sees it: the description's input shape (one value for a token id), the
+/// shape of one sample (one time step of a sequence; empty for a token id), and the batch when it is a number.
+/// </summary>
+internal sealed record GraphInput(long[] DescriptionShape, long[] Sample, long? Batch, bool Sequence, bool Tokens);

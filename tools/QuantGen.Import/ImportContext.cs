@@ -15,13 +15,24 @@ internal sealed class ImportContext
     private readonly LayerNames _names = new LayerNames();
     private long[] _sampleShape;
 
-    public ImportContext(int opset, IReadOnlyDictionary<string, ConstantTensor> constants, long[] sampleShape, long? batchSize)
+    public ImportContext(int opset, IReadOnlyDictionary<string, ConstantTensor> constants, GraphInput input)
     {
         Opset = opset;
         _constants = constants;
-        _sampleShape = sampleShape;
-        BatchSize = batchSize;
+        _sampleShape = input.Sample;
+        BatchSize = input.Batch;
+        Sequence = input.Sequence ? SequenceAxes.BatchTime : null;
+        HoldsTokens = input.Tokens;
     }
+
+    /// <summary>
+    /// Null for a graph without LSTM or GRU (the batch is the only leading dimension); otherwise where the
+    /// batch and time dimensions stand in front of <see cref="SampleShape"/>, which is then one time step.
+    /// </summary>
+    public SequenceAxes? Sequence { get; set; }
+
+    /// <summary>True while the current value is still the graph's token-id input (only a Gather can read it).</summary>
+    public bool HoldsTokens { get; set; }
 
     /// <summary>The version of the default ONNX operator set the file imports (11 to 17).</summary>
     public int Opset { get; }
@@ -81,6 +92,7 @@ internal sealed class ImportContext
     /// <summary>Appends the layer for a node, named after it.</summary>
     public void AddLayer(OnnxNode node, Layer layer, bool awaitsBias = false)
     {
+
         layer.Name = _names.For(node);
         _layers.Add(layer);
         DenseAwaitingBias = awaitsBias ? layer.Dense : null;
@@ -127,4 +139,17 @@ internal sealed class ImportContext
     }
 
     public bool IsConstant(string name) => _constants.ContainsKey(name);
+}
+
+/// <summary>The leading dimensions of a sequence value, as PyTorch's recurrent exports move them.</summary>
+internal enum SequenceAxes
+{
+    /// <summary>[batch, time, ...]: batch_first, as the graph input and output are.</summary>
+    BatchTime,
+
+    /// <summary>[time, batch, ...]: what ONNX's LSTM and GRU read.</summary>
+    TimeBatch,
+
+    /// <summary>[time, num_directions, batch, ...]: what ONNX's LSTM and GRU give, before PyTorch's Squeeze.</summary>
+    TimeDirectionsBatch,
 }

@@ -11,9 +11,11 @@ internal sealed class OnnxNode
     // AttributeProto.type codes.
     private const int FloatType = 1;
     private const int IntType = 2;
+    private const int StringType = 3;
     private const int TensorType = 4;
     private const int FloatsType = 6;
     private const int IntsType = 7;
+    private const int StringsType = 8;
 
     public OnnxNode(NodeProto proto, int index)
     {
@@ -63,6 +65,18 @@ internal sealed class OnnxNode
     public IReadOnlyList<long> GetInts(string name) => Require(name, IntsType, a => a.Ints.Count > 0, a => a.Ints, "a list of integers");
 
     public IReadOnlyList<float> GetFloats(string name) => Require(name, FloatsType, a => a.Floats.Count > 0, a => a.Floats, "a list of floats");
+
+    /// <summary>A list-of-integers attribute, or <paramref name="defaultValue"/> when the node does not give it.</summary>
+    public IReadOnlyList<long> GetInts(string name, IReadOnlyList<long> defaultValue) =>
+        Get(name, IntsType, a => a.Ints.Count > 0, a => (IReadOnlyList<long>)a.Ints, "a list of integers") is (true, IReadOnlyList<long> value) ? value : defaultValue;
+
+    /// <summary>A string attribute (UTF-8), or <paramref name="defaultValue"/> when the node does not give it.</summary>
+    public string GetString(string name, string defaultValue) =>
+        Get(name, StringType, a => !a.S.IsEmpty, a => a.S.ToStringUtf8(), "a string") is (true, string value) ? value : defaultValue;
+
+    /// <summary>A list-of-strings attribute, or null when the node does not give it.</summary>
+    public IReadOnlyList<string>? GetStrings(string name) =>
+        Get(name, StringsType, a => a.Strings.Count > 0, a => (IReadOnlyList<string>)a.Strings.Select(b => b.ToStringUtf8()).ToArray(), "a list of strings") is (true, IReadOnlyList<string> value) ? value : null;
 
     public TensorProto GetTensor(string name) => Require(name, TensorType, a => a.T is not null, a => a.T, "a tensor");
 

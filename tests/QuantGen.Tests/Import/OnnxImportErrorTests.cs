@@ -31,7 +31,6 @@ public sealed class OnnxImportErrorTests
 
     [Theory]
     [InlineData("unsupported_leakyrelu", "node \"/act/LeakyRelu\" (LeakyRelu): the operator \"LeakyRelu\" is not supported")]
-    [InlineData("unsupported_conv", "node \"/conv/Conv\" (Conv): the operator \"Conv\" is not supported")]
     [InlineData("residual", "the graph is not a chain: the value \"x\" feeds 2 nodes")]
     public void PyTorch_models_beyond_the_supported_set_are_refused_by_node_and_operator(string fixture, string message)
     {
@@ -45,7 +44,7 @@ public sealed class OnnxImportErrorTests
     {
         var builder = new OnnxGraphBuilder();
         builder.Append("Elu", "");
-        AssertFails(builder, "node #2 (Elu): the operator \"Elu\" is not supported (supported: Add, Constant, Dropout, Flatten, Gemm, Identity, MatMul, Relu, Reshape, Sigmoid, Softmax, Tanh)");
+        AssertFails(builder, "node #2 (Elu): the operator \"Elu\" is not supported (supported: Add, Constant, Conv, Dropout, Flatten, GRU, Gather, Gemm, Identity, LSTM, MatMul, MaxPool, Relu, Reshape, Sigmoid, Softmax, Squeeze, Tanh, Transpose)");
 
         builder = new OnnxGraphBuilder();
         builder.Append("Relu", "custom").Domain = "com.example";
@@ -138,7 +137,15 @@ public sealed class OnnxImportErrorTests
 
         builder = new OnnxGraphBuilder();
         builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", 7, -1, 4);
-        AssertFails(builder, "the graph input \"x\" has the element type INT64; only float32 is supported");
+        AssertFails(builder, "the graph input \"x\" holds INT64 values of the shape [batch, 4]; integers are token ids for an embedding, one per sample ([batch] or [batch, 1]); other inputs must be float32");
+
+        builder = new OnnxGraphBuilder();
+        builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", 7, -1, 1);
+        AssertFails(builder, "node \"/fc/Gemm\" (Gemm): it reads the token ids of the graph input; only a Gather of an embedding table can");
+
+        builder = new OnnxGraphBuilder();
+        builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", 11, -1, 4);
+        AssertFails(builder, "the graph input \"x\" has the element type DOUBLE; only float32 (or int64 token ids for an embedding) is supported");
 
         builder = new OnnxGraphBuilder();
         builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", OnnxGraphBuilder.FloatType, 4);

@@ -8,7 +8,7 @@ namespace QuantGen.Import.Converters;
 /// <summary>
 /// The supported ONNX operators, by op type (default domain only).
 ///
-/// To add one (LSTM, GRU, Gather as an embedding, Conv, MaxPool, ...): write a class implementing
+/// To add one (Unsqueeze, AveragePool, ...): write a class implementing
 /// <see cref="IOpConverter"/> in its own file in this folder (read attributes with
 /// <see cref="OnnxNode"/>'s getters after <see cref="OnnxNode.AllowOnlyAttributes"/>, weights with
 /// <see cref="ImportContext.RequireConstant"/>, emit with <see cref="ImportContext.AddLayer"/>, set the
@@ -31,7 +31,27 @@ internal static class ConverterRegistry
         ["Reshape"] = new ReshapeConverter(),
         ["Identity"] = new PassThroughConverter(),
         ["Dropout"] = new PassThroughConverter("ratio", "seed"),
+        ["Gather"] = new GatherConverter(),
+        ["LSTM"] = new RecurrentConverter(RecurrentConverter.Lstm),
+        ["GRU"] = new RecurrentConverter(RecurrentConverter.Gru),
+        ["Transpose"] = new TransposeConverter(),
+        ["Squeeze"] = new SqueezeConverter(),
+        ["Conv"] = new ConvConverter(),
+        ["MaxPool"] = new MaxPoolConverter(),
     };
+
+    /// <summary>
+    /// The ops that act on each time step alike (the last axes, or the leading axes as the recurrent
+    /// layers need them), so they keep their meaning in a model with LSTM or GRU, which runs step by step.
+    /// </summary>
+    private static readonly HashSet<string> PerStep = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Gather", "LSTM", "GRU", "Transpose", "Squeeze", "MatMul", "Add", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
+    };
+
+    public static bool WorksPerStep(string opType) => PerStep.Contains(opType);
+
+    public static IReadOnlyList<string> PerStepOps { get; } = PerStep.OrderBy(op => op, StringComparer.Ordinal).ToArray();
 
     /// <summary>The op type of Constant nodes, which the walk reads into constants before converting.</summary>
     public const string ConstantOp = "Constant";

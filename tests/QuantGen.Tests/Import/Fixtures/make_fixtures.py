@@ -12,7 +12,8 @@ outputs, the same for every opset. PyTorch drops Identity and Dropout at export 
 `identity_dropout` is edited afterwards with onnx.helper to put them back (ONNX's own inference meaning:
 they pass the value through), and `float_data` rewrites initializers from raw_data to float_data.
 The `unsupported_*` and `residual` models are the error cases (an operator the importer does not
-convert yet, and a graph that is not a chain). Every file passes onnx.checker.
+convert yet, and a graph that is not a chain); `conv_relu` was the unsupported Conv until Conv was
+supported (make_sequence_fixtures.py has the convolution and recurrent models). Every file passes onnx.checker.
 """
 
 import json
@@ -160,7 +161,7 @@ MODELS = {
     "identity_dropout": (TwoLayers, (6,), True, OPSETS),
     "float_data": (TwoLayers, (6,), True, (13,)),
     "unsupported_leakyrelu": (LeakyNet, (6,), True, (13,)),
-    "unsupported_conv": (ConvNet, (1, 4, 4), True, (13,)),
+    "conv_relu": (ConvNet, (1, 4, 4), True, (13,)),
     "residual": (Residual, (6,), True, (13,)),
 }
 

@@ -1,0 +1,51 @@
+using QuantGen.Schema;
+
+namespace QuantGen.Import.Converters;
+
+/// <summary>
+/// Conv on [batch, channels, height, width] as nn.Conv2d exports it: weights [out, in, kh, kw] and a bias
+/// [out] as constants, group 1, dilation 1, symmetric pads (<see cref="Window2d"/>). A Conv2d layer.
+/// </summary>
+internal sealed class ConvConverter : IOpConverter
+{
+    public void Convert(OnnxNode node, ImportContext context)
+    {
+        node.AllowOnlyAttributes("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
+        ImportContext.RequireInputCount(node, 2, 3);
+        context.RequireData(node, 0, "X");
+        long group = node.GetInt("group", 1);
+        if (group != 1)
+        {
+            throw node.Error($"group = {group} is not supported; only 1 (no grouped or depthwise convolution) is");
+        }
+
+        ConstantTensor w = context.RequireConstant(node, 1, "W, the weights");
+        if (w.Dims.Length != 4)
+        {
+            throw node.Error($"W has the shape {OnnxText.Shape(w.Dims)}; only 2-D convolutions (W [out, in, kh, kw]) are supported");
+        }
+
+        Window2d window = Window2d.Read(node, context, [w.Dims[2], w.Dims[3]]);
+        if (w.Dims[1] != window.Channels || w.Dims[0] <= 0)
+        {
+            throw node.Error($"W has the shape {OnnxText.Shape(w.Dims)}: it takes {w.Dims[1]} channels but the data has {window.Channels}");
+        }
+
+        long outChannels = w.Dims[0];
+        var conv = new Conv2d
+        {
+            InChannels = (int)window.Channels, OutChannels = (int)outChannels, Height = (int)window.Height, Width = (int)window.Width,
+            KernelH = (int)window.KernelH, KernelW = (int)window.KernelW, StrideH = (int)window.StrideH, StrideW = (int)window.StrideW,
+            PaddingH = (int)window.PadH, PaddingW = (int)window.PadW,
+            Weights = new Weights { Float32 = new FloatCodec() },
+        };
+        conv.Weights.Float32.Values.Add(w.ReadFloats());
+        if (node.Inputs.Count == 3 && node.Inputs[2].Length > 0)
+        {
+            conv.Bias.Add(BiasVector.Read(node, context.RequireConstant(node, 2, "B, the bias"), outChannels, maxRank: 1, "B"));
+        }
+
+        context.AddLayer(node, new Layer { Conv2D = conv });
+        context.SetSampleShape(node, [outChannels, window.OutHeight, window.OutWidth]);
+    }
+}

@@ -1,0 +1,40 @@
+using QuantGen.Schema;
+
+namespace QuantGen.Import.Converters;
+
+/// <summary>
+/// Gather(table, token ids) on axis 0: nn.Embedding. The table [num_embeddings, embedding_dim] must be a
+/// constant and the indices the graph's token-id input, one id per sample (or per time step).
+/// </summary>
+internal sealed class GatherConverter : IOpConverter
+{
+    public void Convert(OnnxNode node, ImportContext context)
+    {
+        node.AllowOnlyAttributes("axis");
+        ImportContext.RequireInputCount(node, 2, 2);
+        context.RequireData(node, 1, "the indices");
+        long axis = node.GetInt("axis", 0);
+        if (axis != 0)
+        {
+            throw node.Error($"axis = {axis} is not supported; only a lookup of table rows (axis = 0, nn.Embedding) is");
+        }
+
+        if (!context.HoldsTokens)
+        {
+            throw node.Error($"the indices must be the graph's token-id input; only nn.Embedding's lookup of the model's input is supported");
+        }
+
+        ConstantTensor table = context.RequireConstant(node, 0, "the embedding table");
+        if (table.Dims.Length != 2 || table.Dims[0] <= 0 || table.Dims[1] <= 0)
+        {
+            throw node.Error($"the embedding table has the shape {OnnxText.Shape(table.Dims)}; it must be [num_embeddings, embedding_dim]");
+        }
+
+        var embedding = new Embedding { NumEmbeddings = (int)table.Dims[0], EmbeddingDim = (int)table.Dims[1] };
+        embedding.Weights = new Weights { Float32 = new FloatCodec() };
+        embedding.Weights.Float32.Values.Add(table.ReadFloats());
+        context.AddLayer(node, new Layer { Embedding = embedding });
+        context.HoldsTokens = false;
+        context.SetSampleShape(node, [.. context.SampleShape, table.Dims[1]]);
+    }
+}
