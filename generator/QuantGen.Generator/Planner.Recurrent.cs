@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using QuantGen.Generator.Layouts;
 using QuantGen.Generator.Model;
 using QuantGen.Schema;
 
@@ -40,10 +41,10 @@ internal static partial class Planner
             MatrixPlan plan = PlanMatrix(m, index, feeding, tensors, ref offset, ref weightBytes);
             matrices.Add(plan);
             floatBytes += 4L * ((long)m.Rows * m.Cols + (m.Bias?.Count ?? 0));
-            if (plan.Kernel == KernelKind.BinaryOnline)
+            if (plan.Kernel == KernelKind.DenseXnor)
             {
-                // BinaryMatVec.ScratchFloats: a clean copy and the reconstruction, the codes, the packed planes.
-                binaryScratch = Math.Max(binaryScratch, 2 * m.Cols + (m.Cols + 3) / 4 + 2 * plan.InputBits * ((m.Cols + 63) / 64));
+                // Xnor.ScratchFloats: a clean copy and the reconstruction, the codes, the packed planes.
+                binaryScratch = Math.Max(binaryScratch, KernelLayouts.XnorScratchFloats(m.Cols, plan.InputBits));
             }
             else if (plan.Kernel != KernelKind.DenseFloat)
             {
@@ -164,9 +165,10 @@ internal static partial class Planner
                 bool fused = feeding?.Kind == QuantizerKind.OnlineMultiBinary && m.Part.Length > 0;
                 if (fused)
                 {
-                    int words = (m.Cols + 63) / 64;
-                    Add(tensors, ref offset, ref weightBytes, index, TensorRole.PaddedPlanes, TensorKind.Bytes, m.Rows * bits * words * 8, $"{what}{bits} bit planes of {{-1, +1}}, {shape}, each row plane padded to {words} 64-bit words", part);
-                    kernel = KernelKind.BinaryOnline;
+                    // The dense layer's xnor kernel and layout (Layouts/KernelLayouts.XnorPlanes): one kernel for both.
+                    int words = KernelLayouts.XnorRowWords(m.Cols);
+                    Add(tensors, ref offset, ref weightBytes, index, TensorRole.XnorPlanes, TensorKind.Bytes, m.Rows * bits * words * 8, $"{what}{bits} bit planes of {{-1, +1}} as 64-bit words, [row][plane][{words}], {shape}", part);
+                    kernel = KernelKind.DenseXnor;
                     inputBits = feeding!.Bits;
                     inputCycles = feeding.Cycles;
                 }

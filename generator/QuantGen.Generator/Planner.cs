@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using QuantGen.Generator.Layouts;
 using QuantGen.Generator.Model;
 using QuantGen.Schema;
 
@@ -145,8 +146,8 @@ internal static partial class Planner
                     Weights.CodecOneofCase.Float32 => 4L * w.Float32.Values.Count,
                     Weights.CodecOneofCase.Uniform => w.Uniform.Codes.Length + 4L * (w.Uniform.Scales.Count + w.Uniform.ZeroPoints.Count),
                     Weights.CodecOneofCase.Levels => w.Levels.Codes.Length + 4L * w.Levels.Levels.Count,
-                    // Twice the planes: a padded copy may be stored for the xor-popcount kernel.
-                    _ => 2L * w.MultiBinary.Planes.Length + 8L * m.Rows * w.MultiBinary.Bits + 4L * w.MultiBinary.Coefficients.Count,
+                    // The xor-popcount kernel may store the planes padded to 512-bit rows (Layouts/KernelLayouts.XnorPlanes).
+                    _ => Math.Max(w.MultiBinary.Planes.Length, (long)m.Rows * w.MultiBinary.Bits * KernelLayouts.XnorRowWords(m.Cols) * 8) + 4L * w.MultiBinary.Coefficients.Count,
                 };
                 // A dense layer's fast kernel may store a larger repacked layout (Planner.Kernels.cs).
                 long fast = layer.OpCase == Layer.OpOneofCase.Dense ? FastPayloadBytes(layer.Dense, layer.InputQuantizer) : 0;

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Google.Protobuf.Collections;
+using QuantGen.Generator.Layouts;
 using QuantGen.Generator.Model;
 using QuantGen.Schema;
 
@@ -169,7 +170,7 @@ internal static partial class Emitter
                     case TensorRole.Levels: WriteFloats(blob, tensor.Offset, weights.Levels.Levels); break;
                     case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
                     case TensorRole.Bias: WriteFloats(blob, tensor.Offset, matrix.Bias!); break;
-                    case TensorRole.PaddedPlanes: PadPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
+                    case TensorRole.XnorPlanes: KernelLayouts.XnorPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
                     default: WriteRepacked(blob, layer, tensor, model.Layers[tensor.Layer].Dense); break;
                 }
             }

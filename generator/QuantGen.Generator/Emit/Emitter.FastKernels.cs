@@ -14,7 +14,7 @@ internal static partial class Emitter
         if (layer.Kernel == KernelKind.DenseXnor)
         {
             QuantizerPlan q = layer.Quantizer!;
-            return $"{Runtime}.Xnor.Dense({original}, {destination}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>({data}XnorPlanes), weightBits: {layer.Bits}, {data}Coefficients, {bias}, activationBits: {q.Bits}, cycles: {q.Cycles}, row.Slice(0, {layer.RowScratch}))";
+            return XnorCall(original, destination, data, layer.Bits, bias, q.Bits, q.Cycles, $"row.Slice(0, {layer.RowScratch})");
         }
 
         if (layer.Kernel == KernelKind.DenseInt8)
@@ -26,15 +26,19 @@ internal static partial class Emitter
         return $"{Runtime}.PlaneLut.Dense({source}, {destination}, {data}LutPlanes, planeCount: {layer.Planes}, {data}LutPlaneScales, {data}LutSumScales, {bias}, row.Slice(0, {KernelLayouts.LutTableFloats(cols)}))";
     }
 
+    /// <summary>
+    /// The xor-popcount kernel call of a dense layer or a recurrent matrix (tensors <paramref name="data"/>XnorPlanes
+    /// and Coefficients): it codes <paramref name="x"/> online (alternating, <paramref name="activationBits"/> bits) itself.
+    /// </summary>
+    private static string XnorCall(string x, string y, string data, int weightBits, string bias, int activationBits, int cycles, string scratch) =>
+        $"{Runtime}.Xnor.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>({data}XnorPlanes), weightBits: {weightBits}, {data}Coefficients, {bias}, activationBits: {activationBits}, cycles: {cycles}, {scratch})";
+
     /// <summary>Writes a tensor the Planner repacked for a fast kernel (generator Layouts/KernelLayouts).</summary>
     private static void WriteRepacked(byte[] blob, LayerPlan layer, TensorPlan tensor, Dense dense)
     {
         Weights weights = dense.Weights;
         switch (tensor.Role)
         {
-            case TensorRole.XnorPlanes:
-                KernelLayouts.XnorPlanes(weights.MultiBinary, dense.OutFeatures, dense.InFeatures).CopyTo(blob, tensor.Offset);
-                break;
             case TensorRole.LutPlanes:
             case TensorRole.LutPlaneScales:
             case TensorRole.LutSumScales:

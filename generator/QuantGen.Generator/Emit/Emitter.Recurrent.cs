@@ -113,7 +113,7 @@ internal static partial class Emitter
         string name = layer.Name.Length == 0 ? "" : $" \"{Literals.Comment(layer.Name)}\"";
         string weights = layer.WeightSummary.Length == 0 ? "" : $", weights {layer.WeightSummary}";
         w.Line($"// Layer {layer.Index}{name}: {layer.Op} {layer.InputLength} -> {layer.OutputLength}{weights}.");
-        bool fused = s.Matrices.Count > 0 && s.Matrices[0].Kernel == KernelKind.BinaryOnline;
+        bool fused = s.Matrices.Count > 0 && s.Matrices[0].Kernel == KernelKind.DenseXnor;
         string source = BufferExpression(fused ? layer.PreviousOutput : layer.Source, layer.InputLength);
         if (layer.Quantizer is QuantizerPlan quantizer)
         {
@@ -179,7 +179,7 @@ internal static partial class Emitter
         string hidden = "h";
         if (s.RecurrentQuantizer is QuantizerPlan rq)
         {
-            if (s.Matrices[1].Kernel == KernelKind.BinaryOnline)
+            if (s.Matrices[1].Kernel == KernelKind.DenseXnor)
             {
                 w.Line($"// h quantized: {rq.Summary}, inside the xor-popcount kernel.");
             }
@@ -234,7 +234,7 @@ internal static partial class Emitter
             KernelKind.DenseUniform => $"{Runtime}.DenseKernels.Uniform({x}, {y}, {t}Codes, bits: {m.Bits}, signed: {(m.Signed ? "true" : "false")}, {t}Scales, {(m.HasZeroPoints ? t + "ZeroPoints" : "default")}, {bias}, row)",
             KernelKind.DenseLevels => $"{Runtime}.DenseKernels.Levels({x}, {y}, {t}Codes, bits: {m.Bits}, {t}Levels, {bias}, row)",
             KernelKind.DenseMultiBinary => $"{Runtime}.DenseKernels.MultiBinary({x}, {y}, {t}Codes, bits: {m.Bits}, {t}Coefficients, {bias}, row)",
-            KernelKind.BinaryOnline => $"{Runtime}.BinaryMatVec.MultiBinaryOnline({x}, {y}, {t}PaddedPlanes, wBits: {m.Bits}, {t}Coefficients, {bias}, xBits: {m.InputBits}, cycles: {m.InputCycles}, {codes})",
+            KernelKind.DenseXnor => XnorCall(x, y, t, m.Bits, bias, m.InputBits, m.InputCycles, codes),
             _ => throw new InvalidOperationException("no matrix kernel " + m.Kernel),
         };
     }
@@ -248,29 +248,4 @@ internal static partial class Emitter
     };
 
     private static LayerMatrix MatrixOf(Layer layer, string part) => LayerShapes.Matrices(layer).First(m => m.Part == part);
-
-    /// <summary>The description's plane stream re-laid out for BinaryMatVec: row r, plane j at words (r * bits + j) * words, bit c % 64 of word c / 64.</summary>
-    private static byte[] PadPlanes(MultiBinaryCodec codec, int rows, int cols)
-    {
-        int words = (cols + 63) / 64;
-        int bits = codec.Bits;
-        var padded = new byte[(long)rows * bits * words * 8];
-        ReadOnlySpan<byte> planes = codec.Planes.Span;
-        for (int j = 0; j < bits; j++)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                for (int c = 0; c < cols; c++)
-                {
-                    if (PackedCodes.Read(planes, ((long)j * rows + r) * cols + c, 1) != 0)
-                    {
-                        long bit = ((long)(r * bits + j) * words * 64) + c;
-                        padded[bit >> 3] |= (byte)(1 << (int)(bit & 7));
-                    }
-                }
-            }
-        }
-
-        return padded;
-    }
 }

@@ -44,8 +44,6 @@ internal enum KernelKind
     Gru,
     Conv2d,
     MaxPool2d,
-    /// <summary>Multi-binary weights times an input coded online by alternating quantization: xor and popcount.</summary>
-    BinaryOnline,
 }
 
 internal enum QuantizerKind
@@ -86,8 +84,6 @@ internal enum TensorRole
     Levels,
     Coefficients,
     Bias,
-    /// <summary>Multi-binary planes re-laid out row by row, each row plane padded to 64-bit words (BinaryMatVec).</summary>
-    PaddedPlanes,
     /// <summary>Bit-planes repacked for the table kernel (Layouts/KernelLayouts.Lut).</summary>
     LutPlanes,
     LutPlaneScales,

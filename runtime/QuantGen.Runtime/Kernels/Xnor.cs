@@ -116,6 +116,12 @@ public static class Xnor
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
         ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
     {
+        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
+        {
+            Multiply512(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+            return;
+        }
+
         int rows = y.Length;
         int words = RowWords(cols);
         int activationBits = betas.Length;
@@ -144,6 +150,90 @@ public static class Xnor
                 }
             }
 
+            for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
+            {
+                y[r0 + k] = sums.GetElement(k) + (bias.IsEmpty ? 0f : bias[r0 + k]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The AVX-512 product. Short rows (512 columns are one vector) made the per-pair horizontal sum of the
+    /// counts cost as much as the counting itself, so here the partial counts of each row stay in their
+    /// lanes: each lane's dot product m_lane - 2 C_pj(lane) (m_lane: the real columns the lane covers, an exact
+    /// small integer as before) is weighted by c[r, p] * beta_j and accumulated per row over all plane pairs
+    /// in float lanes, with one horizontal sum per row at the end instead of one per pair.
+    /// </summary>
+    private static void Multiply512(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+    {
+        int rows = y.Length;
+        int words = RowWords(cols);
+        int vectors = words / 8;
+        int activationBits = betas.Length;
+        // SAD lane 2i counts word i of every vector (64 columns each); odd lanes hold the zero high halves.
+        Span<float> columns = stackalloc float[16];
+        columns.Clear();
+        for (int i = 0; i < 8; i++)
+        {
+            for (int v = 0; v < vectors; v++)
+            {
+                columns[2 * i] += Math.Clamp(cols - (512 * v + 64 * i), 0, 64);
+            }
+        }
+
+        Vector512<float> m = Vector512.Create((ReadOnlySpan<float>)columns);
+        ref ulong w = ref MemoryMarshal.GetReference(weights);
+        Vector512<byte> lut = Vector512.Create(Nibbles128());
+        for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
+        {
+            // The last pass repeats the last row instead of running a second, one-row loop.
+            int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
+            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < weightBits; p++)
+            {
+                ref ulong w0 = ref Unsafe.Add(ref w, ((nint)r0 * weightBits + p) * words);
+                ref ulong w1 = ref Unsafe.Add(ref w, ((nint)r1 * weightBits + p) * words);
+                ref ulong w2 = ref Unsafe.Add(ref w, ((nint)r2 * weightBits + p) * words);
+                ref ulong w3 = ref Unsafe.Add(ref w, ((nint)r3 * weightBits + p) * words);
+                float c0 = coefficients[r0 * weightBits + p], c1 = coefficients[r1 * weightBits + p];
+                float c2 = coefficients[r2 * weightBits + p], c3 = coefficients[r3 * weightBits + p];
+                for (int j = 0; j < activationBits; j++)
+                {
+                    ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
+                    Vector512<ulong> t0 = Vector512<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
+                    for (int v0 = 0; v0 < vectors; v0 += MaxVectorsPerByteSum)
+                    {
+                        int end = Math.Min(vectors, v0 + MaxVectorsPerByteSum);
+                        Vector512<byte> b0 = Vector512<byte>.Zero, b1 = b0, b2 = b0, b3 = b0;
+                        for (int v = v0; v < end; v++)
+                        {
+                            nuint at = (nuint)(8 * v);
+                            Vector512<ulong> x = Vector512.LoadUnsafe(ref a, at);
+                            b0 += Pop(lut, Vector512.LoadUnsafe(ref w0, at) ^ x);
+                            b1 += Pop(lut, Vector512.LoadUnsafe(ref w1, at) ^ x);
+                            b2 += Pop(lut, Vector512.LoadUnsafe(ref w2, at) ^ x);
+                            b3 += Pop(lut, Vector512.LoadUnsafe(ref w3, at) ^ x);
+                        }
+
+                        t0 += Avx512BW.SumAbsoluteDifferences(b0, Vector512<byte>.Zero).AsUInt64();
+                        t1 += Avx512BW.SumAbsoluteDifferences(b1, Vector512<byte>.Zero).AsUInt64();
+                        t2 += Avx512BW.SumAbsoluteDifferences(b2, Vector512<byte>.Zero).AsUInt64();
+                        t3 += Avx512BW.SumAbsoluteDifferences(b3, Vector512<byte>.Zero).AsUInt64();
+                    }
+
+                    // A lane's count is below 2^31 (it counts at most one 64-bit word per vector), so its low
+                    // 32 bits are the count and the high 32 bits are 0: both convert exactly.
+                    float beta = betas[j];
+                    s0 += (m - 2f * Vector512.ConvertToSingle(t0.AsInt32())) * Vector512.Create(c0 * beta);
+                    s1 += (m - 2f * Vector512.ConvertToSingle(t1.AsInt32())) * Vector512.Create(c1 * beta);
+                    s2 += (m - 2f * Vector512.ConvertToSingle(t2.AsInt32())) * Vector512.Create(c2 * beta);
+                    s3 += (m - 2f * Vector512.ConvertToSingle(t3.AsInt32())) * Vector512.Create(c3 * beta);
+                }
+            }
+
+            Vector128<float> sums = Vector128.Create(Vector512.Sum(s0), Vector512.Sum(s1), Vector512.Sum(s2), Vector512.Sum(s3));
             for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
             {
                 y[r0 + k] = sums.GetElement(k) + (bias.IsEmpty ? 0f : bias[r0 + k]);
