@@ -41,23 +41,8 @@ internal static partial class Emitter
         w.Line($"/// The quantized model \"{Xml(Literals.Comment(plan.ModelName))}\" from {Xml(Literals.Comment(plan.FileName))}: {plan.InputLength} inputs, {plan.OutputLength} outputs.");
         w.Line("/// Stateless: every method may be called from several threads at once, and none allocates.");
         w.Line("/// </summary>");
-        w.Line($"[global::System.CodeDom.Compiler.GeneratedCode({Literals.String(GeneratorName)}, {Literals.String(GeneratorVersion)})]");
-        w.Open($"partial class {plan.Target.ClassName} : global::QuantGen.IQuantModel");
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public string Name => {Literals.String(plan.ModelName)};");
-        w.Line();
-        w.Line($"/// <summary>{plan.InputLength} values{NameSuffix(plan.InputName)}.</summary>");
-        w.Line($"public int InputLength => {plan.InputLength};");
-        w.Line();
-        w.Line($"/// <summary>{plan.OutputLength} values{NameSuffix(plan.OutputName)}.</summary>");
-        w.Line($"public int OutputLength => {plan.OutputLength};");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public long WeightBytes => {Invariant.Int(plan.WeightBytes)};");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public long Float32WeightBytes => {Invariant.Int(plan.Float32WeightBytes)};");
-        w.Line();
+        OpenModelClass(w, plan, "global::QuantGen.IQuantModel", $"{plan.InputLength} values", $"{plan.OutputLength} values");
+        WriteWeightBytes(w, plan);
         w.Line("/// <summary>Runs the model on one input vector.</summary>");
         w.Open($"public void Predict({ReadOnlySpan} input, {Span} output)");
         w.Line($"{Runtime}.Guard.Length(input.Length, {plan.InputLength}, nameof(input));");
@@ -172,5 +157,35 @@ internal static partial class Emitter
         {
             w.Close();
         }
+    }
+
+    /// <summary>
+    /// The model class's attribute and declaration, then its Name, InputLength and OutputLength: the part
+    /// stateless and recurrent models share (the summary above it is theirs).
+    /// </summary>
+    private static void OpenModelClass(SourceWriter w, ModelPlan plan, string interfaceName, string inputDoc, string outputDoc)
+    {
+        w.Line($"[global::System.CodeDom.Compiler.GeneratedCode({Literals.String(GeneratorName)}, {Literals.String(GeneratorVersion)})]");
+        w.Open($"partial class {plan.Target.ClassName} : {interfaceName}");
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public string Name => {Literals.String(plan.ModelName)};");
+        w.Line();
+        w.Line($"/// <summary>{inputDoc}{NameSuffix(plan.InputName)}.</summary>");
+        w.Line($"public int InputLength => {plan.InputLength};");
+        w.Line();
+        w.Line($"/// <summary>{outputDoc}{NameSuffix(plan.OutputName)}.</summary>");
+        w.Line($"public int OutputLength => {plan.OutputLength};");
+        w.Line();
+    }
+
+    /// <summary>WeightBytes and Float32WeightBytes, each followed by a blank line.</summary>
+    private static void WriteWeightBytes(SourceWriter w, ModelPlan plan)
+    {
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public long WeightBytes => {Invariant.Int(plan.WeightBytes)};");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public long Float32WeightBytes => {Invariant.Int(plan.Float32WeightBytes)};");
+        w.Line();
     }
 }
