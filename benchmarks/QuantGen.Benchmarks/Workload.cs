@@ -2,7 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using QuantGen.Generator.Layouts;
+using QuantGen.Generator.Layout;
 using QuantGen.Runtime;
 using QuantGen.Schema;
 
@@ -11,7 +11,7 @@ namespace QuantGen.Benchmarks;
 /// <summary>
 /// One matrix shape with random weights in every layout the benchmarks run, made once per shape (the
 /// benchmarks run in process, so every case of a shape shares it). Layouts come from the generator's
-/// own KernelLayouts, so the kernels read exactly what generated code would give them.
+/// own WeightRepacking, so the kernels read exactly what generated code would give them.
 /// </summary>
 internal sealed class Workload
 {
@@ -46,14 +46,14 @@ internal sealed class Workload
         for (int bits = 1; bits <= 3; bits++)
         {
             MultiBinaryCodec m = MultiBinary(random, rows, cols, bits);
-            XnorWeights[bits] = MemoryMarshal.Cast<byte, ulong>(KernelLayouts.XnorPlanes(m, rows, cols)).ToArray();
+            XnorWeights[bits] = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(m, rows, cols)).ToArray();
             XnorCoefficients[bits] = [.. m.Coefficients];
         }
 
         UniformCodec two = Uniform(random, rows, cols, 2);
-        Lut2 = KernelLayouts.Lut(new Weights { Uniform = two }, rows, cols);
+        Lut2 = WeightRepacking.Lut(new Weights { Uniform = two }, rows, cols);
         UniformCodec eight = Uniform(random, rows, cols, 8);
-        Int8 = KernelLayouts.Int8(eight, rows, cols, -1f, 1f);
+        Int8 = WeightRepacking.Int8(eight, rows, cols, 8, -1f, 1f);
         Int8Codes = MemoryMarshal.Cast<byte, sbyte>(Int8.Codes).ToArray();
         Scratch = new float[Math.Max(Xnor.ScratchFloats(cols, 3), Math.Max(PlaneLut.TableLength(cols), QuantGen.Runtime.Int8.ScratchFloats(cols)))];
     }

@@ -32,19 +32,3 @@ public static class DescriptionLoader
         return model;
     }
 }
-
-/// <summary>Shapes that follow from a valid model.</summary>
-public static class ModelShape
-{
-    /// <summary>The number of values in the model's input.</summary>
-    public static int InputLength(Model model) => model.Inputs[0].Shape.Aggregate(1, (a, b) => a * b);
-
-    /// <summary>The length of the vector a layer gives for an input of <paramref name="inputLength"/> values.</summary>
-    public static int OutputLength(Layer layer, int inputLength) => layer.OpCase switch
-    {
-        Layer.OpOneofCase.Dense => layer.Dense.OutFeatures,
-        Layer.OpOneofCase.Embedding or Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru or
-            Layer.OpOneofCase.Conv2D or Layer.OpOneofCase.MaxPool2D => (int)LayerShapes.OutputLength(layer),
-        _ => inputLength,
-    };
-}

@@ -1,9 +1,6 @@
 using System;
-using System.IO;
-using Google.Protobuf.Collections;
-using QuantGen.Generator.Layouts;
 using QuantGen.Generator.Model;
-using QuantGen.Schema;
+using QuantGen.Runtime;
 
 namespace QuantGen.Generator.Emit;
 
@@ -35,47 +32,40 @@ internal static partial class Emitter
         w.Open($"partial class {plan.Target.ClassName}");
         w.Line("/// <summary>The model's parameters and lookup tables.</summary>");
         w.Open("private static class QuantGenData");
-        byte[] blob = Array.Empty<byte>();
-        if (plan.BlobLength > 0)
+        BlobPlan blob = plan.Blob;
+        if (blob.Length > 0)
         {
-            w.Line($"// {Invariant.Grouped(plan.BlobLength)} bytes, each tensor at a 64-byte boundary:");
+            w.Line($"// {Invariant.Grouped(blob.Length)} bytes, each tensor at a {KernelGeometry.BlobAlignment}-byte boundary:");
             w.Line("//   offset       bytes  tensor");
-            foreach (LayerPlan layer in plan.Layers)
+            foreach (TensorPlan tensor in blob.Tensors)
             {
-                foreach (TensorPlan tensor in layer.Tensors)
-                {
-                    w.Line($"//   {Invariant.Int(tensor.Offset),-10} {Invariant.Int(tensor.ByteLength),7}  layer {layer.Index}: {tensor.Description}");
-                }
+                w.Line($"//   {Invariant.Int(tensor.Offset),-10} {Invariant.Int(tensor.ByteLength),7}  layer {tensor.Layer}: {tensor.Description}");
             }
 
-            blob = BuildBlob(plan);
-            WriteBlob(w, blob);
-            foreach (LayerPlan layer in plan.Layers)
+            WriteBlob(w, blob.Bytes);
+            foreach (TensorPlan tensor in blob.Tensors)
             {
-                foreach (TensorPlan tensor in layer.Tensors)
+                string view = tensor.Kind switch
                 {
-                    string view = tensor.Kind switch
-                    {
-                        TensorKind.Bytes => $"global::System.ReadOnlySpan<byte> {tensor.Name} => Blob.Bytes({tensor.Offset}, {tensor.Count})",
-                        TensorKind.Floats => $"global::System.ReadOnlySpan<float> {tensor.Name} => Blob.Floats({tensor.Offset}, {tensor.Count})",
-                        _ => $"global::System.ReadOnlySpan<int> {tensor.Name} => Blob.Int32s({tensor.Offset}, {tensor.Count})",
-                    };
-                    w.Line();
-                    w.Line($"/// <summary>Layer {layer.Index}: {Xml(tensor.Description)}.</summary>");
-                    w.Line($"internal static {view};");
-                }
+                    TensorKind.Bytes => $"global::System.ReadOnlySpan<byte> {tensor.Name} => Blob.Bytes({tensor.Offset}, {tensor.Count})",
+                    TensorKind.Floats => $"global::System.ReadOnlySpan<float> {tensor.Name} => Blob.Floats({tensor.Offset}, {tensor.Count})",
+                    _ => $"global::System.ReadOnlySpan<int> {tensor.Name} => Blob.Int32s({tensor.Offset}, {tensor.Count})",
+                };
+                w.Line();
+                w.Line($"/// <summary>Layer {tensor.Layer}: {Xml(tensor.Description)}.</summary>");
+                w.Line($"internal static {view};");
             }
         }
 
         foreach (LayerPlan layer in plan.Layers)
         {
             WriteQuantizerTables(w, layer.Quantizer, layer.Index, "", "input");
-            WriteQuantizerTables(w, layer.Sequence?.HiddenQuantizer, layer.Index, "Hidden", "hidden-state");
-            WriteQuantizerTables(w, layer.Sequence?.RecurrentQuantizer, layer.Index, "Recurrent", "recurrent-input");
+            WriteQuantizerTables(w, layer.Recurrence?.HiddenQuantizer, layer.Index, "Hidden", "hidden-state");
+            WriteQuantizerTables(w, layer.Recurrence?.RecurrentQuantizer, layer.Index, "Recurrent", "recurrent-input");
         }
 
         // The long base64 lines last, so that the tensor views above read first.
-        WriteChunks(w, blob, cancellationToken);
+        WriteChunks(w, blob.Bytes, cancellationToken);
         w.Close();
         w.Close();
         CloseTypes(w, plan);
@@ -147,61 +137,6 @@ internal static partial class Emitter
             // Up to thousands of chunks (MaxBlobBytes / ChunkBytes): a cancelled build stops here.
             cancellationToken.ThrowIfCancellationRequested();
             w.Line($"private static global::System.ReadOnlySpan<byte> Base64Chunk{Invariant.Int(i)} => \"{Convert.ToBase64String(blob, offset, Math.Min(ChunkBytes, blob.Length - offset))}\"u8;");
-        }
-    }
-
-    /// <summary>Lays out every tensor where the plan put it: codes as stored in the description, numbers little-endian.</summary>
-    private static byte[] BuildBlob(ModelPlan plan)
-    {
-        var blob = new byte[plan.BlobLength];
-        QuantGen.Schema.Model model = plan.Source.Description!;
-        foreach (LayerPlan layer in plan.Layers)
-        {
-            foreach (TensorPlan tensor in layer.Tensors)
-            {
-                LayerMatrix matrix = MatrixOf(model.Layers[tensor.Layer], tensor.Part);
-                Weights weights = matrix.Weights!;
-                switch (tensor.Role)
-                {
-                    case TensorRole.FloatWeights: WriteFloats(blob, tensor.Offset, weights.Float32.Values); break;
-                    case TensorRole.Codes: CodesOf(weights).CopyTo(blob, tensor.Offset); break;
-                    case TensorRole.Scales: WriteFloats(blob, tensor.Offset, weights.Uniform.Scales); break;
-                    case TensorRole.ZeroPoints: WriteInts(blob, tensor.Offset, weights.Uniform.ZeroPoints); break;
-                    case TensorRole.Levels: WriteFloats(blob, tensor.Offset, weights.Levels.Levels); break;
-                    case TensorRole.Coefficients: WriteFloats(blob, tensor.Offset, weights.MultiBinary.Coefficients); break;
-                    case TensorRole.Bias: WriteFloats(blob, tensor.Offset, matrix.Bias!); break;
-                    case TensorRole.XnorPlanes: KernelLayouts.XnorPlanes(weights.MultiBinary, matrix.Rows, matrix.Cols).CopyTo(blob, tensor.Offset); break;
-                    default: WriteRepacked(blob, layer, tensor, model.Layers[tensor.Layer].Dense); break;
-                }
-            }
-        }
-
-        return blob;
-    }
-
-    private static byte[] CodesOf(Weights weights) => weights.CodecCase switch
-    {
-        Weights.CodecOneofCase.Uniform => weights.Uniform.Codes.ToByteArray(),
-        Weights.CodecOneofCase.Levels => weights.Levels.Codes.ToByteArray(),
-        _ => weights.MultiBinary.Planes.ToByteArray(),
-    };
-
-    private static void WriteFloats(byte[] blob, int offset, RepeatedField<float> values)
-    {
-        using var writer = new BinaryWriter(new MemoryStream(blob, offset, values.Count * 4));
-        foreach (float value in values)
-        {
-            // BinaryWriter writes little-endian on every platform.
-            writer.Write(value);
-        }
-    }
-
-    private static void WriteInts(byte[] blob, int offset, RepeatedField<int> values)
-    {
-        using var writer = new BinaryWriter(new MemoryStream(blob, offset, values.Count * 4));
-        foreach (int value in values)
-        {
-            writer.Write(value);
         }
     }
 }

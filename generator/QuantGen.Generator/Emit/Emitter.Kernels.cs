@@ -1,11 +1,12 @@
 using System;
 using QuantGen.Generator.Model;
+using QuantGen.Generator.Strategies;
 
 namespace QuantGen.Generator.Emit;
 
 internal static partial class Emitter
 {
-    /// <summary>The forward pass: one commented step per layer, calling the kernel the Planner chose.</summary>
+    /// <summary>The forward pass: one commented step per layer, calling the kernels the plan chose.</summary>
     private static string EmitKernels(ModelPlan plan)
     {
         var w = new SourceWriter();
@@ -14,30 +15,7 @@ internal static partial class Emitter
         w.Open($"partial class {plan.Target.ClassName}");
         w.Line("/// <summary>Runs every layer in order. <paramref name=\"scratch\"/> is this call's working memory.</summary>");
         w.Open($"private static void Forward({ReadOnlySpan} input, {Span} output, {Span} scratch{(plan.Recurrent ? $", {Span} state" : "")})");
-        int at = 0;
-        if (plan.WorkLength > 0)
-        {
-            w.Line($"// Layers write into a and b in turn; the last layer writes into output.");
-            w.Line($"{Span} a = scratch.Slice({at}, {plan.WorkLength});");
-            w.Line($"{Span} b = scratch.Slice({at + plan.WorkLength}, {plan.WorkLength});");
-            at += 2 * plan.WorkLength;
-        }
-
-        if (plan.QuantizedLength > 0)
-        {
-            w.Line($"// A layer's quantized input.");
-            w.Line($"{Span} q = scratch.Slice({at}, {plan.QuantizedLength});");
-            at += plan.QuantizedLength;
-        }
-
-        if (plan.RowLength > 0)
-        {
-            w.Line($"// Kernel working memory: a decoded row of weights, tables of partial sums, or online codes and bit-planes.");
-            w.Line($"{Span} row = scratch.Slice({at}, {plan.RowLength});");
-        }
-
-        WriteExtraBuffer(w, plan);
-
+        WriteBuffers(w, plan);
         bool wroteOutput = false;
         foreach (LayerPlan layer in plan.Layers)
         {
@@ -59,57 +37,120 @@ internal static partial class Emitter
         return w.ToString();
     }
 
+    /// <summary>The slices of the working memory, in the order <see cref="ModelPlan.ScratchLength"/> adds them up.</summary>
+    private static void WriteBuffers(SourceWriter w, ModelPlan plan)
+    {
+        int at = 0;
+        if (plan.WorkLength > 0)
+        {
+            w.Line("// Layers write into a and b in turn; the last layer writes into output.");
+            w.Line($"{Span} a = scratch.Slice({at}, {plan.WorkLength});");
+            w.Line($"{Span} b = scratch.Slice({at + plan.WorkLength}, {plan.WorkLength});");
+            at += 2 * plan.WorkLength;
+        }
+
+        if (plan.QuantizedLength > 0)
+        {
+            w.Line("// A layer's quantized input.");
+            w.Line($"{Span} q = scratch.Slice({at}, {plan.QuantizedLength});");
+            at += plan.QuantizedLength;
+        }
+
+        if (plan.KernelScratchLength > 0)
+        {
+            w.Line("// The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.");
+            w.Line($"{Span} kernelScratch = scratch.Slice({at}, {plan.KernelScratchLength});");
+            at += plan.KernelScratchLength;
+        }
+
+        if (plan.LayerScratchLength > 0)
+        {
+            w.Line("// Gate products of the recurrent layers; the patch and output column of the convolutions.");
+            w.Line($"{Span} layerScratch = scratch.Slice({at}, {plan.LayerScratchLength});");
+        }
+    }
+
     private static void WriteLayer(SourceWriter w, LayerPlan layer)
     {
         string name = layer.Name.Length == 0 ? "" : $" \"{Literals.Comment(layer.Name)}\"";
-        string weights = layer.WeightSummary.Length == 0 ? "" : $", weights {layer.WeightSummary}";
+        string weights = layer.Matrices.Count == 0 ? "" : $", weights {layer.WeightSummary}";
         w.Line($"// Layer {layer.Index}{name}: {layer.Op} {layer.InputLength} -> {layer.OutputLength}{weights}.");
-        if (layer.Sequence is not null)
+        switch (layer.Op)
         {
-            WriteSequenceLayer(w, layer);
+            case LayerOp.Embedding:
+                WriteEmbedding(w, layer);
+                return;
+            case LayerOp.Lstm:
+            case LayerOp.Gru:
+                WriteRecurrentStep(w, layer);
+                return;
+            case LayerOp.Conv2d:
+                WriteConvolution(w, layer);
+                return;
+            case LayerOp.MaxPool2d:
+                WriteMaxPool(w, layer);
+                return;
+        }
+
+        string source = WriteInputQuantizer(w, layer);
+        string destination = BufferExpression(layer.Destination, layer.OutputLength);
+        if (layer.Op == LayerOp.Dense)
+        {
+            MatrixPlan m = layer.Matrices[0];
+            WriteKernelComment(w, m);
+            w.Line(MatrixCall(m, source, destination) + ";");
             return;
+        }
+
+        w.Line($"// {layer.Op}: {layer.Reason}.");
+        string call = layer.Op switch
+        {
+            LayerOp.Flatten => layer.Quantizer is not null && layer.Destination != BufferSlot.Quantized ? $"{source}.CopyTo({destination})" : "",
+            LayerOp.Relu => $"{Runtime}.Activations.Relu({source}, {destination})",
+            LayerOp.Sigmoid => $"{Runtime}.Activations.Sigmoid({source}, {destination})",
+            LayerOp.Tanh => $"{Runtime}.Activations.Tanh({source}, {destination})",
+            LayerOp.Softmax => $"{Runtime}.Activations.Softmax({source}, {destination})",
+            _ => throw new InvalidOperationException("no emitter for layer op " + layer.Op),
+        };
+        if (call.Length > 0)
+        {
+            w.Line(call + ";");
+        }
+    }
+
+    /// <summary>
+    /// Runs the layer's input quantizer into q unless the kernel that reads the input codes it itself, and
+    /// returns the expression the layer then reads.
+    /// </summary>
+    private static string WriteInputQuantizer(SourceWriter w, LayerPlan layer)
+    {
+        string previous = BufferExpression(layer.PreviousOutput, layer.InputLength);
+        if (layer.Quantizer is not QuantizerPlan quantizer)
+        {
+            return previous;
+        }
+
+        if (layer.Matrices.Count > 0 && layer.Matrices[0].Part != "Recurrent" && layer.Matrices[0].FusesInput)
+        {
+            w.Line($"// Input quantized inside the {layer.Matrices[0].Kernel} kernel: {quantizer.Summary}, kept as codes.");
+            return previous;
         }
 
         string source = BufferExpression(layer.Source, layer.InputLength);
-        if (layer.Quantizer is QuantizerPlan fused && layer.Kernel is KernelKind.DenseXnor or KernelKind.DenseInt8)
-        {
-            w.Line($"// Input quantized inside the kernel: {fused.Summary}, kept as codes.");
-        }
-        else if (layer.Quantizer is QuantizerPlan quantizer)
-        {
-            string original = BufferExpression(layer.PreviousOutput, layer.InputLength);
-            w.Line($"// Input quantized: {quantizer.Summary}.");
-            w.Line(QuantizerCall(quantizer, layer.Index, original, source, layer.InputLength) + ";");
-        }
+        w.Line($"// Input quantized: {quantizer.Summary}.");
+        w.Line(QuantizerCall(quantizer, layer.Index, previous, source, layer.InputLength) + ";");
+        return source;
+    }
 
-        w.Line($"// Kernel {layer.Kernel}: {layer.KernelReason}.");
-        if (layer.Kernel == KernelKind.None)
-        {
-            if (layer.Quantizer is not null && layer.Destination != BufferSlot.Quantized)
-            {
-                w.Line($"{source}.CopyTo({BufferExpression(layer.Destination, layer.OutputLength)});");
-            }
+    private static void WriteKernelComment(SourceWriter w, MatrixPlan m) =>
+        w.Line($"// {(m.Part.Length == 0 ? "" : m.Part + " matrix: ")}kernel {m.Kernel}: {m.Reason}.");
 
-            return;
-        }
-
-        string destination = BufferExpression(layer.Destination, layer.OutputLength);
-        string data = "QuantGenData.L" + Invariant.Int(layer.Index);
-        string bias = Has(layer, TensorRole.Bias) ? data + "Bias" : "default";
-        string call = layer.Kernel switch
-        {
-            KernelKind.DenseFloat => $"{Runtime}.DenseKernels.Float({source}, {destination}, {data}FloatWeights, {bias})",
-            KernelKind.DenseUniform => $"{Runtime}.DenseKernels.Uniform({source}, {destination}, {data}Codes, bits: {layer.Bits}, signed: {(layer.Signed ? "true" : "false")}, {data}Scales, {(Has(layer, TensorRole.ZeroPoints) ? data + "ZeroPoints" : "default")}, {bias}, row)",
-            KernelKind.DenseLevels => $"{Runtime}.DenseKernels.Levels({source}, {destination}, {data}Codes, bits: {layer.Bits}, {data}Levels, {bias}, row)",
-            KernelKind.DenseMultiBinary => $"{Runtime}.DenseKernels.MultiBinary({source}, {destination}, {data}Codes, bits: {layer.Bits}, {data}Coefficients, {bias}, row)",
-            KernelKind.DensePlaneLut or KernelKind.DenseXnor or KernelKind.DenseInt8 => FastKernelCall(layer, BufferExpression(layer.PreviousOutput, layer.InputLength), source, destination, data, bias),
-            KernelKind.Relu => $"{Runtime}.Activations.Relu({source}, {destination})",
-            KernelKind.Sigmoid => $"{Runtime}.Activations.Sigmoid({source}, {destination})",
-            KernelKind.Tanh => $"{Runtime}.Activations.Tanh({source}, {destination})",
-            KernelKind.Softmax => $"{Runtime}.Activations.Softmax({source}, {destination})",
-            _ => throw new InvalidOperationException("no emitter for kernel " + layer.Kernel),
-        };
-        w.Line(call + ";");
+    /// <summary>y = W x + b (or a table row) with the kernel the registry chose for the matrix.</summary>
+    private static string MatrixCall(MatrixPlan m, string x, string y)
+    {
+        string bias = m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default";
+        string scratch = m.ScratchFloats == 0 ? "default" : $"kernelScratch.Slice(0, {m.ScratchFloats})";
+        return KernelRegistry.Get(m.Kernel).Call(m, x, y, bias, scratch);
     }
 
     private static string QuantizerCall(QuantizerPlan q, int layer, string source, string destination, int length, string what = "")
@@ -120,21 +161,8 @@ internal static partial class Emitter
             QuantizerKind.Uniform => $"{Runtime}.ActivationQuantizers.Uniform({source}, {destination}, bits: {q.Bits}, lo: {Literals.Float(q.Lo)}, hi: {Literals.Float(q.Hi)})",
             QuantizerKind.Thresholds => $"{Runtime}.ActivationQuantizers.Thresholds({source}, {destination}, {tables}Thresholds, {tables}Levels)",
             QuantizerKind.LogQuant => $"{Runtime}.ActivationQuantizers.LogQuant({source}, {destination}, {tables}Levels, fsr: {Invariant.Int(q.Fsr)}, step: {q.Step})",
-            _ => $"{Runtime}.ActivationQuantizers.OnlineMultiBinary({source}, {destination}, bits: {q.Bits}, cycles: {q.Cycles}, row.Slice(0, {length}))",
+            _ => $"{Runtime}.ActivationQuantizers.OnlineMultiBinary({source}, {destination}, bits: {q.Bits}, cycles: {q.Cycles}, kernelScratch.Slice(0, {length}))",
         };
-    }
-
-    private static bool Has(LayerPlan layer, TensorRole role)
-    {
-        foreach (TensorPlan tensor in layer.Tensors)
-        {
-            if (tensor.Role == role)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string BufferExpression(BufferSlot buffer, int length) => buffer switch

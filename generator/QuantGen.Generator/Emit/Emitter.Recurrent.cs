@@ -1,14 +1,8 @@
-using System;
-using System.Linq;
 using QuantGen.Generator.Model;
-using QuantGen.Schema;
 
 namespace QuantGen.Generator.Emit;
 
-/// <summary>
-/// The stateful API of recurrent models (a State type and Step), and the forward code of the Embedding,
-/// LSTM, GRU, Conv2d and MaxPool2d layers.
-/// </summary>
+/// <summary>The stateful API of recurrent models (a State type and Step), and the forward code of the LSTM and GRU layers.</summary>
 internal static partial class Emitter
 {
     private static string EmitRecurrentApi(ModelPlan plan)
@@ -82,155 +76,68 @@ internal static partial class Emitter
         return w.ToString();
     }
 
-    /// <summary>The working memory of recurrent and convolution layers, after the shared buffers.</summary>
-    private static void WriteExtraBuffer(SourceWriter w, ModelPlan plan)
+    /// <summary>
+    /// One step of an LSTM or GRU layer: both gate products through the kernels the plan chose (the input
+    /// matrix on the layer's quantized input, the recurrent matrix on h, quantized for it when the layer says
+    /// so), then the cell update on the state.
+    /// </summary>
+    private static void WriteRecurrentStep(SourceWriter w, LayerPlan layer)
     {
-        if (plan.ExtraLength > 0)
+        RecurrencePlan r = layer.Recurrence!;
+        MatrixPlan input = layer.Matrices[0], recurrent = layer.Matrices[1];
+        bool lstm = layer.Op == LayerOp.Lstm;
+        int n = r.Hidden;
+        int gates = r.Gates * n;
+        w.Line($"// {layer.Op}: {layer.Reason}.");
+        string x = WriteInputQuantizer(w, layer);
+        string gx = $"layerScratch.Slice(0, {gates})", gh = $"layerScratch.Slice({gates}, {gates})";
+        string h = $"state.Slice({r.StateOffset}, {n})";
+        WriteKernelComment(w, input);
+        w.Line(MatrixCall(input, x, gx) + ";");
+        string hidden = h;
+        if (r.RecurrentQuantizer is QuantizerPlan rq)
         {
-            w.Line("// Gate products, patches and online codes of the recurrent and convolution layers.");
-            w.Line($"{Span} extra = scratch.Slice({2 * plan.WorkLength + plan.QuantizedLength + plan.RowLength}, {plan.ExtraLength});");
-        }
-    }
-
-    private static void WriteSequenceLayer(SourceWriter w, LayerPlan layer)
-    {
-        SequencePlan s = layer.Sequence!;
-        string name = layer.Name.Length == 0 ? "" : $" \"{Literals.Comment(layer.Name)}\"";
-        string weights = layer.WeightSummary.Length == 0 ? "" : $", weights {layer.WeightSummary}";
-        w.Line($"// Layer {layer.Index}{name}: {layer.Op} {layer.InputLength} -> {layer.OutputLength}{weights}.");
-        bool fused = s.Matrices.Count > 0 && s.Matrices[0].Kernel == KernelKind.DenseXnor;
-        string source = BufferExpression(fused ? layer.PreviousOutput : layer.Source, layer.InputLength);
-        if (layer.Quantizer is QuantizerPlan quantizer)
-        {
-            if (fused)
+            if (recurrent.FusesInput)
             {
-                w.Line($"// Input quantized: {quantizer.Summary}, inside the xor-popcount kernel (its codes are the kernel's input).");
+                w.Line($"// h quantized inside the {recurrent.Kernel} kernel: {rq.Summary}.");
             }
             else
             {
-                w.Line($"// Input quantized: {quantizer.Summary}.");
-                w.Line(QuantizerCall(quantizer, layer.Index, BufferExpression(layer.PreviousOutput, layer.InputLength), source, layer.InputLength) + ";");
-            }
-        }
-
-        w.Line($"// Kernel {layer.Kernel}: {layer.KernelReason}.");
-        string destination = BufferExpression(layer.Destination, layer.OutputLength);
-        string data = "QuantGenData.L" + Invariant.Int(layer.Index);
-        w.Open("");
-        switch (layer.Kernel)
-        {
-            case KernelKind.Embedding:
-                w.Line($"int token = {Runtime}.EmbeddingLookup.Token(input, {s.Matrices[0].Rows});");
-                w.Line(EmbeddingCall(s.Matrices[0], data, destination) + ";");
-                break;
-            case KernelKind.Lstm:
-            case KernelKind.Gru:
-                WriteRecurrentStep(w, layer, s, source, destination, data);
-                break;
-            case KernelKind.Conv2d:
-            {
-                MatrixPlan m = s.Matrices[0];
-                w.Line($"var window = new {Runtime}.Window({string.Join(", ", s.Geometry.Select(g => Invariant.Int(g)))});");
-                w.Line($"{Span} patch = extra.Slice(0, {m.Cols});");
-                w.Line($"{Span} column = extra.Slice({m.Cols}, {m.Rows});");
-                w.Line("int positions = window.OutHeight * window.OutWidth;");
-                w.Open("for (int p = 0; p < positions; p++)");
-                w.Line($"{Runtime}.SpatialKernels.Patch({source}, patch, window, p);");
-                w.Line(MatVecCall(m, data, "patch", "column", "extra.Slice(0, 0)") + ";");
-                w.Line($"{Runtime}.SpatialKernels.Scatter(column, {destination}, p, positions);");
-                w.Close();
-                break;
-            }
-
-            default:
-                w.Line($"{Runtime}.SpatialKernels.MaxPool({source}, {destination}, new {Runtime}.Window({string.Join(", ", s.Geometry.Select(g => Invariant.Int(g)))}));");
-                break;
-        }
-
-        w.Close();
-    }
-
-    private static void WriteRecurrentStep(SourceWriter w, LayerPlan layer, SequencePlan s, string source, string destination, string data)
-    {
-        bool lstm = layer.Kernel == KernelKind.Lstm;
-        int n = s.Hidden;
-        int gates = (lstm ? 4 : 3) * n;
-        string codes = $"extra.Slice({2 * gates + 2 * n})";
-        w.Line($"{Span} gx = extra.Slice(0, {gates});");
-        w.Line($"{Span} gh = extra.Slice({gates}, {gates});");
-        w.Line($"{Span} h = state.Slice({s.StateOffset}, {n});");
-        w.Line($"// Input product W x + b ({s.Matrices[0].Summary}).");
-        w.Line(MatVecCall(s.Matrices[0], data, source, "gx", codes) + ";");
-        string hidden = "h";
-        if (s.RecurrentQuantizer is QuantizerPlan rq)
-        {
-            if (s.Matrices[1].Kernel == KernelKind.DenseXnor)
-            {
-                w.Line($"// h quantized: {rq.Summary}, inside the xor-popcount kernel.");
-            }
-            else
-            {
-                hidden = $"extra.Slice({2 * gates}, {n})";
+                hidden = $"layerScratch.Slice({2 * gates}, {n})";
                 w.Line($"// h quantized for the recurrent product (the state keeps h): {rq.Summary}.");
-                w.Line(QuantizerCall(rq, layer.Index, "h", hidden, n, "Recurrent") + ";");
+                w.Line(QuantizerCall(rq, layer.Index, h, hidden, n, "Recurrent") + ";");
             }
         }
 
-        w.Line($"// Recurrent product U h + d ({s.Matrices[1].Summary}).");
-        w.Line(MatVecCall(s.Matrices[1], data, hidden, "gh", codes) + ";");
-        string sigmoid = s.SigmoidCandidate ? "true" : "false";
+        WriteKernelComment(w, recurrent);
+        w.Line(MatrixCall(recurrent, hidden, gh) + ";");
+        string sigmoid = r.SigmoidCandidate ? "true" : "false";
         if (lstm)
         {
-            w.Line($"// c = f * c + i * g, h = o * {(s.SigmoidCandidate ? "sigmoid" : "tanh")}(c).");
-            w.Line($"{Runtime}.RecurrentCells.Lstm(gx, gh, state.Slice({s.StateOffset + n}, {n}), h, sigmoidCell: {sigmoid});");
+            w.Line($"// c = f * c + i * g, h = o * {(r.SigmoidCandidate ? "sigmoid" : "tanh")}(c).");
+            w.Line($"{Runtime}.RecurrentCells.Lstm({gx}, {gh}, state.Slice({r.StateOffset + n}, {n}), {h}, sigmoidCell: {sigmoid});");
         }
         else
         {
-            w.Line($"{Span} reset = extra.Slice({2 * gates + n}, {n});");
+            string reset = $"layerScratch.Slice({2 * gates + n}, {n})";
             w.Line("// reset = r * (U_n h + d_n).");
-            w.Line($"{Runtime}.RecurrentCells.GruReset(gx, gh, reset);");
-            if (s.HiddenQuantizer is QuantizerPlan rh)
+            w.Line($"{Runtime}.RecurrentCells.GruReset({gx}, {gh}, {reset});");
+            if (r.HiddenQuantizer is QuantizerPlan rh)
             {
                 w.Line($"// bit-RNN: the reset product quantized ({rh.Summary}).");
-                w.Line(QuantizerCall(rh, layer.Index, "reset", "reset", n, "Hidden") + ";");
+                w.Line(QuantizerCall(rh, layer.Index, reset, reset, n, "Hidden") + ";");
             }
 
-            w.Line($"// n = {(s.SigmoidCandidate ? "sigmoid" : "tanh")}(W_n x + b_n + reset), h = (1 - z) * n + z * h.");
-            w.Line($"{Runtime}.RecurrentCells.GruUpdate(gx, gh, reset, h, sigmoidCandidate: {sigmoid});");
+            w.Line($"// n = {(r.SigmoidCandidate ? "sigmoid" : "tanh")}(W_n x + b_n + reset), h = (1 - z) * n + z * h.");
+            w.Line($"{Runtime}.RecurrentCells.GruUpdate({gx}, {gh}, {reset}, {h}, sigmoidCandidate: {sigmoid});");
         }
 
-        if (s.HiddenQuantizer is QuantizerPlan hq)
+        if (r.HiddenQuantizer is QuantizerPlan hq)
         {
             w.Line($"// bit-RNN: the new h quantized, and kept quantized in the state ({hq.Summary}).");
-            w.Line(QuantizerCall(hq, layer.Index, "h", "h", n, "Hidden") + ";");
+            w.Line(QuantizerCall(hq, layer.Index, h, h, n, "Hidden") + ";");
         }
 
-        w.Line($"h.CopyTo({destination});");
+        w.Line($"{h}.CopyTo({BufferExpression(layer.Destination, layer.OutputLength)});");
     }
-
-    /// <summary>y = W x + b with the plain dense kernel of the matrix's codec, or the xor-popcount kernel.</summary>
-    private static string MatVecCall(MatrixPlan m, string data, string x, string y, string codes)
-    {
-        string t = data + m.Part;
-        string bias = m.HasBias ? t + "Bias" : "default";
-        return m.Kernel switch
-        {
-            KernelKind.DenseFloat => $"{Runtime}.DenseKernels.Float({x}, {y}, {t}FloatWeights, {bias})",
-            KernelKind.DenseUniform => $"{Runtime}.DenseKernels.Uniform({x}, {y}, {t}Codes, bits: {m.Bits}, signed: {(m.Signed ? "true" : "false")}, {t}Scales, {(m.HasZeroPoints ? t + "ZeroPoints" : "default")}, {bias}, row)",
-            KernelKind.DenseLevels => $"{Runtime}.DenseKernels.Levels({x}, {y}, {t}Codes, bits: {m.Bits}, {t}Levels, {bias}, row)",
-            KernelKind.DenseMultiBinary => $"{Runtime}.DenseKernels.MultiBinary({x}, {y}, {t}Codes, bits: {m.Bits}, {t}Coefficients, {bias}, row)",
-            KernelKind.DenseXnor => XnorCall(x, y, t, m.Bits, bias, m.InputBits, m.InputCycles, codes),
-            _ => throw new InvalidOperationException("no matrix kernel " + m.Kernel),
-        };
-    }
-
-    private static string EmbeddingCall(MatrixPlan m, string data, string y) => m.Kernel switch
-    {
-        KernelKind.DenseFloat => $"{Runtime}.EmbeddingLookup.Float(token, {y}, {data}FloatWeights)",
-        KernelKind.DenseUniform => $"{Runtime}.EmbeddingLookup.Uniform(token, {y}, {data}Codes, bits: {m.Bits}, signed: {(m.Signed ? "true" : "false")}, {data}Scales, {(m.HasZeroPoints ? data + "ZeroPoints" : "default")})",
-        KernelKind.DenseLevels => $"{Runtime}.EmbeddingLookup.Levels(token, {y}, {data}Codes, bits: {m.Bits}, {data}Levels)",
-        _ => $"{Runtime}.EmbeddingLookup.MultiBinary(token, {y}, {data}Codes, bits: {m.Bits}, rows: {m.Rows}, {data}Coefficients, row)",
-    };
-
-    private static LayerMatrix MatrixOf(Layer layer, string part) => LayerShapes.Matrices(layer).First(m => m.Part == part);
 }

@@ -106,7 +106,7 @@ internal static partial class Emitter
         }
 
         w.Line("//");
-        var rows = new List<string[]> { new[] { "#", "layer", "op", "shape", "weights", "input quantizer", "kernel" } };
+        var rows = new List<string[]> { new[] { "#", "layer", "op", "shape", "weights", "input quantizer", "kernel", "bytes" } };
         foreach (LayerPlan layer in plan.Layers)
         {
             rows.Add(new[]
@@ -115,9 +115,10 @@ internal static partial class Emitter
                 layer.Name.Length == 0 ? "-" : Literals.Comment(layer.Name, 24),
                 layer.Op.ToString(),
                 $"{layer.InputLength} -> {layer.OutputLength}",
-                layer.WeightSummary.Length == 0 ? "-" : layer.WeightSummary,
+                layer.Matrices.Count == 0 ? "-" : layer.WeightSummary,
                 layer.Quantizer?.Summary ?? "-",
-                layer.Kernel.ToString(),
+                layer.KernelSummary,
+                layer.Matrices.Count == 0 ? "-" : Invariant.Grouped(layer.WeightBytes),
             });
         }
 

@@ -42,12 +42,12 @@ public static class Int8
     }
 
     public static void Dense(
-        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, float lo, float hi,
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch) =>
-        Dense(x, y, weights, lo, hi, product, constant, perSum, bias, scratch, Path.Best);
+        Dense(x, y, weights, activationBits, lo, hi, product, constant, perSum, bias, scratch, Path.Best);
 
     internal static void Dense(
-        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, float lo, float hi,
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
         int cols = x.Length;
@@ -56,7 +56,7 @@ public static class Int8
         KernelChecks.AtLeast(weights.Length, (long)rows * stride, nameof(weights));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
         Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
-        int sum = Code(x, lo, hi, codes);
+        int sum = Code(x, activationBits, lo, hi, codes);
         Span<int> dots = stackalloc int[RowsPerPass];
         ref sbyte w = ref MemoryMarshal.GetReference(weights);
         ref byte a = ref MemoryMarshal.GetReference(codes);
@@ -79,9 +79,9 @@ public static class Int8
     /// The uniform 8-bit code of each value: round_half_even((clamp(x, lo, hi) - lo) * 255 / (hi - lo)), NaN to 0,
     /// the same float operations as <see cref="ActivationQuantizers.Uniform"/>; zero past x. Returns the sum of the codes.
     /// </summary>
-    public static int Code(ReadOnlySpan<float> x, float lo, float hi, Span<byte> codes)
+    public static int Code(ReadOnlySpan<float> x, int bits, float lo, float hi, Span<byte> codes)
     {
-        float toCode = 255f / (hi - lo);
+        float toCode = ((1 << bits) - 1) / (hi - lo);
         int sum = 0;
         int i = 0;
         if (Vector512.IsHardwareAccelerated)

@@ -34,6 +34,15 @@ internal static class KernelGeometry
     /// </summary>
     public static int XnorScratchFloats(int cols, int activationBits) => 2 * cols + XnorRowWords(cols) * 16 + activationBits * XnorRowWords(cols) * 2;
 
+    /// <summary>
+    /// Rows of at most this many real 64-bit words (128 columns) are counted with scalar POPCNT over those
+    /// words: a 512-bit vector would be mostly row padding (CharLm's hidden-128 LSTM ran 4x slower through it).
+    /// </summary>
+    public const int XnorShortRowWords = 2;
+
+    /// <summary>Whether a row of <paramref name="cols"/> columns takes the scalar POPCNT path of the xor/popcount kernel.</summary>
+    public static bool XnorShortRows(int cols) => (cols + 63) / 64 <= XnorShortRowWords;
+
     /// <summary>Bytes of a xor/popcount weight matrix: [row][plane][row words].</summary>
     public static long XnorPlaneBytes(int rows, int cols, int planes) => (long)rows * planes * XnorRowWords(cols) * 8;
 

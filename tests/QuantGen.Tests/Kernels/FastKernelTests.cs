@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.InteropServices;
-using QuantGen.Generator.Layouts;
+using QuantGen.Generator.Layout;
 using QuantGen.Reference;
 using QuantGen.Runtime;
 using QuantGen.Schema;
@@ -33,11 +33,9 @@ public sealed class FastKernelTests
     {
         var random = new Random(Seed(codec.Length, rows, cols));
         Weights weights = MakeWeights(codec, random, rows, cols);
-        LutWeights lut = KernelLayouts.Lut(weights, rows, cols);
+        LutWeights lut = WeightRepacking.Lut(weights, rows, cols);
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         var tables = new float[PlaneLut.TableLength(cols)];
-        Assert.Equal(KernelLayouts.LutTableFloats(cols), tables.Length);
-        Assert.Equal(KernelLayouts.LutPlaneBytes(rows, cols, lut.Planes), PlaneLut.PlaneBytes(rows, cols, lut.Planes));
         float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
         for (int sample = 0; sample < 3; sample++)
         {
@@ -53,7 +51,7 @@ public sealed class FastKernelTests
     {
         var random = new Random(11);
         const int rows = 16, cols = 300;
-        LutWeights lut = KernelLayouts.Lut(TestModels.MultiBinary(random, rows, cols, 2), rows, cols);
+        LutWeights lut = WeightRepacking.Lut(TestModels.MultiBinary(random, rows, cols, 2), rows, cols);
         float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
         var tables = new float[PlaneLut.TableLength(cols)];
         PlaneLut.BuildTables(x, tables);
@@ -78,9 +76,7 @@ public sealed class FastKernelTests
     {
         var random = new Random(Seed(weightBits, activationBits, rows, cols));
         Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
-        ulong[] planes = MemoryMarshal.Cast<byte, ulong>(KernelLayouts.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
-        Assert.Equal(Xnor.RowWords(cols), KernelLayouts.XnorRowWords(cols));
-        Assert.Equal(Xnor.ScratchFloats(cols, activationBits), KernelLayouts.XnorScratchFloats(cols, activationBits));
+        ulong[] planes = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
         float[] coefficients = weights.MultiBinary.Coefficients.ToArray();
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
@@ -123,8 +119,7 @@ public sealed class FastKernelTests
         var random = new Random(Seed(signed ? 1 : 0, rows, cols));
         Weights weights = TestModels.Uniform(random, rows, cols, 8, signed, perRow: true, zeroPoints: true);
         const float lo = -1.25f, hi = 1.5f;
-        Int8Weights int8 = KernelLayouts.Int8(weights.Uniform, rows, cols, lo, hi);
-        Assert.Equal(Int8.RowBytes(cols), KernelLayouts.Int8RowBytes(cols));
+        Int8Weights int8 = WeightRepacking.Int8(weights.Uniform, rows, cols, 8, lo, hi);
         sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
@@ -141,7 +136,7 @@ public sealed class FastKernelTests
             }
 
             var y = new float[rows];
-            Int8.Dense(x, y, codes, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
+            Int8.Dense(x, y, codes, 8, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
             float[] quantized = (float[])x.Clone();
             ReferenceQuantizers.Apply(quantizer, quantized);
             AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8, codes, bias, rows, cols));
@@ -156,7 +151,7 @@ public sealed class FastKernelTests
         x[7] = float.NaN;
         x[8] = 1.5f;
         var codes = new byte[Int8.RowBytes(x.Length)];
-        int sum = Int8.Code(x, -2f, 2.5f, codes);
+        int sum = Int8.Code(x, 8, -2f, 2.5f, codes);
         var values = new float[x.Length];
         ActivationQuantizers.Uniform(x, values, 8, -2f, 2.5f);
         for (int i = 0; i < x.Length; i++)

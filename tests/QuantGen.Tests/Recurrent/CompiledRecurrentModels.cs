@@ -41,10 +41,11 @@ public sealed class CompiledRecurrentModels
                     string name = $"{(lstm ? "lstm" : "gru")}.{codecName}.{quantizerName}";
                     descriptions.Add((name, RecurrentTestModels.TokenRecurrent(name, lstm, (r, rows, cols) => codec(r, rows, cols), quantizer, Seed(name))));
                 }
-            }
 
-            string conv = $"conv.{codecName}";
-            descriptions.Add((conv, RecurrentTestModels.Convolution(conv, (r, rows, cols) => codec(r, rows, cols), null, stride: 1, padding: 1, poolPadding: 0, Seed(conv))));
+                // Every codec x quantizer through a padded convolution too: the kernel registry serves Conv2d as it serves Dense.
+                string conv = $"conv.{codecName}.{quantizerName}";
+                descriptions.Add((conv, RecurrentTestModels.Convolution(conv, (r, rows, cols) => codec(r, rows, cols), quantizer(new Random(Seed(conv))), stride: 1, padding: 1, poolPadding: 0, Seed(conv))));
+            }
         }
 
         foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in CompiledModels.Quantizers())

@@ -24,7 +24,7 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
         from bits in new[] { 1, 2, 3 } from kind in new[] { "lstm", "gru" } from method in new[] { "bitrnn", "alternating" } select new object[] { $"{method}{bits}.{kind}" };
 
     public static IEnumerable<object[]> ConvolutionCases() =>
-        CompiledModels.Codecs().Select(c => new object[] { "conv." + c.Item1 })
+        (from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() select new object[] { $"conv.{c.Item1}.{q.Item1}" })
             .Concat(CompiledModels.Quantizers().Select(q => new object[] { "conv-strided." + q.Item1 }));
 
     [Theory]
@@ -67,14 +67,18 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
     }
 
     [Fact]
-    public void Multi_binary_weights_with_online_codes_take_the_xor_popcount_kernel_and_nothing_else_does()
+    public void No_quantized_recurrent_or_convolution_matrix_decodes_rows_when_a_fast_kernel_can_take_it()
     {
+        // Only level tables of more than 3 bits are left to the decode-a-row kernels; the test codecs have none.
         string[] kernels = models.Run.Sources.Where(s => s.Key.EndsWith(".Kernels.g.cs", StringComparison.Ordinal)).Select(s => s.Value).ToArray();
-        string[] binary = kernels.Where(k => k.Contains("Xnor.Dense(", StringComparison.Ordinal)).ToArray();
-        // alternating{1,2,3}.{lstm,gru} and {lstm,gru}.multibinary2.online2.
-        Assert.Equal(8, binary.Length);
-        Assert.All(binary, k => Assert.Contains("x online", k, StringComparison.Ordinal));
-        Assert.All(kernels.Except(binary), k => Assert.DoesNotContain("x online", k, StringComparison.Ordinal));
+        Assert.NotEmpty(kernels);
+        Assert.All(kernels, k => Assert.DoesNotContain("DenseKernels.Uniform(", k, StringComparison.Ordinal));
+        Assert.All(kernels, k => Assert.DoesNotContain("DenseKernels.Levels(", k, StringComparison.Ordinal));
+        Assert.All(kernels, k => Assert.DoesNotContain("DenseKernels.MultiBinary(", k, StringComparison.Ordinal));
+        // Uniform weights fed a uniform input: integer dot products, in the LSTM's two matrices and the dense head alike.
+        string api = models.Run.Sources.Single(s => s.Value.Contains("Name => \"lstm.uniform4-signed-row.uniform4\"", StringComparison.Ordinal)).Key;
+        string forward = models.Run.Sources[api.Replace(".g.cs", ".Kernels.g.cs", StringComparison.Ordinal)];
+        Assert.Equal(3, forward.Split("Int8.Dense(").Length - 1);
     }
 
     internal static void AssertSequenceMatches(SequenceCase model, int seed)

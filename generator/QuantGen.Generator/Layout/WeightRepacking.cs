@@ -1,32 +1,18 @@
 using System;
+using QuantGen.Runtime;
 using QuantGen.Schema;
 
-namespace QuantGen.Generator.Layouts;
+namespace QuantGen.Generator.Layout;
 
 /// <summary>
-/// The weight layouts the fast runtime kernels read, made once at build time from a description's codes
-/// (the blob then holds these instead of the description's stream). Sizes here must match the runtime's
-/// (QuantGen.Runtime.PlaneLut and Xnor); tests/QuantGen.Tests/Kernels holds the two together.
+/// The weight formats the fast runtime kernels read, made once while planning from a description's codes
+/// (the blob then holds these instead of the description's stream). Their geometry (padding, blocks,
+/// groups) is <see cref="KernelGeometry"/>, the one file the runtime's kernels are compiled from too.
 /// </summary>
-internal static class KernelLayouts
+internal static class WeightRepacking
 {
-    public const int LutBlockRows = 16;
-
     /// <summary>A level table of more bits than this expands to too many AND-planes (2^bits - 1) to beat decoding.</summary>
     public const int MaxLevelBitsForLut = 3;
-
-    public static int LutGroups(int cols) => (cols + 7) / 8;
-
-    public static int LutBlocks(int rows) => (rows + LutBlockRows - 1) / LutBlockRows;
-
-    public static int LutTableFloats(int cols) => LutGroups(cols) * 32;
-
-    public static int LutPlaneBytes(int rows, int cols, int planes) => LutBlocks(rows) * planes * LutGroups(cols) * LutBlockRows;
-
-    public static int XnorRowWords(int cols) => (cols + 511) / 512 * 8;
-
-    /// <summary>Floats of scratch QuantGen.Runtime.Xnor.Dense needs.</summary>
-    public static int XnorScratchFloats(int cols, int activationBits) => 2 * cols + XnorRowWords(cols) * 16 + activationBits * XnorRowWords(cols) * 2;
 
     /// <summary>How many {0, 1} planes the weights decompose into for the table kernel, or 0 when they do not fit it.</summary>
     public static int LutPlaneCount(Weights w) => w.CodecCase switch
@@ -140,11 +126,11 @@ internal static class KernelLayouts
         return new LutWeights(planes, PackPlanes(rows, cols, planes, planeBit), ScaleBlocks(rows, planes, scales), Padded(rows, offsets));
     }
 
-    /// <summary>Multi-bit binary planes as 64-bit words, [row][plane][XnorRowWords], zero-padded, little-endian bytes.</summary>
+    /// <summary>Multi-bit binary planes as 64-bit words, [row][plane][KernelGeometry.XnorRowWords], zero-padded, little-endian bytes.</summary>
     public static byte[] XnorPlanes(MultiBinaryCodec m, int rows, int cols)
     {
-        int words = XnorRowWords(cols);
-        var result = new byte[(long)rows * m.Bits * words * 8];
+        int words = KernelGeometry.XnorRowWords(cols);
+        var result = new byte[KernelGeometry.XnorPlaneBytes(rows, cols, m.Bits)];
         byte[] bits = m.Planes.ToByteArray();
         long planeSize = (long)rows * cols;
         for (int r = 0; r < rows; r++)
@@ -167,64 +153,61 @@ internal static class KernelLayouts
         return result;
     }
 
-    public static int Int8RowBytes(int cols) => (cols + 63) / 64 * 64;
-
     /// <summary>
-    /// Uniform 8-bit weights for the integer kernel with a uniform 8-bit input over [lo, hi]: signed codes
-    /// row-major, rows zero-padded to <see cref="Int8RowBytes"/> (unsigned codes shifted by -128, the shift
-    /// folded into the zero point), and the per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / 255:
+    /// Uniform weights of up to 8 bits for the integer kernel with a uniform input of <paramref name="inputBits"/>
+    /// bits over [lo, hi]: signed codes row-major, rows zero-padded to KernelGeometry.Int8RowBytes (8-bit
+    /// unsigned codes shifted by -128 to fit a signed byte, the shift folded into the zero point), and the
+    /// per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / (2^inputBits - 1):
     /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
-    /// Also returns the largest |dot| the actual codes allow (255 * sum |q_w| of the worst row).
     /// </summary>
-    public static Int8Weights Int8(UniformCodec u, int rows, int cols, float lo, float hi)
+    public static Int8Weights Int8(UniformCodec u, int rows, int cols, int inputBits, float lo, float hi)
     {
-        int stride = Int8RowBytes(cols);
+        int stride = KernelGeometry.Int8RowBytes(cols);
         var codes = new byte[(long)rows * stride];
         var product = new float[rows];
         var constant = new float[rows];
         var perSum = new float[rows];
         byte[] packed = u.Codes.ToByteArray();
-        double d = ((double)hi - lo) / 255.0;
-        long bound = 0;
+        int top = (1 << inputBits) - 1;
+        double d = ((double)hi - lo) / top;
+        int shift = !u.Signed && u.Bits == 8 ? 128 : 0;
         for (int r = 0; r < rows; r++)
         {
             double scale = u.Scales[u.Scales.Count == 1 ? 0 : r];
-            double zeroPoint = (u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r]) - (u.Signed ? 0 : 128);
-            long sum = 0, magnitude = 0;
+            double zeroPoint = (u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r]) - shift;
+            long sum = 0;
             for (int c = 0; c < cols; c++)
             {
                 long i = (long)r * cols + c;
-                int q = u.Signed ? PackedCodes.ReadSigned(packed, i, 8) : PackedCodes.Read(packed, i, 8) - 128;
+                int q = u.Signed ? PackedCodes.ReadSigned(packed, i, u.Bits) : PackedCodes.Read(packed, i, u.Bits) - shift;
                 codes[(long)r * stride + c] = unchecked((byte)(sbyte)q);
                 sum += q;
-                magnitude += Math.Abs(q);
             }
 
-            bound = Math.Max(bound, 255 * magnitude);
             product[r] = (float)(scale * d);
             constant[r] = (float)(scale * ((double)lo * sum - zeroPoint * cols * lo));
             perSum[r] = (float)(-scale * zeroPoint * d);
         }
 
-        return new Int8Weights(codes, product, constant, perSum, bound);
+        return new Int8Weights(codes, product, constant, perSum);
     }
 
     /// <summary>[block][plane][group of 8 columns][16 rows], one byte per row: bit k = column 8g + k.</summary>
     private static byte[] PackPlanes(int rows, int cols, int planes, Func<int, int, int> planeBit)
     {
-        int groups = LutGroups(cols);
-        var result = new byte[LutPlaneBytes(rows, cols, planes)];
+        int groups = KernelGeometry.LutGroups(cols);
+        var result = new byte[KernelGeometry.LutPlaneBytes(rows, cols, planes)];
         for (int r = 0; r < rows; r++)
         {
-            int block = r / LutBlockRows, lane = r % LutBlockRows;
+            int block = r / KernelGeometry.LutBlockRows, lane = r % KernelGeometry.LutBlockRows;
             for (int p = 0; p < planes; p++)
             {
-                int planeStart = (block * planes + p) * groups * LutBlockRows;
+                int planeStart = (block * planes + p) * groups * KernelGeometry.LutBlockRows;
                 for (int c = 0; c < cols; c++)
                 {
                     if (planeBit(r * cols + c, p) != 0)
                     {
-                        result[planeStart + (c / 8) * LutBlockRows + lane] |= (byte)(1 << (c % 8));
+                        result[planeStart + (c / 8) * KernelGeometry.LutBlockRows + lane] |= (byte)(1 << (c % 8));
                     }
                 }
             }
@@ -235,12 +218,12 @@ internal static class KernelLayouts
 
     private static float[] ScaleBlocks(int rows, int planes, double[,] scales)
     {
-        var result = new float[LutBlocks(rows) * planes * LutBlockRows];
+        var result = new float[KernelGeometry.LutPlaneScaleFloats(rows, planes)];
         for (int r = 0; r < rows; r++)
         {
             for (int p = 0; p < planes; p++)
             {
-                result[((r / LutBlockRows) * planes + p) * LutBlockRows + r % LutBlockRows] = (float)scales[r, p];
+                result[((r / KernelGeometry.LutBlockRows) * planes + p) * KernelGeometry.LutBlockRows + r % KernelGeometry.LutBlockRows] = (float)scales[r, p];
             }
         }
 
@@ -249,7 +232,7 @@ internal static class KernelLayouts
 
     private static float[] Padded(int rows, double[] values)
     {
-        var result = new float[LutBlocks(rows) * LutBlockRows];
+        var result = new float[KernelGeometry.LutSumScaleFloats(rows)];
         for (int r = 0; r < rows; r++)
         {
             result[r] = (float)values[r];
@@ -279,12 +262,11 @@ internal sealed class LutWeights(int planes, byte[] bits, float[] planeScales, f
     public float[] SumScales { get; } = sumScales;
 }
 
-/// <summary>Weights for the integer kernel: signed codes, the per-row epilogue, and the largest possible |dot|.</summary>
-internal sealed class Int8Weights(byte[] codes, float[] product, float[] constant, float[] perSum, long bound)
+/// <summary>Weights for the integer kernel: signed codes and the per-row epilogue.</summary>
+internal sealed class Int8Weights(byte[] codes, float[] product, float[] constant, float[] perSum)
 {
     public byte[] Codes { get; } = codes;
     public float[] Product { get; } = product;
     public float[] Constant { get; } = constant;
     public float[] PerSum { get; } = perSum;
-    public long Bound { get; } = bound;
 }

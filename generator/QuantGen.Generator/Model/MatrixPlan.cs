@@ -1,0 +1,87 @@
+namespace QuantGen.Generator.Model;
+
+/// <summary>
+/// The kernel that computes one weight matrix, chosen by the kernel strategy registry
+/// (Strategies/KernelRegistry.cs). Each has a strategy file in Strategies/ and a runtime kernel.
+/// </summary>
+internal enum KernelKind
+{
+    /// <summary>Float32 weights: four rows per pass of vector multiply-adds (runtime DenseKernels.Float).</summary>
+    Float,
+    /// <summary>Integer codes of up to 8 bits times a uniform input of up to 8 bits, by integer dot products (runtime Int8).</summary>
+    Int8,
+    /// <summary>Low-bit weights as {0, 1} bit-planes times float activations, by tables of partial sums (runtime PlaneLut).</summary>
+    PlaneLut,
+    /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
+    Xnor,
+    /// <summary>Any codec, decoded a row at a time to float, then a dot product (runtime DenseKernels): the fallback.</summary>
+    DecodeRow,
+    /// <summary>An embedding table: the token's row decoded (runtime EmbeddingLookup).</summary>
+    Lookup,
+}
+
+/// <summary>What a tensor in the parameter blob holds; the property that reads it is named L{layer}{part}{role}.</summary>
+internal enum TensorRole
+{
+    FloatWeights,
+    Codes,
+    Scales,
+    ZeroPoints,
+    Levels,
+    Coefficients,
+    Bias,
+    LutPlanes,
+    LutPlaneScales,
+    LutSumScales,
+    XnorPlanes,
+    Int8Codes,
+    Int8Product,
+    Int8Constant,
+    Int8PerSum,
+}
+
+/// <summary>How the emitted property reads a tensor.</summary>
+internal enum TensorKind
+{
+    Bytes,
+    Floats,
+    Int32s,
+}
+
+/// <param name="Name">The generated property: L{layer}{part}{role}.</param>
+/// <param name="Part">Which of the layer's matrices (LayerMatrix.Part): "" for the only one, "Input" or "Recurrent".</param>
+/// <param name="Offset">Where the tensor starts in the blob, a multiple of KernelGeometry.BlobAlignment.</param>
+/// <param name="Count">Elements of <paramref name="Kind"/>.</param>
+internal sealed record TensorPlan(string Name, int Layer, string Part, TensorRole Role, TensorKind Kind, int Offset, int ByteLength, int Count, string Description);
+
+/// <summary>
+/// One weight matrix (y = W x + b, or a table looked up by row) and the kernel strategy chosen for it.
+/// </summary>
+/// <param name="Data">The prefix of its tensors' properties, L{layer}{part}.</param>
+/// <param name="Codec">The weights' codec in the description.</param>
+/// <param name="Bits">The weight codes' bit width (0 for float).</param>
+/// <param name="Planes">{0, 1} planes of the table kernel; 0 for other kernels.</param>
+/// <param name="Input">The quantizer applied to this matrix's input (the layer's, or an LSTM/GRU's recurrent quantizer), or null.</param>
+/// <param name="FusesInput">The kernel codes its input itself: the emitter passes the unquantized vector and runs no quantizer.</param>
+/// <param name="ScratchFloats">Floats of kernel scratch one product needs.</param>
+/// <param name="WeightBytes">Bytes of this matrix's tensors in the blob (without alignment padding).</param>
+/// <param name="Summary">The codec, e.g. "Uniform 4-bit signed, per-row scale".</param>
+/// <param name="Reason">Why this kernel, and the bounds it relies on: the generated comment.</param>
+internal sealed record MatrixPlan(
+    string Part,
+    string Data,
+    KernelKind Kernel,
+    QuantGen.Schema.Weights.CodecOneofCase Codec,
+    int Rows,
+    int Cols,
+    int Bits,
+    bool Signed,
+    bool HasZeroPoints,
+    int Planes,
+    QuantizerPlan? Input,
+    bool FusesInput,
+    bool HasBias,
+    int ScratchFloats,
+    long WeightBytes,
+    string Summary,
+    string Reason);

@@ -1,0 +1,31 @@
+using System.Collections.Generic;
+using QuantGen.Generator.Model;
+using QuantGen.Generator.Strategies;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator;
+
+/// <summary>The question the planner puts to the kernel registry for each weight matrix of a layer.</summary>
+internal static class MatrixRequests
+{
+    public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index)
+    {
+        var requests = new List<MatrixRequest>();
+        QuantizerPlan? input = layer.InputQuantizer is null ? null : QuantizerPlans.Of(layer.InputQuantizer);
+        RecurrentOptions? options = LayerShapes.Options(layer);
+        foreach (LayerMatrix m in LayerShapes.Matrices(layer))
+        {
+            (QuantizerPlan? feeding, MatrixUse use) = layer.OpCase switch
+            {
+                Layer.OpOneofCase.Embedding => (null, MatrixUse.Lookup),
+                Layer.OpOneofCase.Conv2D => (input, MatrixUse.PatchProduct),
+                Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru when m.Part == "Recurrent" =>
+                    (options?.RecurrentQuantizer is null ? null : QuantizerPlans.Of(options.RecurrentQuantizer), MatrixUse.Product),
+                _ => (input, MatrixUse.Product),
+            };
+            requests.Add(new MatrixRequest(index, m, feeding, use));
+        }
+
+        return requests;
+    }
+}

@@ -1,0 +1,46 @@
+namespace QuantGen.Generator.Strategies;
+
+/// <summary>
+/// Estimated nanoseconds per product of each kernel, so that the registry can pick the faster of two
+/// kernels that can compute the same matrix (xor/popcount over the input's codes, or the bit-plane table
+/// over their reconstruction; integer dot products, or the bit-plane table over the quantized input).
+/// </summary>
+/// <remarks>
+/// Calibrated on the development machine kind (AMD EPYC Zen 5, AVX-512, one thread) with
+/// benchmarks/KernelCosts, which times every strategy on the matrix shapes of the benchmark models
+/// (64 to 1300 columns, 63 to 2600 rows) and fits these constants; docs/kernels.md has the table. Only the
+/// order of two estimates matters, so the constants are rounded; a kernel whose estimate is within a few
+/// percent of another's is a toss-up either way.
+/// </remarks>
+internal static class CostModel
+{
+    /// <summary>Float32, four rows per pass: per weight (streams 4 bytes per weight from L2/L3).</summary>
+    public const double FloatPerWeight = 0.045;
+
+    /// <summary>Decoding a row of codes to float, then a dot product: per weight.</summary>
+    public const double DecodePerWeight = 0.9;
+
+    /// <summary>Integer kernel: coding the input, per column.</summary>
+    public const double Int8PerColumn = 0.35;
+
+    /// <summary>Integer kernel: per 32 weight bytes of a padded row (one vpdpbusd, or two widening multiply-adds).</summary>
+    public const double Int8Per32Bytes = 0.5;
+
+    /// <summary>Table kernel: building the tables, per group of 4 columns.</summary>
+    public const double LutPerTable = 1.5;
+
+    /// <summary>Table kernel: per 16-row block, plane and group of 8 columns (two permutes and adds).</summary>
+    public const double LutPerBlockGroup = 0.85;
+
+    /// <summary>xor/popcount: per row, the fixed cost of its passes and epilogue.</summary>
+    public const double XnorPerRow = 3.0;
+
+    /// <summary>xor/popcount: per row, plane pair and 512-bit chunk (vector popcount by nibble lookups).</summary>
+    public const double XnorPerChunkPair = 4.5;
+
+    /// <summary>xor/popcount on rows of at most 128 columns: per row, plane pair and 64-bit word (scalar POPCNT).</summary>
+    public const double XnorPerWordPair = 0.6;
+
+    /// <summary>Every call: span slicing, argument checks, the epilogue loop's setup.</summary>
+    public const double PerCall = 20;
+}

@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using QuantGen.Generator.Layout;
+using QuantGen.Generator.Model;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator.Strategies;
+
+/// <summary>
+/// Uniform weight codes of up to 8 bits times a uniform input of up to 8 bits, in integers (runtime Int8):
+/// the kernel codes the input to its integer levels itself, and a per-row float epilogue carries the
+/// scales, zero points and the input's range.
+/// </summary>
+internal sealed class Int8Strategy : KernelStrategy
+{
+    public override KernelKind Kind => KernelKind.Int8;
+
+    public override bool FusesInput => true;
+
+    public override bool Applies(MatrixRequest m) =>
+        m.Use == MatrixUse.Product && m.Weights.CodecCase == Weights.CodecOneofCase.Uniform && m.Input is { Kind: QuantizerKind.Uniform, Bits: <= 8 };
+
+    public override double Cost(MatrixRequest m) =>
+        CostModel.PerCall + m.Cols * CostModel.Int8PerColumn + (double)m.Rows * (KernelGeometry.Int8RowBytes(m.Cols) / 32) * CostModel.Int8Per32Bytes;
+
+    public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
+    {
+        UniformCodec u = m.Weights.Uniform;
+        int stride = KernelGeometry.Int8RowBytes(m.Cols);
+        return new[]
+        {
+            new TensorShape(TensorRole.Int8Codes, TensorKind.Bytes, (long)m.Rows * stride, $"{m.What}signed {u.Bits}-bit codes in bytes{(!u.Signed && u.Bits == 8 ? " (stored code - 128)" : "")}, rows padded to {stride} bytes, {m.Shape}"),
+            new TensorShape(TensorRole.Int8Product, TensorKind.Floats, m.Rows, $"{m.What}per-row scale x input step"),
+            new TensorShape(TensorRole.Int8Constant, TensorKind.Floats, m.Rows, $"{m.What}per-row constant (input offset, zero point)"),
+            new TensorShape(TensorRole.Int8PerSum, TensorKind.Floats, m.Rows, $"{m.What}per-row multiple of the sum of input codes"),
+        };
+    }
+
+    public override IReadOnlyList<byte[]> Pack(MatrixRequest m)
+    {
+        Int8Weights w = WeightRepacking.Int8(m.Weights.Uniform, m.Rows, m.Cols, m.Input!.Bits, m.Input.Lo, m.Input.Hi);
+        return new[] { w.Codes, LittleEndian.Floats(w.Product), LittleEndian.Floats(w.Constant), LittleEndian.Floats(w.PerSum) };
+    }
+
+    public override int ScratchFloats(MatrixRequest m) => KernelGeometry.Int8ScratchFloats(m.Cols);
+
+    public override string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed)
+    {
+        QuantizerPlan q = m.Input!;
+        long bound = Bound(packed[0], m.Rows, KernelGeometry.Int8RowBytes(m.Cols), q.Bits);
+        return $"integer dot products of the weight codes and the input's {q.Bits}-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; "
+            + $"the largest possible |dot| from these weights is {bound}, {(bound <= short.MaxValue ? "within 16 bits" : "beyond 16 bits")}, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue";
+    }
+
+    public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
+        $"{Runtime}.Int8.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, QuantGenData.{m.Data}Int8Product, QuantGenData.{m.Data}Int8Constant, QuantGenData.{m.Data}Int8PerSum, {bias}, {scratch})";
+
+    /// <summary>The bound the generator knows from the actual codes: the largest |dot| any input can give, (2^bits - 1) * sum |q_w| of the worst row.</summary>
+    private static long Bound(byte[] codes, int rows, int stride, int inputBits)
+    {
+        long worst = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            long magnitude = 0;
+            for (int c = 0; c < stride; c++)
+            {
+                magnitude += System.Math.Abs((int)unchecked((sbyte)codes[(long)r * stride + c]));
+            }
+
+            worst = System.Math.Max(worst, magnitude);
+        }
+
+        return ((1L << inputBits) - 1) * worst;
+    }
+}

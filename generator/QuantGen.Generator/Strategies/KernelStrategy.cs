@@ -1,0 +1,47 @@
+using System.Collections.Generic;
+using QuantGen.Generator.Model;
+
+namespace QuantGen.Generator.Strategies;
+
+/// <summary>
+/// One way to compute a weight matrix: when it applies, which tensors it stores and how it repacks them,
+/// its scratch, its cost, the call it emits and the reason shown in the generated comment. The registry
+/// (<see cref="KernelRegistry"/>) asks every strategy and keeps the cheapest that applies; a new kernel is
+/// its runtime file plus one strategy file here (docs/kernels.md, "Adding a kernel").
+/// </summary>
+internal abstract class KernelStrategy
+{
+    public abstract KernelKind Kind { get; }
+
+    /// <summary>The kernel codes the matrix's input itself (from the unquantized vector), so no quantizer runs before it.</summary>
+    public virtual bool FusesInput => false;
+
+    public abstract bool Applies(MatrixRequest m);
+
+    /// <summary>Estimated nanoseconds per product on the machine the cost model was calibrated on (<see cref="CostModel"/>).</summary>
+    public abstract double Cost(MatrixRequest m);
+
+    /// <summary>The tensors, in blob order (the bias, when there is one, follows them), with their sizes.</summary>
+    public abstract IReadOnlyList<TensorShape> Layout(MatrixRequest m);
+
+    /// <summary>The same tensors' bytes, little-endian, made once; the order and lengths of <see cref="Layout"/>.</summary>
+    public abstract IReadOnlyList<byte[]> Pack(MatrixRequest m);
+
+    /// <summary>Floats of kernel scratch one product needs.</summary>
+    public abstract int ScratchFloats(MatrixRequest m);
+
+    /// <summary>{0, 1} planes the kernel reads (table kernel only).</summary>
+    public virtual int Planes(MatrixRequest m) => 0;
+
+    /// <summary>Why this kernel, with the bounds it relies on (read from <paramref name="packed"/>, what <see cref="Pack"/> made): the generated comment.</summary>
+    public abstract string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed);
+
+    /// <summary>
+    /// The emitted call: y = W x + b from <paramref name="x"/> (the quantized input, or the raw one when the
+    /// kernel fuses its quantizer) into <paramref name="y"/>; <paramref name="bias"/> is a span expression or "default".
+    /// For a lookup, <paramref name="x"/> is the token expression.
+    /// </summary>
+    public abstract string Call(MatrixPlan m, string x, string y, string bias, string scratch);
+
+    protected const string Runtime = "global::QuantGen.Runtime";
+}

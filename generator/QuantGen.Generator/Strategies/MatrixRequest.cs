@@ -1,0 +1,61 @@
+using Google.Protobuf.Collections;
+using QuantGen.Generator.Model;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator.Strategies;
+
+/// <summary>How a layer uses a weight matrix; it decides which kernels can serve it.</summary>
+internal enum MatrixUse
+{
+    /// <summary>y = W x + b on the very vector the input quantizer codes (Dense, the LSTM/GRU input and recurrent matrices).</summary>
+    Product,
+
+    /// <summary>
+    /// y = W x + b on each patch of a map that the layer's quantizer codes as a whole (Conv2d). A kernel that
+    /// codes its own input would code each patch apart, and zero padding has no code: such kernels do not apply.
+    /// </summary>
+    PatchProduct,
+
+    /// <summary>y = W[token] (Embedding).</summary>
+    Lookup,
+}
+
+/// <summary>
+/// The question the planner asks the kernel registry for each weight matrix of each layer kind: these
+/// weights, this shape, fed by this quantizer, used this way. Lives only while planning.
+/// </summary>
+internal sealed class MatrixRequest
+{
+    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use)
+    {
+        Layer = layer;
+        Part = matrix.Part;
+        Weights = matrix.Weights!;
+        Rows = matrix.Rows;
+        Cols = matrix.Cols;
+        Bias = matrix.Bias;
+        Input = input;
+        Use = use;
+    }
+
+    public int Layer { get; }
+
+    /// <summary>"" for a layer's only matrix, "Input" or "Recurrent" for an LSTM's or GRU's two.</summary>
+    public string Part { get; }
+    public Weights Weights { get; }
+    public int Rows { get; }
+    public int Cols { get; }
+    public RepeatedField<float>? Bias { get; }
+    public QuantizerPlan? Input { get; }
+    public MatrixUse Use { get; }
+
+    /// <summary>The prefix of the matrix's tensor properties.</summary>
+    public string Data => "L" + Invariant.Int(Layer) + Part;
+
+    /// <summary>"input " or "recurrent " before a tensor's description, "" for a layer's only matrix.</summary>
+    public string What => Part.Length == 0 ? "" : Part.ToLowerInvariant() + " ";
+
+    public string Shape => $"{Invariant.Int(Rows)} x {Invariant.Int(Cols)}";
+
+    public long Weights64 => (long)Rows * Cols;
+}

@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using QuantGen.Generator.Layout;
+using QuantGen.Generator.Model;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+
+namespace QuantGen.Generator.Strategies;
+
+/// <summary>
+/// Multi-bit binary weights times an input coded online by alternating multi-bit quantization: xor and
+/// popcount over every pair of weight and input planes (runtime Xnor). The kernel codes the input itself.
+/// </summary>
+internal sealed class XnorStrategy : KernelStrategy
+{
+    public override KernelKind Kind => KernelKind.Xnor;
+
+    public override bool FusesInput => true;
+
+    public override bool Applies(MatrixRequest m) =>
+        m.Use == MatrixUse.Product && m.Weights.CodecCase == Weights.CodecOneofCase.MultiBinary && m.Input is { Kind: QuantizerKind.OnlineMultiBinary };
+
+    public override double Cost(MatrixRequest m)
+    {
+        int pairs = m.Weights.MultiBinary.Bits * m.Input!.Bits;
+        double perRow = KernelGeometry.XnorShortRows(m.Cols)
+            ? pairs * ((m.Cols + 63) / 64) * CostModel.XnorPerWordPair
+            : pairs * (KernelGeometry.XnorRowWords(m.Cols) / 8) * CostModel.XnorPerChunkPair;
+        return CostModel.PerCall + m.Rows * (CostModel.XnorPerRow + perRow);
+    }
+
+    public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
+    {
+        int bits = m.Weights.MultiBinary.Bits;
+        int words = KernelGeometry.XnorRowWords(m.Cols);
+        return new[]
+        {
+            new TensorShape(TensorRole.XnorPlanes, TensorKind.Bytes, KernelGeometry.XnorPlaneBytes(m.Rows, m.Cols, bits), $"{m.What}{bits} bit planes of {{-1, +1}} as 64-bit words, [row][plane][{words}], {m.Shape}"),
+            new TensorShape(TensorRole.Coefficients, TensorKind.Floats, m.Weights.MultiBinary.Coefficients.Count, $"{m.What}coefficients, {m.Rows} x {bits}"),
+        };
+    }
+
+    public override IReadOnlyList<byte[]> Pack(MatrixRequest m) => new[]
+    {
+        WeightRepacking.XnorPlanes(m.Weights.MultiBinary, m.Rows, m.Cols),
+        LittleEndian.Floats(m.Weights.MultiBinary.Coefficients),
+    };
+
+    public override int ScratchFloats(MatrixRequest m) => KernelGeometry.XnorScratchFloats(m.Cols, m.Input!.Bits);
+
+    public override string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed)
+    {
+        QuantizerPlan q = m.Input!;
+        int words = KernelGeometry.XnorRowWords(m.Cols);
+        string counting = KernelGeometry.XnorShortRows(m.Cols)
+            ? $"rows of {m.Cols} columns count with scalar POPCNT over their {(m.Cols + 63) / 64} real 64-bit words"
+            : $"rows padded to {words * 64} bits count by nibble lookups (vpshufb) summed with vpsadbw, each pair's count at most {m.Cols}";
+        return $"xor/popcount over {m.Weights.MultiBinary.Bits} x {q.Bits} plane pairs, 4 rows per pass; the input coded online ({q.Cycles} alternating cycles) inside the kernel; "
+            + counting + "; coefficients x betas applied once per row";
+    }
+
+    public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
+        $"{Runtime}.Xnor.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.{m.Data}XnorPlanes), weightBits: {m.Bits}, QuantGenData.{m.Data}Coefficients, {bias}, activationBits: {m.Input!.Bits}, cycles: {m.Input.Cycles}, {scratch})";
+}
