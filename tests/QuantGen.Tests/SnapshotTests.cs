@@ -43,6 +43,34 @@ public sealed class SnapshotTests
         VerifyAll(nameof(Large_layers_use_a_per_thread_buffer_and_nested_classes_keep_their_parents), TestModels.Json(model), "Outer.Wide", null);
     }
 
+    [Fact]
+    public void Recurrent_model_with_integer_table_and_popcount_kernels()
+    {
+        var random = new Random(6);
+        var model = new Model { Schema = "quantgen.v1", Name = "lm", Doc = "Embedding -> LSTM (4-bit weights and activations) -> GRU (alternating 2-bit) -> Dense" };
+        model.Inputs.Add(new TensorInfo { Name = "token", Shape = { 1 } });
+        model.Outputs.Add(new TensorInfo { Name = "logits", Shape = { 5 } });
+        model.Layers.Add(new Layer { Name = "embed", Embedding = new Embedding { NumEmbeddings = 5, EmbeddingDim = 4, Weights = TestModels.Uniform(random, 5, 4, 4, signed: true, perRow: true, zeroPoints: false) } });
+        Layer lstm = Recurrent.RecurrentTestModels.Lstm(random, (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), 4, 3);
+        lstm.InputQuantizer = TestModels.UniformActivation(4, -1f, 1f);
+        lstm.Lstm.Options.RecurrentQuantizer = TestModels.UniformActivation(4, -1f, 1f);
+        model.Layers.Add(lstm);
+        Layer gru = Recurrent.RecurrentTestModels.Gru(random, (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, 2), 3, 3);
+        gru.InputQuantizer = TestModels.Online(2, 2);
+        gru.Gru.Options.RecurrentQuantizer = TestModels.Online(2, 2);
+        model.Layers.Add(gru);
+        model.Layers.Add(new Layer { Name = "head", Dense = new Dense { InFeatures = 3, OutFeatures = 5, Weights = TestModels.Float(random, 5, 3) } });
+        VerifyAll(nameof(Recurrent_model_with_integer_table_and_popcount_kernels), TestModels.Json(model), "CharModel", "App.Models");
+    }
+
+    [Fact]
+    public void Convolution_with_quantized_weights_and_input()
+    {
+        Model model = Recurrent.RecurrentTestModels.Convolution(
+            "cnn", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 2, signed: true, perRow: true, zeroPoints: false), TestModels.UniformActivation(2, 0f, 1f), stride: 1, padding: 1, poolPadding: 0, seed: 7);
+        VerifyAll(nameof(Convolution_with_quantized_weights_and_input), TestModels.Json(model), "Cnn", "App.Models");
+    }
+
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
     private static void VerifyAll(string test, string json, string className, string? ns)
     {

@@ -143,7 +143,7 @@ internal static partial class Emitter
     }
 
     private static void WriteKernelComment(SourceWriter w, MatrixPlan m) =>
-        w.Line($"// {(m.Part.Length == 0 ? "" : m.Part + " matrix: ")}kernel {m.Kernel}: {m.Reason}.");
+        w.Line($"// {(m.Part.Length == 0 ? "Kernel" : m.Part + " matrix, kernel")} {m.Kernel}: {m.Reason}.");
 
     /// <summary>y = W x + b (or a table row) with the kernel the registry chose for the matrix.</summary>
     private static string MatrixCall(MatrixPlan m, string x, string y)

@@ -13,27 +13,24 @@ partial class Outer
             // Layers write into a and b in turn; the last layer writes into output.
             global::System.Span<float> a = scratch.Slice(0, 9000);
             global::System.Span<float> b = scratch.Slice(9000, 9000);
-            // A layer's quantized input.
-            global::System.Span<float> q = scratch.Slice(18000, 9000);
-            // Kernel working memory: a decoded row of weights, tables of partial sums, or online codes and bit-planes.
-            global::System.Span<float> row = scratch.Slice(27000, 36000);
+            // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+            global::System.Span<float> kernelScratch = scratch.Slice(18000, 2256);
 
             // Layer 0 "flatten": Flatten 6 -> 6.
-            // Kernel None: no arithmetic: the vector is already flat.
+            // Flatten: no arithmetic: the vector is already flat.
 
             // Layer 1 "wide": Dense 6 -> 9000, weights Uniform 1-bit unsigned, per-tensor scale, zero point.
-            // Kernel DensePlaneLut: bit-plane table lookup: 1 planes (the codes' binary digits times the scale, zero point folded into a multiple of sum(x)); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(input, a.Slice(0, 9000), QuantGenData.L1LutPlanes, planeCount: 1, QuantGenData.L1LutPlaneScales, QuantGenData.L1LutSumScales, default, row.Slice(0, 32));
+            // Kernel PlaneLut: bit-plane table lookup: 1 planes (the codes' binary digits times the scale, zero point folded into a multiple of sum(x)) times float input; per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
+            global::QuantGen.Runtime.PlaneLut.Dense(input, a.Slice(0, 9000), QuantGenData.L1LutPlanes, planeCount: 1, QuantGenData.L1LutPlaneScales, QuantGenData.L1LutSumScales, default, kernelScratch.Slice(0, 32));
 
             // Layer 2 "sigmoid": Sigmoid 9000 -> 9000.
-            // Kernel Sigmoid: element-wise 1 / (1 + exp(-x)).
+            // Sigmoid: element-wise 1 / (1 + exp(-x)).
             global::QuantGen.Runtime.Activations.Sigmoid(a.Slice(0, 9000), b.Slice(0, 9000));
 
             // Layer 3 "narrow": Dense 9000 -> 1, weights Uniform 2-bit signed, per-tensor scale.
-            // Input quantized: Uniform 1-bit over [0, 1].
-            global::QuantGen.Runtime.ActivationQuantizers.Uniform(b.Slice(0, 9000), q.Slice(0, 9000), bits: 1, lo: 0f, hi: 1f);
-            // Kernel DensePlaneLut: bit-plane table lookup: 2 planes (the codes' binary digits (sign digit -2^1) times the scale, zero point folded into a multiple of sum(x)); per input, 16 partial sums for every 4 columns (36000 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 9000), output, QuantGenData.L3LutPlanes, planeCount: 2, QuantGenData.L3LutPlaneScales, QuantGenData.L3LutSumScales, default, row.Slice(0, 36000));
+            // Input quantized inside the Int8 kernel: Uniform 1-bit over [0, 1], kept as codes.
+            // Kernel Int8: integer dot products of the weight codes and the input's 1-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; the largest possible |dot| from these weights is 8988, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.Dense(b.Slice(0, 9000), output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L3Int8Codes), activationBits: 1, lo: 0f, hi: 1f, QuantGenData.L3Int8Product, QuantGenData.L3Int8Constant, QuantGenData.L3Int8PerSum, default, kernelScratch.Slice(0, 2256));
         }
     }
 }

@@ -15,25 +15,25 @@ namespace App.Models
             global::System.Span<float> b = scratch.Slice(3, 3);
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(6, 3);
-            // Kernel working memory: a decoded row of weights, tables of partial sums, or online codes and bit-planes.
-            global::System.Span<float> row = scratch.Slice(9, 32);
+            // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+            global::System.Span<float> kernelScratch = scratch.Slice(9, 32);
 
             // Layer 0 "fc1": Dense 4 -> 3, weights Uniform 4-bit signed, per-row scale.
-            // Kernel DensePlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(input, a.Slice(0, 3), QuantGenData.L0LutPlanes, planeCount: 4, QuantGenData.L0LutPlaneScales, QuantGenData.L0LutSumScales, QuantGenData.L0Bias, row.Slice(0, 32));
+            // Kernel PlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)) times float input; per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
+            global::QuantGen.Runtime.PlaneLut.Dense(input, a.Slice(0, 3), QuantGenData.L0LutPlanes, planeCount: 4, QuantGenData.L0LutPlaneScales, QuantGenData.L0LutSumScales, QuantGenData.L0Bias, kernelScratch.Slice(0, 32));
 
             // Layer 1 "relu1": Relu 3 -> 3.
-            // Kernel Relu: element-wise max(x, 0).
+            // Relu: element-wise max(x, 0).
             global::QuantGen.Runtime.Activations.Relu(a.Slice(0, 3), b.Slice(0, 3));
 
             // Layer 2 "fc2": Dense 3 -> 2, weights Levels 2-bit, 4 levels.
             // Input quantized: Thresholds 2-bit, 4 levels.
             global::QuantGen.Runtime.ActivationQuantizers.Thresholds(b.Slice(0, 3), q.Slice(0, 3), QuantGenData.Q2Thresholds, QuantGenData.Q2Levels);
-            // Kernel DensePlaneLut: bit-plane table lookup: 3 planes (the level table's expansion over ANDs of code bits (Moebius coefficients), levels[0] times sum(x)); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 3), a.Slice(0, 2), QuantGenData.L2LutPlanes, planeCount: 3, QuantGenData.L2LutPlaneScales, QuantGenData.L2LutSumScales, QuantGenData.L2Bias, row.Slice(0, 32));
+            // Kernel PlaneLut: bit-plane table lookup: 3 planes (the level table's expansion over ANDs of code bits (Moebius coefficients), levels[0] times sum(x)) times the quantized input (Thresholds values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
+            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 3), a.Slice(0, 2), QuantGenData.L2LutPlanes, planeCount: 3, QuantGenData.L2LutPlaneScales, QuantGenData.L2LutSumScales, QuantGenData.L2Bias, kernelScratch.Slice(0, 32));
 
             // Layer 3 "probs": Softmax 2 -> 2.
-            // Kernel Softmax: exp(x - max) / sum.
+            // Softmax: exp(x - max) / sum.
             global::QuantGen.Runtime.Activations.Softmax(a.Slice(0, 2), output);
         }
     }

@@ -6,11 +6,11 @@
 // Model "tiny": 4 inputs ("features") -> 2 outputs ("probabilities").
 // A 4-3-2 example: uniform 4-bit signed per-row weights, then a 2-bit threshold-quantized input to 2-bit level-table weights
 //
-//   #  layer  op       shape   weights                              input quantizer             kernel
-//   0  fc1    Dense    4 -> 3  Uniform 4-bit signed, per-row scale  -                           DensePlaneLut
-//   1  relu1  Relu     3 -> 3  -                                    -                           Relu
-//   2  fc2    Dense    3 -> 2  Levels 2-bit, 4 levels               Thresholds 2-bit, 4 levels  DensePlaneLut
-//   3  probs  Softmax  2 -> 2  -                                    -                           Softmax
+//   #  layer  op       shape   weights                              input quantizer             kernel    bytes
+//   0  fc1    Dense    4 -> 3  Uniform 4-bit signed, per-row scale  -                           PlaneLut  396
+//   1  relu1  Relu     3 -> 3  -                                    -                           Relu      -
+//   2  fc2    Dense    3 -> 2  Levels 2-bit, 4 levels               Thresholds 2-bit, 4 levels  PlaneLut  312
+//   3  probs  Softmax  2 -> 2  -                                    -                           Softmax   -
 //
 // Parameters: 708 bytes packed; 92 bytes as float32 (0.1x smaller).
 
