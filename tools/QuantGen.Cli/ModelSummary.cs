@@ -2,12 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using QuantGen.Generator;
 using QuantGen.Schema;
 
 namespace QuantGen.Cli;
 
-/// <summary>One weight matrix of a layer (an LSTM or GRU has two: Input and Recurrent).</summary>
-public sealed record MatrixSummary(string Part, int Rows, int Cols, string Weights, int Bits, long PackedBytes, long Float32Bytes);
+/// <summary>One weight matrix of a layer (an LSTM or GRU has two: Input and Recurrent) and the kernel the generator picks for it.</summary>
+public sealed record MatrixSummary(string Part, int Rows, int Cols, string Weights, int Bits, string Kernel, long PackedBytes, long Float32Bytes);
 
 /// <summary>One layer as <c>quantgen inspect</c> shows it.</summary>
 public sealed record LayerSummary(int Index, string Name, string Op, int InLength, int OutLength, string InputQuantizer, IReadOnlyList<MatrixSummary> Matrices)
@@ -20,13 +21,16 @@ public sealed record LayerSummary(int Index, string Name, string Op, int InLengt
     public string Weights => HasWeights ? string.Join("; ", Matrices.Select(m => m.Part.Length == 0 ? m.Weights : $"{m.Part.ToLowerInvariant()}: {m.Weights}")) : "-";
 
     public string Bits => HasWeights ? string.Join("/", Matrices.Select(m => m.Bits).Distinct()) : "-";
+
+    /// <summary>The kernels the generator picks for the layer's matrices.</summary>
+    public string Kernels => HasWeights ? string.Join(", ", Matrices.Select(m => m.Kernel)) : "-";
 }
 
 /// <summary>
-/// What a description holds, layer by layer: shapes, codecs, bit widths and parameter bytes. Bytes are
-/// counted as the generator counts them (IQuantModel.WeightBytes): packed codes, scales, zero points,
-/// level tables, coefficients and biases; float32 bytes are 4 per weight and bias. Which matrices a layer
-/// has is LayerShapes.Matrices's to say (the schema's one place for it).
+/// What a description holds, layer by layer: shapes, codecs, bit widths, kernels and parameter bytes. The
+/// bytes and kernels are the generator's own (QuantGen.Generator.ParameterBytes, the computation behind the
+/// generated class's WeightBytes): the tensors as the chosen kernel stores them, biases included; float32
+/// bytes are 4 per weight and bias. Which matrices a layer has is LayerShapes.Matrices's to say.
 /// </summary>
 public sealed record ModelSummary(string Name, int InputLength, int OutputLength, IReadOnlyList<LayerSummary> Layers)
 {
@@ -39,17 +43,19 @@ public sealed record ModelSummary(string Name, int InputLength, int OutputLength
     public static ModelSummary Of(Model model)
     {
         var layers = new List<LayerSummary>();
+        IReadOnlyList<MatrixBytes> packed = ParameterBytes.Of(model);
         int length = ModelShape.InputLength(model);
         for (int i = 0; i < model.Layers.Count; i++)
         {
+            int index = i;
             Layer layer = model.Layers[i];
             int next = ModelShape.OutputLength(layer, length);
             var matrices = LayerShapes.Matrices(layer)
                 .Select(m =>
                 {
-                    (string codec, int bits, long bytes) = Describe(m.Weights ?? new Weights(), m.Rows, m.Cols);
-                    int bias = m.Bias?.Count ?? 0;
-                    return new MatrixSummary(m.Part, m.Rows, m.Cols, codec, bits, bytes + 4L * bias, 4L * ((long)m.Rows * m.Cols + bias));
+                    (string codec, int bits) = Describe(m.Weights ?? new Weights());
+                    MatrixBytes planned = packed.Single(p => p.Layer == index && p.Part == m.Part);
+                    return new MatrixSummary(m.Part, m.Rows, m.Cols, codec, bits, planned.Kernel, planned.Bytes, 4L * ((long)m.Rows * m.Cols + (m.Bias?.Count ?? 0)));
                 })
                 .ToArray();
             layers.Add(new LayerSummary(i, layer.Name, layer.OpCase.ToString(), length, next, Describe(layer.InputQuantizer), matrices));
@@ -59,27 +65,13 @@ public sealed record ModelSummary(string Name, int InputLength, int OutputLength
         return new ModelSummary(model.Name, ModelShape.InputLength(model), length, layers);
     }
 
-    private static (string Codec, int Bits, long Bytes) Describe(Weights w, int rows, int cols)
+    private static (string Codec, int Bits) Describe(Weights w) => w.CodecCase switch
     {
-        long count = (long)rows * cols;
-        switch (w.CodecCase)
-        {
-            case Weights.CodecOneofCase.Uniform:
-            {
-                UniformCodec u = w.Uniform;
-                string scale = u.Scales.Count == 1 ? "per tensor" : "per row";
-                string zp = u.ZeroPoints.Count > 0 ? ", zero point" : "";
-                return ($"uniform {(u.Signed ? "signed" : "unsigned")}, {scale}{zp}", u.Bits, PackedCodes.ByteLength(count, u.Bits) + 4L * (u.Scales.Count + u.ZeroPoints.Count));
-            }
-
-            case Weights.CodecOneofCase.Levels:
-                return ($"levels ({w.Levels.Levels.Count}-entry table)", w.Levels.Bits, PackedCodes.ByteLength(count, w.Levels.Bits) + 4L * w.Levels.Levels.Count);
-            case Weights.CodecOneofCase.MultiBinary:
-                return ("multi-binary, per-row coefficients", w.MultiBinary.Bits, PackedCodes.ByteLength(count * w.MultiBinary.Bits, 1) + 4L * w.MultiBinary.Coefficients.Count);
-            default:
-                return ("float32", 32, 4L * count);
-        }
-    }
+        Weights.CodecOneofCase.Uniform => ($"uniform {(w.Uniform.Signed ? "signed" : "unsigned")}, {(w.Uniform.Scales.Count == 1 ? "per tensor" : "per row")}{(w.Uniform.ZeroPoints.Count > 0 ? ", zero point" : "")}", w.Uniform.Bits),
+        Weights.CodecOneofCase.Levels => ($"levels ({w.Levels.Levels.Count}-entry table)", w.Levels.Bits),
+        Weights.CodecOneofCase.MultiBinary => ("multi-binary, per-row coefficients", w.MultiBinary.Bits),
+        _ => ("float32", 32),
+    };
 
     private static string Describe(ActivationQuantizer? q) => q?.KindCase switch
     {

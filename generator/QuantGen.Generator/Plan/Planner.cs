@@ -24,19 +24,22 @@ internal static partial class Planner
     public const long MaxBlobBytes = 256L * 1024 * 1024;
 
     /// <summary>The blob a plan would need, with the kernels the registry would choose, in long arithmetic: checked before planning so that an absurd model gets a diagnostic, not an overflow.</summary>
-    public static long BlobBytes(QuantGen.Schema.Model model)
+    public static long BlobBytes(QuantGen.Schema.Model model) => Layouts(model).Sum(l => BlobBuilder.Space(l.Tensors));
+
+    /// <summary>Every weight matrix of the model with the strategy the registry picks and the tensors it would store (nothing is repacked yet).</summary>
+    internal static IEnumerable<MatrixLayout> Layouts(QuantGen.Schema.Model model)
     {
-        long total = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             foreach (MatrixRequest m in MatrixRequests.Of(model.Layers[i], i))
             {
-                total += BlobBuilder.Space(TensorsOf(KernelRegistry.Choose(m), m).Select(t => t.Shape));
+                KernelStrategy strategy = KernelRegistry.Choose(m);
+                yield return new MatrixLayout(m, strategy, TensorsOf(strategy, m).Select(t => t.Shape).ToArray());
             }
         }
-
-        return total;
     }
+
+    internal sealed record MatrixLayout(MatrixRequest Request, KernelStrategy Strategy, IReadOnlyList<TensorShape> Tensors);
 
     public static ModelPlan Plan(ModelBinding target, ModelFile file, CancellationToken cancellationToken)
     {

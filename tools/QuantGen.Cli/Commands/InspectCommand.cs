@@ -35,17 +35,17 @@ internal static class InspectCommand
     public static void WriteTable(ModelSummary summary, TextWriter output)
     {
         output.WriteLine($"model \"{summary.Name}\": {summary.InputLength} inputs -> {summary.OutputLength} outputs");
-        var table = new TextTable("#", "layer", "op", "shape", "weights", "bits", "input quantizer", "packed bytes", "float32 bytes", "ratio");
-        table.RightAligned.UnionWith([0, 5, 7, 8, 9]);
+        var table = new TextTable("#", "layer", "op", "shape", "weights", "bits", "input quantizer", "kernel", "packed bytes", "float32 bytes", "ratio");
+        table.RightAligned.UnionWith([0, 5, 8, 9, 10]);
         foreach (LayerSummary l in summary.Layers)
         {
             bool weights = l.HasWeights;
             table.Add(
-                I(l.Index), l.Name, l.Op, $"{I(l.InLength)} -> {I(l.OutLength)}", l.Weights, l.Bits, l.InputQuantizer,
+                I(l.Index), l.Name, l.Op, $"{I(l.InLength)} -> {I(l.OutLength)}", l.Weights, l.Bits, l.InputQuantizer, l.Kernels,
                 weights ? N(l.PackedBytes) : "-", weights ? N(l.Float32Bytes) : "-", weights ? Ratio(l.Float32Bytes, l.PackedBytes) : "-");
         }
 
-        table.Add("", "total", "", "", "", "", "", N(summary.PackedBytes), N(summary.Float32Bytes), Ratio(summary.Float32Bytes, summary.PackedBytes));
+        table.Add("", "total", "", "", "", "", "", "", N(summary.PackedBytes), N(summary.Float32Bytes), Ratio(summary.Float32Bytes, summary.PackedBytes));
         table.WriteTo(output);
     }
 
@@ -87,6 +87,7 @@ internal static class InspectCommand
                         w.WriteNumber("cols", m.Cols);
                         w.WriteString("weights", m.Weights);
                         w.WriteNumber("bits", m.Bits);
+                        w.WriteString("kernel", m.Kernel);
                         w.WriteNumber("packedBytes", m.PackedBytes);
                         w.WriteNumber("float32Bytes", m.Float32Bytes);
                         w.WriteEndObject();
