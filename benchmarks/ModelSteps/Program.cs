@@ -11,9 +11,10 @@ using QuantGen.Benchmarks.ModelSteps;
 // (generated Step on a token) and one inference of each digits model (generated Predict), in float32 and four
 // quantized variants, and ONNX Runtime on the same float model. Prints a markdown table of thread CPU time
 // per step, best of ROUNDS rounds, the rows interleaved round by round so that a noisy moment hits all rows.
-// Usage: ModelSteps [--rounds N] [--round-ms M]
+// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS]
+// (MODEL lm2, lstm, gru, mlp or cnn; VARIANT float32, uniform8, uniform4, alternating3, alternating2 or ort)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-int rounds = Option("--rounds", 21);
+int rounds = Option("--rounds", 31);
 double roundMs = Option("--round-ms", 25);
 string models = Path.Combine(AppContext.BaseDirectory, "models");
 string loadBefore = LoadAverage();
@@ -33,6 +34,30 @@ var groups = new List<(string Model, Runner[] Generated, Runner Ort)>
     ("digits CNN: conv 1->16, conv 16->32 (3x3, pad 1), max pool 2, dense 512->10", Stateless("cnn", new CnnFloat(), new CnnUniform8(), new CnnUniform4(), new CnnAlternating3(), new CnnAlternating2()),
         new OrtStateless("cnn", Path.Combine(models, "cnn.onnx"))),
 };
+
+// --spin MODEL:VARIANT SECONDS: only step that row for SECONDS of CPU time (for a profiler such as perf), no table.
+int spinAt = Array.IndexOf(args, "--spin");
+if (spinAt >= 0)
+{
+    string[] key = args[spinAt + 1].Split(':');
+    double seconds = spinAt + 2 < args.Length ? double.Parse(args[spinAt + 2], CultureInfo.InvariantCulture) : 10;
+    string[] variants = ["float32", "uniform8", "uniform4", "alternating3", "alternating2", "ort"];
+    (string _, Runner[] generatedRows, Runner ortRow) = groups.Single(g => g.Generated[0].Model == key[0]);
+    Runner spin = generatedRows.Append(ortRow).ElementAt(Array.IndexOf(variants, key[1]));
+    Console.WriteLine($"spinning {spin.Model}, {spin.Variant} for {seconds} s of CPU time (pid {Environment.ProcessId})");
+    long spinStart = CpuClock.ThreadNs();
+    int spinSteps = 0;
+    while (CpuClock.ThreadNs() - spinStart < seconds * 1e9)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            spin.Step(spinSteps++);
+        }
+    }
+
+    Console.WriteLine($"{spinSteps} steps, {(CpuClock.ThreadNs() - spinStart) / 1e3 / spinSteps:0.00} us/step");
+    return 0;
+}
 
 Console.WriteLine($"# Whole-model step benchmark, {started:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine();
