@@ -63,6 +63,7 @@ internal sealed record TensorPlan(string Name, int Layer, string Part, TensorRol
 /// <param name="Planes">{0, 1} planes of the table kernel; 0 for other kernels.</param>
 /// <param name="Input">The quantizer applied to this matrix's input (the layer's, or an LSTM/GRU's recurrent quantizer), or null.</param>
 /// <param name="FusesInput">The kernel codes its input itself: the emitter passes the unquantized vector and runs no quantizer.</param>
+/// <param name="InputOnGrid">The input already holds <paramref name="Input"/>'s levels (h under a uniform hidden quantizer): no quantizer runs before the kernel.</param>
 /// <param name="ScratchFloats">Floats of kernel scratch one product needs.</param>
 /// <param name="WeightBytes">Bytes of this matrix's tensors in the blob (without alignment padding).</param>
 /// <param name="Summary">The codec, e.g. "Uniform 4-bit signed, per-row scale".</param>
@@ -80,6 +81,7 @@ internal sealed record MatrixPlan(
     int Planes,
     QuantizerPlan? Input,
     bool FusesInput,
+    bool InputOnGrid,
     bool HasBias,
     int ScratchFloats,
     long WeightBytes,

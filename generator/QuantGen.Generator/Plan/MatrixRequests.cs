@@ -19,13 +19,22 @@ internal static class MatrixRequests
             {
                 Layer.OpOneofCase.Embedding => (null, MatrixUse.Lookup),
                 Layer.OpOneofCase.Conv2D => (input, MatrixUse.PatchProduct),
-                Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru when m.Part == "Recurrent" =>
-                    (options?.RecurrentQuantizer is null ? null : QuantizerPlans.Of(options.RecurrentQuantizer), MatrixUse.Product),
+                Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru when m.Part == "Recurrent" => (RecurrentInput(options!), MatrixUse.Product),
                 _ => (input, MatrixUse.Product),
             };
-            requests.Add(new MatrixRequest(index, m, feeding, use));
+            bool onGrid = m.Part == "Recurrent" && options!.RecurrentQuantizer is null && feeding is not null;
+            requests.Add(new MatrixRequest(index, m, feeding, use, onGrid));
         }
 
         return requests;
     }
+
+    /// <summary>
+    /// What feeds U h: the recurrent quantizer when there is one; else, when the hidden quantizer is uniform,
+    /// h itself is on that quantizer's grid (it is quantized at the end of every step).
+    /// </summary>
+    private static QuantizerPlan? RecurrentInput(RecurrentOptions options) =>
+        options.RecurrentQuantizer is not null ? QuantizerPlans.Of(options.RecurrentQuantizer)
+        : options.HiddenQuantizer?.KindCase == ActivationQuantizer.KindOneofCase.Uniform ? QuantizerPlans.Of(options.HiddenQuantizer)
+        : null;
 }

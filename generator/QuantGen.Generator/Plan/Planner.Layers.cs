@@ -62,7 +62,7 @@ internal static partial class Planner
         int hidden = LayerShapes.Hidden(layer);
         int gates = LayerShapes.Gates(layer);
         QuantizerPlan? hiddenQuantizer = options.HiddenQuantizer is null ? null : QuantizerPlans.Of(options.HiddenQuantizer);
-        QuantizerPlan? recurrentQuantizer = matrices[1].Input;
+        QuantizerPlan? recurrentQuantizer = options.RecurrentQuantizer is null ? null : QuantizerPlans.Of(options.RecurrentQuantizer);
         var plan = new RecurrencePlan(hidden, gates, options.SigmoidCandidate, hiddenQuantizer, recurrentQuantizer, sizes.State);
         sizes.State += lstm ? 2 * hidden : hidden;
         sizes.Layer = Math.Max(sizes.Layer, 2 * gates * hidden + 2 * hidden);

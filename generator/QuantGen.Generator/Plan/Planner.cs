@@ -150,6 +150,7 @@ internal static partial class Planner
             strategy.Planes(m),
             m.Input,
             strategy.FusesInput,
+            m.InputOnGrid,
             m.Bias is { Count: > 0 },
             strategy.ScratchFloats(m),
             bytes,

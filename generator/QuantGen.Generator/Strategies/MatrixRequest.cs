@@ -26,8 +26,9 @@ internal enum MatrixUse
 /// </summary>
 internal sealed class MatrixRequest
 {
-    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use)
+    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, bool inputOnGrid = false)
     {
+        InputOnGrid = inputOnGrid;
         Layer = layer;
         Part = matrix.Part;
         Weights = matrix.Weights!;
@@ -48,6 +49,14 @@ internal sealed class MatrixRequest
     public RepeatedField<float>? Bias { get; }
     public QuantizerPlan? Input { get; }
     public MatrixUse Use { get; }
+
+    /// <summary>
+    /// The input already holds <see cref="Input"/>'s levels (an LSTM's or GRU's h, which the hidden quantizer
+    /// quantizes at the end of every step), so nothing quantizes it again; a kernel that codes its input may
+    /// code it onto the same grid, exactly. The one vector off the grid is the zero state a sequence starts
+    /// from, which the emitter sends around such a kernel.
+    /// </summary>
+    public bool InputOnGrid { get; }
 
     /// <summary>The prefix of the matrix's tensor properties.</summary>
     public string Data => "L" + Invariant.Int(Layer) + Part;

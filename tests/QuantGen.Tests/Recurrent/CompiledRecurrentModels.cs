@@ -68,6 +68,18 @@ public sealed class CompiledRecurrentModels
 
         descriptions.Add(("stacked", RecurrentTestModels.Stacked(11)));
 
+        // 8-bit weights, 8-bit input and an 8-bit hidden quantizer over [-1, 1], whose grid misses 0: U h takes
+        // integer dot products on h as it lies on that grid, and the zero state at the start goes around them.
+        foreach (bool lstm in new[] { true, false })
+        {
+            string name = $"hidden-grid.{(lstm ? "lstm" : "gru")}";
+            Model model = RecurrentTestModels.TokenRecurrent(name, lstm, (r, rows, cols) => TestModels.Uniform(r, rows, cols, 8, signed: true, perRow: true, zeroPoints: false), _ => TestModels.UniformActivation(8, -1f, 1f), Seed(name));
+            RecurrentOptions options = lstm ? model.Layers[1].Lstm.Options : model.Layers[1].Gru.Options;
+            options.HiddenQuantizer ??= options.RecurrentQuantizer;
+            options.RecurrentQuantizer = null;
+            descriptions.Add((name, model));
+        }
+
         var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/rnn/r{i}.qgm.json", TestModels.Json(d.Model))).ToList();
         var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"R{i}", $"rnn/r{i}.qgm.json")), "Tests.Recurrent");
         GeneratorRun run = GeneratorHarness.Run([bindings], files);

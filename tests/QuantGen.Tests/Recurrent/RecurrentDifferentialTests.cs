@@ -77,6 +77,18 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
         Assert.All(kernels, k => Assert.DoesNotContain("DenseKernels.MultiBinary(", k, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("hidden-grid.lstm")]
+    [InlineData("hidden-grid.gru")]
+    public void Recurrent_products_on_the_hidden_quantizers_grid_take_integer_dot_products_and_match_from_the_zero_state(string name)
+    {
+        string api = models.Run.Sources.Single(s => s.Value.Contains($"Name => \"{name}\"", StringComparison.Ordinal)).Key;
+        string forward = models.Run.Sources[api.Replace(".g.cs", ".Kernels.g.cs", StringComparison.Ordinal)];
+        Assert.Contains("Recurrent matrix, kernel Int8", forward, StringComparison.Ordinal);
+        Assert.Contains("IndexOfAnyExcept", forward, StringComparison.Ordinal);
+        AssertSequenceMatches(models.Cases[name], seed: 3);
+    }
+
     internal static void AssertSequenceMatches(SequenceCase model, int seed)
     {
         var random = new Random(seed);
