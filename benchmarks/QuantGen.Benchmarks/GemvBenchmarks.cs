@@ -86,7 +86,7 @@ public class GemvBenchmarks
     {
         for (int b = 0; b < Batch; b++)
         {
-            Int8.Dense(_w.Inputs[b], _w.Output, _w.Int8Codes, -1f, 1f, _w.Int8.Product, _w.Int8.Constant, _w.Int8.PerSum, default, _w.Scratch);
+            Int8.Dense(_w.Inputs[b], _w.Output, _w.Int8Codes, 8, -1f, 1f, _w.Int8.Product, _w.Int8.Constant, _w.Int8.PerSum, default, _w.Scratch);
         }
     }
 

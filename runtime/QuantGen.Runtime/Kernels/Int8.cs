@@ -7,11 +7,12 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantGen.Runtime;
 
 /// <summary>
-/// 8-bit weights times 8-bit uniform activations in integers: the input is coded to bytes q_a in 0..255
-/// (exactly as <see cref="ActivationQuantizers.Uniform"/> codes it), each row's integer dot product with
-/// the signed weight codes is exact in 32 bits (|sum| &lt;= 255 * 128 * cols), and the float epilogue
-/// y[r] = product[r] * dot + constant[r] + perSum[r] * sum(q_a) + bias[r] carries the scales, zero points
-/// and the activation range, all baked by the generator.
+/// Signed byte weights times k-bit uniform activations (k = 1..8) in integers: the input is coded to
+/// q_a in 0..2^k - 1 (exactly as <see cref="ActivationQuantizers.Uniform"/> codes it), each row's integer
+/// dot product with the signed weight codes is exact in 32 bits (|sum| &lt;= 255 * 128 * cols), and the
+/// float epilogue y[r] = product[r] * dot + constant[r] + perSum[r] * sum(q_a) + bias[r] carries the
+/// scales, zero points and the activation range, all baked by the generator (product = scale * (hi - lo) / (2^k - 1)).
+/// The weights may be uniform codes of any width up to 8 bits stored one per signed byte.
 /// </summary>
 /// <remarks>
 /// Weights: signed bytes, row-major, each row zero-padded to <see cref="RowBytes"/> (a multiple of 64), so
@@ -41,22 +42,32 @@ public static class Int8
         Scalar,
     }
 
+    /// <summary>
+    /// y = W q(x) through the integer dot products and the per-row epilogue, q(x) the <paramref name="activationBits"/>-bit
+    /// uniform codes of x over [<paramref name="lo"/>, <paramref name="hi"/>]. <paramref name="weights"/>: rows of
+    /// <see cref="RowBytes"/> signed bytes; <paramref name="scratch"/>: at least <see cref="ScratchFloats"/> floats; bias may be empty.
+    /// </summary>
     public static void Dense(
-        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, float lo, float hi,
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch) =>
-        Dense(x, y, weights, lo, hi, product, constant, perSum, bias, scratch, Path.Best);
+        Dense(x, y, weights, activationBits, lo, hi, product, constant, perSum, bias, scratch, Path.Best);
 
     internal static void Dense(
-        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, float lo, float hi,
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
+        if ((uint)(activationBits - 1) >= 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The integer kernel codes its input to 1..8 bits.");
+        }
+
         int cols = x.Length;
         int rows = y.Length;
         int stride = RowBytes(cols);
         KernelChecks.AtLeast(weights.Length, (long)rows * stride, nameof(weights));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
         Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
-        int sum = Code(x, lo, hi, codes);
+        int sum = Code(x, activationBits, lo, hi, codes);
         Span<int> dots = stackalloc int[RowsPerPass];
         ref sbyte w = ref MemoryMarshal.GetReference(weights);
         ref byte a = ref MemoryMarshal.GetReference(codes);
@@ -76,12 +87,13 @@ public static class Int8
     }
 
     /// <summary>
-    /// The uniform 8-bit code of each value: round_half_even((clamp(x, lo, hi) - lo) * 255 / (hi - lo)), NaN to 0,
-    /// the same float operations as <see cref="ActivationQuantizers.Uniform"/>; zero past x. Returns the sum of the codes.
+    /// The uniform <paramref name="bits"/>-bit code of each value: round_half_even((clamp(x, lo, hi) - lo) * ((2^bits - 1) / (hi - lo))),
+    /// NaN to 0, the same float operations as <see cref="ActivationQuantizers.Uniform"/>; zero past x. Returns the sum of the codes.
     /// </summary>
-    public static int Code(ReadOnlySpan<float> x, float lo, float hi, Span<byte> codes)
+    public static int Code(ReadOnlySpan<float> x, int bits, float lo, float hi, Span<byte> codes)
     {
-        float toCode = 255f / (hi - lo);
+        float n = (1 << bits) - 1;
+        float toCode = n / (hi - lo);
         int sum = 0;
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
