@@ -27,10 +27,10 @@ public static class Int8
     private const int RowsPerPass = 4;
 
     /// <summary>Bytes per weight row: the columns rounded up to 64.</summary>
-    public static int RowBytes(int cols) => (cols + 63) / 64 * 64;
+    public static int RowBytes(int cols) => KernelGeometry.Int8RowBytes(cols);
 
     /// <summary>Floats of scratch <see cref="Dense"/> needs for the input codes.</summary>
-    public static int ScratchFloats(int cols) => RowBytes(cols) / 4;
+    public static int ScratchFloats(int cols) => KernelGeometry.Int8ScratchFloats(cols);
 
     /// <summary>The paths this kernel has; tests force each one the machine supports.</summary>
     public enum Path

@@ -27,19 +27,19 @@ namespace QuantGen.Runtime;
 /// </remarks>
 public static class PlaneLut
 {
-    public const int BlockRows = 16;
+    public const int BlockRows = KernelGeometry.LutBlockRows;
 
     /// <summary>Groups of 8 columns in a row.</summary>
-    public static int Groups(int cols) => (cols + 7) / 8;
+    public static int Groups(int cols) => KernelGeometry.LutGroups(cols);
 
     /// <summary>Floats of scratch the tables of one input take.</summary>
-    public static int TableLength(int cols) => Groups(cols) * 2 * 16;
+    public static int TableLength(int cols) => KernelGeometry.LutTableFloats(cols);
 
     /// <summary>Blocks of 16 rows.</summary>
-    public static int Blocks(int rows) => (rows + BlockRows - 1) / BlockRows;
+    public static int Blocks(int rows) => KernelGeometry.LutBlocks(rows);
 
     /// <summary>Bytes of the plane stream for a matrix.</summary>
-    public static long PlaneBytes(int rows, int cols, int planeCount) => (long)Blocks(rows) * planeCount * Groups(cols) * BlockRows;
+    public static long PlaneBytes(int rows, int cols, int planeCount) => KernelGeometry.LutPlaneBytes(rows, cols, planeCount);
 
     /// <summary>
     /// y = (sum_p planeScales_p * B_p) x + sumScales * sum(x) + bias. <paramref name="planeScales"/> is
@@ -55,8 +55,8 @@ public static class PlaneLut
         int groups = Groups(cols);
         int blocks = Blocks(rows);
         KernelChecks.AtLeast(planes.Length, PlaneBytes(rows, cols, planeCount), nameof(planes));
-        KernelChecks.AtLeast(planeScales.Length, (long)blocks * planeCount * BlockRows, nameof(planeScales));
-        KernelChecks.AtLeast(sumScales.Length, (long)blocks * BlockRows, nameof(sumScales));
+        KernelChecks.AtLeast(planeScales.Length, KernelGeometry.LutPlaneScaleFloats(rows, planeCount), nameof(planeScales));
+        KernelChecks.AtLeast(sumScales.Length, KernelGeometry.LutSumScaleFloats(rows), nameof(sumScales));
         tables = tables.Slice(0, TableLength(cols));
         float sum = BuildTables(x, tables);
         Span<float> block = stackalloc float[BlockRows];

@@ -28,10 +28,10 @@ public static class Xnor
     private const int RowsPerPass = 4;
 
     /// <summary>64-bit words per row and plane: the columns rounded up to 512 bits.</summary>
-    public static int RowWords(int cols) => (cols + 511) / 512 * 8;
+    public static int RowWords(int cols) => KernelGeometry.XnorRowWords(cols);
 
     /// <summary>Floats of scratch <see cref="Dense"/> needs: the cleaned input, the reconstruction, the codes (padded) and the activation planes.</summary>
-    public static int ScratchFloats(int cols, int activationBits) => 2 * cols + RowWords(cols) * 16 + activationBits * RowWords(cols) * 2;
+    public static int ScratchFloats(int cols, int activationBits) => KernelGeometry.XnorScratchFloats(cols, activationBits);
 
     /// <summary>
     /// Codes x with the alternating quantizer (bit-identical codes to <see cref="ActivationQuantizers.OnlineMultiBinary"/>),
@@ -44,13 +44,14 @@ public static class Xnor
     {
         int cols = x.Length;
         int words = RowWords(cols);
-        KernelChecks.AtLeast(weights.Length, (long)y.Length * weightBits * words, nameof(weights));
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(y.Length, cols, weightBits) / 8, nameof(weights));
         KernelChecks.AtLeast(coefficients.Length, (long)y.Length * weightBits, nameof(coefficients));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
         Span<float> clean = scratch.Slice(0, cols);
         Span<float> reconstruction = scratch.Slice(cols, cols);
-        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, words * 16));
-        Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(2 * cols + words * 16, activationBits * words * 2));
+        int codeFloats = KernelGeometry.XnorCodeFloats(cols);
+        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, codeFloats));
+        Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(2 * cols + codeFloats, KernelGeometry.XnorActivationPlaneFloats(cols, activationBits)));
         Span<float> betas = stackalloc float[activationBits];
         Encode(x, activationBits, cycles, betas, reconstruction, clean, codes);
         PackPlanes(codes, activationBits, words, activations);
