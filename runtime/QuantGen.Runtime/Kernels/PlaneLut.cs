@@ -24,6 +24,13 @@ namespace QuantGen.Runtime;
 /// Paths: Vector512 (one vpermps per nibble), Vector256 (two vpermps and a blend per nibble: an AVX2
 /// permute indexes 8 entries), scalar lookups otherwise (SSE has no variable float permute; a
 /// 128-bit version would be four scalar lookups in disguise).
+/// The three block loops stay hand-written, unlike the other kernels' single loop over a width struct:
+/// they are not one algorithm at three widths. A 16-row block is one Vector512 (one permute per nibble),
+/// two Vector256 halves (two permutes and a blend per nibble) or 16 scalar lookups, and each path adds
+/// its partial sums in its own order (Block512 two groups per step into four accumulators, Block256 one
+/// group into two per half, the scalar twin row by row). A shared loop would need a "block" operator
+/// holding the whole body, and would change the float results of at least two paths, which the
+/// restructuring was to keep bit for bit.
 /// </remarks>
 public static class PlaneLut
 {
