@@ -46,6 +46,16 @@ public class GemvBenchmarks
         }
     }
 
+    /// <summary>The runtime's float kernel, the one generated code calls for float layers.</summary>
+    [Benchmark]
+    public void Fp32_DenseKernelsFloat()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            DenseKernels.Float(_w.Inputs[b], _w.Output, _w.Float, default);
+        }
+    }
+
     [Benchmark]
     public void Xnor_1x1() => Xnor(1, 1);
 

@@ -22,7 +22,7 @@ public sealed class WeightBlob
     /// <summary>Returns chunk <paramref name="index"/> of a model's parameters as UTF-8 base64 (a generated literal).</summary>
     public delegate ReadOnlySpan<byte> Base64Chunk(int index);
 
-    public const int Alignment = 64;
+    public const int Alignment = KernelGeometry.BlobAlignment;
 
     private readonly byte[] _buffer;
     private readonly int _start;

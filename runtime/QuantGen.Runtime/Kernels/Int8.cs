@@ -7,28 +7,30 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantGen.Runtime;
 
 /// <summary>
-/// 8-bit weights times 8-bit uniform activations in integers: the input is coded to bytes q_a in 0..255
-/// (exactly as <see cref="ActivationQuantizers.Uniform"/> codes it), each row's integer dot product with
-/// the signed weight codes is exact in 32 bits (|sum| &lt;= 255 * 128 * cols), and the float epilogue
-/// y[r] = product[r] * dot + constant[r] + perSum[r] * sum(q_a) + bias[r] carries the scales, zero points
-/// and the activation range, all baked by the generator.
+/// Signed byte weights times k-bit uniform activations (k = 1..8) in integers: the input is coded to
+/// q_a in 0..2^k - 1 (exactly as <see cref="ActivationQuantizers.Uniform"/> codes it), each row's integer
+/// dot product with the signed weight codes is exact in 32 bits (|sum| &lt;= 255 * 128 * cols), and the
+/// float epilogue y[r] = product[r] * dot + constant[r] + perSum[r] * sum(q_a) + bias[r] carries the
+/// scales, zero points and the activation range, all baked by the generator (product = scale * (hi - lo) / (2^k - 1)).
+/// The weights may be uniform codes of any width up to 8 bits stored one per signed byte.
 /// </summary>
 /// <remarks>
 /// Weights: signed bytes, row-major, each row zero-padded to <see cref="RowBytes"/> (a multiple of 64), so
 /// no path has a tail loop; the input codes are zero-padded the same way.
 /// Paths: AVX-VNNI vpdpbusd on 256 bits (one instruction per 32 multiply-adds; .NET 10 exposes no
 /// 512-bit VNNI), else widening multiply-add (bytes to 16 bits, vpmaddwd) on Vector512, Vector256 or
-/// Vector128, else scalar. Four rows per pass share each activation load.
+/// Vector128, else scalar. Four rows per pass share each activation load. The pass is one loop
+/// (<see cref="Rows{L, V, X}"/>) over a struct per path that says how a step loads and multiplies.
 /// </remarks>
 public static class Int8
 {
     private const int RowsPerPass = 4;
 
     /// <summary>Bytes per weight row: the columns rounded up to 64.</summary>
-    public static int RowBytes(int cols) => (cols + 63) / 64 * 64;
+    public static int RowBytes(int cols) => KernelGeometry.Int8RowBytes(cols);
 
     /// <summary>Floats of scratch <see cref="Dense"/> needs for the input codes.</summary>
-    public static int ScratchFloats(int cols) => RowBytes(cols) / 4;
+    public static int ScratchFloats(int cols) => KernelGeometry.Int8ScratchFloats(cols);
 
     /// <summary>The paths this kernel has; tests force each one the machine supports.</summary>
     public enum Path
@@ -41,6 +43,11 @@ public static class Int8
         Scalar,
     }
 
+    /// <summary>
+    /// y = W q(x) through the integer dot products and the per-row epilogue, q(x) the <paramref name="activationBits"/>-bit
+    /// uniform codes of x over [<paramref name="lo"/>, <paramref name="hi"/>]. <paramref name="weights"/>: rows of
+    /// <see cref="RowBytes"/> signed bytes; <paramref name="scratch"/>: at least <see cref="ScratchFloats"/> floats; bias may be empty.
+    /// </summary>
     public static void Dense(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch) =>
@@ -50,6 +57,11 @@ public static class Int8
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
+        if ((uint)(activationBits - 1) >= 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The integer kernel codes its input to 1..8 bits.");
+        }
+
         int cols = x.Length;
         int rows = y.Length;
         int stride = RowBytes(cols);
@@ -76,12 +88,13 @@ public static class Int8
     }
 
     /// <summary>
-    /// The uniform 8-bit code of each value: round_half_even((clamp(x, lo, hi) - lo) * 255 / (hi - lo)), NaN to 0,
-    /// the same float operations as <see cref="ActivationQuantizers.Uniform"/>; zero past x. Returns the sum of the codes.
+    /// The uniform <paramref name="bits"/>-bit code of each value: round_half_even((clamp(x, lo, hi) - lo) * ((2^bits - 1) / (hi - lo))),
+    /// NaN to 0, the same float operations as <see cref="ActivationQuantizers.Uniform"/>; zero past x. Returns the sum of the codes.
     /// </summary>
     public static int Code(ReadOnlySpan<float> x, int bits, float lo, float hi, Span<byte> codes)
     {
-        float toCode = ((1 << bits) - 1) / (hi - lo);
+        float n = (1 << bits) - 1;
+        float toCode = n / (hi - lo);
         int sum = 0;
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -138,12 +151,38 @@ public static class Int8
 
         switch (path)
         {
-            case Path.AvxVnni256: Vnni256(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            case Path.Widening512: Widening512(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            case Path.Widening256: Widening256(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            case Path.Widening128: Widening128(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            default: Scalar(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
+            case Path.AvxVnni256: Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
+            case Path.Widening512: Rows<Widening512, Vector512<int>, Vector512<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
+            case Path.Widening256: Rows<Widening256, Vector256<int>, Vector256<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
+            case Path.Widening128: Rows<Widening128, Vector128<int>, Vector128<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
+            default: Rows<Scalar, int, int>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
         }
+    }
+
+    /// <summary>
+    /// The four dot products of a pass, written once for every path: each step loads (and widens) one
+    /// piece of the input codes and multiply-adds it into each row's accumulator. The stride is a
+    /// multiple of 64 bytes, a whole number of steps on every path.
+    /// </summary>
+    private static void Rows<L, V, X>(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+        where L : struct, IProductLanes<V, X>
+        where V : struct
+        where X : struct
+    {
+        V s0 = L.Zero, s1 = s0, s2 = s0, s3 = s0;
+        for (nuint i = 0; i < (nuint)stride; i += (nuint)L.Step)
+        {
+            X x = L.Input(ref a, i);
+            s0 = L.MultiplyAdd(s0, x, ref w0, i);
+            s1 = L.MultiplyAdd(s1, x, ref w1, i);
+            s2 = L.MultiplyAdd(s2, x, ref w2, i);
+            s3 = L.MultiplyAdd(s3, x, ref w3, i);
+        }
+
+        dots[0] = L.Sum(s0);
+        dots[1] = L.Sum(s1);
+        dots[2] = L.Sum(s2);
+        dots[3] = L.Sum(s3);
     }
 
     /// <summary>Which paths this process can run (for tests).</summary>
@@ -156,94 +195,113 @@ public static class Int8
         _ => true,
     };
 
-    private static void Vnni256(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+    /// <summary>
+    /// One path of the integer product: X is a step of input codes as the path multiplies them, V a row's
+    /// 32-bit accumulator. The JIT compiles <see cref="Rows{L, V, X}"/> once per struct and inlines these.
+    /// </summary>
+    private interface IProductLanes<V, X>
+        where V : struct
+        where X : struct
     {
-        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (nuint i = 0; i < (nuint)stride; i += 32)
-        {
-            Vector256<byte> x = Vector256.LoadUnsafe(ref a, i);
-            s0 = AvxVnni.MultiplyWideningAndAdd(s0, x, Vector256.LoadUnsafe(ref w0, i));
-            s1 = AvxVnni.MultiplyWideningAndAdd(s1, x, Vector256.LoadUnsafe(ref w1, i));
-            s2 = AvxVnni.MultiplyWideningAndAdd(s2, x, Vector256.LoadUnsafe(ref w2, i));
-            s3 = AvxVnni.MultiplyWideningAndAdd(s3, x, Vector256.LoadUnsafe(ref w3, i));
-        }
+        /// <summary>Bytes of each row per step.</summary>
+        static abstract int Step { get; }
 
-        dots[0] = Vector256.Sum(s0);
-        dots[1] = Vector256.Sum(s1);
-        dots[2] = Vector256.Sum(s2);
-        dots[3] = Vector256.Sum(s3);
+        static abstract V Zero { get; }
+
+        static abstract X Input(ref byte a, nuint at);
+
+        /// <summary>acc + the products of x with the weights at <paramref name="at"/>, summed in pairs (or fours) into 32-bit lanes.</summary>
+        static abstract V MultiplyAdd(V acc, X x, ref sbyte w, nuint at);
+
+        static abstract int Sum(V acc);
     }
 
-    private static void Widening512(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+    /// <summary>AVX-VNNI vpdpbusd: unsigned input bytes times signed weight bytes, four products into each 32-bit lane.</summary>
+    private readonly struct Vnni256 : IProductLanes<Vector256<int>, Vector256<byte>>
     {
-        Vector512<int> s0 = Vector512<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (nuint i = 0; i < (nuint)stride; i += 32)
-        {
-            Vector512<short> x = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref a, i)).AsInt16();
-            s0 += Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w0, i)));
-            s1 += Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w1, i)));
-            s2 += Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w2, i)));
-            s3 += Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w3, i)));
-        }
+        public static int Step => 32;
 
-        dots[0] = Vector512.Sum(s0);
-        dots[1] = Vector512.Sum(s1);
-        dots[2] = Vector512.Sum(s2);
-        dots[3] = Vector512.Sum(s3);
+        public static Vector256<int> Zero => Vector256<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Input(ref byte a, nuint at) => Vector256.LoadUnsafe(ref a, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<byte> x, ref sbyte w, nuint at) =>
+            AvxVnni.MultiplyWideningAndAdd(acc, x, Vector256.LoadUnsafe(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Sum(Vector256<int> acc) => Vector256.Sum(acc);
     }
 
-    private static void Widening256(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+    /// <summary>Bytes widened to 16 bits, vpmaddwd on 512 bits.</summary>
+    private readonly struct Widening512 : IProductLanes<Vector512<int>, Vector512<short>>
     {
-        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (nuint i = 0; i < (nuint)stride; i += 16)
-        {
-            Vector256<short> x = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref a, i)).AsInt16();
-            s0 += Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w0, i)));
-            s1 += Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w1, i)));
-            s2 += Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w2, i)));
-            s3 += Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w3, i)));
-        }
+        public static int Step => 32;
 
-        dots[0] = Vector256.Sum(s0);
-        dots[1] = Vector256.Sum(s1);
-        dots[2] = Vector256.Sum(s2);
-        dots[3] = Vector256.Sum(s3);
+        public static Vector512<int> Zero => Vector512<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<short> Input(ref byte a, nuint at) => Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref a, at)).AsInt16();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> MultiplyAdd(Vector512<int> acc, Vector512<short> x, ref sbyte w, nuint at) =>
+            acc + Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w, at)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Sum(Vector512<int> acc) => Vector512.Sum(acc);
     }
 
-    private static void Widening128(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+    /// <summary>Bytes widened to 16 bits, vpmaddwd on 256 bits.</summary>
+    private readonly struct Widening256 : IProductLanes<Vector256<int>, Vector256<short>>
     {
-        Vector128<int> s0 = Vector128<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (nuint i = 0; i < (nuint)stride; i += 8)
-        {
-            Vector128<short> x = Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref a, i)).AsInt16();
-            s0 += Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w0, i)));
-            s1 += Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w1, i)));
-            s2 += Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w2, i)));
-            s3 += Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w3, i)));
-        }
+        public static int Step => 16;
 
-        dots[0] = Vector128.Sum(s0);
-        dots[1] = Vector128.Sum(s1);
-        dots[2] = Vector128.Sum(s2);
-        dots[3] = Vector128.Sum(s3);
+        public static Vector256<int> Zero => Vector256<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Input(ref byte a, nuint at) => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref a, at)).AsInt16();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<short> x, ref sbyte w, nuint at) =>
+            acc + Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w, at)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Sum(Vector256<int> acc) => Vector256.Sum(acc);
     }
 
-    /// <summary>The scalar twin.</summary>
-    private static void Scalar(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+    /// <summary>Bytes widened to 16 bits, pmaddwd on 128 bits.</summary>
+    private readonly struct Widening128 : IProductLanes<Vector128<int>, Vector128<short>>
     {
-        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int i = 0; i < stride; i++)
-        {
-            int x = Unsafe.Add(ref a, i);
-            s0 += x * Unsafe.Add(ref w0, i);
-            s1 += x * Unsafe.Add(ref w1, i);
-            s2 += x * Unsafe.Add(ref w2, i);
-            s3 += x * Unsafe.Add(ref w3, i);
-        }
+        public static int Step => 8;
 
-        dots[0] = s0;
-        dots[1] = s1;
-        dots[2] = s2;
-        dots[3] = s3;
+        public static Vector128<int> Zero => Vector128<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<short> Input(ref byte a, nuint at) => Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref a, at)).AsInt16();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<short> x, ref sbyte w, nuint at) =>
+            acc + Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Sum(Vector128<int> acc) => Vector128.Sum(acc);
+    }
+
+    /// <summary>The scalar twin: one byte per step.</summary>
+    private readonly struct Scalar : IProductLanes<int, int>
+    {
+        public static int Step => 1;
+
+        public static int Zero => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Input(ref byte a, nuint at) => Unsafe.Add(ref a, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int MultiplyAdd(int acc, int x, ref sbyte w, nuint at) => acc + (x * Unsafe.Add(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Sum(int acc) => acc;
     }
 }

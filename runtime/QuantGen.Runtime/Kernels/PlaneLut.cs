@@ -24,22 +24,29 @@ namespace QuantGen.Runtime;
 /// Paths: Vector512 (one vpermps per nibble), Vector256 (two vpermps and a blend per nibble: an AVX2
 /// permute indexes 8 entries), scalar lookups otherwise (SSE has no variable float permute; a
 /// 128-bit version would be four scalar lookups in disguise).
+/// The three block loops stay hand-written, unlike the other kernels' single loop over a width struct:
+/// they are not one algorithm at three widths. A 16-row block is one Vector512 (one permute per nibble),
+/// two Vector256 halves (two permutes and a blend per nibble) or 16 scalar lookups, and each path adds
+/// its partial sums in its own order (Block512 two groups per step into four accumulators, Block256 one
+/// group into two per half, the scalar twin row by row). A shared loop would need a "block" operator
+/// holding the whole body, and would change the float results of at least two paths, which the
+/// restructuring was to keep bit for bit.
 /// </remarks>
 public static class PlaneLut
 {
-    public const int BlockRows = 16;
+    public const int BlockRows = KernelGeometry.LutBlockRows;
 
     /// <summary>Groups of 8 columns in a row.</summary>
-    public static int Groups(int cols) => (cols + 7) / 8;
+    public static int Groups(int cols) => KernelGeometry.LutGroups(cols);
 
     /// <summary>Floats of scratch the tables of one input take.</summary>
-    public static int TableLength(int cols) => Groups(cols) * 2 * 16;
+    public static int TableLength(int cols) => KernelGeometry.LutTableFloats(cols);
 
     /// <summary>Blocks of 16 rows.</summary>
-    public static int Blocks(int rows) => (rows + BlockRows - 1) / BlockRows;
+    public static int Blocks(int rows) => KernelGeometry.LutBlocks(rows);
 
     /// <summary>Bytes of the plane stream for a matrix.</summary>
-    public static long PlaneBytes(int rows, int cols, int planeCount) => (long)Blocks(rows) * planeCount * Groups(cols) * BlockRows;
+    public static long PlaneBytes(int rows, int cols, int planeCount) => KernelGeometry.LutPlaneBytes(rows, cols, planeCount);
 
     /// <summary>
     /// y = (sum_p planeScales_p * B_p) x + sumScales * sum(x) + bias. <paramref name="planeScales"/> is
@@ -55,8 +62,8 @@ public static class PlaneLut
         int groups = Groups(cols);
         int blocks = Blocks(rows);
         KernelChecks.AtLeast(planes.Length, PlaneBytes(rows, cols, planeCount), nameof(planes));
-        KernelChecks.AtLeast(planeScales.Length, (long)blocks * planeCount * BlockRows, nameof(planeScales));
-        KernelChecks.AtLeast(sumScales.Length, (long)blocks * BlockRows, nameof(sumScales));
+        KernelChecks.AtLeast(planeScales.Length, KernelGeometry.LutPlaneScaleFloats(rows, planeCount), nameof(planeScales));
+        KernelChecks.AtLeast(sumScales.Length, KernelGeometry.LutSumScaleFloats(rows), nameof(sumScales));
         tables = tables.Slice(0, TableLength(cols));
         float sum = BuildTables(x, tables);
         Span<float> block = stackalloc float[BlockRows];

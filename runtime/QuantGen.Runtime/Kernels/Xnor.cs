@@ -20,7 +20,10 @@ namespace QuantGen.Runtime;
 /// counts as a disagreement and n stays the true column count.
 /// Popcount: .NET 10 exposes neither VPOPCNTQ nor a vector PopCount here, so bytes are counted by two
 /// nibble lookups (vpshufb) and summed with vpsadbw, four rows per pass so each activation vector is
-/// loaded once for four rows. Paths: Vector512 (Avx512BW), Vector256 (Avx2), Vector128 (Ssse3), scalar POPCNT.
+/// loaded once for four rows. Paths: Vector512 (Avx512BW), Vector256 (Avx2), Vector128 (Ssse3), scalar POPCNT;
+/// the counting loop is written once (Accumulate) over a struct per path (PopLanes512/256/128/1). On
+/// AVX-512 the product keeps each row's partial counts in their lanes across plane pairs (Multiply512),
+/// an epilogue the narrower paths do not have; its counting is the same shared loop.
 /// </remarks>
 public static class Xnor
 {
@@ -28,10 +31,10 @@ public static class Xnor
     private const int RowsPerPass = 4;
 
     /// <summary>64-bit words per row and plane: the columns rounded up to 512 bits.</summary>
-    public static int RowWords(int cols) => (cols + 511) / 512 * 8;
+    public static int RowWords(int cols) => KernelGeometry.XnorRowWords(cols);
 
     /// <summary>Floats of scratch <see cref="Dense"/> needs: the cleaned input, the reconstruction, the codes (padded) and the activation planes.</summary>
-    public static int ScratchFloats(int cols, int activationBits) => 2 * cols + RowWords(cols) * 16 + activationBits * RowWords(cols) * 2;
+    public static int ScratchFloats(int cols, int activationBits) => KernelGeometry.XnorScratchFloats(cols, activationBits);
 
     /// <summary>
     /// Codes x with the alternating quantizer (bit-identical codes to <see cref="ActivationQuantizers.OnlineMultiBinary"/>),
@@ -44,13 +47,14 @@ public static class Xnor
     {
         int cols = x.Length;
         int words = RowWords(cols);
-        KernelChecks.AtLeast(weights.Length, (long)y.Length * weightBits * words, nameof(weights));
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(y.Length, cols, weightBits) / 8, nameof(weights));
         KernelChecks.AtLeast(coefficients.Length, (long)y.Length * weightBits, nameof(coefficients));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
         Span<float> clean = scratch.Slice(0, cols);
         Span<float> reconstruction = scratch.Slice(cols, cols);
-        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, words * 16));
-        Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(2 * cols + words * 16, activationBits * words * 2));
+        int codeFloats = KernelGeometry.XnorCodeFloats(cols);
+        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, codeFloats));
+        Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(2 * cols + codeFloats, KernelGeometry.XnorActivationPlaneFloats(cols, activationBits)));
         Span<float> betas = stackalloc float[activationBits];
         Encode(x, activationBits, cycles, betas, reconstruction, clean, codes);
         PackPlanes(codes, activationBits, words, activations);
@@ -116,12 +120,12 @@ public static class Xnor
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
         ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
     {
-        // Rows of at most ShortRowWords real words (128 columns) count faster with scalar POPCNT over those
+        // Rows of at most KernelGeometry.XnorShortRowWords real words (128 columns) count faster with scalar POPCNT over those
         // words than with a 512-bit vector that is mostly row padding: the padding words are zero in weights
         // and activations alike, so skipping them changes no count. (CharLm's hidden-128 LSTM ran 4x slower
         // through the padded vector path than through a scalar popcount.)
         int realWords = (cols + 63) / 64;
-        bool shortRows = realWords <= ShortRowWords;
+        bool shortRows = KernelGeometry.XnorShortRows(cols);
         if (!shortRows && Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
         {
             Multiply512(activations, betas, cols, y, weights, weightBits, coefficients, bias);
@@ -152,7 +156,7 @@ public static class Xnor
                 {
                     ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
                     Vector128<float> counts = Vector128.ConvertToSingle(shortRows
-                        ? CountScalar(ref w0, ref w1, ref w2, ref w3, ref a, realWords)
+                        ? Count<PopLanes1, ulong>(ref w0, ref w1, ref w2, ref w3, ref a, realWords)
                         : Count(ref w0, ref w1, ref w2, ref w3, ref a, words));
                     sums += c * (Vector128.Create(betas[j]) * (n - (counts + counts)));
                 }
@@ -193,7 +197,6 @@ public static class Xnor
 
         Vector512<float> m = Vector512.Create((ReadOnlySpan<float>)columns);
         ref ulong w = ref MemoryMarshal.GetReference(weights);
-        Vector512<byte> lut = Vector512.Create(Nibbles128());
         for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
         {
             // The last pass repeats the last row instead of running a second, one-row loop.
@@ -210,26 +213,7 @@ public static class Xnor
                 for (int j = 0; j < activationBits; j++)
                 {
                     ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
-                    Vector512<ulong> t0 = Vector512<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
-                    for (int v0 = 0; v0 < vectors; v0 += MaxVectorsPerByteSum)
-                    {
-                        int end = Math.Min(vectors, v0 + MaxVectorsPerByteSum);
-                        Vector512<byte> b0 = Vector512<byte>.Zero, b1 = b0, b2 = b0, b3 = b0;
-                        for (int v = v0; v < end; v++)
-                        {
-                            nuint at = (nuint)(8 * v);
-                            Vector512<ulong> x = Vector512.LoadUnsafe(ref a, at);
-                            b0 += Pop(lut, Vector512.LoadUnsafe(ref w0, at) ^ x);
-                            b1 += Pop(lut, Vector512.LoadUnsafe(ref w1, at) ^ x);
-                            b2 += Pop(lut, Vector512.LoadUnsafe(ref w2, at) ^ x);
-                            b3 += Pop(lut, Vector512.LoadUnsafe(ref w3, at) ^ x);
-                        }
-
-                        t0 += Avx512BW.SumAbsoluteDifferences(b0, Vector512<byte>.Zero).AsUInt64();
-                        t1 += Avx512BW.SumAbsoluteDifferences(b1, Vector512<byte>.Zero).AsUInt64();
-                        t2 += Avx512BW.SumAbsoluteDifferences(b2, Vector512<byte>.Zero).AsUInt64();
-                        t3 += Avx512BW.SumAbsoluteDifferences(b3, Vector512<byte>.Zero).AsUInt64();
-                    }
+                    Accumulate<PopLanes512, Vector512<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words, out Vector512<byte> t0, out Vector512<byte> t1, out Vector512<byte> t2, out Vector512<byte> t3);
 
                     // A lane's count is below 2^31 (it counts at most one 64-bit word per vector), so its low
                     // 32 bits are the count and the high 32 bits are 0: both convert exactly.
@@ -252,149 +236,270 @@ public static class Xnor
     /// <summary>popcount(w_k xor a) over <paramref name="words"/> words for four rows; the fastest path the machine has.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> Count(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words) =>
-        Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Count512(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Count256(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : Vector128.IsHardwareAccelerated && Ssse3.IsSupported ? Count128(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : CountScalar(ref w0, ref w1, ref w2, ref w3, ref a, words);
+        Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Count<PopLanes512, Vector512<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Count<PopLanes256, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : Vector128.IsHardwareAccelerated && Ssse3.IsSupported ? Count<PopLanes128, Vector128<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : Count<PopLanes1, ulong>(ref w0, ref w1, ref w2, ref w3, ref a, words);
 
-    /// <summary>Real 64-bit words per row up to which <see cref="Multiply"/> counts with scalar POPCNT.</summary>
-    private const int ShortRowWords = 2;
 
-    // Byte counters hold at most 8 per vector, so they are summed (vpsadbw) at least every 31 vectors.
-    private const int MaxVectorsPerByteSum = 31;
-
-    private static Vector128<int> Count512(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
+    /// <summary>popcount(w_k xor a) over <paramref name="words"/> words for four rows, on the path L, reduced to four counts.</summary>
+    private static Vector128<int> Count<L, V>(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
+        where L : struct, IPopLanes<V>
+        where V : struct
     {
-        Vector512<byte> lut = Vector512.Create(Nibbles128());
-        Vector512<ulong> t0 = Vector512<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
-        int vectors = words / 8;
-        for (int v0 = 0; v0 < vectors; v0 += MaxVectorsPerByteSum)
-        {
-            int end = Math.Min(vectors, v0 + MaxVectorsPerByteSum);
-            Vector512<byte> b0 = Vector512<byte>.Zero, b1 = b0, b2 = b0, b3 = b0;
-            for (int v = v0; v < end; v++)
-            {
-                nuint at = (nuint)(8 * v);
-                Vector512<ulong> x = Vector512.LoadUnsafe(ref a, at);
-                b0 += Pop(lut, Vector512.LoadUnsafe(ref w0, at) ^ x);
-                b1 += Pop(lut, Vector512.LoadUnsafe(ref w1, at) ^ x);
-                b2 += Pop(lut, Vector512.LoadUnsafe(ref w2, at) ^ x);
-                b3 += Pop(lut, Vector512.LoadUnsafe(ref w3, at) ^ x);
-            }
-
-            t0 += Avx512BW.SumAbsoluteDifferences(b0, Vector512<byte>.Zero).AsUInt64();
-            t1 += Avx512BW.SumAbsoluteDifferences(b1, Vector512<byte>.Zero).AsUInt64();
-            t2 += Avx512BW.SumAbsoluteDifferences(b2, Vector512<byte>.Zero).AsUInt64();
-            t3 += Avx512BW.SumAbsoluteDifferences(b3, Vector512<byte>.Zero).AsUInt64();
-        }
-
+        Accumulate<L, V>(ref w0, ref w1, ref w2, ref w3, ref a, words, out V t0, out V t1, out V t2, out V t3);
         if (words * 64 <= ushort.MaxValue)
         {
             // No row can count more than its words * 64 bits, so the four totals fit 16-bit fields of each
             // 64-bit lane without carrying into each other: one horizontal sum instead of four.
-            ulong packed = Vector512.Sum(t0 | (t1 << 16) | (t2 << 32) | (t3 << 48));
+            ulong packed = L.Sum(L.Or(L.Or(t0, L.ShiftLeft(t1, 16)), L.Or(L.ShiftLeft(t2, 32), L.ShiftLeft(t3, 48))));
             return Vector128.Create((int)(packed & 0xFFFF), (int)(packed >> 16 & 0xFFFF), (int)(packed >> 32 & 0xFFFF), (int)(packed >> 48));
         }
 
-        return Vector128.Create((int)Vector512.Sum(t0), (int)Vector512.Sum(t1), (int)Vector512.Sum(t2), (int)Vector512.Sum(t3));
+        return Vector128.Create((int)L.Sum(t0), (int)L.Sum(t1), (int)L.Sum(t2), (int)L.Sum(t3));
     }
 
+    /// <summary>
+    /// The counting loop, written once for every path: per vector, xor with the activation vector loaded
+    /// once for four rows, count bits per byte into byte counters, and fold the byte counters into 64-bit
+    /// lane totals (t0..t3) before they can overflow. <paramref name="words"/> is a whole number of L's vectors.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Pop(Vector512<byte> lut, Vector512<ulong> v)
+    private static void Accumulate<L, V>(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, out V t0, out V t1, out V t2, out V t3)
+        where L : struct, IPopLanes<V>
+        where V : struct
     {
-        Vector512<byte> low = v.AsByte() & Vector512.Create((byte)0x0F);
-        Vector512<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector512.Create((byte)0x0F);
-        return Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, high);
-    }
-
-    private static Vector128<int> Count256(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
-    {
-        Vector256<byte> lut = Vector256.Create(Nibbles128());
-        Vector256<ulong> t0 = Vector256<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
-        int vectors = words / 4;
-        for (int v0 = 0; v0 < vectors; v0 += MaxVectorsPerByteSum)
+        V lut = L.Table;
+        t0 = L.Zero;
+        t1 = t0;
+        t2 = t0;
+        t3 = t0;
+        int vectors = words / L.Words;
+        for (int v0 = 0; v0 < vectors; v0 += L.VectorsPerByteSum)
         {
-            int end = Math.Min(vectors, v0 + MaxVectorsPerByteSum);
-            Vector256<byte> b0 = Vector256<byte>.Zero, b1 = b0, b2 = b0, b3 = b0;
+            int end = Math.Min(vectors, v0 + L.VectorsPerByteSum);
+            V b0 = L.Zero, b1 = b0, b2 = b0, b3 = b0;
             for (int v = v0; v < end; v++)
             {
-                nuint at = (nuint)(4 * v);
-                Vector256<ulong> x = Vector256.LoadUnsafe(ref a, at);
-                b0 += Pop(lut, Vector256.LoadUnsafe(ref w0, at) ^ x);
-                b1 += Pop(lut, Vector256.LoadUnsafe(ref w1, at) ^ x);
-                b2 += Pop(lut, Vector256.LoadUnsafe(ref w2, at) ^ x);
-                b3 += Pop(lut, Vector256.LoadUnsafe(ref w3, at) ^ x);
+                nuint at = (nuint)(L.Words * v);
+                V x = L.Load(ref a, at);
+                b0 = L.AddBytes(b0, L.Pop(lut, L.Xor(L.Load(ref w0, at), x)));
+                b1 = L.AddBytes(b1, L.Pop(lut, L.Xor(L.Load(ref w1, at), x)));
+                b2 = L.AddBytes(b2, L.Pop(lut, L.Xor(L.Load(ref w2, at), x)));
+                b3 = L.AddBytes(b3, L.Pop(lut, L.Xor(L.Load(ref w3, at), x)));
             }
 
-            t0 += Avx2.SumAbsoluteDifferences(b0, Vector256<byte>.Zero).AsUInt64();
-            t1 += Avx2.SumAbsoluteDifferences(b1, Vector256<byte>.Zero).AsUInt64();
-            t2 += Avx2.SumAbsoluteDifferences(b2, Vector256<byte>.Zero).AsUInt64();
-            t3 += Avx2.SumAbsoluteDifferences(b3, Vector256<byte>.Zero).AsUInt64();
+            t0 = L.AddTotals(t0, b0);
+            t1 = L.AddTotals(t1, b1);
+            t2 = L.AddTotals(t2, b2);
+            t3 = L.AddTotals(t3, b3);
         }
-
-        return Vector128.Create((int)Vector256.Sum(t0), (int)Vector256.Sum(t1), (int)Vector256.Sum(t2), (int)Vector256.Sum(t3));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Pop(Vector256<byte> lut, Vector256<ulong> v)
-    {
-        Vector256<byte> low = v.AsByte() & Vector256.Create((byte)0x0F);
-        Vector256<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector256.Create((byte)0x0F);
-        return Avx2.Shuffle(lut, low) + Avx2.Shuffle(lut, high);
-    }
-
-    private static Vector128<int> Count128(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
-    {
-        Vector128<byte> lut = Nibbles128();
-        Vector128<ulong> t0 = Vector128<ulong>.Zero, t1 = t0, t2 = t0, t3 = t0;
-        int vectors = words / 2;
-        for (int v0 = 0; v0 < vectors; v0 += MaxVectorsPerByteSum)
-        {
-            int end = Math.Min(vectors, v0 + MaxVectorsPerByteSum);
-            Vector128<byte> b0 = Vector128<byte>.Zero, b1 = b0, b2 = b0, b3 = b0;
-            for (int v = v0; v < end; v++)
-            {
-                nuint at = (nuint)(2 * v);
-                Vector128<ulong> x = Vector128.LoadUnsafe(ref a, at);
-                b0 += Pop(lut, Vector128.LoadUnsafe(ref w0, at) ^ x);
-                b1 += Pop(lut, Vector128.LoadUnsafe(ref w1, at) ^ x);
-                b2 += Pop(lut, Vector128.LoadUnsafe(ref w2, at) ^ x);
-                b3 += Pop(lut, Vector128.LoadUnsafe(ref w3, at) ^ x);
-            }
-
-            t0 += Sse2.SumAbsoluteDifferences(b0, Vector128<byte>.Zero).AsUInt64();
-            t1 += Sse2.SumAbsoluteDifferences(b1, Vector128<byte>.Zero).AsUInt64();
-            t2 += Sse2.SumAbsoluteDifferences(b2, Vector128<byte>.Zero).AsUInt64();
-            t3 += Sse2.SumAbsoluteDifferences(b3, Vector128<byte>.Zero).AsUInt64();
-        }
-
-        return Vector128.Create((int)Vector128.Sum(t0), (int)Vector128.Sum(t1), (int)Vector128.Sum(t2), (int)Vector128.Sum(t3));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Pop(Vector128<byte> lut, Vector128<ulong> v)
-    {
-        Vector128<byte> low = v.AsByte() & Vector128.Create((byte)0x0F);
-        Vector128<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector128.Create((byte)0x0F);
-        return Ssse3.Shuffle(lut, low) + Ssse3.Shuffle(lut, high);
-    }
-
-    /// <summary>The scalar twin: one POPCNT (or its software fallback) per word.</summary>
-    private static Vector128<int> CountScalar(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
-    {
-        int c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-        for (int i = 0; i < words; i++)
-        {
-            ulong x = Unsafe.Add(ref a, i);
-            c0 += BitOperations.PopCount(Unsafe.Add(ref w0, i) ^ x);
-            c1 += BitOperations.PopCount(Unsafe.Add(ref w1, i) ^ x);
-            c2 += BitOperations.PopCount(Unsafe.Add(ref w2, i) ^ x);
-            c3 += BitOperations.PopCount(Unsafe.Add(ref w3, i) ^ x);
-        }
-
-        return Vector128.Create(c0, c1, c2, c3);
     }
 
     /// <summary>The bit count of each nibble 0..15, the vpshufb table.</summary>
     private static Vector128<byte> Nibbles128() => Vector128.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+
+    /// <summary>
+    /// One path of the popcount: V holds bytes while counting (bits per byte, summed per byte) and 64-bit
+    /// lane totals after <see cref="AddTotals"/>. The JIT compiles <see cref="Accumulate{L, V}"/> once per struct.
+    /// </summary>
+    private interface IPopLanes<V>
+        where V : struct
+    {
+        /// <summary>64-bit words per vector.</summary>
+        static abstract int Words { get; }
+
+        /// <summary>Vectors whose byte counts may be summed before the byte counters could overflow (8 per vector: 31).</summary>
+        static abstract int VectorsPerByteSum { get; }
+
+        static abstract V Zero { get; }
+
+        /// <summary>The nibble table <see cref="Pop"/> looks up, made once per loop.</summary>
+        static abstract V Table { get; }
+
+        static abstract V Load(ref ulong source, nuint at);
+
+        static abstract V Xor(V a, V b);
+
+        /// <summary>The bit count of each byte (of each word, for the scalar path).</summary>
+        static abstract V Pop(V table, V v);
+
+        static abstract V AddBytes(V a, V b);
+
+        /// <summary>totals + the sum of the byte counters of each 64-bit lane (vpsadbw against zero).</summary>
+        static abstract V AddTotals(V totals, V bytes);
+
+        static abstract V Or(V a, V b);
+
+        /// <summary>Each 64-bit lane shifted left.</summary>
+        static abstract V ShiftLeft(V v, int bits);
+
+        /// <summary>The sum of the 64-bit lanes.</summary>
+        static abstract ulong Sum(V totals);
+    }
+
+    // Byte counters hold at most 8 per vector, so they are summed (vpsadbw) at least every 31 vectors.
+    private const int MaxVectorsPerByteSum = 31;
+
+    private readonly struct PopLanes512 : IPopLanes<Vector512<byte>>
+    {
+        public static int Words => 8;
+
+        public static int VectorsPerByteSum => MaxVectorsPerByteSum;
+
+        public static Vector512<byte> Zero => Vector512<byte>.Zero;
+
+        public static Vector512<byte> Table => Vector512.Create(Nibbles128());
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> Load(ref ulong source, nuint at) => Vector512.LoadUnsafe(ref source, at).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> Xor(Vector512<byte> a, Vector512<byte> b) => a ^ b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> Pop(Vector512<byte> table, Vector512<byte> v)
+        {
+            Vector512<byte> low = v & Vector512.Create((byte)0x0F);
+            Vector512<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector512.Create((byte)0x0F);
+            return Avx512BW.Shuffle(table, low) + Avx512BW.Shuffle(table, high);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> AddBytes(Vector512<byte> a, Vector512<byte> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> AddTotals(Vector512<byte> totals, Vector512<byte> bytes) =>
+            (totals.AsUInt64() + Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64()).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> Or(Vector512<byte> a, Vector512<byte> b) => a | b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> ShiftLeft(Vector512<byte> v, int bits) => (v.AsUInt64() << bits).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Sum(Vector512<byte> totals) => Vector512.Sum(totals.AsUInt64());
+    }
+
+    private readonly struct PopLanes256 : IPopLanes<Vector256<byte>>
+    {
+        public static int Words => 4;
+
+        public static int VectorsPerByteSum => MaxVectorsPerByteSum;
+
+        public static Vector256<byte> Zero => Vector256<byte>.Zero;
+
+        public static Vector256<byte> Table => Vector256.Create(Nibbles128());
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Load(ref ulong source, nuint at) => Vector256.LoadUnsafe(ref source, at).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Xor(Vector256<byte> a, Vector256<byte> b) => a ^ b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Pop(Vector256<byte> table, Vector256<byte> v)
+        {
+            Vector256<byte> low = v & Vector256.Create((byte)0x0F);
+            Vector256<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector256.Create((byte)0x0F);
+            return Avx2.Shuffle(table, low) + Avx2.Shuffle(table, high);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> AddBytes(Vector256<byte> a, Vector256<byte> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> AddTotals(Vector256<byte> totals, Vector256<byte> bytes) =>
+            (totals.AsUInt64() + Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64()).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Or(Vector256<byte> a, Vector256<byte> b) => a | b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> ShiftLeft(Vector256<byte> v, int bits) => (v.AsUInt64() << bits).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Sum(Vector256<byte> totals) => Vector256.Sum(totals.AsUInt64());
+    }
+
+    private readonly struct PopLanes128 : IPopLanes<Vector128<byte>>
+    {
+        public static int Words => 2;
+
+        public static int VectorsPerByteSum => MaxVectorsPerByteSum;
+
+        public static Vector128<byte> Zero => Vector128<byte>.Zero;
+
+        public static Vector128<byte> Table => Nibbles128();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Load(ref ulong source, nuint at) => Vector128.LoadUnsafe(ref source, at).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Xor(Vector128<byte> a, Vector128<byte> b) => a ^ b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Pop(Vector128<byte> table, Vector128<byte> v)
+        {
+            Vector128<byte> low = v & Vector128.Create((byte)0x0F);
+            Vector128<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector128.Create((byte)0x0F);
+            return Ssse3.Shuffle(table, low) + Ssse3.Shuffle(table, high);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> AddBytes(Vector128<byte> a, Vector128<byte> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> AddTotals(Vector128<byte> totals, Vector128<byte> bytes) =>
+            (totals.AsUInt64() + Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64()).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Or(Vector128<byte> a, Vector128<byte> b) => a | b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> ShiftLeft(Vector128<byte> v, int bits) => (v.AsUInt64() << bits).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Sum(Vector128<byte> totals) => Vector128.Sum(totals.AsUInt64());
+    }
+
+    /// <summary>
+    /// The scalar twin: one word per "vector", counted whole by POPCNT (or its software fallback), so the
+    /// counters are 64-bit from the start and never need folding (one fold per 2^24 words keeps int math safe).
+    /// </summary>
+    private readonly struct PopLanes1 : IPopLanes<ulong>
+    {
+        public static int Words => 1;
+
+        public static int VectorsPerByteSum => 1 << 24;
+
+        public static ulong Zero => 0;
+
+        public static ulong Table => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Load(ref ulong source, nuint at) => Unsafe.Add(ref source, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Xor(ulong a, ulong b) => a ^ b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Pop(ulong table, ulong v) => (ulong)BitOperations.PopCount(v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong AddBytes(ulong a, ulong b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong AddTotals(ulong totals, ulong bytes) => totals + bytes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Or(ulong a, ulong b) => a | b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong ShiftLeft(ulong v, int bits) => v << bits;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Sum(ulong totals) => totals;
+    }
 }

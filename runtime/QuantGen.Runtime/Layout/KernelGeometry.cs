@@ -43,6 +43,12 @@ internal static class KernelGeometry
     /// <summary>Whether a row of <paramref name="cols"/> columns takes the scalar POPCNT path of the xor/popcount kernel.</summary>
     public static bool XnorShortRows(int cols) => (cols + 63) / 64 <= XnorShortRowWords;
 
+    /// <summary>Floats of the xor/popcount scratch that hold the input's codes, one byte per padded column; they follow the 2 * cols floats of cleaned input and reconstruction.</summary>
+    public static int XnorCodeFloats(int cols) => XnorRowWords(cols) * 16;
+
+    /// <summary>Floats of the xor/popcount scratch that hold the packed activation planes; they follow the codes.</summary>
+    public static int XnorActivationPlaneFloats(int cols, int activationBits) => activationBits * XnorRowWords(cols) * 2;
+
     /// <summary>Bytes of a xor/popcount weight matrix: [row][plane][row words].</summary>
     public static long XnorPlaneBytes(int rows, int cols, int planes) => (long)rows * planes * XnorRowWords(cols) * 8;
 

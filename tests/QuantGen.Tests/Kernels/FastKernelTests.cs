@@ -139,29 +139,140 @@ public sealed class FastKernelTests
             Int8.Dense(x, y, codes, 8, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
             float[] quantized = (float[])x.Clone();
             ReferenceQuantizers.Apply(quantizer, quantized);
-            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8, codes, bias, rows, cols));
+            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8.Product, int8.Constant, int8.PerSum, codes, bias, rows, cols, 255));
+        }
+    }
+
+    public static IEnumerable<object[]> KBitCases() =>
+        from path in Enum.GetValues<Int8.Path>()
+        from bits in new[] { 1, 2, 3, 4, 5, 7, 8 }
+        from shape in new[] { (1, 1), (17, 37), (5, 1300) }
+        select new object[] { path, bits, shape.Item1, shape.Item2 };
+
+    /// <summary>
+    /// k-bit activations and weights of any width up to 8 bits (the generator stores uniform codes of any
+    /// width in the signed bytes), with an epilogue built here in double as the generator bakes it:
+    /// w = s (q_w - z), a = lo + d q_a with d = (hi - lo) / (2^k - 1).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KBitCases))]
+    public void Int8_kernel_with_k_bit_activations_matches_the_reference(Int8.Path path, int bits, int rows, int cols)
+    {
+        if (!Int8.Supported(path))
+        {
+            return;
+        }
+
+        var random = new Random(Seed(bits, rows, cols));
+        const float lo = -0.75f, hi = 2.25f;
+        int stride = Int8.RowBytes(cols);
+        var codes = new sbyte[rows * stride];
+        var dequantized = new float[rows * cols];
+        var product = new float[rows];
+        var constant = new float[rows];
+        var perSum = new float[rows];
+        double d = ((double)hi - lo) / ((1 << bits) - 1);
+        for (int r = 0; r < rows; r++)
+        {
+            int weightBits = 1 + (r % 8);
+            int half = 1 << (weightBits - 1);
+            double scale = 0.01 + 0.1 * random.NextDouble();
+            int zeroPoint = random.Next(-half, half);
+            long sum = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                int q = random.Next(-half, half);
+                codes[(r * stride) + c] = (sbyte)q;
+                dequantized[(r * cols) + c] = (float)(scale * (q - zeroPoint));
+                sum += q;
+            }
+
+            product[r] = (float)(scale * d);
+            constant[r] = (float)(scale * (((double)lo * sum) - ((double)zeroPoint * cols * lo)));
+            perSum[r] = (float)(-scale * zeroPoint * d);
+        }
+
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        var scratch = new float[Int8.ScratchFloats(cols)];
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestModels.RandomFloats(random, cols, -2f, 3f);
+            if (sample == 2 && cols > 3)
+            {
+                x[0] = float.NaN;
+                x[1] = float.NegativeInfinity;
+                x[2] = float.PositiveInfinity;
+            }
+
+            var y = new float[rows];
+            Int8.Dense(x, y, codes, bits, lo, hi, product, constant, perSum, bias, scratch, path);
+            var quantized = new float[cols];
+            ActivationQuantizers.Uniform(x, quantized, bits, lo, hi);
+            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {bits}-bit input {rows}x{cols} sample {sample}", EpilogueTerms(product, constant, perSum, codes, bias, rows, cols, (1 << bits) - 1));
         }
     }
 
     [Fact]
-    public void Int8_input_codes_are_the_uniform_quantizers_codes()
+    public void Int8_rejects_activation_bits_outside_1_to_8()
     {
-        var random = new Random(5);
-        float[] x = TestModels.RandomFloats(random, 333, -3f, 3f);
-        x[7] = float.NaN;
-        x[8] = 1.5f;
-        var codes = new byte[Int8.RowBytes(x.Length)];
-        int sum = Int8.Code(x, 8, -2f, 2.5f, codes);
-        var values = new float[x.Length];
-        ActivationQuantizers.Uniform(x, values, 8, -2f, 2.5f);
-        for (int i = 0; i < x.Length; i++)
-        {
-            // The quantizer's value lo + q * range / n gives q back exactly for 8 bits.
-            Assert.Equal(MathF.Round((values[i] + 2f) * 255f / 4.5f), codes[i]);
-        }
+        var scratch = new float[Int8.ScratchFloats(4)];
+        var weights = new sbyte[Int8.RowBytes(4)];
+        float[] one = [1f];
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8.Dense(new float[4], new float[1], weights, 0, 0f, 1f, one, one, one, default, scratch));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8.Dense(new float[4], new float[1], weights, 9, 0f, 1f, one, one, one, default, scratch));
+    }
 
-        Assert.Equal(codes.Sum(c => c), sum);
-        Assert.All(codes.Skip(x.Length), c => Assert.Equal(0, c));
+    public static IEnumerable<object[]> CodeLengths() =>
+        from bits in Enumerable.Range(1, 8)
+        from length in new[] { 1, 15, 16, 17, 64, 333 }
+        select new object[] { bits, length };
+
+    /// <summary>
+    /// Int8.Code gives the codes ActivationQuantizers.Uniform gives, on random and edge inputs: the
+    /// quantizer's value lo + q * range / n, recomputed from each code with the same float operations,
+    /// must be bit for bit the quantizer's output (distinct codes give distinct values: a step is far above an ulp).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CodeLengths))]
+    public void Int8_input_codes_are_the_uniform_quantizers_codes(int bits, int length)
+    {
+        var random = new Random(Seed(bits, length));
+        foreach ((float lo, float hi) in new[] { (-2f, 2.5f), (0f, 1f), (-1.25f, 1.5f), (0.1f, 0.7f) })
+        {
+            float n = (1 << bits) - 1;
+            float range = hi - lo;
+            float[] x = TestModels.RandomFloats(random, length, lo - 1f, hi + 1f);
+            // Edge values at the front (as many as fit): NaN, infinities, the ends, zeros, just inside and
+            // outside the ends, and the midpoints between codes (ties go to the even code).
+            var edges = new List<float> { float.NaN, float.PositiveInfinity, float.NegativeInfinity, lo, hi, 0f, -0f, float.MaxValue, float.MinValue,
+                MathF.BitIncrement(lo), MathF.BitDecrement(lo), MathF.BitIncrement(hi), MathF.BitDecrement(hi) };
+            for (int k = 0; k < Math.Min(n, 40); k++)
+            {
+                edges.Add(lo + ((k + 0.5f) * range / n));
+            }
+
+            for (int i = 0; i < Math.Min(length, edges.Count); i++)
+            {
+                x[(i * 7) % length] = edges[i];
+            }
+
+            var codes = new byte[Int8.RowBytes(length)];
+            codes.AsSpan().Fill(0xAA);
+            int sum = Int8.Code(x, bits, lo, hi, codes);
+            var values = new float[length];
+            ActivationQuantizers.Uniform(x, values, bits, lo, hi);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.True(codes[i] <= n, $"bits {bits} [{lo}, {hi}] x = {x[i]:R}: code {codes[i]} above {n}");
+                float value = lo + (codes[i] * range / n);
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(value) == BitConverter.SingleToInt32Bits(values[i]),
+                    $"bits {bits} [{lo}, {hi}] x = {x[i]:R} on {KernelPaths.Current}: code {codes[i]} gives {value:R}, the quantizer {values[i]:R}");
+            }
+
+            Assert.Equal(codes.Take(length).Sum(c => c), sum);
+            Assert.All(codes.Skip(length), c => Assert.Equal(0, c));
+        }
     }
 
     [Fact]
@@ -214,8 +325,8 @@ public sealed class FastKernelTests
         return seed;
     }
 
-    /// <summary>Per row, a bound on |product * dot| + |constant| + |perSum * sum(q_a)| + |bias| over all 8-bit inputs.</summary>
-    private static double[] EpilogueTerms(Int8Weights int8, sbyte[] codes, float[] bias, int rows, int cols)
+    /// <summary>Per row, a bound on |product * dot| + |constant| + |perSum * sum(q_a)| + |bias| over all inputs with codes up to <paramref name="maxCode"/>.</summary>
+    private static double[] EpilogueTerms(float[] product, float[] constant, float[] perSum, sbyte[] codes, float[] bias, int rows, int cols, int maxCode)
     {
         int stride = Int8.RowBytes(cols);
         var terms = new double[rows];
@@ -227,8 +338,8 @@ public sealed class FastKernelTests
                 codeMagnitude += Math.Abs((int)codes[(r * stride) + c]);
             }
 
-            terms[r] = (Math.Abs((double)int8.Product[r]) * codeMagnitude * 255) + Math.Abs((double)int8.Constant[r])
-                + (Math.Abs((double)int8.PerSum[r]) * 255 * cols) + Math.Abs((double)bias[r]);
+            terms[r] = (Math.Abs((double)product[r]) * codeMagnitude * maxCode) + Math.Abs((double)constant[r])
+                + (Math.Abs((double)perSum[r]) * maxCode * cols) + Math.Abs((double)bias[r]);
         }
 
         return terms;

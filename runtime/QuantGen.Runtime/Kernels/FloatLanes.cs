@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// One vector width of float lanes, as the loops of the float kernels use it: a loop is written once,
+/// generic over an implementation of this interface (a struct, so the JIT compiles one specialised copy
+/// per width and inlines every member), and a cascade picks the width, as TensorPrimitives' drivers do.
+/// </summary>
+/// <typeparam name="V">The vector type: Vector512/256/128 of float, or float itself for the scalar twin.</typeparam>
+internal interface IFloatLanes<V>
+    where V : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+
+    static abstract V Zero { get; }
+
+    static abstract V Load(ref float source, nuint at);
+
+    /// <summary>acc + a * b: fused where the machine has FMA (the JIT folds the check), else a multiply and an add.</summary>
+    static abstract V MultiplyAdd(V a, V b, V acc);
+
+    static abstract V Add(V a, V b);
+
+    /// <summary>Lanes at or past <c>Count - tail</c> all ones, the others zero: the new lanes of a last vector read from the end.</summary>
+    static abstract V TailMask(int tail);
+
+    static abstract V And(V a, V mask);
+
+    static abstract float Sum(V v);
+}
+
+internal readonly struct FloatLanes512 : IFloatLanes<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source, nuint at) => Vector512.LoadUnsafe(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> acc) =>
+        Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, acc) : (a * b) + acc;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> TailMask(int tail) =>
+        Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(Count - tail)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> And(Vector512<float> a, Vector512<float> mask) => a & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+}
+
+internal readonly struct FloatLanes256 : IFloatLanes<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref float source, nuint at) => Vector256.LoadUnsafe(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : (a * b) + acc;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> TailMask(int tail) =>
+        Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(Count - tail)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> And(Vector256<float> a, Vector256<float> mask) => a & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+}
+
+internal readonly struct FloatLanes128 : IFloatLanes<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source, nuint at) => Vector128.LoadUnsafe(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : (a * b) + acc;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> TailMask(int tail) =>
+        Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(Count - tail)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> And(Vector128<float> a, Vector128<float> mask) => a & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+}
+
+/// <summary>The scalar twin: one float per "vector", so no tail ever needs a mask.</summary>
+internal readonly struct FloatLanes1 : IFloatLanes<float>
+{
+    public static int Count => 1;
+
+    public static float Zero => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(ref float source, nuint at) => Unsafe.Add(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float a, float b, float acc) => (a * b) + acc;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float a, float b) => a + b;
+
+    public static float TailMask(int tail) => 0f;
+
+    public static float And(float a, float mask) => a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(float v) => v;
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using QuantGen.Runtime;
+using QuantGen.Tests.Infrastructure;
+using Xunit;
+
+namespace QuantGen.Tests.Kernels;
+
+/// <summary>
+/// The float kernels against a scalar double-precision reference, on shapes that cover every width's
+/// column tail (and rows too short for the wide vectors), row passes with 1-3 rows left, and odd input
+/// counts; Im2Col against Patch. IsaPathTests re-runs them on each narrower path.
+/// </summary>
+public sealed class FloatKernelTests
+{
+    private static readonly int[] Columns = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 100, 1300];
+
+    public static IEnumerable<object[]> FloatShapes() =>
+        from rows in new[] { 1, 2, 3, 4, 5, 11 }
+        from cols in Columns
+        select new object[] { rows, cols };
+
+    [Theory]
+    [MemberData(nameof(FloatShapes))]
+    public void Float_matches_a_double_reference(int rows, int cols)
+    {
+        var random = new Random((rows * 7919) + cols);
+        float[] w = TestModels.RandomFloats(random, rows * cols, -1f, 1f);
+        float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        var y = new float[rows];
+        DenseKernels.Float(x, y, w, bias);
+        AssertClose(w, cols, x, bias, y, $"Float {rows}x{cols}");
+        DenseKernels.Float(x, y, w, default);
+        AssertClose(w, cols, x, new float[rows], y, $"Float {rows}x{cols} without bias");
+    }
+
+    [Fact]
+    public void Float_tail_keeps_an_infinite_weight_infinite()
+    {
+        // Column 5 is read by the full vectors and again by the overlapping last vector on every width
+        // whose vector is longer than 12 floats; the overlap is masked on both sides, so Inf * x stays Inf.
+        const int cols = 17;
+        float[] w = Enumerable.Repeat(0.5f, cols).ToArray();
+        w[5] = float.PositiveInfinity;
+        float[] x = Enumerable.Repeat(1f, cols).ToArray();
+        x[16] = float.PositiveInfinity;
+        w[16] = 0.25f;
+        var y = new float[1];
+        DenseKernels.Float(x, y, w, default);
+        Assert.Equal(float.PositiveInfinity, y[0]);
+    }
+
+    public static IEnumerable<object[]> ManyShapes() =>
+        from rows in new[] { 1, 3, 4, 5, 9 }
+        from cols in new[] { 1, 3, 5, 8, 16, 17, 27, 64, 300 }
+        from count in new[] { 1, 2, 3, 7 }
+        select new object[] { rows, cols, count };
+
+    [Theory]
+    [MemberData(nameof(ManyShapes))]
+    public void FloatMany_matches_a_double_reference_for_every_input(int rows, int cols, int count)
+    {
+        var random = new Random((rows * 7919) + (cols * 31) + count);
+        float[] w = TestModels.RandomFloats(random, rows * cols, -1f, 1f);
+        float[] patches = TestModels.RandomFloats(random, count * cols, -2f, 2f);
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        var y = new float[rows * count];
+        DenseKernels.FloatMany(patches, count, y, w, bias);
+        for (int p = 0; p < count; p++)
+        {
+            float[] x = patches.AsSpan(p * cols, cols).ToArray();
+            float[] column = Enumerable.Range(0, rows).Select(r => y[(r * count) + p]).ToArray();
+            AssertClose(w, cols, x, bias, column, $"FloatMany {rows}x{cols} input {p} of {count}");
+        }
+    }
+
+    public static IEnumerable<object[]> Windows() =>
+    [
+        [new Window(1, 5, 5, 3, 3, 1, 1, 0, 0)],
+        [new Window(2, 6, 7, 3, 3, 1, 1, 1, 1)],
+        [new Window(3, 8, 8, 3, 3, 2, 2, 1, 1)],
+        [new Window(2, 5, 9, 2, 4, 1, 3, 0, 2)],
+        [new Window(1, 4, 4, 1, 1, 1, 1, 2, 2)],
+        [new Window(4, 7, 5, 5, 3, 2, 1, 2, 0)],
+        [new Window(1, 3, 3, 3, 3, 1, 1, 4, 4)],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Windows))]
+    public void Im2Col_writes_each_positions_patch_in_turn(Window w)
+    {
+        var random = new Random(w.GetHashCode() & 0xFFFF);
+        float[] x = TestModels.RandomFloats(random, w.Channels * w.Height * w.Width, -1f, 1f);
+        int length = w.Channels * w.KernelH * w.KernelW;
+        int positions = w.OutHeight * w.OutWidth;
+        var patches = new float[positions * length];
+        patches.AsSpan().Fill(float.NaN);
+        SpatialKernels.Im2Col(x, patches, w);
+        var patch = new float[length];
+        for (int position = 0; position < positions; position++)
+        {
+            SpatialKernels.Patch(x, patch, w, position);
+            Assert.Equal(patch, patches.AsSpan(position * length, length).ToArray());
+        }
+    }
+
+    /// <summary>Float sums in another order: allowed 2e-6 * sum |w x| (about 16 ulps of the largest partial sum), plus 1e-6.</summary>
+    private static void AssertClose(float[] w, int cols, float[] x, float[] bias, float[] y, string what)
+    {
+        for (int r = 0; r < y.Length; r++)
+        {
+            double sum = bias[r], magnitude = Math.Abs(bias[r]);
+            for (int c = 0; c < cols; c++)
+            {
+                sum += (double)w[(r * cols) + c] * x[c];
+                magnitude += Math.Abs((double)w[(r * cols) + c] * x[c]);
+            }
+
+            double allowed = (2e-6 * magnitude) + 1e-6;
+            Assert.True(Math.Abs(y[r] - sum) <= allowed, $"{what}, row {r} on {KernelPaths.Current}: kernel {y[r]:R}, reference {sum:R} (allowed {allowed:G3})");
+        }
+    }
+}
