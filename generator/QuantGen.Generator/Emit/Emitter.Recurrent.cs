@@ -110,7 +110,22 @@ internal static partial class Emitter
         }
 
         WriteKernelComment(w, recurrent);
-        w.Line(MatrixCall(recurrent, hidden, gh) + ";");
+        if (recurrent.InputOnGrid && recurrent.FusesInput)
+        {
+            // The kernel codes h onto the hidden quantizer's grid, where every h after the first step lies; the
+            // zero state a sequence starts from is the one vector off it, and its product is the bias alone.
+            w.Line($"// h is on the hidden quantizer's grid ({recurrent.Input!.Summary}) after every step; the zero state at a sequence's start is not, and U 0 + d = d.");
+            w.Open($"if (global::System.MemoryExtensions.IndexOfAnyExcept(({ReadOnlySpan}){h}, 0f) < 0)");
+            w.Line(recurrent.HasBias ? $"QuantGenData.{recurrent.Data}Bias.CopyTo({gh});" : $"{gh}.Clear();");
+            w.Close();
+            w.Open("else");
+            w.Line(MatrixCall(recurrent, hidden, gh) + ";");
+            w.Close();
+        }
+        else
+        {
+            w.Line(MatrixCall(recurrent, hidden, gh) + ";");
+        }
         string sigmoid = r.SigmoidCandidate ? "true" : "false";
         if (lstm)
         {

@@ -1,5 +1,6 @@
 using System.Linq;
 using QuantGen.Generator.Model;
+using QuantGen.Generator.Strategies;
 
 namespace QuantGen.Generator.Emit;
 
@@ -16,16 +17,25 @@ internal static partial class Emitter
         w.Line($"// {layer.Op}: {layer.Reason}.");
         string source = WriteInputQuantizer(w, layer);
         WriteKernelComment(w, m);
+        string destination = BufferExpression(layer.Destination, layer.OutputLength);
+        string window = $"new {Runtime}.Window({WindowArguments(layer)})";
+        if (m.Batched)
+        {
+            string patches = $"layerScratch.Slice(0, {m.Products * m.Cols})";
+            w.Line($"{Runtime}.SpatialKernels.Im2Col({source}, {patches}, {window});");
+            w.Line(KernelRegistry.Get(m.Kernel).CallMany(m, patches, m.Products, destination, m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default") + ";");
+            return;
+        }
+
         // Names carry the layer's index: the forward pass is one scope, and a model may have several convolutions.
         string i = Invariant.Int(layer.Index);
-        int positions = layer.OutputLength / m.Rows;
-        w.Line($"var window{i} = new {Runtime}.Window({WindowArguments(layer)});");
+        w.Line($"var window{i} = {window};");
         w.Line($"{Span} patch{i} = layerScratch.Slice(0, {m.Cols});");
         w.Line($"{Span} column{i} = layerScratch.Slice({m.Cols}, {m.Rows});");
-        w.Open($"for (int p = 0; p < {positions}; p++)");
+        w.Open($"for (int p = 0; p < {m.Products}; p++)");
         w.Line($"{Runtime}.SpatialKernels.Patch({source}, patch{i}, window{i}, p);");
         w.Line(MatrixCall(m, $"patch{i}", $"column{i}") + ";");
-        w.Line($"{Runtime}.SpatialKernels.Scatter(column{i}, {BufferExpression(layer.Destination, layer.OutputLength)}, p, {positions});");
+        w.Line($"{Runtime}.SpatialKernels.Scatter(column{i}, {destination}, p, {m.Products});");
         w.Close();
     }
 

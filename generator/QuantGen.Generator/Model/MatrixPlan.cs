@@ -64,6 +64,8 @@ internal sealed record TensorPlan(string Name, int Layer, string Part, TensorRol
 /// <param name="Input">The quantizer applied to this matrix's input (the layer's, or an LSTM/GRU's recurrent quantizer), or null.</param>
 /// <param name="FusesInput">The kernel codes its input itself: the emitter passes the unquantized vector and runs no quantizer.</param>
 /// <param name="InputOnGrid">The input already holds <paramref name="Input"/>'s levels (h under a uniform hidden quantizer): no quantizer runs before the kernel.</param>
+/// <param name="Products">Products per call: a convolution's output positions, 1 otherwise.</param>
+/// <param name="Batched">The kernel takes all <paramref name="Products"/> patches in one call.</param>
 /// <param name="ScratchFloats">Floats of kernel scratch one product needs.</param>
 /// <param name="WeightBytes">Bytes of this matrix's tensors in the blob (without alignment padding).</param>
 /// <param name="Summary">The codec, e.g. "Uniform 4-bit signed, per-row scale".</param>
@@ -83,6 +85,8 @@ internal sealed record MatrixPlan(
     bool FusesInput,
     bool InputOnGrid,
     bool HasBias,
+    int Products,
+    bool Batched,
     int ScratchFloats,
     long WeightBytes,
     string Summary,

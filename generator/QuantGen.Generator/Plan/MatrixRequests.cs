@@ -23,7 +23,8 @@ internal static class MatrixRequests
                 _ => (input, MatrixUse.Product),
             };
             bool onGrid = m.Part == "Recurrent" && options!.RecurrentQuantizer is null && feeding is not null;
-            requests.Add(new MatrixRequest(index, m, feeding, use, onGrid));
+            int products = layer.OpCase == Layer.OpOneofCase.Conv2D ? (int)(LayerShapes.OutputLength(layer) / layer.Conv2D.OutChannels) : 1;
+            requests.Add(new MatrixRequest(index, m, feeding, use, onGrid, products));
         }
 
         return requests;

@@ -23,10 +23,11 @@ internal static partial class Planner
             case Layer.OpOneofCase.Conv2D:
             {
                 Conv2d c = layer.Conv2D;
-                // A patch of the input map and a column of outputs per position.
-                sizes.Layer = Math.Max(sizes.Layer, matrices[0].Cols + c.OutChannels);
+                MatrixPlan m = matrices[0];
+                // Every position's patch for a batched kernel; else one patch and its column of outputs.
+                sizes.Layer = Math.Max(sizes.Layer, m.Batched ? m.Products * m.Cols : m.Cols + c.OutChannels);
                 var window = new[] { c.InChannels, c.Height, c.Width, c.KernelH, c.KernelW, c.StrideH, c.StrideW, c.PaddingH, c.PaddingW }.ToEquatableArray();
-                return ($"per output position, the {matrices[0].Cols}-value patch (channel, ky, kx; padding reads 0) times the weights", null, window);
+                return ($"each output position's {m.Cols}-value patch (channel, ky, kx; padding reads 0) times the weights", null, window);
             }
 
             case Layer.OpOneofCase.MaxPool2D:

@@ -152,6 +152,8 @@ internal static partial class Planner
             strategy.FusesInput,
             m.InputOnGrid,
             m.Bias is { Count: > 0 },
+            m.Products,
+            strategy.Batches(m),
             strategy.ScratchFloats(m),
             bytes,
             CodecText.Summary(w),

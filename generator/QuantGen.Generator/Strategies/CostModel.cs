@@ -41,6 +41,15 @@ internal static class CostModel
     /// <summary>xor/popcount on rows of at most 128 columns: per row, plane pair and 64-bit word (scalar POPCNT).</summary>
     public const double XnorPerWordPair = 0.6;
 
+    /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
+    public const double PatchPerValue = 1.0;
+
+    /// <summary>Float32 over all of a convolution's patches at once: per weight and patch (the weights stay in L1).</summary>
+    public const double FloatBatchedPerWeight = 0.02;
+
+    /// <summary>Laying out every patch of a convolution one after another (im2col), per value.</summary>
+    public const double Im2ColPerValue = 0.3;
+
     /// <summary>Every call: span slicing, argument checks, the epilogue loop's setup.</summary>
     public const double PerCall = 20;
 }

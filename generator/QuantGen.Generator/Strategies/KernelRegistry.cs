@@ -30,7 +30,7 @@ internal static class KernelRegistry
         {
             if (strategy.Applies(m))
             {
-                double cost = strategy.Cost(m);
+                double cost = Cost(strategy, m);
                 if (cost < bestCost)
                 {
                     (best, bestCost) = (strategy, cost);
@@ -40,6 +40,15 @@ internal static class KernelRegistry
 
         return best ?? throw new InvalidOperationException($"no kernel strategy applies to layer {m.Layer}'s {m.Weights.CodecCase} matrix ({m.Use})");
     }
+
+    /// <summary>
+    /// A strategy's cost for all of the layer's products: one batched call, or one call per product plus
+    /// gathering each patch and scattering its outputs.
+    /// </summary>
+    public static double Cost(KernelStrategy strategy, MatrixRequest m) =>
+        strategy.Batches(m) ? strategy.Cost(m)
+        : m.Products == 1 ? strategy.Cost(m)
+        : m.Products * (strategy.Cost(m) + (m.Cols + m.Rows) * CostModel.PatchPerValue);
 
     public static KernelStrategy Get(KernelKind kind)
     {

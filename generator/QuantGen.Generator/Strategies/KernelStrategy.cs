@@ -18,8 +18,21 @@ internal abstract class KernelStrategy
 
     public abstract bool Applies(MatrixRequest m);
 
-    /// <summary>Estimated nanoseconds per product on the machine the cost model was calibrated on (<see cref="CostModel"/>).</summary>
+    /// <summary>
+    /// Estimated nanoseconds per product on the machine the cost model was calibrated on (<see cref="CostModel"/>);
+    /// for a strategy that <see cref="Batches"/>, per call (all of the layer's products at once).
+    /// </summary>
     public abstract double Cost(MatrixRequest m);
+
+    /// <summary>
+    /// The kernel computes all of a convolution's positions in one call from the patches laid out one after
+    /// another (<see cref="CallMany"/>), reusing each weight row across them.
+    /// </summary>
+    public virtual bool Batches(MatrixRequest m) => false;
+
+    /// <summary>The batched call: <paramref name="count"/> patches in <paramref name="patches"/> -> <paramref name="y"/>[row * count + patch].</summary>
+    public virtual string CallMany(MatrixPlan m, string patches, int count, string y, string bias) =>
+        throw new System.NotSupportedException(Kind + " does not batch");
 
     /// <summary>The tensors, in blob order (the bias, when there is one, follows them), with their sizes.</summary>
     public abstract IReadOnlyList<TensorShape> Layout(MatrixRequest m);

@@ -26,9 +26,10 @@ internal enum MatrixUse
 /// </summary>
 internal sealed class MatrixRequest
 {
-    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, bool inputOnGrid = false)
+    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, bool inputOnGrid = false, int products = 1)
     {
         InputOnGrid = inputOnGrid;
+        Products = products;
         Layer = layer;
         Part = matrix.Part;
         Weights = matrix.Weights!;
@@ -57,6 +58,9 @@ internal sealed class MatrixRequest
     /// from, which the emitter sends around such a kernel.
     /// </summary>
     public bool InputOnGrid { get; }
+
+    /// <summary>Products per call of the layer: a convolution's output positions, 1 otherwise.</summary>
+    public int Products { get; }
 
     /// <summary>The prefix of the matrix's tensor properties.</summary>
     public string Data => "L" + Invariant.Int(Layer) + Part;

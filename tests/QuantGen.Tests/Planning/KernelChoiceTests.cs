@@ -43,7 +43,8 @@ public sealed class KernelChoiceTests
         Assert.All(Kernels(gru), k => Assert.Contains(k, new[] { KernelKind.Xnor, KernelKind.PlaneLut }));
 
         Model conv = RecurrentTestModels.Convolution("c", (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, 2), TestModels.Online(2, 2), stride: 1, padding: 1, poolPadding: 0, seed: 3);
-        Assert.Equal([KernelKind.PlaneLut], Kernels(conv.Layers[0]));
+        // A convolution's input is coded as a whole map, and padding has no code: no kernel that codes its own input serves it.
+        Assert.All(Kernels(conv.Layers[0]), k => Assert.DoesNotContain(k, new[] { KernelKind.Xnor, KernelKind.Int8 }));
     }
 
     [Fact]
@@ -66,8 +67,8 @@ public sealed class KernelChoiceTests
                 var random = new Random(5);
                 var layer = new Layer { Dense = new Dense { InFeatures = 300, OutFeatures = 200, Weights = codec(random, 200, 300) }, InputQuantizer = quantizer(random) };
                 MatrixRequest m = MatrixRequests.Of(layer, 0).Single();
-                double best = KernelRegistry.All.Where(s => s.Applies(m)).Min(s => s.Cost(m));
-                Assert.Equal(best, KernelRegistry.Choose(m).Cost(m));
+                double best = KernelRegistry.All.Where(s => s.Applies(m)).Min(s => KernelRegistry.Cost(s, m));
+                Assert.Equal(best, KernelRegistry.Cost(KernelRegistry.Choose(m), m));
             }
         }
     }

@@ -10,35 +10,27 @@ namespace App.Models
         /// <summary>The model's parameters and lookup tables.</summary>
         private static class QuantGenData
         {
-            // 1,792 bytes, each tensor at a 64-byte boundary:
+            // 1,728 bytes, each tensor at a 64-byte boundary:
             //   offset       bytes  tensor
-            //   0               96  layer 0: 2 {0, 1} planes, [16-row block][plane][8-column group][row], 3 x 18
-            //   128            128  layer 0: plane scales, [16-row block][plane][row]
-            //   256             64  layer 0: per-row multiple of sum(x)
-            //   320             12  layer 0: bias
-            //   384           1344  layer 4: float32 weights, 7 x 48
-            //   1728            28  layer 4: bias
-            private static global::System.ReadOnlySpan<byte> Base64 => "k2EZAAAAAAAAAAAAAAAAAN81kgAAAAAAAAAAAAAAAAADAAIAAAAAAAAAAAAAAAAAWfLCAAAAAAAAAAAAAAAAALTmYAAAAAAAAAAAAAAAAAACAwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApmfw9fVopPjm3ET4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKZl8vn1aqb45t5G+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAACAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC81EK+FFPMPUg6x70AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAyCrlPvUDd78wwle97AdAv0AzVb9eQTK/PvsjP6R74L5GiHO/jJkhPyjcFT6YEZ0+Zj0WP4SDXj8yPDW/btVTv1jt773iBEi/PLZCPwALFr46tcK+OH1qvnmSHL++Lqq+QBEavGqkSz/oZzg+8qEav2BGCj6aZ+y+xBuFvixzlT6ANvK8dIgXvzxcFb9aEDk/bjcgv9aCfz+CyXY/+JLdvRDZOL+4O/69kCiuPYdKeL84LBY+eD0PPvbwVr/SiQs/ZjsJP4AUqDxsKH2+8CIyPlokyr6iWgW/Vqhxv5qWpb6EjiU/xGQ4v7TAhD6q1yC/QCX9PcB0ej4oYdo+hqsCP5DE3r10vVo/gOUpv2AXNz6Av+c+GJncvgJiTD8ABOy9Y84+v5hdBr5iU9m+2mw+P6CbLz/yRyS/lF0FP17IWT9glSI/KpAiP2B1D74Lr2K/ThZJP2LpED96aKC+EjcCvx7gJb8Sbz0/Kn5sv6rSZ78Iu4W+LKEXP/qoRD8AnAg96A/mPooZEz8oOA4+NJuVPogsSb7g2Za871Vov+CAB72IemM+ZjZePxBHpb04hTw/Dk9nPy8VML+Auxm87KyTPmAJd774L9E+FNqGvvwo+j54hR2/QL+fPjqVOT8YfKY+wMYrPpBRWD8oaDG+sHA2P2HOAb+sNDQ//KJavxzfrL4Q/c09jswKPxubNL/qfWO/EKhgPgZwRb8AOEE9oGexvhjmCj+2mmQ/aG3cvejfaj9227S+YJdLvUAM077vynW/AlSAvoRSWb5c36s+ABWpPizHE76Fazi/kOGzvqvXXL9ShFk//k9QPxckYL8wyym9xVxYv57GHr+uqQa/9qkEP2LZOD9UOT6/0HS6voB9I78Uenu/KEj3vY1Tbr+kpPC+hXsjvzq5ar9mLnI/LiACv7SSFL9StU4/cqikvtpUSL9gr4M+bDxavgBVFr1AhjQ/Arshv/C1PL48gk4/aFM3vlAV2r1ww1e/OgI9vwi0zz7uS2W/zU9pvwtXAL/YsiY+yIjWPriQvz55+U2/aDQcvw5/L7+gCEa/21B6vwS/Xj8oApC+BPhGvmA//7xE4mi+65kqv5rQV78Iuzc/ADF1v+CQCj7CMGg/nIszP6xkvD5kPdU+tL9svuCTGT4Qyb+9kLsMv3KaUD9Uiu8+XElcP5TNw74kW6y+ZAYTv7grOr/SnRU/PPldvnDblD0ATzo9yq4cP9IfNr80Kmc/AAr8PAD5cL5g3b49wCpevP4CED9+zFg/4KwLPe86A78g5Ia+eH4PvzrRR78zyjq/sHxNv2jbHL+A2gU+BA4/P14Xs76cnEa/VP+TPiqHcD9/GQC/KDd3vjeaVr+cS4E+g9Nxv5y3Hr+EnJu+eKZAPmTkDD/An6w90tOnvsvfEb/c7xy+cvl+v2qpqL7UHsu++jwtv75ISD/6YRY/AKZzPUQT1T7Aqqc+jJGJvqiP1z6QFRq/X2Mbv7SJRb+wr2I/ztgLv+A6Fz3i2BO/zPk2vt5QLb/7pia/ZIfOPuZROr8SSMu+3jVXP0gpjb1w6jo+AGsaPjCRWD+Y+oC9+PkmP3BrRD+QDko/iOPYPj+DTr9MeTc/7vPxvviV2D60UQe+LP25vrY6Rb/yBPS+gEQwPgMFeb8WxIS+iBIVvtyPKT/pLVm/zPdBvij7h76SHvm+TiatvorUWT/sjmS//JQAv0h6zL7QAhq/Yet/v9hyBL9kSBi+olgYv56faD9y+BE/TAscvxDqoT1kXCc/QEjIvkCk+rx1Bne/nMlUvyghbT+wKB0/jPuNPty/0L4oFui+flvTPm3NxL7iTMG+Ar7cPgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="u8;
+            //   0              216  layer 0: weights dequantized to float32, 3 x 18
+            //   256             12  layer 0: bias
+            //   320           1344  layer 4: float32 weights, 7 x 48
+            //   1664            28  layer 4: bias
+            private static global::System.ReadOnlySpan<byte> Base64 => "KZn8vSmZ/D0AAAAAKZl8vimZ/L0AAAAAKZl8vimZ/D0pmfw9KZn8PSmZ/L0pmfw9KZn8vSmZfL4pmfw9KZn8vSmZ/D0pmfy9fVopPn1aqb4AAAAAAAAAAH1aqb59Wim+fVopvn1aqb59Wik+fVqpvn1aKb4AAAAAfVopPn1aKb59Wqm+fVqpvn1aqb59Wqm+ObcRPjm3kb4AAAAAObcRPjm3ET4AAAAAObeRvjm3kb4AAAAAObcRPgAAAAAAAAAAObcRPjm3kb45t5G+ObcRPgAAAAA5txE+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALzUQr4UU8w9SDrHvQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADIKuU+9QN3vzDCV73sB0C/QDNVv15BMr8++yM/pHvgvkaIc7+MmSE/KNwVPpgRnT5mPRY/hINePzI8Nb9u1VO/WO3vveIESL88tkI/AAsWvjq1wr44fWq+eZIcv74uqr5AERq8aqRLP+hnOD7yoRq/YEYKPppn7L7EG4W+LHOVPoA28rx0iBe/PFwVv1oQOT9uNyC/1oJ/P4LJdj/4kt29ENk4v7g7/r2QKK49h0p4vzgsFj54PQ8+9vBWv9KJCz9mOwk/gBSoPGwofb7wIjI+WiTKvqJaBb9WqHG/mpalvoSOJT/EZDi/tMCEPqrXIL9AJf09wHR6Pihh2j6GqwI/kMTevXS9Wj+A5Sm/YBc3PoC/5z4Ymdy+AmJMPwAE7L1jzj6/mF0GvmJT2b7abD4/oJsvP/JHJL+UXQU/XshZP2CVIj8qkCI/YHUPvguvYr9OFkk/YukQP3pooL4SNwK/HuAlvxJvPT8qfmy/qtJnvwi7hb4soRc/+qhEPwCcCD3oD+Y+ihkTPyg4Dj40m5U+iCxJvuDZlrzvVWi/4IAHvYh6Yz5mNl4/EEelvTiFPD8OT2c/LxUwv4C7GbzsrJM+YAl3vvgv0T4U2oa+/Cj6PniFHb9Av58+OpU5Pxh8pj7Axis+kFFYPyhoMb6wcDY/Yc4Bv6w0ND/8olq/HN+svhD9zT2OzAo/G5s0v+p9Y78QqGA+BnBFvwA4QT2gZ7G+GOYKP7aaZD9obdy96N9qP3bbtL5gl0u9QAzTvu/Kdb8CVIC+hFJZvlzfqz4AFak+LMcTvoVrOL+Q4bO+q9dcv1KEWT/+T1A/FyRgvzDLKb3FXFi/nsYev66pBr/2qQQ/Ytk4P1Q5Pr/QdLq+gH0jvxR6e78oSPe9jVNuv6Sk8L6FeyO/Orlqv2Yucj8uIAK/tJIUv1K1Tj9yqKS+2lRIv2Cvgz5sPFq+AFUWvUCGND8CuyG/8LU8vjyCTj9oUze+UBXavXDDV786Aj2/CLTPPu5LZb/NT2m/C1cAv9iyJj7IiNY+uJC/Pnn5Tb9oNBy/Dn8vv6AIRr/bUHq/BL9ePygCkL4E+Ea+YD//vETiaL7rmSq/mtBXvwi7Nz8AMXW/4JAKPsIwaD+cizM/rGS8PmQ91T60v2y+4JMZPhDJv72Quwy/cppQP1SK7z5cSVw/lM3DviRbrL5kBhO/uCs6v9KdFT88+V2+cNuUPQBPOj3Krhw/0h82vzQqZz8ACvw8APlwvmDdvj3AKl68/gIQP37MWD/grAs97zoDvyDkhr54fg+/OtFHvzPKOr+wfE2/aNscv4DaBT4EDj8/XhezvpycRr9U/5M+KodwP38ZAL8oN3e+N5pWv5xLgT6D03G/nLcev4Scm754pkA+ZOQMP8CfrD3S06e+y98Rv9zvHL5y+X6/aqmovtQey776PC2/vkhIP/phFj8ApnM9RBPVPsCqpz6MkYm+qI/XPpAVGr9fYxu/tIlFv7CvYj/O2Au/4DoXPeLYE7/M+Ta+3lAtv/umJr9kh84+5lE6vxJIy77eNVc/SCmNvXDqOj4Aaxo+MJFYP5j6gL34+SY/cGtEP5AOSj+I49g+P4NOv0x5Nz/u8/G++JXYPrRRB74s/bm+tjpFv/IE9L6ARDA+AwV5vxbEhL6IEhW+3I8pP+ktWb/M90G+KPuHvpIe+b5OJq2+itRZP+yOZL/8lAC/SHrMvtACGr9h63+/2HIEv2RIGL6iWBi/np9oP3L4ET9MCxy/EOqhPWRcJz9ASMi+QKT6vHUGd7+cyVS/KCFtP7AoHT+M+40+3L/QvigW6L5+W9M+bc3EvuJMwb4Cvtw+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"u8;
 
-            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 1792);
+            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 1728);
 
-            /// <summary>Layer 0: 2 {0, 1} planes, [16-row block][plane][8-column group][row], 3 x 18.</summary>
-            internal static global::System.ReadOnlySpan<byte> L0LutPlanes => Blob.Bytes(0, 96);
-
-            /// <summary>Layer 0: plane scales, [16-row block][plane][row].</summary>
-            internal static global::System.ReadOnlySpan<float> L0LutPlaneScales => Blob.Floats(128, 32);
-
-            /// <summary>Layer 0: per-row multiple of sum(x).</summary>
-            internal static global::System.ReadOnlySpan<float> L0LutSumScales => Blob.Floats(256, 16);
+            /// <summary>Layer 0: weights dequantized to float32, 3 x 18.</summary>
+            internal static global::System.ReadOnlySpan<float> L0FloatWeights => Blob.Floats(0, 54);
 
             /// <summary>Layer 0: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(320, 3);
+            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(256, 3);
 
             /// <summary>Layer 4: float32 weights, 7 x 48.</summary>
-            internal static global::System.ReadOnlySpan<float> L4FloatWeights => Blob.Floats(384, 336);
+            internal static global::System.ReadOnlySpan<float> L4FloatWeights => Blob.Floats(320, 336);
 
             /// <summary>Layer 4: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L4Bias => Blob.Floats(1728, 7);
+            internal static global::System.ReadOnlySpan<float> L4Bias => Blob.Floats(1664, 7);
         }
     }
 }

@@ -15,25 +15,16 @@ namespace App.Models
             global::System.Span<float> b = scratch.Slice(216, 216);
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(432, 144);
-            // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(576, 96);
             // Gate products of the recurrent layers; the patch and output column of the convolutions.
-            global::System.Span<float> layerScratch = scratch.Slice(672, 21);
+            global::System.Span<float> layerScratch = scratch.Slice(576, 1296);
 
             // Layer 0 "conv": Conv2d 144 -> 216, weights Uniform 2-bit signed, per-row scale.
-            // Conv2d: per output position, the 18-value patch (channel, ky, kx; padding reads 0) times the weights.
+            // Conv2d: each output position's 18-value patch (channel, ky, kx; padding reads 0) times the weights.
             // Input quantized: Uniform 2-bit over [0, 1].
             global::QuantGen.Runtime.ActivationQuantizers.Uniform(input, q.Slice(0, 144), bits: 2, lo: 0f, hi: 1f);
-            // Kernel PlaneLut: bit-plane table lookup: 2 planes (the codes' binary digits (sign digit -2^1) times the scale, zero point folded into a multiple of sum(x)) times the quantized input (Uniform values); per input, 16 partial sums for every 4 columns (96 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            var window0 = new global::QuantGen.Runtime.Window(2, 9, 8, 3, 3, 1, 1, 1, 1);
-            global::System.Span<float> patch0 = layerScratch.Slice(0, 18);
-            global::System.Span<float> column0 = layerScratch.Slice(18, 3);
-            for (int p = 0; p < 72; p++)
-            {
-                global::QuantGen.Runtime.SpatialKernels.Patch(q.Slice(0, 144), patch0, window0, p);
-                global::QuantGen.Runtime.PlaneLut.Dense(patch0, column0, QuantGenData.L0LutPlanes, planeCount: 2, QuantGenData.L0LutPlaneScales, QuantGenData.L0LutSumScales, QuantGenData.L0Bias, kernelScratch.Slice(0, 96));
-                global::QuantGen.Runtime.SpatialKernels.Scatter(column0, a.Slice(0, 216), p, 72);
-            }
+            // Kernel Float: weights dequantized to float32 at build time (the reference's values): every position's patch laid out once, then all 72 products in one call, four rows per pass, each weight row reused across the patches.
+            global::QuantGen.Runtime.SpatialKernels.Im2Col(q.Slice(0, 144), layerScratch.Slice(0, 1296), new global::QuantGen.Runtime.Window(2, 9, 8, 3, 3, 1, 1, 1, 1));
+            global::QuantGen.Runtime.DenseKernels.FloatMany(layerScratch.Slice(0, 1296), 72, a.Slice(0, 216), QuantGenData.L0FloatWeights, QuantGenData.L0Bias);
 
             // Layer 1 "relu": Relu 216 -> 216.
             // Relu: element-wise max(x, 0).

@@ -1,9 +1,12 @@
 using System;
-using QuantGen.Schema;
 
-namespace QuantGen.Reference;
+namespace QuantGen.Schema;
 
-/// <summary>Turns any weight codec back into plain float values, one value at a time, straight from the schema's definition.</summary>
+/// <summary>
+/// Turns any weight codec back into plain float values, one value at a time, straight from the schema's
+/// definition: what the reference interpreter multiplies by, and what the generator stores for a kernel that
+/// reads float weights (a convolution's few weights, reused at every position).
+/// </summary>
 public static class DequantizedWeights
 {
     /// <summary>The rows x cols values of <paramref name="weights"/>, row-major.</summary>
