@@ -12,7 +12,8 @@ namespace QuantGen.Tests.Methods;
 /// <summary>
 /// Where the methods' official code rounds a tie one way and QuantGen used to round it the other, the
 /// runtime, the reference interpreter and the generated code now follow the official rule (each case
-/// here failed before): LogQuant's index rounds half away from zero (CUDA's round).
+/// here failed before): LogQuant's index rounds half away from zero (CUDA's round), and an alternating
+/// code at equal distance from two sums takes the larger one (an exact 0 gets the positive code).
 /// </summary>
 public sealed class OfficialRoundingTests
 {
@@ -37,7 +38,31 @@ public sealed class OfficialRoundingTests
     }
 
     [Fact]
-    public void The_generated_code_follows_the_official_rules()
+    public void An_exact_zero_takes_the_positive_alternating_code()
+    {
+        float[] x = [0f, 1f, -1f];
+        var alphas = new float[1];
+        var y = new float[3];
+        AlternatingQuantizer.Quantize(x, 1, 2, alphas, y, default);
+        Assert.Equal([2f / 3, 2f / 3, -2f / 3], y, new Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void An_exact_zero_takes_the_positive_code_on_the_vector_path_too()
+    {
+        // 48 values: whole 16-wide vectors go through the AVX-512 assignment where the machine has it.
+        float[] x = Enumerable.Range(0, 48).Select(i => (float)(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : -1)).ToArray();
+        var alphas = new float[1];
+        var y = new float[48];
+        AlternatingQuantizer.Quantize(x, 1, 2, alphas, y, default);
+        for (int i = 0; i < 48; i += 3)
+        {
+            Assert.Equal(2f / 3, y[i], 6);
+        }
+    }
+
+    [Fact]
+    public void The_generated_code_follows_both_rules()
     {
         string Identity(string quantizer) =>
             "{\"schema\":\"quantgen.v1\",\"inputs\":[{\"shape\":[3]}],\"outputs\":[{\"shape\":[3]}],\"layers\":[{\"inputQuantizer\":" + quantizer +
@@ -45,12 +70,15 @@ public sealed class OfficialRoundingTests
         var descriptions = new List<(string, Model)>
         {
             ("logquant", DescriptionLoader.LoadOrThrow(Identity("{\"logQuant\":{\"bits\":3,\"fsr\":-15,\"step\":6}}"), "logquant.qgm.json")),
+            ("online", DescriptionLoader.LoadOrThrow(Identity("{\"onlineMultiBinary\":{\"bits\":1,\"cycles\":2}}"), "online.qgm.json")),
         };
         IReadOnlyDictionary<string, ModelCase> models = CompiledModels.Compile(descriptions);
 
         var y = new float[3];
         models["logquant"].Generated.Predict([1f, 0.5f, -1f], y);
         Assert.Equal([1.138789f, MathF.Pow(2f, -15f / 16f), 0f], y, new Tolerance(1e-6f));
+        models["online"].Generated.Predict([0f, 1f, -1f], y);
+        Assert.Equal([2f / 3, 2f / 3, -2f / 3], y, new Tolerance(1e-6f));
     }
 
     private sealed class Tolerance(float epsilon) : IEqualityComparer<float>
