@@ -75,7 +75,8 @@ public static class ReferenceQuantizers
         }
 
         int levels = 1 << l.Bits;
-        double idx = Math.Round((16.0 * Math.Log2(x) - l.Fsr) / l.Step, MidpointRounding.ToEven);
+        // Half away from zero, as the official code's CUDA round() does.
+        double idx = Math.Round((16.0 * Math.Log2(x) - l.Fsr) / l.Step, MidpointRounding.AwayFromZero);
         if (idx < 0)
         {
             return 0f;

@@ -61,7 +61,8 @@ public static class ActivationQuantizers
 
     /// <summary>
     /// LogQuant (weighted-entropy paper): 0, or levels[idx] = 2^((fsr + step * idx) / 16) for
-    /// idx = min(levels.Length - 1, round((16 log2 x - fsr) / step)); x &lt;= 0, NaN or idx &lt; 0 give 0.
+    /// idx = min(levels.Length - 1, round((16 log2 x - fsr) / step)), rounding half away from zero as the
+    /// official code does (CUDA's round); x &lt;= 0, NaN or idx &lt; 0 give 0.
     /// The generator bakes <paramref name="levels"/> with <see cref="LogQuantLevel"/>.
     /// </summary>
     public static void LogQuant(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> levels, int fsr, int step)
@@ -76,7 +77,7 @@ public static class ActivationQuantizers
                 continue;
             }
 
-            double t = Math.Round((16.0 * Math.Log2(v) - fsr) / step, MidpointRounding.ToEven);
+            double t = Math.Round((16.0 * Math.Log2(v) - fsr) / step, MidpointRounding.AwayFromZero);
             y[i] = t < 0 ? 0f : levels[t > top ? top : (int)t];
         }
     }

@@ -127,7 +127,8 @@ public static partial class AlternatingQuantizer
             Vector512<int> above = Vector512.Min(lo, last);
             Vector512<float> low = Avx512F.PermuteVar16x32(sumTable, below);
             Vector512<float> high = Avx512F.PermuteVar16x32(sumTable, above);
-            Vector512<int> best = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v - low, high - v).AsInt32(), below, above);
+            // Ties go to the larger value (above), as in the scalar loop.
+            Vector512<int> best = Vector512.ConditionalSelect(Vector512.LessThan(v - low, high - v).AsInt32(), below, above);
             Avx512F.ConvertToVector128Byte(Avx512F.PermuteVar16x32(codeTable, best)).StoreUnsafe(ref c, (nuint)i);
         }
 

@@ -262,7 +262,8 @@ public static partial class AlternatingQuantizer
         }
     }
 
-    /// <summary>For fixed alphas, each element takes the code whose value is nearest (ties: the smaller value).</summary>
+    /// <summary>For fixed alphas, each element takes the code whose value is nearest (ties: the larger value, as the
+    /// official code's search does: an exact 0 between -a and +a takes +a).</summary>
     private static void AssignCodes(ReadOnlySpan<float> x, Span<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
     {
         int combos = 1 << bits;
@@ -293,7 +294,7 @@ public static partial class AlternatingQuantizer
         {
             float v = x[i];
             // The first sum >= v (a branch-free binary search: combos is a power of two), then the nearer
-            // of it and the one before; ties go to the smaller value.
+            // of it and the one before; ties go to the larger value.
             int lo = 0;
             for (int step = combos >> 1; step > 0; step >>= 1)
             {
@@ -302,7 +303,7 @@ public static partial class AlternatingQuantizer
 
             int below = lo == 0 ? 0 : lo - 1;
             int above = lo == combos ? combos - 1 : lo;
-            int best = v - sums[below] <= sums[above] - v ? below : above;
+            int best = v - sums[below] < sums[above] - v ? below : above;
             code[i] = order[best];
         }
     }
