@@ -15,7 +15,7 @@ namespace QuantGen.Runtime;
 /// <remarks>
 /// Why base64 text and not <c>new byte[] { ... }</c>: the compiler's cost follows the number of array
 /// elements; 4 MB as a byte array literal takes minutes and gigabytes to compile, as a UTF-8 string
-/// literal seconds (shared/DESIGN.md; README "Weights in the assembly").
+/// literal seconds (measured in benchmarks/build-cost/README.md; README "Weights in the assembly").
 /// </remarks>
 public sealed class WeightBlob
 {
