@@ -231,6 +231,56 @@ public sealed class SecondRoundRegressionTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"{watch.Elapsed}");
     }
 
+    // Found by OnnxFuzzTests: pruning PyTorch's zero-initial-state nodes asked every node about every value
+    // (5 s for 10,001 Unsqueeze nodes in CharLm's initial-state chain).
+    [Fact]
+    public void Onnx_zero_initial_state_chain_of_20000_nodes_is_pruned_in_linear_time()
+    {
+        QuantGen.Import.Onnx.ModelProto file = QuantGen.Import.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "charlm", "charlm.onnx")));
+        int expected = OnnxImporter.Import(new MemoryStream(Google.Protobuf.MessageExtensions.ToByteArray(file)), "charlm.onnx").Layers.Count;
+        var nodes = file.Graph.Node;
+        QuantGen.Import.Onnx.NodeProto unsqueeze = nodes.First(n => n.OpType == "Unsqueeze");
+        int at = nodes.IndexOf(unsqueeze);
+        string output = unsqueeze.Output[0];
+        string previous = output;
+        var copies = new List<QuantGen.Import.Onnx.NodeProto>();
+        for (int i = 0; i < 20_000; i++)
+        {
+            QuantGen.Import.Onnx.NodeProto copy = unsqueeze.Clone();
+            copy.Input[0] = previous;
+            previous = $"{output}__{i}";
+            copy.Output[0] = previous;
+            copies.Add(copy);
+        }
+
+        foreach (QuantGen.Import.Onnx.NodeProto n in nodes.Skip(at + 1))
+        {
+            for (int k = 0; k < n.Input.Count; k++)
+            {
+                n.Input[k] = n.Input[k] == output ? previous : n.Input[k];
+            }
+        }
+
+        QuantGen.Import.Onnx.NodeProto[] all = [.. nodes.Take(at + 1), .. copies, .. nodes.Skip(at + 1)];
+        nodes.Clear();
+        nodes.Add(all);
+        byte[] bytes = Google.Protobuf.MessageExtensions.ToByteArray(file);
+
+        var watch = Stopwatch.StartNew();
+        string outcome;
+        try
+        {
+            outcome = OnnxImporter.Import(new MemoryStream(bytes), "charlm.onnx").Layers.Count.ToString(CultureInfo.InvariantCulture) + " layers";
+        }
+        catch (OnnxImportException e)
+        {
+            outcome = e.Message;
+        }
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"{watch.Elapsed}: {outcome}");
+        Assert.Equal($"{expected} layers", outcome);
+    }
+
     // 6. Predict(b, b) on a reversing 4 -> 4 layer gave 4,3,3,4; overlapping batches were wrong too.
     [Fact]
     public void Predict_with_overlapping_input_and_output_is_refused()
