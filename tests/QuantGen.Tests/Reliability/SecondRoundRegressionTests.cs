@@ -72,6 +72,21 @@ public sealed class SecondRoundRegressionTests
         Assert.Contains("structured dtype", e.Message, StringComparison.Ordinal);
     }
 
+    // Found by NpzFuzzTests (seed 7, case 5523): a damaged dtype holding a line break gave a message of two lines.
+    [Fact]
+    public void Npy_error_about_a_dtype_with_control_characters_stays_on_one_line()
+    {
+        string header = "{'descr': '<f\n4\u001b[31m', 'fortran_order': False, 'shape': (1,), }";
+        var stream = new MemoryStream();
+        stream.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        stream.Write(BitConverter.GetBytes((ushort)header.Length));
+        stream.Write(Encoding.Latin1.GetBytes(header));
+        stream.Write(new byte[8]);
+        stream.Position = 0;
+        var e = Assert.Throws<QuantGen.Cli.Data.NpyFormatException>(() => QuantGen.Cli.Data.NpyReader.Read(stream, "c.npy"));
+        Assert.Equal("c.npy: dtype '<f\\x0a4\\x1b[31m' is not supported; use float32, float64, int32 or int64", e.Message);
+    }
+
     // 2. quantize real/m.qgm.json -o alias/m.qgm.json (alias -> real) overwrote the input, exit 0.
     [Fact]
     public void Output_through_a_directory_symlink_to_the_input_is_refused()
