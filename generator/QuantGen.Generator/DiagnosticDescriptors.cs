@@ -41,6 +41,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InternalError = new DiagnosticDescriptor(
         "QG0014", "Internal generator failure", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor ClassBoundTwice = new DiagnosticDescriptor(
+        "QG0016", "Two models are bound to one class", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NotARegularFile = new DiagnosticDescriptor(
+        "QG0017", "The model file is empty or not a regular file", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor For(DescriptionErrorCode code) => code switch
     {
         DescriptionErrorCode.InvalidJson => InvalidJson,

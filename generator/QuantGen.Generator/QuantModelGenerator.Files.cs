@@ -19,6 +19,13 @@ public sealed partial class QuantModelGenerator
         string hash = "";
         try
         {
+            if (NotARegularFile(file.Path))
+            {
+                string message = $"{System.IO.Path.GetFileName(file.Path)} is empty, or is not a regular file (a FIFO, a device, a socket); QuantGen reads model files only when they are regular files with content, because reading a FIFO or a device would block the build";
+                var special = new DiagnosticInfo(DiagnosticDescriptors.NotARegularFile, message, FileStart(file.Path));
+                return new ModelFile(file.Path, item, "", null, new[] { special }.ToEquatableArray());
+            }
+
             string? text = file.GetText(cancellationToken)?.ToString();
             if (text is null)
             {
@@ -38,6 +45,28 @@ public sealed partial class QuantModelGenerator
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return new ModelFile(file.Path, item, hash, null, new[] { Internal(file.Path, "reading", e) }.ToEquatableArray());
+        }
+    }
+
+    /// <summary>
+    /// True when the path names something on disk that reading could block on forever: a FIFO waits for a
+    /// writer, a device (/dev/zero) never ends. netstandard2.0 cannot ask for the kind of file without opening
+    /// it, but all of those report a length of 0, and so does an empty file, which holds no model either; so
+    /// a file of length 0 is not read. A path that is not on disk (an editor's buffer, a test's in-memory
+    /// text) is read as before.
+    /// </summary>
+    private static bool NotARegularFile(string path)
+    {
+        try
+        {
+#pragma warning disable RS1035 // Only the file's length and kind are asked, so that GetText cannot block on a FIFO; nothing is read or written.
+            var info = new System.IO.FileInfo(path);
+            return info.Exists && info.Length == 0;
+#pragma warning restore RS1035
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
+        {
+            return false;
         }
     }
 

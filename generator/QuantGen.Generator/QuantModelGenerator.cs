@@ -49,27 +49,45 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
 
         IncrementalValueProvider<ImmutableArray<ModelFile>> allFiles = files.Collect();
 
+        // Two models bound to one class would give two files of one hint name, which the compiler refuses by
+        // failing the whole generator: those classes are found first, and only their models are refused.
+        IncrementalValueProvider<EquatableArray<ClassClaim>> conflicts = bindings.Collect()
+            .Combine(itemBindings.Collect())
+            .Select(static (pair, _) => Conflicts(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.ClassConflicts);
+
         // Source and diagnostics travel separately, so that a diagnostic never forces source to be written again.
         context.RegisterSourceOutput(files.Select(static (file, _) => file.Diagnostics), ReportAll);
-        RegisterPlans(context, bindings, allFiles, TrackingNames.Plans);
-        RegisterPlans(context, itemBindings, allFiles, TrackingNames.ItemPlans);
+        RegisterPlans(context, bindings, allFiles, conflicts, TrackingNames.Plans);
+        RegisterPlans(context, itemBindings, allFiles, conflicts, TrackingNames.ItemPlans);
     }
 
-    private static void RegisterPlans(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ModelBinding> bindings, IncrementalValueProvider<ImmutableArray<ModelFile>> files, string trackingName)
+    private static void RegisterPlans(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ModelBinding> bindings, IncrementalValueProvider<ImmutableArray<ModelFile>> files, IncrementalValueProvider<EquatableArray<ClassClaim>> conflicts, string trackingName)
     {
         IncrementalValuesProvider<PlanResult> plans = bindings
             .Combine(files)
-            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left, pair.Right, cancellationToken))
+            .Combine(conflicts)
+            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left.Left, pair.Left.Right, pair.Right, cancellationToken))
             .WithTrackingName(trackingName);
         context.RegisterSourceOutput(plans.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(plans.Where(static result => result.Plan is not null).Select(static (result, _) => result.Plan!), EmitModel);
     }
 
-    private static PlanResult PlanBinding(ModelBinding binding, ImmutableArray<ModelFile> files, CancellationToken cancellationToken)
+    private static PlanResult PlanBinding(ModelBinding binding, ImmutableArray<ModelFile> files, EquatableArray<ClassClaim> conflicts, CancellationToken cancellationToken)
     {
         if (binding.Error is not null)
         {
             return new PlanResult(null, new[] { binding.Error }.ToEquatableArray());
+        }
+
+        string key = ClassKey(binding);
+        foreach (ClassClaim conflict in conflicts)
+        {
+            if (conflict.Key == key)
+            {
+                string message = $"{conflict.Models.Count} models are bound to the class {binding.FullName} ({string.Join(", ", conflict.Models)}); each model needs a class of its own, so none of them is generated: give each <QuantGenModel> item its own ClassName or Namespace, or each [QuantModel] class its own name";
+                return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.ClassBoundTwice, message, binding.Location) }.ToEquatableArray());
+            }
         }
 
         ModelFile? file = FindModelFile(binding, files);
@@ -101,6 +119,21 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
             return new PlanResult(null, new[] { Internal(file.Path, "planning", e) }.ToEquatableArray());
         }
     }
+
+    /// <summary>
+    /// Classes bound to more than one model, each with the models' file names. Bindings that are refused for
+    /// their own reasons emit nothing and do not count. Hint names compare ignoring case, and so do these keys.
+    /// </summary>
+    private static EquatableArray<ClassClaim> Conflicts(ImmutableArray<ModelBinding> attributes, ImmutableArray<ModelBinding> items) =>
+        attributes.Concat(items)
+            .Where(static b => b.Error is null)
+            .GroupBy(ClassKey, StringComparer.Ordinal)
+            .Where(static g => g.Count() > 1)
+            .Select(static g => new ClassClaim(g.Key, g.Select(b => System.IO.Path.GetFileName(b.ModelPath.Replace('\\', '/'))).OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray()))
+            .OrderBy(static c => c.Key, StringComparer.Ordinal)
+            .ToEquatableArray();
+
+    private static string ClassKey(ModelBinding binding) => binding.FullName.ToUpperInvariant();
 
     /// <summary>The binding's path relative to the attribute's source folder; failing that, the one file of that name.</summary>
     private static ModelFile? FindModelFile(ModelBinding binding, ImmutableArray<ModelFile> files)
@@ -172,6 +205,9 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
     internal static LocationInfo FileStart(string path) =>
         new LocationInfo(path, default, new Microsoft.CodeAnalysis.Text.LinePositionSpan(default, default));
 
+    /// <summary>A class (its hint-name key) that more than one model is bound to, and those models' file names.</summary>
+    internal sealed record ClassClaim(string Key, EquatableArray<string> Models);
+
     /// <summary>A plan, or the reasons there is none.</summary>
     internal sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
 }
@@ -184,4 +220,5 @@ public static class TrackingNames
     public const string Plans = nameof(Plans);
     public const string ItemBindings = nameof(ItemBindings);
     public const string ItemPlans = nameof(ItemPlans);
+    public const string ClassConflicts = nameof(ClassConflicts);
 }

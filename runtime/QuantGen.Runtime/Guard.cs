@@ -28,6 +28,23 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Refuses an output that shares memory with the input. The forward pass writes its first layer's
+    /// results before it has read all of the input, so <c>Predict(b, b)</c> would give wrong values (and in
+    /// a batch, outputs that overlap later inputs would change them); in-place use is not supported.
+    /// </summary>
+    public static void NoOverlap(ReadOnlySpan<float> input, ReadOnlySpan<float> output, string inputName, string outputName)
+    {
+        if (input.Overlaps(output))
+        {
+            ThrowOverlap(inputName, outputName);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowOverlap(string inputName, string outputName) =>
+        throw new ArgumentException($"{outputName} overlaps {inputName}; the model cannot write its outputs over its inputs: give it separate memory.", outputName);
+
     [DoesNotReturn]
     private static void ThrowLength(int actual, int expected, string name) =>
         throw new ArgumentException($"{name} holds {actual} values; the model needs exactly {expected}.", name);

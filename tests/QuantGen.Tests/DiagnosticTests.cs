@@ -119,7 +119,8 @@ public sealed class DiagnosticTests
     {
         string[] ids = typeof(QuantGen.Generator.QuantModelGenerator).Assembly.GetType("QuantGen.Generator.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).OrderBy(i => i).ToArray();
-        Assert.Equal(Enumerable.Range(1, 14).Select(i => $"QG{i:D4}"), ids);
+        // QG0015 is the package's build task's (packaging/QuantGen.Build); QG0016 and QG0017 are tested in Reliability/SecondRoundRegressionTests.
+        Assert.Equal(Enumerable.Range(1, 14).Concat([16, 17]).Select(i => $"QG{i:D4}"), ids);
         foreach (QuantGen.Schema.DescriptionErrorCode code in Enum.GetValues<QuantGen.Schema.DescriptionErrorCode>())
         {
             Assert.Contains(QuantGen.Schema.DescriptionError.FormatId(code), ids);

@@ -92,6 +92,11 @@ internal sealed class ImportContext
     /// <summary>Appends the layer for a node, named after it.</summary>
     public void AddLayer(OnnxNode node, Layer layer, bool awaitsBias = false)
     {
+        // Checked as the walk goes, so a graph of a million nodes stops at the limit, not after the walk.
+        if (_layers.Count >= DescriptionValidator.MaxLayers)
+        {
+            throw node.Error($"the model would have more than {DescriptionValidator.MaxLayers} layers, the most a description may hold");
+        }
 
         layer.Name = _names.For(node);
         _layers.Add(layer);

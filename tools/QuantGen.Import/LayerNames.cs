@@ -8,11 +8,13 @@ namespace QuantGen.Import;
 /// Names layers after the ONNX nodes they come from. PyTorch (1.13 and later) names nodes by module path
 /// and op, "/fc1/Gemm" or "/encoder/0/MatMul"; the layer gets the module path ("fc1", "encoder.0"). Other
 /// names are kept as they are; unnamed nodes give unnamed layers. A repeated name gets a suffix ("_2"),
-/// since a description's layer names are unique.
+/// since a description's layer names are unique. Each base name remembers the last suffix it tried, so
+/// n nodes of one name take O(n) lookups in all, not O(n^2) (40,000 Relu nodes named "r" took 25 s).
 /// </summary>
 internal sealed class LayerNames
 {
     private readonly HashSet<string> _used = new HashSet<string>(System.StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _nextSuffix = new Dictionary<string, int>(System.StringComparer.Ordinal);
 
     public string For(OnnxNode node)
     {
@@ -22,12 +24,23 @@ internal sealed class LayerNames
             return "";
         }
 
-        string unique = name;
-        for (int n = 2; !_used.Add(unique); n++)
+        if (_used.Add(name))
         {
-            unique = name + "_" + n.ToString(CultureInfo.InvariantCulture);
+            return name;
         }
 
+        // Suffixes already given for this name are not tried again. A suffixed name can still collide with
+        // a node named like it ("r_2" after two "r"), so the search goes on from there, never back.
+        int n = _nextSuffix.TryGetValue(name, out int next) ? next : 2;
+        string unique;
+        do
+        {
+            unique = name + "_" + n.ToString(CultureInfo.InvariantCulture);
+            n++;
+        }
+        while (!_used.Add(unique));
+
+        _nextSuffix[name] = n;
         return unique;
     }
 

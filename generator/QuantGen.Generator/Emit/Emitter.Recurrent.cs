@@ -24,7 +24,7 @@ internal static partial class Emitter
         w.Line($"public int VocabularySize => {plan.Vocabulary};");
         w.Line();
         WriteWeightBytes(w, plan);
-        w.Line($"/// <summary>One sequence's state: {plan.StateLength} hidden and cell values, and {Invariant.Grouped(plan.ScratchLength * 4L)} bytes of working memory for a step.</summary>");
+        w.Line($"/// <summary>One sequence's state: {plan.StateLength} hidden and cell values, and {Invariant.Grouped(plan.ScratchLength * 4L)} bytes of working memory for a step. One step at a time: a second thread stepping it at the same moment gets an InvalidOperationException.</summary>");
         w.Open($"public sealed class State : {Runtime}.RecurrentState");
         w.Line($"/// <summary>The zero state, as at the start of a sequence.</summary>");
         w.Line($"public State() : base(typeof({cls}), {plan.StateLength}, {plan.ScratchLength}) {{ }}");
@@ -51,7 +51,7 @@ internal static partial class Emitter
             w.Line();
             w.Line($"{Span} input = stackalloc float[1];");
             w.Line("input[0] = token;");
-            w.Line("Forward(input, logits, state.Scratch, state.Vectors);");
+            WriteGuardedForward(w, "Forward(input, logits, state.Scratch, state.Vectors);");
             w.Close();
             w.Line();
         }
@@ -61,7 +61,8 @@ internal static partial class Emitter
         w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
         w.Line($"{Runtime}.Guard.Length(input.Length, {plan.InputLength}, nameof(input));");
         w.Line($"{Runtime}.Guard.Length(output.Length, {plan.OutputLength}, nameof(output));");
-        w.Line("Forward(input, output, state.Scratch, state.Vectors);");
+        w.Line($"{Runtime}.Guard.NoOverlap(input, output, nameof(input), nameof(output));");
+        WriteGuardedForward(w, "Forward(input, output, state.Scratch, state.Vectors);");
         w.Close();
         w.Line();
         w.Line($"void global::QuantGen.IRecurrentQuantModel.Step(int token, {Runtime}.RecurrentState state, {Span} output) =>");
@@ -74,6 +75,18 @@ internal static partial class Emitter
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();
+    }
+
+    /// <summary>A step holds its state's in-use flag, so that two threads stepping one state get an exception, not mixed logits.</summary>
+    private static void WriteGuardedForward(SourceWriter w, string forward)
+    {
+        w.Line("state.BeginStep();");
+        w.Open("try");
+        w.Line(forward);
+        w.Close();
+        w.Open("finally");
+        w.Line("state.EndStep();");
+        w.Close();
     }
 
     /// <summary>

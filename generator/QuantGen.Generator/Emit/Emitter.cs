@@ -47,6 +47,7 @@ internal static partial class Emitter
         w.Open($"public void Predict({ReadOnlySpan} input, {Span} output)");
         w.Line($"{Runtime}.Guard.Length(input.Length, {plan.InputLength}, nameof(input));");
         w.Line($"{Runtime}.Guard.Length(output.Length, {plan.OutputLength}, nameof(output));");
+        w.Line($"{Runtime}.Guard.NoOverlap(input, output, nameof(input), nameof(output));");
         WriteScratch(w, plan);
         w.Line("Forward(input, output, scratch);");
         w.Close();
@@ -55,6 +56,7 @@ internal static partial class Emitter
         w.Open($"public void Predict({ReadOnlySpan} inputs, {Span} outputs, int batchSize)");
         w.Line($"{Runtime}.Guard.BatchLength(inputs.Length, batchSize, {plan.InputLength}, nameof(inputs));");
         w.Line($"{Runtime}.Guard.BatchLength(outputs.Length, batchSize, {plan.OutputLength}, nameof(outputs));");
+        w.Line($"{Runtime}.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));");
         WriteScratch(w, plan);
         w.Open("for (int i = 0; i < batchSize; i++)");
         w.Line($"Forward(inputs.Slice(i * {plan.InputLength}, {plan.InputLength}), outputs.Slice(i * {plan.OutputLength}, {plan.OutputLength}), scratch);");

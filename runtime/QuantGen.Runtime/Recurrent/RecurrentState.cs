@@ -4,14 +4,18 @@ namespace QuantGen.Runtime;
 
 /// <summary>
 /// One sequence's state: the hidden (and cell) vectors of every recurrent layer, plus the working memory
-/// of a step, so that a step allocates nothing and separate states never share memory. Not thread-safe:
-/// use one state per thread (or per sequence).
+/// of a step, so that a step allocates nothing and separate states never share memory. One state serves one
+/// step at a time: use one state per thread (or per sequence). A step, <see cref="Reset"/> or
+/// <see cref="CopyFrom"/> on a state that another thread is stepping at that moment throws
+/// <see cref="InvalidOperationException"/> instead of mixing the two sequences (an in-use flag, one atomic
+/// compare-exchange per step).
 /// </summary>
 public abstract class RecurrentState
 {
     private readonly float[] _values;
     private readonly float[] _scratch;
     private readonly object _owner;
+    private int _inUse;
 
     protected RecurrentState(object owner, int stateLength, int scratchLength)
     {
@@ -24,7 +28,12 @@ public abstract class RecurrentState
     public ReadOnlySpan<float> Values => _values;
 
     /// <summary>Back to the start of a sequence: every hidden and cell value zero.</summary>
-    public void Reset() => Array.Clear(_values);
+    public void Reset()
+    {
+        BeginStep();
+        Array.Clear(_values);
+        EndStep();
+    }
 
     /// <summary>Copies another state of the same model into this one (to branch a sequence).</summary>
     public void CopyFrom(RecurrentState other)
@@ -35,8 +44,29 @@ public abstract class RecurrentState
             throw new ArgumentException("The state belongs to another model.", nameof(other));
         }
 
+        BeginStep();
         other._values.CopyTo(_values, 0);
+        EndStep();
     }
+
+    /// <summary>
+    /// For generated code: marks the state in use by one step, or throws when another thread is using it
+    /// right now. Pair with <see cref="EndStep"/> in a finally block.
+    /// </summary>
+    public void BeginStep()
+    {
+        if (System.Threading.Interlocked.CompareExchange(ref _inUse, 1, 0) != 0)
+        {
+            ThrowInUse();
+        }
+    }
+
+    /// <summary>For generated code: the step that called <see cref="BeginStep"/> is done with the state.</summary>
+    public void EndStep() => System.Threading.Volatile.Write(ref _inUse, 0);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowInUse() =>
+        throw new InvalidOperationException("The state is being used by another step at the same time (two threads stepping one state?); a state serves one sequence, one step at a time: give each thread its own state.");
 
     /// <summary>For generated code: the state vectors, writable.</summary>
     protected internal Span<float> StateSpan => _values;

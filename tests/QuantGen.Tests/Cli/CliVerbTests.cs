@@ -30,7 +30,7 @@ public sealed class CliVerbTests
         using JsonDocument json = JsonDocument.Parse(r.Out);
         JsonElement root = json.RootElement;
         Assert.Equal("digits-alternating2", root.GetProperty("name").GetString());
-        Assert.Equal(QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelFile.Load(Path.Combine(CliRunner.Digits, "digits.alternating2.qgm.json"))), root.GetProperty("packedBytes").GetInt64());
+        Assert.Equal(QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelArgument.Load(Path.Combine(CliRunner.Digits, "digits.alternating2.qgm.json"))), root.GetProperty("packedBytes").GetInt64());
         Assert.Equal(68904, root.GetProperty("float32Bytes").GetInt64());
         JsonElement fc1 = root.GetProperty("layers")[0];
         Assert.Equal("Dense", fc1.GetProperty("op").GetString());
@@ -90,7 +90,7 @@ public sealed class CliVerbTests
         byte[] before = File.ReadAllBytes(CliRunner.FloatModel);
         CliResult r = CliRunner.Run("quantize", CliRunner.FloatModel, "-o", output, "--weights", "uniform:4", "--activations", "uniform:4", "--calibration", CliRunner.TrainData, "--name", "u4");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.StartsWith($"wrote {output}: \"u4\", {QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelFile.Load(output)):N0} parameter bytes", r.Out);
+        Assert.StartsWith($"wrote {output}: \"u4\", {QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelArgument.Load(output)):N0} parameter bytes", r.Out);
         Assert.Equal(before, File.ReadAllBytes(CliRunner.FloatModel));
         Assert.Equal(["digits.u4.qgm.json"], CliRunner.Files(dir));
 

@@ -43,6 +43,7 @@ namespace App.Models
         {
             global::QuantGen.Runtime.Guard.Length(input.Length, 144, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 7, nameof(output));
+            global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
             // 7,488 bytes of working memory: small enough for the stack.
             global::System.Span<float> scratch = stackalloc float[1872];
             Forward(input, output, scratch);
@@ -53,6 +54,7 @@ namespace App.Models
         {
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 144, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 7, nameof(outputs));
+            global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
             // 7,488 bytes of working memory: small enough for the stack.
             global::System.Span<float> scratch = stackalloc float[1872];
             for (int i = 0; i < batchSize; i++)

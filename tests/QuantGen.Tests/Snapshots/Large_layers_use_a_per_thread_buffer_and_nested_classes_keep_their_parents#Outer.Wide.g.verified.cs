@@ -42,6 +42,7 @@ partial class Outer
         {
             global::QuantGen.Runtime.Guard.Length(input.Length, 6, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 1, nameof(output));
+            global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
             // 81,024 bytes of working memory: too much for the stack, so a buffer per thread.
             global::System.Span<float> scratch = global::QuantGen.Runtime.ScratchBuffer.Get(20256);
             Forward(input, output, scratch);
@@ -52,6 +53,7 @@ partial class Outer
         {
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 6, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 1, nameof(outputs));
+            global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
             // 81,024 bytes of working memory: too much for the stack, so a buffer per thread.
             global::System.Span<float> scratch = global::QuantGen.Runtime.ScratchBuffer.Get(20256);
             for (int i = 0; i < batchSize; i++)

@@ -42,7 +42,7 @@ namespace App.Models
         /// <inheritdoc/>
         public long Float32WeightBytes => 860;
 
-        /// <summary>One sequence's state: 9 hidden and cell values, and 296 bytes of working memory for a step.</summary>
+        /// <summary>One sequence's state: 9 hidden and cell values, and 296 bytes of working memory for a step. One step at a time: a second thread stepping it at the same moment gets an InvalidOperationException.</summary>
         public sealed class State : global::QuantGen.Runtime.RecurrentState
         {
             /// <summary>The zero state, as at the start of a sequence.</summary>
@@ -70,7 +70,15 @@ namespace App.Models
 
             global::System.Span<float> input = stackalloc float[1];
             input[0] = token;
-            Forward(input, logits, state.Scratch, state.Vectors);
+            state.BeginStep();
+            try
+            {
+                Forward(input, logits, state.Scratch, state.Vectors);
+            }
+            finally
+            {
+                state.EndStep();
+            }
         }
 
         /// <summary>One step on an input vector (here one value: the token id): writes the outputs and advances <paramref name="state"/>.</summary>
@@ -79,7 +87,16 @@ namespace App.Models
             global::System.ArgumentNullException.ThrowIfNull(state);
             global::QuantGen.Runtime.Guard.Length(input.Length, 1, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 5, nameof(output));
-            Forward(input, output, state.Scratch, state.Vectors);
+            global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
+            state.BeginStep();
+            try
+            {
+                Forward(input, output, state.Scratch, state.Vectors);
+            }
+            finally
+            {
+                state.EndStep();
+            }
         }
 
         void global::QuantGen.IRecurrentQuantModel.Step(int token, global::QuantGen.Runtime.RecurrentState state, global::System.Span<float> output) =>

@@ -17,7 +17,7 @@ internal static class EvalCommand
         command.SetAction((parse, cancellationToken) =>
         {
             string path = parse.GetValue(model)!;
-            Model description = ModelFile.Load(path);
+            Model description = ModelArgument.Load(path);
             if (LayerShapes.TakesTokens(description))
             {
                 // A language model: bits per token and perplexity of the next token over the tokens array.

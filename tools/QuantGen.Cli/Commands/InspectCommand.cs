@@ -17,7 +17,7 @@ internal static class InspectCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
-            ModelSummary summary = ModelSummary.Of(ModelFile.Load(path));
+            ModelSummary summary = ModelSummary.Of(ModelArgument.Load(path));
             if (parse.GetValue(json))
             {
                 WriteJson(summary, context.Out);

@@ -45,8 +45,8 @@ internal static class QuantizeCommand
             (bool first, bool last) = QuantizeSettings.KeepFloat(parse.GetValue(keepFloat));
             string? steps = parse.GetValue(lsqSteps);
 
-            Model floatModel = ModelFile.Load(input);
-            ModelFile.EnsureFloat(floatModel, input);
+            Model floatModel = ModelArgument.Load(input);
+            ModelArgument.EnsureFloat(floatModel, input);
             IReadOnlyList<float[]> rows = data is null ? [] : Dataset.Calibration(data, ModelSummary.Of(floatModel).InputLength);
             var options = new QuantizeOptions(w, a)
             {

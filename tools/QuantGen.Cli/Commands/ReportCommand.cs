@@ -42,8 +42,8 @@ internal static class ReportCommand
             int[] widths = Bits(parse.GetValue(bits));
             ReportLine[] lines = Methods(parse.GetValue(methods));
 
-            Model floatModel = ModelFile.Load(input);
-            ModelFile.EnsureFloat(floatModel, input);
+            Model floatModel = ModelArgument.Load(input);
+            ModelArgument.EnsureFloat(floatModel, input);
             ModelSummary shape = ModelSummary.Of(floatModel);
             Dataset samples = Dataset.ForEvaluation(parse.GetValue(data)!, shape.InputLength, shape.OutputLength);
             IReadOnlyList<float[]> rows = Dataset.Calibration(parse.GetValue(calibration)!, shape.InputLength);

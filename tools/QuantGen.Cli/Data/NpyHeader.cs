@@ -13,9 +13,17 @@ namespace QuantGen.Cli.Data;
 /// </summary>
 internal sealed class NpyHeader
 {
+    /// <summary>
+    /// How deeply dicts, tuples and lists may nest. numpy writes two levels (the dict and the shape tuple);
+    /// a structured dtype's descr (refused later, with its own message) reaches four or five. Eight leaves room
+    /// for those and keeps a hostile header ("((((...", ~25,000 of them overflowed the stack) to a clear error.
+    /// </summary>
+    internal const int MaxDepth = 8;
+
     private readonly string _text;
     private readonly string _source;
     private int _position;
+    private int _depth;
 
     private NpyHeader(string text, string source)
     {
@@ -64,10 +72,13 @@ internal sealed class NpyHeader
         switch (c)
         {
             case '{':
+                Enter();
                 return Dict();
             case '(':
+                Enter();
                 return Sequence(')');
             case '[':
+                Enter();
                 return Sequence(']');
             case '\'':
             case '"':
@@ -99,6 +110,7 @@ internal sealed class NpyHeader
             if (Peek() == '}')
             {
                 _position++;
+                _depth--;
                 return dict;
             }
 
@@ -132,6 +144,7 @@ internal sealed class NpyHeader
             if (Peek() == close)
             {
                 _position++;
+                _depth--;
                 return items;
             }
 
@@ -145,6 +158,14 @@ internal sealed class NpyHeader
             {
                 throw Error($"expected ',' or '{close}' at offset {_position}");
             }
+        }
+    }
+
+    private void Enter()
+    {
+        if (++_depth > MaxDepth)
+        {
+            throw Error($"nested deeper than {MaxDepth} levels at offset {_position} (numpy writes two)");
         }
     }
 

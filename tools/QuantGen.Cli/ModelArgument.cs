@@ -7,7 +7,7 @@ using QuantGen.Schema;
 namespace QuantGen.Cli;
 
 /// <summary>Reads a MODEL argument: an ONNX file (through the importer) or a quantgen.v1 description (.qgm.json).</summary>
-public static class ModelFile
+public static class ModelArgument
 {
     public static bool IsOnnx(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 
