@@ -1,6 +1,7 @@
 using System.Linq;
 using QuantGen.Generator.Model;
 using QuantGen.Generator.Strategies;
+using QuantGen.Runtime;
 
 namespace QuantGen.Generator.Emit;
 
@@ -21,9 +22,8 @@ internal static partial class Emitter
         string window = $"new {Runtime}.Window({WindowArguments(layer)})";
         if (m.Batched)
         {
-            string patches = $"layerScratch.Slice(0, {m.Products * m.Cols})";
-            w.Line($"{Runtime}.SpatialKernels.Im2Col({source}, {patches}, {window});");
-            w.Line(KernelRegistry.Get(m.Kernel).CallMany(m, patches, m.Products, destination, m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default") + ";");
+            int scratch = KernelGeometry.ConvScratchFloats(layer.Window[0], layer.Window[1], layer.Window[2], layer.Window[3], layer.Window[4], layer.Window[5], layer.Window[6], layer.Window[7], layer.Window[8]);
+            w.Line(KernelRegistry.Get(m.Kernel).CallMany(m, source, window, destination, m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default", $"layerScratch.Slice(0, {scratch})") + ";");
             return;
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using QuantGen.Generator.Model;
+using QuantGen.Runtime;
 using QuantGen.Schema;
 
 namespace QuantGen.Generator;
@@ -24,8 +25,10 @@ internal static partial class Planner
             {
                 Conv2d c = layer.Conv2D;
                 MatrixPlan m = matrices[0];
-                // Every position's patch for a batched kernel; else one patch and its column of outputs.
-                sizes.Layer = Math.Max(sizes.Layer, m.Batched ? m.Products * m.Cols : m.Cols + c.OutChannels);
+                // The batched kernel's padded map or patches; else one patch and its column of outputs.
+                sizes.Layer = Math.Max(sizes.Layer, m.Batched
+                    ? KernelGeometry.ConvScratchFloats(c.InChannels, c.Height, c.Width, c.KernelH, c.KernelW, c.StrideH, c.StrideW, c.PaddingH, c.PaddingW)
+                    : m.Cols + c.OutChannels);
                 var window = new[] { c.InChannels, c.Height, c.Width, c.KernelH, c.KernelW, c.StrideH, c.StrideW, c.PaddingH, c.PaddingW }.ToEquatableArray();
                 return ($"each output position's {m.Cols}-value patch (channel, ky, kx; padding reads 0) times the weights", null, window);
             }

@@ -6,7 +6,7 @@ namespace QuantGen.Generator.Strategies;
 
 /// <summary>
 /// Float32 weights: vector multiply-adds, four rows per pass (runtime DenseKernels.Float), and for a
-/// convolution all positions at once (DenseKernels.FloatMany over the patches). A convolution's quantized
+/// convolution all positions at once (ConvolutionKernels.Float). A convolution's quantized
 /// weights take this kernel too when it is cheapest: dequantized to float32 at build time (the values the
 /// reference multiplies by), since its few weights are reused at every position and the batched product
 /// beats any per-patch kernel.
@@ -36,11 +36,11 @@ internal sealed class FloatStrategy : KernelStrategy
 
     public override string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed) =>
         (m.Weights.CodecCase == Weights.CodecOneofCase.Float32 ? "float32 weights" : "weights dequantized to float32 at build time (the reference's values)")
-        + (Batches(m) ? $": every position's patch laid out once, then all {m.Products} products in one call, four rows per pass, each weight row reused across the patches" : ": vector multiply-adds, four rows per pass");
+        + (Batches(m) ? $": all {m.Products} positions in one call; stride 1 convolves directly over the zero-padded map (four output channels per pass, each weight broadcast into a shifted run of an input row), other strides lay the patches out once" : ": vector multiply-adds, four rows per pass");
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
         $"{Runtime}.DenseKernels.Float({x}, {y}, QuantGenData.{m.Data}FloatWeights, {bias})";
 
-    public override string CallMany(MatrixPlan m, string patches, int count, string y, string bias) =>
-        $"{Runtime}.DenseKernels.FloatMany({patches}, {count}, {y}, QuantGenData.{m.Data}FloatWeights, {bias})";
+    public override string CallMany(MatrixPlan m, string x, string window, string y, string bias, string scratch) =>
+        $"{Runtime}.ConvolutionKernels.Float({x}, {y}, {window}, QuantGenData.{m.Data}FloatWeights, {bias}, {scratch})";
 }

@@ -25,13 +25,13 @@ internal abstract class KernelStrategy
     public abstract double Cost(MatrixRequest m);
 
     /// <summary>
-    /// The kernel computes all of a convolution's positions in one call from the patches laid out one after
-    /// another (<see cref="CallMany"/>), reusing each weight row across them.
+    /// The kernel computes all of a convolution's positions in one call (<see cref="CallMany"/>), reusing
+    /// each weight across them, with no patch gathered per position.
     /// </summary>
     public virtual bool Batches(MatrixRequest m) => false;
 
-    /// <summary>The batched call: <paramref name="count"/> patches in <paramref name="patches"/> -> <paramref name="y"/>[row * count + patch].</summary>
-    public virtual string CallMany(MatrixPlan m, string patches, int count, string y, string bias) =>
+    /// <summary>The batched call: the whole input map <paramref name="x"/> swept by <paramref name="window"/> -> <paramref name="y"/>[out channel, position].</summary>
+    public virtual string CallMany(MatrixPlan m, string x, string window, string y, string bias, string scratch) =>
         throw new System.NotSupportedException(Kind + " does not batch");
 
     /// <summary>The tensors, in blob order (the bias, when there is one, follows them), with their sizes.</summary>

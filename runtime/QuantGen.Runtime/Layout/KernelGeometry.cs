@@ -75,4 +75,13 @@ internal static class KernelGeometry
 
     /// <summary>Floats of scratch the integer kernel needs: the input's codes, one byte per padded column.</summary>
     public static int Int8ScratchFloats(int cols) => Int8RowBytes(cols) / 4;
+
+    /// <summary>
+    /// Floats of scratch the float convolution needs: with stride 1 the input map zero-padded on every side
+    /// (it convolves directly); otherwise every output position's patch, laid out one after another.
+    /// </summary>
+    public static int ConvScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int strideH, int strideW, int paddingH, int paddingW) =>
+        strideH == 1 && strideW == 1
+            ? channels * (height + 2 * paddingH) * (width + 2 * paddingW)
+            : ((height + 2 * paddingH - kernelH) / strideH + 1) * ((width + 2 * paddingW - kernelW) / strideW + 1) * channels * kernelH * kernelW;
 }

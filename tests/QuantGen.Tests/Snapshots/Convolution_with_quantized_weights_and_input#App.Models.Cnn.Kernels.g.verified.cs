@@ -16,15 +16,14 @@ namespace App.Models
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(432, 144);
             // Gate products of the recurrent layers; the patch and output column of the convolutions.
-            global::System.Span<float> layerScratch = scratch.Slice(576, 1296);
+            global::System.Span<float> layerScratch = scratch.Slice(576, 220);
 
             // Layer 0 "conv": Conv2d 144 -> 216, weights Uniform 2-bit signed, per-row scale.
             // Conv2d: each output position's 18-value patch (channel, ky, kx; padding reads 0) times the weights.
             // Input quantized: Uniform 2-bit over [0, 1].
             global::QuantGen.Runtime.ActivationQuantizers.Uniform(input, q.Slice(0, 144), bits: 2, lo: 0f, hi: 1f);
-            // Kernel Float: weights dequantized to float32 at build time (the reference's values): every position's patch laid out once, then all 72 products in one call, four rows per pass, each weight row reused across the patches.
-            global::QuantGen.Runtime.SpatialKernels.Im2Col(q.Slice(0, 144), layerScratch.Slice(0, 1296), new global::QuantGen.Runtime.Window(2, 9, 8, 3, 3, 1, 1, 1, 1));
-            global::QuantGen.Runtime.DenseKernels.FloatMany(layerScratch.Slice(0, 1296), 72, a.Slice(0, 216), QuantGenData.L0FloatWeights, QuantGenData.L0Bias);
+            // Kernel Float: weights dequantized to float32 at build time (the reference's values): all 72 positions in one call; stride 1 convolves directly over the zero-padded map (four output channels per pass, each weight broadcast into a shifted run of an input row), other strides lay the patches out once.
+            global::QuantGen.Runtime.ConvolutionKernels.Float(q.Slice(0, 144), a.Slice(0, 216), new global::QuantGen.Runtime.Window(2, 9, 8, 3, 3, 1, 1, 1, 1), QuantGenData.L0FloatWeights, QuantGenData.L0Bias, layerScratch.Slice(0, 220));
 
             // Layer 1 "relu": Relu 216 -> 216.
             // Relu: element-wise max(x, 0).
