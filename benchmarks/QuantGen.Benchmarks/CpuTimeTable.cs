@@ -68,7 +68,7 @@ internal static partial class CpuTimeTable
         return text.ToString();
     }
 
-    private static double Measure(Action action, int rounds)
+    internal static double Measure(Action action, int rounds)
     {
         for (int i = 0; i < 5; i++)
         {

@@ -21,6 +21,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--costs")
+        {
+            Console.WriteLine(KernelCosts.Run(rounds: 7));
+            return 0;
+        }
+
         if (args.Length > 0 && args[0] == "--cpu-time")
         {
             // Thread CPU time instead of wall time: for a machine other processes keep busy.

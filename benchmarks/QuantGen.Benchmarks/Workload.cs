@@ -76,7 +76,7 @@ internal sealed class Workload
     public Int8Weights Int8 { get; }
     public sbyte[] Int8Codes { get; }
 
-    private static MultiBinaryCodec MultiBinary(Random random, int rows, int cols, int bits)
+    internal static MultiBinaryCodec MultiBinary(Random random, int rows, int cols, int bits)
     {
         var planes = new byte[PackedCodes.ByteLength((long)rows * cols * bits, 1)];
         random.NextBytes(planes);
@@ -89,7 +89,7 @@ internal sealed class Workload
         return m;
     }
 
-    private static UniformCodec Uniform(Random random, int rows, int cols, int bits)
+    internal static UniformCodec Uniform(Random random, int rows, int cols, int bits)
     {
         var codes = new byte[PackedCodes.ByteLength((long)rows * cols, bits)];
         random.NextBytes(codes);

@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
 
 namespace QuantGen.Runtime;
 
@@ -7,10 +9,45 @@ public static class Activations
 {
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < x.Length; i++)
+        // max(x, 0) written so that NaN stays NaN and -0 stays -0 (x < 0 is false for both), on every path.
+        // The last vector overlaps the one before rather than running a scalar tail; in place that only
+        // applies ReLU twice to a few values, which changes nothing.
+        int n = x.Length;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
         {
-            // Written so that NaN stays NaN (x > 0 is false for NaN, but NaN is returned as is).
-            y[i] = x[i] < 0f ? 0f : x[i];
+            for (int i = 0; i < n; i += Vector512<float>.Count)
+            {
+                nuint at = (nuint)Math.Min(i, n - Vector512<float>.Count);
+                Vector512<float> v = Vector512.LoadUnsafe(ref xs, at);
+                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512<float>.Zero, v).StoreUnsafe(ref ys, at);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            for (int i = 0; i < n; i += Vector256<float>.Count)
+            {
+                nuint at = (nuint)Math.Min(i, n - Vector256<float>.Count);
+                Vector256<float> v = Vector256.LoadUnsafe(ref xs, at);
+                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), Vector256<float>.Zero, v).StoreUnsafe(ref ys, at);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count)
+        {
+            for (int i = 0; i < n; i += Vector128<float>.Count)
+            {
+                nuint at = (nuint)Math.Min(i, n - Vector128<float>.Count);
+                Vector128<float> v = Vector128.LoadUnsafe(ref xs, at);
+                Vector128.ConditionalSelect(Vector128.LessThan(v, Vector128<float>.Zero), Vector128<float>.Zero, v).StoreUnsafe(ref ys, at);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                y[i] = x[i] < 0f ? 0f : x[i];
+            }
         }
     }
 

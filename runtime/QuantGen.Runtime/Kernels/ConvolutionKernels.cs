@@ -77,7 +77,7 @@ public static class ConvolutionKernels
     }
 
     /// <summary>
-    /// Four output channels and one output row per pass, the row in vectors of <paramref name="lanes"/>
+    /// Four output channels and two output rows per pass, each row in vectors of <paramref name="lanes"/>
     /// (the last one overlapping the one before, as it computes the same outputs again).
     /// </summary>
     private static void Direct<V>(ReadOnlySpan<float> padded, Span<float> y, in Window w, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int ph, int pw, int lanes)
@@ -96,34 +96,48 @@ public static class ConvolutionKernels
             ref float w0 = ref Unsafe.Add(ref wt, o0 * k), w1 = ref Unsafe.Add(ref wt, o1 * k);
             ref float w2 = ref Unsafe.Add(ref wt, o2 * k), w3 = ref Unsafe.Add(ref wt, o3 * k);
             float b0 = bias.IsEmpty ? 0f : bias[o0], b1 = bias.IsEmpty ? 0f : bias[o1], b2 = bias.IsEmpty ? 0f : bias[o2], b3 = bias.IsEmpty ? 0f : bias[o3];
-            for (int oy = 0; oy < oh; oy++)
+            // Two output rows per pass share each weight broadcast (the last pass of an odd count repeats a row).
+            for (int oy0 = 0; oy0 < oh; oy0 += 2)
             {
+                int oyA = Math.Min(oy0, oh - 1), oyB = Math.Min(oy0 + 1, oh - 1);
                 for (int ox0 = 0; ox0 < ow; ox0 += lanes)
                 {
                     int ox = Math.Min(ox0, ow - lanes);
                     V a0 = Splat<V>(b0), a1 = Splat<V>(b1), a2 = Splat<V>(b2), a3 = Splat<V>(b3);
+                    V c0 = a0, c1 = a1, c2 = a2, c3 = a3;
                     int at = 0;
                     for (int c = 0; c < w.Channels; c++)
                     {
                         for (int ky = 0; ky < w.KernelH; ky++)
                         {
-                            ref float row = ref Unsafe.Add(ref xp, ((c * ph) + oy + ky) * pw + ox);
+                            ref float rowA = ref Unsafe.Add(ref xp, ((c * ph) + oyA + ky) * pw + ox);
+                            ref float rowB = ref Unsafe.Add(ref xp, ((c * ph) + oyB + ky) * pw + ox);
                             for (int kx = 0; kx < w.KernelW; kx++, at++)
                             {
-                                V v = Load<V>(ref Unsafe.Add(ref row, kx));
-                                a0 = MultiplyAdd(Splat<V>(Unsafe.Add(ref w0, at)), v, a0);
-                                a1 = MultiplyAdd(Splat<V>(Unsafe.Add(ref w1, at)), v, a1);
-                                a2 = MultiplyAdd(Splat<V>(Unsafe.Add(ref w2, at)), v, a2);
-                                a3 = MultiplyAdd(Splat<V>(Unsafe.Add(ref w3, at)), v, a3);
+                                V u = Load<V>(ref Unsafe.Add(ref rowA, kx)), v = Load<V>(ref Unsafe.Add(ref rowB, kx));
+                                V s0 = Splat<V>(Unsafe.Add(ref w0, at)), s1 = Splat<V>(Unsafe.Add(ref w1, at));
+                                V s2 = Splat<V>(Unsafe.Add(ref w2, at)), s3 = Splat<V>(Unsafe.Add(ref w3, at));
+                                a0 = MultiplyAdd(s0, u, a0);
+                                a1 = MultiplyAdd(s1, u, a1);
+                                a2 = MultiplyAdd(s2, u, a2);
+                                a3 = MultiplyAdd(s3, u, a3);
+                                c0 = MultiplyAdd(s0, v, c0);
+                                c1 = MultiplyAdd(s1, v, c1);
+                                c2 = MultiplyAdd(s2, v, c2);
+                                c3 = MultiplyAdd(s3, v, c3);
                             }
                         }
                     }
 
-                    int p = oy * ow + ox;
-                    Store(a0, ref Unsafe.Add(ref yr, o0 * positions + p));
-                    Store(a1, ref Unsafe.Add(ref yr, o1 * positions + p));
-                    Store(a2, ref Unsafe.Add(ref yr, o2 * positions + p));
-                    Store(a3, ref Unsafe.Add(ref yr, o3 * positions + p));
+                    int pA = oyA * ow + ox, pB = oyB * ow + ox;
+                    Store(a0, ref Unsafe.Add(ref yr, o0 * positions + pA));
+                    Store(a1, ref Unsafe.Add(ref yr, o1 * positions + pA));
+                    Store(a2, ref Unsafe.Add(ref yr, o2 * positions + pA));
+                    Store(a3, ref Unsafe.Add(ref yr, o3 * positions + pA));
+                    Store(c0, ref Unsafe.Add(ref yr, o0 * positions + pB));
+                    Store(c1, ref Unsafe.Add(ref yr, o1 * positions + pB));
+                    Store(c2, ref Unsafe.Add(ref yr, o2 * positions + pB));
+                    Store(c3, ref Unsafe.Add(ref yr, o3 * positions + pB));
                 }
             }
         }

@@ -1,0 +1,96 @@
+using System;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using QuantGen.Generator.Layout;
+using QuantGen.Generator.Strategies;
+using QuantGen.Runtime;
+using QuantGen.Schema;
+
+namespace QuantGen.Benchmarks;
+
+/// <summary>
+/// Calibrates the generator's cost model (generator/QuantGen.Generator/Strategies/CostModel.cs): times each
+/// strategy's kernel on the matrix shapes of the benchmark models (benchmarks/ModelSteps) by thread CPU time,
+/// and prints, beside each time, the unit cost it implies (time over the unit the cost model counts) and the
+/// constant the generator uses now. Run: dotnet run -c Release --project benchmarks/QuantGen.Benchmarks -- --costs
+/// </summary>
+internal static class KernelCosts
+{
+    private static readonly (int Rows, int Cols)[] Shapes = [(1024, 64), (1024, 256), (768, 256), (63, 256), (128, 64), (64, 128), (10, 64)];
+
+    public static string Run(int rounds)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Thread CPU time per product, fastest of {rounds} rounds, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, kernel path {KernelPaths.Current}.");
+        text.AppendLine();
+        text.AppendLine("| shape | kernel | ns | unit | implied ns per unit | CostModel now |");
+        text.AppendLine("|---|---|---:|---|---:|---:|");
+        foreach ((int rows, int cols) in Shapes)
+        {
+            var random = new Random(rows * 7 + cols);
+            float[] x = Random(random, cols);
+            var y = new float[rows];
+            float[] floats = Random(random, rows * cols);
+            Row(text, rows, cols, "Float", CpuTimeTable.Measure(() => DenseKernels.Float(x, y, floats, default), rounds), "weight", (double)rows * cols, CostModel.FloatPerWeight);
+
+            Int8Weights int8 = WeightRepacking.Int8(Uniform(random, rows, cols, 8), rows, cols, 8, -1f, 1f);
+            sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
+            var scratch = new float[Math.Max(Int8.ScratchFloats(cols), Math.Max(PlaneLut.TableLength(cols), Xnor.ScratchFloats(cols, 3)))];
+            double coding = CpuTimeTable.Measure(() => Int8.Code(x, 8, -1f, 1f, MemoryMarshal.AsBytes(scratch.AsSpan())), rounds);
+            Row(text, rows, cols, "Int8 input coding", coding, "column", cols, CostModel.Int8PerColumn);
+            double dot = CpuTimeTable.Measure(() => Int8.Dense(x, y, codes, 8, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
+            Row(text, rows, cols, "Int8", dot, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), CostModel.Int8Per32Bytes, coding);
+
+            double tables = CpuTimeTable.Measure(() => PlaneLut.BuildTables(x, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
+            Row(text, rows, cols, "PlaneLut tables", tables, "4 columns", (cols + 3) / 4, CostModel.LutPerTable);
+            foreach (int planes in new[] { 2, 3, 4, 8 })
+            {
+                LutWeights lut = WeightRepacking.Lut(new Weights { Uniform = Uniform(random, rows, cols, planes) }, rows, cols);
+                double t = CpuTimeTable.Measure(() => PlaneLut.Dense(x, y, lut.Bits, lut.Planes, lut.PlaneScales, lut.SumScales, default, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
+                Row(text, rows, cols, $"PlaneLut {planes} planes", t, "block x plane x group, after tables", (double)PlaneLut.Blocks(rows) * planes * PlaneLut.Groups(cols), CostModel.LutPerBlockGroup, tables);
+            }
+
+            int words = Xnor.RowWords(cols);
+            foreach (int bits in new[] { 2, 3 })
+            {
+                ulong[] weights = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(Workload.MultiBinary(random, rows, cols, bits), rows, cols)).ToArray();
+                float[] coefficients = Random(random, rows * bits);
+                var activations = new ulong[bits * words];
+                random.NextBytes(MemoryMarshal.AsBytes(activations.AsSpan()));
+                for (int j = 0; j < bits; j++)
+                {
+                    // Padding bits are zero in real activation planes.
+                    for (int c = cols; c < words * 64; c++)
+                    {
+                        activations[(j * words) + (c / 64)] &= ~(1UL << (c % 64));
+                    }
+                }
+
+                float[] betas = Random(random, bits);
+                double t = CpuTimeTable.Measure(() => Xnor.Multiply(activations, betas, cols, y, weights, bits, coefficients, default), rounds);
+                bool shortRows = (cols + 63) / 64 <= 2;
+                double units = shortRows ? (double)rows * bits * bits * ((cols + 63) / 64) : (double)rows * bits * bits * (words / 8);
+                Row(text, rows, cols, $"Xnor {bits}x{bits}", t, shortRows ? "row x pair x word" : "row x pair x 512 bits", units, shortRows ? CostModel.XnorPerWordPair : CostModel.XnorPerChunkPair);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, int rows, int cols, string kernel, double ns, string unit, double units, double constant, double before = 0) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {rows}x{cols} | {kernel} | {ns:0} | {unit} | {(ns - before) / units:0.000} | {constant:0.000} |");
+
+    private static float[] Random(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+
+    private static UniformCodec Uniform(Random random, int rows, int cols, int bits) => Workload.Uniform(random, rows, cols, bits);
+}
