@@ -7,10 +7,12 @@ namespace QuantGen.Generator.Strategies;
 /// </summary>
 /// <remarks>
 /// Calibrated on the development machine kind (AMD EPYC Zen 5, AVX-512, one thread) with
-/// benchmarks/KernelCosts, which times every strategy on the matrix shapes of the benchmark models
-/// (64 to 1300 columns, 63 to 2600 rows) and fits these constants; docs/kernels.md has the table. Only the
-/// order of two estimates matters, so the constants are rounded; a kernel whose estimate is within a few
-/// percent of another's is a toss-up either way.
+/// `dotnet run -c Release --project benchmarks/QuantGen.Benchmarks -- --costs`, which times every strategy's
+/// kernel by thread CPU time on the matrix shapes of the whole-model benchmark (benchmarks/ModelSteps: 10 to
+/// 1024 rows, 64 to 256 columns). Each kernel's fixed and per-unit parts were solved from two shapes (or two
+/// plane counts) of that run and checked against the others (docs/kernels.md, "The cost model"). Only the
+/// order of two estimates matters, so the constants are rounded; estimates within ~20% of each other are a
+/// toss-up either way (the run-to-run noise on this shared machine is of that order).
 /// </remarks>
 internal static class CostModel
 {
@@ -21,25 +23,34 @@ internal static class CostModel
     public const double DecodePerWeight = 0.9;
 
     /// <summary>Integer kernel: coding the input, per column.</summary>
-    public const double Int8PerColumn = 0.35;
+    public const double Int8PerColumn = 0.3;
+
+    /// <summary>Integer kernel: per row (its share of a four-row pass, the horizontal sums and the epilogue).</summary>
+    public const double Int8PerRow = 2.4;
 
     /// <summary>Integer kernel: per 32 weight bytes of a padded row (one vpdpbusd, or two widening multiply-adds).</summary>
-    public const double Int8Per32Bytes = 0.5;
+    public const double Int8Per32Bytes = 0.29;
 
     /// <summary>Table kernel: building the tables, per group of 4 columns.</summary>
-    public const double LutPerTable = 1.5;
+    public const double LutPerTable = 3.3;
+
+    /// <summary>Table kernel: per 16-row block (the epilogue of its rows).</summary>
+    public const double LutPerBlock = 22;
+
+    /// <summary>Table kernel: per 16-row block and plane (the plane's scales).</summary>
+    public const double LutPerBlockPlane = 0.6;
 
     /// <summary>Table kernel: per 16-row block, plane and group of 8 columns (two permutes and adds).</summary>
-    public const double LutPerBlockGroup = 0.85;
+    public const double LutPerBlockGroup = 0.79;
 
     /// <summary>xor/popcount: per row, the fixed cost of its passes and epilogue.</summary>
-    public const double XnorPerRow = 3.0;
+    public const double XnorPerRow = 2.0;
 
     /// <summary>xor/popcount: per row, plane pair and 512-bit chunk (vector popcount by nibble lookups).</summary>
-    public const double XnorPerChunkPair = 4.5;
+    public const double XnorPerChunkPair = 2.8;
 
     /// <summary>xor/popcount on rows of at most 128 columns: per row, plane pair and 64-bit word (scalar POPCNT).</summary>
-    public const double XnorPerWordPair = 0.6;
+    public const double XnorPerWordPair = 1.0;
 
     /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
     public const double PatchPerValue = 1.0;

@@ -27,7 +27,7 @@ internal sealed class DecodeRowStrategy : KernelStrategy
         Weights.CodecOneofCase.Uniform => $"decode a row of {m.Weights.Uniform.Bits}-bit codes to float, one dot product, then scale (and zero point) per row",
         Weights.CodecOneofCase.Levels => $"look up a row of {m.Weights.Levels.Bits}-bit indices in the level table, then one dot product",
         _ => "per bit plane, a row of signs dotted with the input, times the row's coefficient",
-    } + "; no faster kernel takes these weights";
+    } + "; the cheapest kernel for this matrix by the cost model (no other takes these weights, or they are too few for another's fixed costs)";
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) => m.Codec switch
     {

@@ -27,7 +27,7 @@ internal sealed class PlaneLutStrategy : KernelStrategy
 
     public override double Cost(MatrixRequest m) =>
         CostModel.PerCall + (m.Cols + 3) / 4 * CostModel.LutPerTable
-        + (double)KernelGeometry.LutBlocks(m.Rows) * Planes(m) * KernelGeometry.LutGroups(m.Cols) * CostModel.LutPerBlockGroup;
+        + (double)KernelGeometry.LutBlocks(m.Rows) * (CostModel.LutPerBlock + Planes(m) * (CostModel.LutPerBlockPlane + KernelGeometry.LutGroups(m.Cols) * CostModel.LutPerBlockGroup));
 
     public override int Planes(MatrixRequest m) => WeightRepacking.LutPlaneCount(m.Weights);
 

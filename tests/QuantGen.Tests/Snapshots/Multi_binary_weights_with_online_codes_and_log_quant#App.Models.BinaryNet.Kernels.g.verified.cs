@@ -14,15 +14,14 @@ namespace App.Models
             global::System.Span<float> a = scratch.Slice(0, 4);
             global::System.Span<float> b = scratch.Slice(4, 4);
             // A layer's quantized input.
-            global::System.Span<float> q = scratch.Slice(8, 8);
+            global::System.Span<float> q = scratch.Slice(8, 4);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(16, 32);
+            global::System.Span<float> kernelScratch = scratch.Slice(12, 176);
 
             // Layer 0 "binary": Dense 8 -> 4, weights MultiBinary 2-bit, per-row coefficients.
-            // Input quantized: OnlineMultiBinary 2-bit, 2 cycles.
-            global::QuantGen.Runtime.ActivationQuantizers.OnlineMultiBinary(input, q.Slice(0, 8), bits: 2, cycles: 2, kernelScratch.Slice(0, 8));
-            // Kernel PlaneLut: bit-plane table lookup: 2 planes (the sign planes as (+-1 + 1) / 2, scaled by 2c, minus sum(c) sum(x)) times the quantized input (OnlineMultiBinary values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 8), a.Slice(0, 4), QuantGenData.L0LutPlanes, planeCount: 2, QuantGenData.L0LutPlaneScales, QuantGenData.L0LutSumScales, default, kernelScratch.Slice(0, 32));
+            // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
+            // Kernel Xnor: xor/popcount over 2 x 2 plane pairs, 4 rows per pass; the input coded online (2 alternating cycles) inside the kernel; rows of 8 columns count with scalar POPCNT over their 1 real 64-bit words; coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(input, a.Slice(0, 4), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L0XnorPlanes), weightBits: 2, QuantGenData.L0Coefficients, default, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 176));
 
             // Layer 1 "relu": Relu 4 -> 4.
             // Relu: element-wise max(x, 0).
@@ -31,8 +30,8 @@ namespace App.Models
             // Layer 2 "head": Dense 4 -> 3, weights Levels 2-bit, 4 levels.
             // Input quantized: LogQuant 3-bit, fsr -16, step 4.
             global::QuantGen.Runtime.ActivationQuantizers.LogQuant(b.Slice(0, 4), q.Slice(0, 4), QuantGenData.Q2Levels, fsr: -16, step: 4);
-            // Kernel PlaneLut: bit-plane table lookup: 3 planes (the level table's expansion over ANDs of code bits (Moebius coefficients), levels[0] times sum(x)) times the quantized input (LogQuant values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 4), a.Slice(0, 3), QuantGenData.L2LutPlanes, planeCount: 3, QuantGenData.L2LutPlaneScales, QuantGenData.L2LutSumScales, QuantGenData.L2Bias, kernelScratch.Slice(0, 32));
+            // Kernel DecodeRow: look up a row of 2-bit indices in the level table, then one dot product; the cheapest kernel for this matrix by the cost model (no other takes these weights, or they are too few for another's fixed costs).
+            global::QuantGen.Runtime.DenseKernels.Levels(q.Slice(0, 4), a.Slice(0, 3), QuantGenData.L2Codes, bits: 2, QuantGenData.L2Levels, QuantGenData.L2Bias, kernelScratch.Slice(0, 4));
 
             // Layer 3 "softmax": Softmax 3 -> 3.
             // Softmax: exp(x - max) / sum.

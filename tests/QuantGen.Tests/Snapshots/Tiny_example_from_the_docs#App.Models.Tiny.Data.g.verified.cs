@@ -10,43 +10,35 @@ namespace App.Models
         /// <summary>The model's parameters and lookup tables.</summary>
         private static class QuantGenData
         {
-            // 832 bytes, each tensor at a 64-byte boundary:
+            // 384 bytes, each tensor at a 64-byte boundary:
             //   offset       bytes  tensor
-            //   0               64  layer 0: 4 {0, 1} planes, [16-row block][plane][8-column group][row], 3 x 4
-            //   64             256  layer 0: plane scales, [16-row block][plane][row]
-            //   320             64  layer 0: per-row multiple of sum(x)
-            //   384             12  layer 0: bias
-            //   448             48  layer 2: 3 {0, 1} planes, [16-row block][plane][8-column group][row], 2 x 3
-            //   512            192  layer 2: plane scales, [16-row block][plane][row]
-            //   704             64  layer 2: per-row multiple of sum(x)
-            //   768              8  layer 2: bias
-            private static global::System.ReadOnlySpan<byte> Base64 => "CgYKAAAAAAAAAAAAAAAAAAIMBAAAAAAAAAAAAAAAAAAKBgEAAAAAAAAAAAAAAAAACQQFAAAAAAAAAAAAAAAAAAAAgD4AAAA+AAAAPwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/AACAPgAAgD8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAPwAAAD8AAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMAAAIC/AACAwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAgAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzczMPc3MTL7NzEw9AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAAAAAAAAAAAAAAAAAAAFAgAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEA/AABAPwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACgPwAAoD8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIC/AACAvwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAM3MzD0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="u8;
+            //   0                6  layer 0: signed 4-bit codes, 3 x 4
+            //   64              12  layer 0: scales (per row)
+            //   128             12  layer 0: bias
+            //   192              2  layer 2: 2-bit level indices, 2 x 3
+            //   256             16  layer 2: level table
+            //   320              8  layer 2: bias
+            private static global::System.ReadOnlySpan<byte> Base64 => "eNBQLxwaAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgD4AAAA+AAAAPwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADNzMw9zcxMvs3MTD0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYwIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgL8AAIC+AACAPgAAgD8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzczMPQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"u8;
 
-            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 832);
+            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 384);
 
-            /// <summary>Layer 0: 4 {0, 1} planes, [16-row block][plane][8-column group][row], 3 x 4.</summary>
-            internal static global::System.ReadOnlySpan<byte> L0LutPlanes => Blob.Bytes(0, 64);
+            /// <summary>Layer 0: signed 4-bit codes, 3 x 4.</summary>
+            internal static global::System.ReadOnlySpan<byte> L0Codes => Blob.Bytes(0, 6);
 
-            /// <summary>Layer 0: plane scales, [16-row block][plane][row].</summary>
-            internal static global::System.ReadOnlySpan<float> L0LutPlaneScales => Blob.Floats(64, 64);
-
-            /// <summary>Layer 0: per-row multiple of sum(x).</summary>
-            internal static global::System.ReadOnlySpan<float> L0LutSumScales => Blob.Floats(320, 16);
+            /// <summary>Layer 0: scales (per row).</summary>
+            internal static global::System.ReadOnlySpan<float> L0Scales => Blob.Floats(64, 3);
 
             /// <summary>Layer 0: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(384, 3);
+            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(128, 3);
 
-            /// <summary>Layer 2: 3 {0, 1} planes, [16-row block][plane][8-column group][row], 2 x 3.</summary>
-            internal static global::System.ReadOnlySpan<byte> L2LutPlanes => Blob.Bytes(448, 48);
+            /// <summary>Layer 2: 2-bit level indices, 2 x 3.</summary>
+            internal static global::System.ReadOnlySpan<byte> L2Codes => Blob.Bytes(192, 2);
 
-            /// <summary>Layer 2: plane scales, [16-row block][plane][row].</summary>
-            internal static global::System.ReadOnlySpan<float> L2LutPlaneScales => Blob.Floats(512, 48);
-
-            /// <summary>Layer 2: per-row multiple of sum(x).</summary>
-            internal static global::System.ReadOnlySpan<float> L2LutSumScales => Blob.Floats(704, 16);
+            /// <summary>Layer 2: level table.</summary>
+            internal static global::System.ReadOnlySpan<float> L2Levels => Blob.Floats(256, 4);
 
             /// <summary>Layer 2: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L2Bias => Blob.Floats(768, 2);
+            internal static global::System.ReadOnlySpan<float> L2Bias => Blob.Floats(320, 2);
 
             /// <summary>Layer 2's input quantizer: x above thresholds[i - 1] and not above thresholds[i] becomes levels[i].</summary>
             internal static global::System.ReadOnlySpan<float> Q2Thresholds => [0f, 0.5f, 1f];

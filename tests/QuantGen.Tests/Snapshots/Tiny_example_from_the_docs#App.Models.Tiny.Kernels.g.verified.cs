@@ -16,11 +16,11 @@ namespace App.Models
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(6, 3);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(9, 32);
+            global::System.Span<float> kernelScratch = scratch.Slice(9, 4);
 
             // Layer 0 "fc1": Dense 4 -> 3, weights Uniform 4-bit signed, per-row scale.
-            // Kernel PlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)) times float input; per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(input, a.Slice(0, 3), QuantGenData.L0LutPlanes, planeCount: 4, QuantGenData.L0LutPlaneScales, QuantGenData.L0LutSumScales, QuantGenData.L0Bias, kernelScratch.Slice(0, 32));
+            // Kernel DecodeRow: decode a row of 4-bit codes to float, one dot product, then scale (and zero point) per row; the cheapest kernel for this matrix by the cost model (no other takes these weights, or they are too few for another's fixed costs).
+            global::QuantGen.Runtime.DenseKernels.Uniform(input, a.Slice(0, 3), QuantGenData.L0Codes, bits: 4, signed: true, QuantGenData.L0Scales, default, QuantGenData.L0Bias, kernelScratch.Slice(0, 4));
 
             // Layer 1 "relu1": Relu 3 -> 3.
             // Relu: element-wise max(x, 0).
@@ -29,8 +29,8 @@ namespace App.Models
             // Layer 2 "fc2": Dense 3 -> 2, weights Levels 2-bit, 4 levels.
             // Input quantized: Thresholds 2-bit, 4 levels.
             global::QuantGen.Runtime.ActivationQuantizers.Thresholds(b.Slice(0, 3), q.Slice(0, 3), QuantGenData.Q2Thresholds, QuantGenData.Q2Levels);
-            // Kernel PlaneLut: bit-plane table lookup: 3 planes (the level table's expansion over ANDs of code bits (Moebius coefficients), levels[0] times sum(x)) times the quantized input (Thresholds values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 3), a.Slice(0, 2), QuantGenData.L2LutPlanes, planeCount: 3, QuantGenData.L2LutPlaneScales, QuantGenData.L2LutSumScales, QuantGenData.L2Bias, kernelScratch.Slice(0, 32));
+            // Kernel DecodeRow: look up a row of 2-bit indices in the level table, then one dot product; the cheapest kernel for this matrix by the cost model (no other takes these weights, or they are too few for another's fixed costs).
+            global::QuantGen.Runtime.DenseKernels.Levels(q.Slice(0, 3), a.Slice(0, 2), QuantGenData.L2Codes, bits: 2, QuantGenData.L2Levels, QuantGenData.L2Bias, kernelScratch.Slice(0, 3));
 
             // Layer 3 "probs": Softmax 2 -> 2.
             // Softmax: exp(x - max) / sum.
