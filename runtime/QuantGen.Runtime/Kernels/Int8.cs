@@ -69,20 +69,39 @@ public static class Int8
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
         Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
         int sum = Code(x, activationBits, lo, hi, codes);
-        Span<int> dots = stackalloc int[RowsPerPass];
+        KernelChecks.AtLeast(product.Length, rows, nameof(product));
+        KernelChecks.AtLeast(constant.Length, rows, nameof(constant));
+        KernelChecks.AtLeast(perSum.Length, rows, nameof(perSum));
+        if (!bias.IsEmpty)
+        {
+            KernelChecks.AtLeast(bias.Length, rows, nameof(bias));
+        }
+
         ref sbyte w = ref MemoryMarshal.GetReference(weights);
         ref byte a = ref MemoryMarshal.GetReference(codes);
+        Vector128<float> total = Vector128.Create((float)sum);
         for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
         {
             // The last pass repeats the last row rather than running a second loop.
             int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
-            Rows(
+            Vector128<int> dots = Rows(
                 ref Unsafe.Add(ref w, (nint)r0 * stride), ref Unsafe.Add(ref w, (nint)r1 * stride),
-                ref Unsafe.Add(ref w, (nint)r2 * stride), ref Unsafe.Add(ref w, (nint)r3 * stride), ref a, stride, dots, path);
-            for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
+                ref Unsafe.Add(ref w, (nint)r2 * stride), ref Unsafe.Add(ref w, (nint)r3 * stride), ref a, stride, path);
+            if (r0 + RowsPerPass <= rows)
+            {
+                // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
+                nuint at = (nuint)r0;
+                Vector128<float> b = bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), at);
+                Vector128<float> result = (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(product), at) * Vector128.ConvertToSingle(dots) + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(constant), at))
+                    + (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(perSum), at) * total + b);
+                result.StoreUnsafe(ref MemoryMarshal.GetReference(y), at);
+                continue;
+            }
+
+            for (int k = 0; r0 + k < rows; k++)
             {
                 int r = r0 + k;
-                y[r] = (product[r] * dots[k] + constant[r]) + (perSum[r] * sum + (bias.IsEmpty ? 0f : bias[r]));
+                y[r] = (product[r] * dots.GetElement(k) + constant[r]) + (perSum[r] * sum + (bias.IsEmpty ? 0f : bias[r]));
             }
         }
     }
@@ -138,7 +157,7 @@ public static class Int8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots, Path path)
+    private static Vector128<int> Rows(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Path path)
     {
         if (path == Path.Best)
         {
@@ -149,14 +168,14 @@ public static class Int8
                 : Path.Scalar;
         }
 
-        switch (path)
+        return path switch
         {
-            case Path.AvxVnni256: Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            case Path.Widening512: Rows<Widening512, Vector512<int>, Vector512<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            case Path.Widening256: Rows<Widening256, Vector256<int>, Vector256<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            case Path.Widening128: Rows<Widening128, Vector128<int>, Vector128<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-            default: Rows<Scalar, int, int>(ref w0, ref w1, ref w2, ref w3, ref a, stride, dots); break;
-        }
+            Path.AvxVnni256 => Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+            Path.Widening512 => Rows<Widening512, Vector512<int>, Vector512<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+            Path.Widening256 => Rows<Widening256, Vector256<int>, Vector256<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+            Path.Widening128 => Rows<Widening128, Vector128<int>, Vector128<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+            _ => Rows<Scalar, int, int>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+        };
     }
 
     /// <summary>
@@ -164,7 +183,7 @@ public static class Int8
     /// piece of the input codes and multiply-adds it into each row's accumulator. The stride is a
     /// multiple of 64 bytes, a whole number of steps on every path.
     /// </summary>
-    private static void Rows<L, V, X>(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Span<int> dots)
+    private static Vector128<int> Rows<L, V, X>(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride)
         where L : struct, IProductLanes<V, X>
         where V : struct
         where X : struct
@@ -179,10 +198,7 @@ public static class Int8
             s3 = L.MultiplyAdd(s3, x, ref w3, i);
         }
 
-        dots[0] = L.Sum(s0);
-        dots[1] = L.Sum(s1);
-        dots[2] = L.Sum(s2);
-        dots[3] = L.Sum(s3);
+        return L.Sum4(s0, s1, s2, s3);
     }
 
     /// <summary>Which paths this process can run (for tests).</summary>
@@ -213,7 +229,16 @@ public static class Int8
         /// <summary>acc + the products of x with the weights at <paramref name="at"/>, summed in pairs (or fours) into 32-bit lanes.</summary>
         static abstract V MultiplyAdd(V acc, X x, ref sbyte w, nuint at);
 
-        static abstract int Sum(V acc);
+        /// <summary>The four rows' totals in one vector: a tree of pairwise adds instead of four horizontal sums.</summary>
+        static abstract Vector128<int> Sum4(V s0, V s1, V s2, V s3);
+    }
+
+    /// <summary>Four 256-bit accumulators to their four totals: three pairwise adds and one add of the halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Sum4Avx2(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3)
+    {
+        Vector256<int> h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s0, s1), Avx2.HorizontalAdd(s2, s3));
+        return h.GetLower() + h.GetUpper();
     }
 
     /// <summary>AVX-VNNI vpdpbusd: unsigned input bytes times signed weight bytes, four products into each 32-bit lane.</summary>
@@ -231,7 +256,7 @@ public static class Int8
             AvxVnni.MultiplyWideningAndAdd(acc, x, Vector256.LoadUnsafe(ref w, at));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Sum(Vector256<int> acc) => Vector256.Sum(acc);
+        public static Vector128<int> Sum4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) => Sum4Avx2(s0, s1, s2, s3);
     }
 
     /// <summary>Bytes widened to 16 bits, vpmaddwd on 512 bits.</summary>
@@ -249,7 +274,8 @@ public static class Int8
             acc + Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w, at)));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Sum(Vector512<int> acc) => Vector512.Sum(acc);
+        public static Vector128<int> Sum4(Vector512<int> s0, Vector512<int> s1, Vector512<int> s2, Vector512<int> s3) =>
+            Sum4Avx2(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper(), s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper());
     }
 
     /// <summary>Bytes widened to 16 bits, vpmaddwd on 256 bits.</summary>
@@ -267,7 +293,7 @@ public static class Int8
             acc + Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w, at)));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Sum(Vector256<int> acc) => Vector256.Sum(acc);
+        public static Vector128<int> Sum4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) => Sum4Avx2(s0, s1, s2, s3);
     }
 
     /// <summary>Bytes widened to 16 bits, pmaddwd on 128 bits.</summary>
@@ -285,7 +311,8 @@ public static class Int8
             acc + Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at)));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Sum(Vector128<int> acc) => Vector128.Sum(acc);
+        public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) =>
+            Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(s0, s1), Ssse3.HorizontalAdd(s2, s3));
     }
 
     /// <summary>The scalar twin: one byte per step.</summary>
@@ -302,6 +329,6 @@ public static class Int8
         public static int MultiplyAdd(int acc, int x, ref sbyte w, nuint at) => acc + (x * Unsafe.Add(ref w, at));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Sum(int acc) => acc;
+        public static Vector128<int> Sum4(int s0, int s1, int s2, int s3) => Vector128.Create(s0, s1, s2, s3);
     }
 }
