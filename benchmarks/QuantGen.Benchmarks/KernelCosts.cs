@@ -21,6 +21,13 @@ internal static class KernelCosts
 
     public static string Run(int rounds)
     {
+        // One untimed pass first: the first shape would otherwise be timed before the JIT has tiered the kernels up.
+        Table(1);
+        return Table(rounds);
+    }
+
+    private static string Table(int rounds)
+    {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Thread CPU time per product, fastest of {rounds} rounds, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, kernel path {KernelPaths.Current}.");
         text.AppendLine();

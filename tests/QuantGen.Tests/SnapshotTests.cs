@@ -44,7 +44,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void Recurrent_model_with_integer_table_and_popcount_kernels()
+    public void Recurrent_model_with_integer_and_table_kernels()
     {
         var random = new Random(6);
         var model = new Model { Schema = "quantgen.v1", Name = "lm", Doc = "Embedding -> LSTM (4-bit weights and activations) -> GRU (alternating 2-bit) -> Dense" };
@@ -60,7 +60,7 @@ public sealed class SnapshotTests
         gru.Gru.Options.RecurrentQuantizer = TestModels.Online(2, 2);
         model.Layers.Add(gru);
         model.Layers.Add(new Layer { Name = "head", Dense = new Dense { InFeatures = 3, OutFeatures = 5, Weights = TestModels.Float(random, 5, 3) } });
-        VerifyAll(nameof(Recurrent_model_with_integer_table_and_popcount_kernels), TestModels.Json(model), "CharModel", "App.Models");
+        VerifyAll(nameof(Recurrent_model_with_integer_and_table_kernels), TestModels.Json(model), "CharModel", "App.Models");
     }
 
     [Fact]

@@ -26,10 +26,10 @@ internal static class CostModel
     public const double Int8PerColumn = 0.3;
 
     /// <summary>Integer kernel: per row (its share of a four-row pass, the horizontal sums and the epilogue).</summary>
-    public const double Int8PerRow = 2.4;
+    public const double Int8PerRow = 0.75;
 
     /// <summary>Integer kernel: per 32 weight bytes of a padded row (one vpdpbusd, or two widening multiply-adds).</summary>
-    public const double Int8Per32Bytes = 0.29;
+    public const double Int8Per32Bytes = 0.34;
 
     /// <summary>Table kernel: building the tables, per group of 4 columns.</summary>
     public const double LutPerTable = 3.3;

@@ -14,11 +14,11 @@ namespace App.Models
             global::System.Span<float> a = scratch.Slice(0, 4);
             global::System.Span<float> b = scratch.Slice(4, 4);
             // A layer's quantized input.
-            global::System.Span<float> q = scratch.Slice(8, 4);
+            global::System.Span<float> q = scratch.Slice(8, 3);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(12, 32);
+            global::System.Span<float> kernelScratch = scratch.Slice(11, 32);
             // Gate products of the recurrent layers; the patch and output column of the convolutions.
-            global::System.Span<float> layerScratch = scratch.Slice(44, 30);
+            global::System.Span<float> layerScratch = scratch.Slice(43, 30);
 
             // Layer 0 "embed": Embedding 1 -> 4, weights Uniform 4-bit signed, per-row scale.
             // Kernel Lookup: decode the token's row of the table.
@@ -27,14 +27,12 @@ namespace App.Models
 
             // Layer 1 "lstm": Lstm 4 -> 3, weights Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale.
             // Lstm: gates i, f, g, o stacked in one matrix each: W x and U h, then the cell update.
-            // Input quantized: Uniform 4-bit over [-1, 1].
-            global::QuantGen.Runtime.ActivationQuantizers.Uniform(a.Slice(0, 4), q.Slice(0, 4), bits: 4, lo: -1f, hi: 1f);
-            // Input matrix, kernel PlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)) times the quantized input (Uniform values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 4), layerScratch.Slice(0, 12), QuantGenData.L1InputLutPlanes, planeCount: 4, QuantGenData.L1InputLutPlaneScales, QuantGenData.L1InputLutSumScales, QuantGenData.L1InputBias, kernelScratch.Slice(0, 32));
-            // h quantized for the recurrent product (the state keeps h): Uniform 4-bit over [-1, 1].
-            global::QuantGen.Runtime.ActivationQuantizers.Uniform(state.Slice(0, 3), layerScratch.Slice(24, 3), bits: 4, lo: -1f, hi: 1f);
-            // Recurrent matrix, kernel PlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)) times the quantized input (Uniform values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(layerScratch.Slice(24, 3), layerScratch.Slice(12, 12), QuantGenData.L1RecurrentLutPlanes, planeCount: 4, QuantGenData.L1RecurrentLutPlaneScales, QuantGenData.L1RecurrentLutSumScales, QuantGenData.L1RecurrentBias, kernelScratch.Slice(0, 32));
+            // Input quantized inside the Int8 kernel: Uniform 4-bit over [-1, 1], kept as codes.
+            // Input matrix, kernel Int8: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; the largest possible |dot| from these weights is 375, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.Dense(a.Slice(0, 4), layerScratch.Slice(0, 12), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L1InputInt8Codes), activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1InputInt8Product, QuantGenData.L1InputInt8Constant, QuantGenData.L1InputInt8PerSum, QuantGenData.L1InputBias, kernelScratch.Slice(0, 16));
+            // h quantized inside the Int8 kernel: Uniform 4-bit over [-1, 1].
+            // Recurrent matrix, kernel Int8: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; the largest possible |dot| from these weights is 330, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.Dense(state.Slice(0, 3), layerScratch.Slice(12, 12), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L1RecurrentInt8Codes), activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1RecurrentInt8Product, QuantGenData.L1RecurrentInt8Constant, QuantGenData.L1RecurrentInt8PerSum, QuantGenData.L1RecurrentBias, kernelScratch.Slice(0, 16));
             // c = f * c + i * g, h = o * tanh(c).
             global::QuantGen.Runtime.RecurrentCells.Lstm(layerScratch.Slice(0, 12), layerScratch.Slice(12, 12), state.Slice(3, 3), state.Slice(0, 3), sigmoidCell: false);
             state.Slice(0, 3).CopyTo(b.Slice(0, 3));
