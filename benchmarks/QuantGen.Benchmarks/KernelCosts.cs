@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using QuantGen.Generator.Layout;
@@ -43,11 +44,17 @@ internal static class KernelCosts
 
             Int8Weights int8 = WeightRepacking.Int8(Uniform(random, rows, cols, 8), rows, cols, 8, -1f, 1f);
             sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
-            var scratch = new float[Math.Max(Int8.ScratchFloats(cols), Math.Max(PlaneLut.TableLength(cols), Xnor.ScratchFloats(cols, 3)))];
+            var scratch = new float[Math.Max(ByteCodes.ScratchFloats(cols), Math.Max(PlaneLut.TableLength(cols), Xnor.ScratchFloats(cols, 3)))];
             double coding = CpuTimeTable.Measure(() => Int8.Code(x, 8, -1f, 1f, MemoryMarshal.AsBytes(scratch.AsSpan())), rounds);
             Row(text, rows, cols, "Int8 input coding", coding, "column", cols, CostModel.Int8PerColumn);
             double dot = CpuTimeTable.Measure(() => Int8.Dense(x, y, codes, 8, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
             Row(text, rows, cols, "Int8", dot, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), CostModel.Int8Per32Bytes, coding);
+
+            ByteCodeRows bytes = WeightRepacking.ByteCodes(Uniform(random, rows, cols, 8), rows, cols);
+            sbyte[] byteCodes = MemoryMarshal.Cast<byte, sbyte>(bytes.Codes).ToArray();
+            float[] ones = Enumerable.Repeat(1f, rows).ToArray();
+            double widened = CpuTimeTable.Measure(() => ByteCodes.Dense(x, y, byteCodes, ones, ones, default, scratch.AsSpan(0, ByteCodes.ScratchFloats(cols))), rounds);
+            Row(text, rows, cols, "ByteCodes", widened, "row x 16 bytes", rows * (Int8.RowBytes(cols) / 16.0), CostModel.BytePer16);
 
             double tables = CpuTimeTable.Measure(() => PlaneLut.BuildTables(x, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
             Row(text, rows, cols, "PlaneLut tables", tables, "4 columns", (cols + 3) / 4, CostModel.LutPerTable);

@@ -162,34 +162,49 @@ internal static class WeightRepacking
     /// </summary>
     public static Int8Weights Int8(UniformCodec u, int rows, int cols, int inputBits, float lo, float hi)
     {
-        int stride = KernelGeometry.Int8RowBytes(cols);
-        var codes = new byte[(long)rows * stride];
+        ByteCodeRows b = ByteCodes(u, rows, cols);
         var product = new float[rows];
         var constant = new float[rows];
         var perSum = new float[rows];
+        double d = ((double)hi - lo) / ((1 << inputBits) - 1);
+        for (int r = 0; r < rows; r++)
+        {
+            product[r] = (float)(b.Scales[r] * d);
+            constant[r] = (float)(b.Scales[r] * ((double)lo * b.Sums[r] - b.ZeroPoints[r] * cols * lo));
+            perSum[r] = (float)(-b.Scales[r] * b.ZeroPoints[r] * d);
+        }
+
+        return new Int8Weights(b.Codes, product, constant, perSum);
+    }
+
+    /// <summary>
+    /// Uniform codes of up to 8 bits as signed bytes, row-major, rows zero-padded to KernelGeometry.Int8RowBytes:
+    /// 8-bit unsigned codes shifted by -128 to fit, the shift folded into each row's zero point. With the row's
+    /// scale and zero point and the sum of its codes: what the integer kernel and the byte-code kernel read.
+    /// </summary>
+    public static ByteCodeRows ByteCodes(UniformCodec u, int rows, int cols)
+    {
+        int stride = KernelGeometry.Int8RowBytes(cols);
+        var codes = new byte[(long)rows * stride];
+        var scales = new double[rows];
+        var zeroPoints = new double[rows];
+        var sums = new long[rows];
         byte[] packed = u.Codes.ToByteArray();
-        int top = (1 << inputBits) - 1;
-        double d = ((double)hi - lo) / top;
         int shift = !u.Signed && u.Bits == 8 ? 128 : 0;
         for (int r = 0; r < rows; r++)
         {
-            double scale = u.Scales[u.Scales.Count == 1 ? 0 : r];
-            double zeroPoint = (u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r]) - shift;
-            long sum = 0;
+            scales[r] = u.Scales[u.Scales.Count == 1 ? 0 : r];
+            zeroPoints[r] = (u.ZeroPoints.Count == 0 ? 0 : u.ZeroPoints[u.ZeroPoints.Count == 1 ? 0 : r]) - shift;
             for (int c = 0; c < cols; c++)
             {
                 long i = (long)r * cols + c;
                 int q = u.Signed ? PackedCodes.ReadSigned(packed, i, u.Bits) : PackedCodes.Read(packed, i, u.Bits) - shift;
                 codes[(long)r * stride + c] = unchecked((byte)(sbyte)q);
-                sum += q;
+                sums[r] += q;
             }
-
-            product[r] = (float)(scale * d);
-            constant[r] = (float)(scale * ((double)lo * sum - zeroPoint * cols * lo));
-            perSum[r] = (float)(-scale * zeroPoint * d);
         }
 
-        return new Int8Weights(codes, product, constant, perSum);
+        return new ByteCodeRows(codes, scales, zeroPoints, sums);
     }
 
     /// <summary>[block][plane][group of 8 columns][16 rows], one byte per row: bit k = column 8g + k.</summary>
@@ -260,6 +275,15 @@ internal sealed class LutWeights(int planes, byte[] bits, float[] planeScales, f
     public byte[] Bits { get; } = bits;
     public float[] PlaneScales { get; } = planeScales;
     public float[] SumScales { get; } = sumScales;
+}
+
+/// <summary>Uniform codes as signed bytes in padded rows, with each row's scale, zero point (shift included) and sum of codes.</summary>
+internal sealed class ByteCodeRows(byte[] codes, double[] scales, double[] zeroPoints, long[] sums)
+{
+    public byte[] Codes { get; } = codes;
+    public double[] Scales { get; } = scales;
+    public double[] ZeroPoints { get; } = zeroPoints;
+    public long[] Sums { get; } = sums;
 }
 
 /// <summary>Weights for the integer kernel: signed codes and the per-row epilogue.</summary>

@@ -12,6 +12,8 @@ internal enum KernelKind
     Int8,
     /// <summary>Low-bit weights as {0, 1} bit-planes times float activations, by tables of partial sums (runtime PlaneLut).</summary>
     PlaneLut,
+    /// <summary>Integer codes of up to 8 bits, one byte each, widened to float and multiplied with a float input (runtime ByteCodes).</summary>
+    ByteCodes,
     /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
     Xnor,
     /// <summary>Any codec, decoded a row at a time to float, then a dot product (runtime DenseKernels): the fallback.</summary>
@@ -38,6 +40,9 @@ internal enum TensorRole
     Int8Product,
     Int8Constant,
     Int8PerSum,
+    ByteCodes,
+    ByteScales,
+    ByteOffsets,
 }
 
 /// <summary>How the emitted property reads a tensor.</summary>

@@ -43,6 +43,12 @@ internal static class CostModel
     /// <summary>Table kernel: per 16-row block, plane and group of 8 columns (two permutes and adds).</summary>
     public const double LutPerBlockGroup = 0.79;
 
+    /// <summary>Byte codes times float: per row (its share of a four-row pass, the horizontal sum and the epilogue).</summary>
+    public const double BytePerRow = 1.4;
+
+    /// <summary>Byte codes times float: per 16 weights of a padded row (one widening load, a conversion, a multiply-add).</summary>
+    public const double BytePer16 = 0.26;
+
     /// <summary>xor/popcount: per row, the fixed cost of its passes and epilogue.</summary>
     public const double XnorPerRow = 2.0;
 

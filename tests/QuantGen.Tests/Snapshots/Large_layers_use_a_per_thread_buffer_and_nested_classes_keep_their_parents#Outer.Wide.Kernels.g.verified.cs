@@ -13,8 +13,10 @@ partial class Outer
             // Layers write into a and b in turn; the last layer writes into output.
             global::System.Span<float> a = scratch.Slice(0, 9000);
             global::System.Span<float> b = scratch.Slice(9000, 9000);
+            // A layer's quantized input.
+            global::System.Span<float> q = scratch.Slice(18000, 9000);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(18000, 2256);
+            global::System.Span<float> kernelScratch = scratch.Slice(27000, 9024);
 
             // Layer 0 "flatten": Flatten 6 -> 6.
             // Flatten: no arithmetic: the vector is already flat.
@@ -28,9 +30,10 @@ partial class Outer
             global::QuantGen.Runtime.Activations.Sigmoid(a.Slice(0, 9000), b.Slice(0, 9000));
 
             // Layer 3 "narrow": Dense 9000 -> 1, weights Uniform 2-bit signed, per-tensor scale.
-            // Input quantized inside the Int8 kernel: Uniform 1-bit over [0, 1], kept as codes.
-            // Kernel Int8: integer dot products of the weight codes and the input's 1-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; the largest possible |dot| from these weights is 8988, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
-            global::QuantGen.Runtime.Int8.Dense(b.Slice(0, 9000), output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L3Int8Codes), activationBits: 1, lo: 0f, hi: 1f, QuantGenData.L3Int8Product, QuantGenData.L3Int8Constant, QuantGenData.L3Int8PerSum, default, kernelScratch.Slice(0, 2256));
+            // Input quantized: Uniform 1-bit over [0, 1].
+            global::QuantGen.Runtime.ActivationQuantizers.Uniform(b.Slice(0, 9000), q.Slice(0, 9000), bits: 1, lo: 0f, hi: 1f);
+            // Kernel ByteCodes: 2-bit codes one per byte, widened to float and multiplied with the quantized input, 4 rows per pass; scale and zero point once per row.
+            global::QuantGen.Runtime.ByteCodes.Dense(q.Slice(0, 9000), output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L3ByteCodes), QuantGenData.L3ByteScales, QuantGenData.L3ByteOffsets, default, kernelScratch.Slice(0, 9024));
         }
     }
 }

@@ -5,13 +5,13 @@
 
 // Model "wide": 6 inputs ("grid") -> 1 outputs ("score").
 //
-//   #  layer    op       shape         weights                                               input quantizer            kernel    bytes
-//   0  flatten  Flatten  6 -> 6        -                                                     -                          Flatten   -
-//   1  wide     Dense    6 -> 9000     Uniform 1-bit unsigned, per-tensor scale, zero point  -                          PlaneLut  81,072
-//   2  sigmoid  Sigmoid  9000 -> 9000  -                                                     -                          Sigmoid   -
-//   3  narrow   Dense    9000 -> 1     Uniform 2-bit signed, per-tensor scale                Uniform 1-bit over [0, 1]  Int8      9,036
+//   #  layer    op       shape         weights                                               input quantizer            kernel     bytes
+//   0  flatten  Flatten  6 -> 6        -                                                     -                          Flatten    -
+//   1  wide     Dense    6 -> 9000     Uniform 1-bit unsigned, per-tensor scale, zero point  -                          PlaneLut   81,072
+//   2  sigmoid  Sigmoid  9000 -> 9000  -                                                     -                          Sigmoid    -
+//   3  narrow   Dense    9000 -> 1     Uniform 2-bit signed, per-tensor scale                Uniform 1-bit over [0, 1]  ByteCodes  9,032
 //
-// Parameters: 90,108 bytes packed; 252,000 bytes as float32 (2.8x smaller).
+// Parameters: 90,104 bytes packed; 252,000 bytes as float32 (2.8x smaller).
 
 partial class Outer
 {
@@ -32,7 +32,7 @@ partial class Outer
         public int OutputLength => 1;
 
         /// <inheritdoc/>
-        public long WeightBytes => 90108;
+        public long WeightBytes => 90104;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 252000;
@@ -43,8 +43,8 @@ partial class Outer
             global::QuantGen.Runtime.Guard.Length(input.Length, 6, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 1, nameof(output));
             global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
-            // 81,024 bytes of working memory: too much for the stack, so a buffer per thread.
-            global::System.Span<float> scratch = global::QuantGen.Runtime.ScratchBuffer.Get(20256);
+            // 144,096 bytes of working memory: too much for the stack, so a buffer per thread.
+            global::System.Span<float> scratch = global::QuantGen.Runtime.ScratchBuffer.Get(36024);
             Forward(input, output, scratch);
         }
 
@@ -54,8 +54,8 @@ partial class Outer
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 6, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 1, nameof(outputs));
             global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
-            // 81,024 bytes of working memory: too much for the stack, so a buffer per thread.
-            global::System.Span<float> scratch = global::QuantGen.Runtime.ScratchBuffer.Get(20256);
+            // 144,096 bytes of working memory: too much for the stack, so a buffer per thread.
+            global::System.Span<float> scratch = global::QuantGen.Runtime.ScratchBuffer.Get(36024);
             for (int i = 0; i < batchSize; i++)
             {
                 Forward(inputs.Slice(i * 6, 6), outputs.Slice(i * 1, 1), scratch);

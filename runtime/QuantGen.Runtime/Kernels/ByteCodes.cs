@@ -1,0 +1,137 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// Uniform weight codes of up to 8 bits, one signed byte each, times a float input: each step widens a run of
+/// codes to float and multiply-adds it with the input, four rows per pass sharing each input load.
+/// y[r] = scale[r] * dot(q_r, x) + offset[r] * sum(x) + bias[r], with offset = -scale * zero point (the
+/// generator bakes both). A quarter of float32's bytes for the same arithmetic: where the input is not
+/// quantized (a model's first layer, a layer fed by float activations) it beats the bit-plane tables once
+/// the codes have more than a few bits.
+/// </summary>
+/// <remarks>
+/// Rows are padded to <see cref="KernelGeometry.Int8RowBytes"/> with zero codes, and the input is copied into
+/// a zero-padded scratch of the same length, so no path has a tail loop. Paths: Vector512 (vpmovsxbd of 16
+/// codes), Vector256 (8 codes), scalar.
+/// </remarks>
+public static class ByteCodes
+{
+    /// <summary>Floats of scratch <see cref="Dense"/> needs: the input, zero-padded to the row stride.</summary>
+    public static int ScratchFloats(int cols) => KernelGeometry.Int8RowBytes(cols);
+
+    public static void Dense(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> codes, ReadOnlySpan<float> scales, ReadOnlySpan<float> offsets, ReadOnlySpan<float> bias, Span<float> scratch)
+    {
+        int cols = x.Length;
+        int rows = y.Length;
+        int stride = KernelGeometry.Int8RowBytes(cols);
+        KernelChecks.AtLeast(codes.Length, (long)rows * stride, nameof(codes));
+        KernelChecks.AtLeast(scales.Length, rows, nameof(scales));
+        KernelChecks.AtLeast(offsets.Length, rows, nameof(offsets));
+        KernelChecks.AtLeast(scratch.Length, stride, nameof(scratch));
+        Span<float> input = scratch.Slice(0, stride);
+        x.CopyTo(input);
+        input.Slice(cols).Clear();
+        float sum = VectorMath.Sum(x);
+        Vector128<float> total = Vector128.Create(sum);
+        if (!bias.IsEmpty)
+        {
+            KernelChecks.AtLeast(bias.Length, rows, nameof(bias));
+        }
+
+        ref sbyte w = ref MemoryMarshal.GetReference(codes);
+        ref float a = ref MemoryMarshal.GetReference(input);
+        for (int r0 = 0; r0 < rows; r0 += 4)
+        {
+            // The last pass repeats the last row rather than running a second loop.
+            int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
+            ref sbyte w0 = ref Unsafe.Add(ref w, (nint)r0 * stride), w1 = ref Unsafe.Add(ref w, (nint)r1 * stride);
+            ref sbyte w2 = ref Unsafe.Add(ref w, (nint)r2 * stride), w3 = ref Unsafe.Add(ref w, (nint)r3 * stride);
+            Vector128<float> dots = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Rows512(ref w0, ref w1, ref w2, ref w3, ref a, stride)
+                : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Rows256(ref w0, ref w1, ref w2, ref w3, ref a, stride)
+                : RowsScalar(ref w0, ref w1, ref w2, ref w3, ref a, stride);
+            if (r0 + 4 <= rows)
+            {
+                // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
+                nuint at = (nuint)r0;
+                Vector128<float> b = bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), at);
+                ((Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(scales), at) * dots + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(offsets), at) * total) + b)
+                    .StoreUnsafe(ref MemoryMarshal.GetReference(y), at);
+                continue;
+            }
+
+            for (int k = 0; r0 + k < rows; k++)
+            {
+                int r = r0 + k;
+                y[r] = (scales[r] * dots.GetElement(k) + offsets[r] * sum) + (bias.IsEmpty ? 0f : bias[r]);
+            }
+        }
+    }
+
+    private static Vector128<float> Rows512(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref float a, int stride)
+    {
+        Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        for (nuint i = 0; i < (nuint)stride; i += 16)
+        {
+            Vector512<float> x = Vector512.LoadUnsafe(ref a, i);
+            s0 = Avx512F.FusedMultiplyAdd(Widen512(ref w0, i), x, s0);
+            s1 = Avx512F.FusedMultiplyAdd(Widen512(ref w1, i), x, s1);
+            s2 = Avx512F.FusedMultiplyAdd(Widen512(ref w2, i), x, s2);
+            s3 = Avx512F.FusedMultiplyAdd(Widen512(ref w3, i), x, s3);
+        }
+
+        return Sum4(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper(), s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Widen512(ref sbyte w, nuint at) =>
+        Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref w, at)));
+
+    private static Vector128<float> Rows256(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref float a, int stride)
+    {
+        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        for (nuint i = 0; i < (nuint)stride; i += 8)
+        {
+            Vector256<float> x = Vector256.LoadUnsafe(ref a, i);
+            s0 += Widen256(ref w0, i) * x;
+            s1 += Widen256(ref w1, i) * x;
+            s2 += Widen256(ref w2, i) * x;
+            s3 += Widen256(ref w3, i) * x;
+        }
+
+        return Sum4(s0, s1, s2, s3);
+    }
+
+    /// <summary>Four rows' totals in one vector: three pairwise adds and one add of the halves, not four horizontal sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+        return h.GetLower() + h.GetUpper();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen256(ref sbyte w, nuint at) =>
+        Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref w, at)))).AsSByte()));
+
+    /// <summary>The scalar twin.</summary>
+    private static Vector128<float> RowsScalar(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref float a, int stride)
+    {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int i = 0; i < stride; i++)
+        {
+            float x = Unsafe.Add(ref a, i);
+            s0 += Unsafe.Add(ref w0, i) * x;
+            s1 += Unsafe.Add(ref w1, i) * x;
+            s2 += Unsafe.Add(ref w2, i) * x;
+            s3 += Unsafe.Add(ref w3, i) * x;
+        }
+
+        return Vector128.Create(s0, s1, s2, s3);
+    }
+}
