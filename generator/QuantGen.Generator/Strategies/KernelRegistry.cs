@@ -7,7 +7,7 @@ namespace QuantGen.Generator.Strategies;
 /// <summary>
 /// Every kernel strategy, in order of preference. For each weight matrix of every layer kind (Dense, the
 /// LSTM/GRU input and recurrent matrices, Conv2d, Embedding) the registry asks each strategy whether it
-/// applies and what it would cost, and keeps the cheapest (the earlier on a tie). The decode-a-row and
+/// applies and what it would cost, and keeps the cheapest, or a smaller one nearly as cheap (<see cref="Choose"/>). The decode-a-row and
 /// float strategies apply to everything they can hold, so every matrix gets a kernel.
 /// </summary>
 internal static class KernelRegistry
@@ -23,23 +23,42 @@ internal static class KernelRegistry
         new LookupStrategy(),
     };
 
+    /// <summary>
+    /// The cheapest strategy that applies; but one within <see cref="CostModel.SizeTolerance"/> of it that stores
+    /// fewer bytes wins instead (a quantized model should also be small, and the estimates are no finer than that).
+    /// </summary>
     public static KernelStrategy Choose(MatrixRequest m)
     {
-        KernelStrategy? best = null;
-        double bestCost = double.MaxValue;
+        var candidates = new List<(KernelStrategy Strategy, double Cost, long Bytes)>();
         foreach (KernelStrategy strategy in All)
         {
             if (strategy.Applies(m))
             {
-                double cost = Cost(strategy, m);
-                if (cost < bestCost)
-                {
-                    (best, bestCost) = (strategy, cost);
-                }
+                candidates.Add((strategy, Cost(strategy, m), BlobBuilder.Space(strategy.Layout(m))));
             }
         }
 
-        return best ?? throw new InvalidOperationException($"no kernel strategy applies to layer {m.Layer}'s {m.Weights.CodecCase} matrix ({m.Use})");
+        if (candidates.Count == 0)
+        {
+            throw new InvalidOperationException($"no kernel strategy applies to layer {m.Layer}'s {m.Weights.CodecCase} matrix ({m.Use})");
+        }
+
+        double fastest = double.MaxValue;
+        foreach (var c in candidates)
+        {
+            fastest = Math.Min(fastest, c.Cost);
+        }
+
+        (KernelStrategy Strategy, double Cost, long Bytes)? best = null;
+        foreach (var c in candidates)
+        {
+            if (c.Cost <= fastest * CostModel.SizeTolerance && (best is null || c.Bytes < best.Value.Bytes || (c.Bytes == best.Value.Bytes && c.Cost < best.Value.Cost)))
+            {
+                best = c;
+            }
+        }
+
+        return best!.Value.Strategy;
     }
 
     /// <summary>

@@ -7,12 +7,12 @@
 // MultiBinary 2-bit weights, online 2-bit activations; LogQuant before a float head
 //
 //   #  layer    op       shape   weights                                  input quantizer                    kernel     bytes
-//   0  binary   Dense    8 -> 4  MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  Xnor       544
+//   0  binary   Dense    8 -> 4  MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  PlaneLut   224
 //   1  relu     Relu     4 -> 4  -                                        -                                  Relu       -
 //   2  head     Dense    4 -> 3  Levels 2-bit, 4 levels                   LogQuant 3-bit, fsr -16, step 4    DecodeRow  31
 //   3  softmax  Softmax  3 -> 3  -                                        -                                  Softmax    -
 //
-// Parameters: 575 bytes packed; 188 bytes as float32 (0.3x smaller).
+// Parameters: 255 bytes packed; 188 bytes as float32 (0.7x smaller).
 
 namespace App.Models
 {
@@ -33,7 +33,7 @@ namespace App.Models
         public int OutputLength => 3;
 
         /// <inheritdoc/>
-        public long WeightBytes => 575;
+        public long WeightBytes => 255;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 188;
@@ -44,8 +44,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.Length(input.Length, 8, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 3, nameof(output));
             global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
-            // 752 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[188];
+            // 192 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[48];
             Forward(input, output, scratch);
         }
 
@@ -55,8 +55,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 8, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 3, nameof(outputs));
             global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
-            // 752 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[188];
+            // 192 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[48];
             for (int i = 0; i < batchSize; i++)
             {
                 Forward(inputs.Slice(i * 8, 8), outputs.Slice(i * 3, 3), scratch);

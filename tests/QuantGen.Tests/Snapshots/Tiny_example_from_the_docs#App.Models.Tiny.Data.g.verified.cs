@@ -10,39 +10,35 @@ namespace App.Models
         /// <summary>The model's parameters and lookup tables.</summary>
         private static class QuantGenData
         {
-            // 576 bytes, each tensor at a 64-byte boundary:
+            // 384 bytes, each tensor at a 64-byte boundary:
             //   offset       bytes  tensor
-            //   0              192  layer 0: signed 4-bit codes in bytes, rows padded to 64 bytes, 3 x 4
-            //   192             12  layer 0: per-row scale
-            //   256             12  layer 0: per-row multiple of sum(x) (-scale x zero point)
-            //   320             12  layer 0: bias
-            //   384              2  layer 2: 2-bit level indices, 2 x 3
-            //   448             16  layer 2: level table
-            //   512              8  layer 2: bias
-            private static global::System.ReadOnlySpan<byte> Base64 => "+AcA/QAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAF/wIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD8AfoBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAPgAAAD4AAAA/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAACAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADNzMw9zcxMvs3MTD0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYwIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgL8AAIC+AACAPgAAgD8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzczMPQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"u8;
+            //   0                6  layer 0: signed 4-bit codes, 3 x 4
+            //   64              12  layer 0: scales (per row)
+            //   128             12  layer 0: bias
+            //   192              2  layer 2: 2-bit level indices, 2 x 3
+            //   256             16  layer 2: level table
+            //   320              8  layer 2: bias
+            private static global::System.ReadOnlySpan<byte> Base64 => "eNBQLxwaAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgD4AAAA+AAAAPwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADNzMw9zcxMvs3MTD0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYwIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgL8AAIC+AACAPgAAgD8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzczMPQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"u8;
 
-            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 576);
+            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 384);
 
-            /// <summary>Layer 0: signed 4-bit codes in bytes, rows padded to 64 bytes, 3 x 4.</summary>
-            internal static global::System.ReadOnlySpan<byte> L0ByteCodes => Blob.Bytes(0, 192);
+            /// <summary>Layer 0: signed 4-bit codes, 3 x 4.</summary>
+            internal static global::System.ReadOnlySpan<byte> L0Codes => Blob.Bytes(0, 6);
 
-            /// <summary>Layer 0: per-row scale.</summary>
-            internal static global::System.ReadOnlySpan<float> L0ByteScales => Blob.Floats(192, 3);
-
-            /// <summary>Layer 0: per-row multiple of sum(x) (-scale x zero point).</summary>
-            internal static global::System.ReadOnlySpan<float> L0ByteOffsets => Blob.Floats(256, 3);
+            /// <summary>Layer 0: scales (per row).</summary>
+            internal static global::System.ReadOnlySpan<float> L0Scales => Blob.Floats(64, 3);
 
             /// <summary>Layer 0: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(320, 3);
+            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(128, 3);
 
             /// <summary>Layer 2: 2-bit level indices, 2 x 3.</summary>
-            internal static global::System.ReadOnlySpan<byte> L2Codes => Blob.Bytes(384, 2);
+            internal static global::System.ReadOnlySpan<byte> L2Codes => Blob.Bytes(192, 2);
 
             /// <summary>Layer 2: level table.</summary>
-            internal static global::System.ReadOnlySpan<float> L2Levels => Blob.Floats(448, 4);
+            internal static global::System.ReadOnlySpan<float> L2Levels => Blob.Floats(256, 4);
 
             /// <summary>Layer 2: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L2Bias => Blob.Floats(512, 2);
+            internal static global::System.ReadOnlySpan<float> L2Bias => Blob.Floats(320, 2);
 
             /// <summary>Layer 2's input quantizer: x above thresholds[i - 1] and not above thresholds[i] becomes levels[i].</summary>
             internal static global::System.ReadOnlySpan<float> Q2Thresholds => [0f, 0.5f, 1f];

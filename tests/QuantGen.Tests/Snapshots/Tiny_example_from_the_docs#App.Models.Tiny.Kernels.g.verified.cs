@@ -16,11 +16,11 @@ namespace App.Models
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(6, 3);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(9, 64);
+            global::System.Span<float> kernelScratch = scratch.Slice(9, 4);
 
             // Layer 0 "fc1": Dense 4 -> 3, weights Uniform 4-bit signed, per-row scale.
-            // Kernel ByteCodes: 4-bit codes one per byte, widened to float and multiplied with the float input, 4 rows per pass; scale and zero point once per row.
-            global::QuantGen.Runtime.ByteCodes.Dense(input, a.Slice(0, 3), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, QuantGenData.L0ByteOffsets, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
+            // Kernel DecodeRow: decode a row of 4-bit codes to float, one dot product, then scale (and zero point) per row; the cheapest kernel for this matrix by the cost model (no other takes these weights, or they are too few for another's fixed costs).
+            global::QuantGen.Runtime.DenseKernels.Uniform(input, a.Slice(0, 3), QuantGenData.L0Codes, bits: 4, signed: true, QuantGenData.L0Scales, default, QuantGenData.L0Bias, kernelScratch.Slice(0, 4));
 
             // Layer 1 "relu1": Relu 3 -> 3.
             // Relu: element-wise max(x, 0).

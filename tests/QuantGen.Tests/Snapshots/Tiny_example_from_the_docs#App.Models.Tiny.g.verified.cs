@@ -7,12 +7,12 @@
 // A 4-3-2 example: uniform 4-bit signed per-row weights, then a 2-bit threshold-quantized input to 2-bit level-table weights
 //
 //   #  layer  op       shape   weights                              input quantizer             kernel     bytes
-//   0  fc1    Dense    4 -> 3  Uniform 4-bit signed, per-row scale  -                           ByteCodes  228
+//   0  fc1    Dense    4 -> 3  Uniform 4-bit signed, per-row scale  -                           DecodeRow  30
 //   1  relu1  Relu     3 -> 3  -                                    -                           Relu       -
 //   2  fc2    Dense    3 -> 2  Levels 2-bit, 4 levels               Thresholds 2-bit, 4 levels  DecodeRow  26
 //   3  probs  Softmax  2 -> 2  -                                    -                           Softmax    -
 //
-// Parameters: 254 bytes packed; 92 bytes as float32 (0.4x smaller).
+// Parameters: 56 bytes packed; 92 bytes as float32 (1.6x smaller).
 
 namespace App.Models
 {
@@ -33,7 +33,7 @@ namespace App.Models
         public int OutputLength => 2;
 
         /// <inheritdoc/>
-        public long WeightBytes => 254;
+        public long WeightBytes => 56;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 92;
@@ -44,8 +44,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.Length(input.Length, 4, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 2, nameof(output));
             global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
-            // 292 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[73];
+            // 52 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[13];
             Forward(input, output, scratch);
         }
 
@@ -55,8 +55,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 4, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 2, nameof(outputs));
             global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
-            // 292 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[73];
+            // 52 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[13];
             for (int i = 0; i < batchSize; i++)
             {
                 Forward(inputs.Slice(i * 4, 4), outputs.Slice(i * 2, 2), scratch);
