@@ -2,6 +2,9 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
 
@@ -108,5 +111,40 @@ public static class VectorMath
         {
             acc[i] = Max(acc[i], x[i]);
         }
+    }
+
+    /// <summary>The lane-wise <see cref="Max(float, float)"/>: NaN where either is NaN, whatever the instruction's own NaN rule.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Max(Vector128<float> a, Vector128<float> b)
+    {
+        Vector128<float> nan = ~(Vector128.Equals(a, a) & Vector128.Equals(b, b));
+        return Vector128.ConditionalSelect(nan, Vector128.Create(float.NaN), Vector128.Max(a, b));
+    }
+
+    /// <summary>
+    /// The maxima of neighbouring lanes of a then b: (max(a0, a1), max(a2, a3), max(b0, b1), max(b2, b3)). Even and
+    /// odd lanes are gathered by one two-source shuffle each (shufps; uzp1/uzp2 on ARM64).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> PairMax4(Vector128<float> a, Vector128<float> b)
+    {
+        Vector128<float> even, odd;
+        if (Sse.IsSupported)
+        {
+            even = Sse.Shuffle(a, b, 0b10_00_10_00);
+            odd = Sse.Shuffle(a, b, 0b11_01_11_01);
+        }
+        else if (AdvSimd.Arm64.IsSupported)
+        {
+            even = AdvSimd.Arm64.UnzipEven(a, b);
+            odd = AdvSimd.Arm64.UnzipOdd(a, b);
+        }
+        else
+        {
+            even = Vector128.Create(a.GetElement(0), a.GetElement(2), b.GetElement(0), b.GetElement(2));
+            odd = Vector128.Create(a.GetElement(1), a.GetElement(3), b.GetElement(1), b.GetElement(3));
+        }
+
+        return Max(even, odd);
     }
 }

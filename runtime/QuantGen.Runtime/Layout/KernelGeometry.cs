@@ -88,12 +88,12 @@ internal static class KernelGeometry
     /// blocked layout [o / 16][k][o % 16]; channels past the last are zero.</summary>
     public static int ConvBlockedIndex(int o, int kIndex, int k) => ((o / ConvChannelBlock * k) + kIndex) * ConvChannelBlock + (o % ConvChannelBlock);
 
-    /// <summary>Positions per panel at most: the widest vector's float lanes.</summary>
-    public const int ConvPanelPositions = 16;
+    /// <summary>Positions of the panels one pass reads at most: two of the widest vector's 16 float lanes.</summary>
+    public const int ConvPanelPositions = 32;
 
     /// <summary>
-    /// Floats of scratch the float convolution needs: the input map zero-padded on every side, and one panel
-    /// (each (channel, ky, kx)'s input for up to 16 output positions).
+    /// Floats of scratch the float convolution needs: the input map zero-padded on every side, and the panels
+    /// (each (channel, ky, kx)'s input for up to 32 output positions).
     /// </summary>
     public static int ConvScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int paddingH, int paddingW) =>
         channels * (height + 2 * paddingH) * (width + 2 * paddingW) + channels * kernelH * kernelW * ConvPanelPositions;

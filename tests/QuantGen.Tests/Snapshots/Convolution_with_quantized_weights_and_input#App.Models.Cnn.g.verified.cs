@@ -44,8 +44,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.Length(input.Length, 144, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 7, nameof(output));
             global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
-            // 4,336 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[1084];
+            // 5,488 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[1372];
             Forward(input, output, scratch);
         }
 
@@ -55,8 +55,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 144, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 7, nameof(outputs));
             global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
-            // 4,336 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[1084];
+            // 5,488 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[1372];
             for (int i = 0; i < batchSize; i++)
             {
                 Forward(inputs.Slice(i * 144, 144), outputs.Slice(i * 7, 7), scratch);
