@@ -15,6 +15,18 @@ namespace QuantGen.Tests.Api;
 public sealed class GeneratedDocsTests
 {
     [Fact]
+    public void The_runtime_ships_its_XML_documentation_beside_the_assembly()
+    {
+        string xml = Path.ChangeExtension(typeof(IQuantModel).Assembly.Location, ".xml");
+        Assert.True(File.Exists(xml), xml);
+        var members = System.Xml.Linq.XDocument.Load(xml).Descendants("member").ToDictionary(m => (string)m.Attribute("name")!, m => m.Element("summary")?.Value.Trim() ?? "");
+        foreach (string name in new[] { "T:QuantGen.IQuantModel", "P:QuantGen.IQuantModel.Metadata", "M:QuantGen.IRecurrentQuantModel.CreateState", "T:QuantGen.ModelMetadata", "P:QuantGen.LayerMetadata.ParameterBytes", "M:QuantGen.Scores.ArgMax(System.ReadOnlySpan{System.Single})" })
+        {
+            Assert.True(members.TryGetValue(name, out string? summary) && summary.Length > 0, $"{name} has no summary in {xml}");
+        }
+    }
+
+    [Fact]
     public void Generated_classes_of_every_kind_compile_without_a_documentation_warning()
     {
         string tiny = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "tiny.qgm.json"));
