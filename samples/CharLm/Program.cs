@@ -103,12 +103,7 @@ string Continue(IRecurrentQuantModel model, string start, int length)
     var text = new StringBuilder();
     for (int i = 0; i < length; i++)
     {
-        int best = 0;
-        for (int k = 1; k < logits.Length; k++)
-        {
-            best = logits[k] > logits[best] ? k : best;
-        }
-
+        int best = Scores.ArgMax(logits);
         text.Append(vocab[best]);
         model.Step(best, state, logits);
     }
