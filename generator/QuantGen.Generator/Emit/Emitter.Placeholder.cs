@@ -32,39 +32,36 @@ internal static partial class Emitter
         w.Open($"{(target.Declare ? "public " : "")}partial class {cls} : global::QuantGen.IQuantModel, global::QuantGen.IRecurrentQuantModel");
         w.Line($"private const string Unavailable = {Literals.String($"The model in {fileName} could not be generated; the build reported why (QuantGen's QG errors). This class is a placeholder.")};");
         w.Line();
-        foreach ((string type, string name) in new[] { ("string", "Name"), ("int", "InputLength"), ("int", "OutputLength"), ("int", "VocabularySize"), ("long", "WeightBytes"), ("long", "Float32WeightBytes"), ("global::QuantGen.ModelMetadata", "Metadata") })
+        string state = $"{Runtime}.RecurrentState";
+        string[] members =
+        [
+            "public string Name", "public int InputLength", "public int OutputLength", "public int VocabularySize",
+            "public long WeightBytes", "public long Float32WeightBytes", "public global::QuantGen.ModelMetadata Metadata",
+            $"public void Predict({ReadOnlySpan} input, {Span} output)",
+            $"public void Predict({ReadOnlySpan} inputs, {Span} outputs, int batchSize)",
+            "public State CreateState()",
+            $"{state} global::QuantGen.IRecurrentQuantModel.CreateState()",
+            $"public void Step(int token, State state, {Span} logits)",
+            $"public void Step({ReadOnlySpan} input, State state, {Span} output)",
+            $"void global::QuantGen.IRecurrentQuantModel.Step(int token, {state} state, {Span} output)",
+            $"void global::QuantGen.IRecurrentQuantModel.Step({ReadOnlySpan} input, {state} state, {Span} output)",
+        ];
+        foreach (string member in members)
         {
-            w.Line("/// <summary>Throws: the model could not be generated.</summary>");
-            w.Line($"public {type} {name} => {fail};");
+            if (member.StartsWith("public ", System.StringComparison.Ordinal))
+            {
+                w.Line("/// <summary>Throws: the model could not be generated.</summary>");
+            }
+
+            w.Line($"{member} => {fail};");
             w.Line();
         }
 
-        w.Line("/// <summary>Throws: the model could not be generated.</summary>");
-        w.Line($"public void Predict({ReadOnlySpan} input, {Span} output) => {fail};");
-        w.Line();
-        w.Line("/// <summary>Throws: the model could not be generated.</summary>");
-        w.Line($"public void Predict({ReadOnlySpan} inputs, {Span} outputs, int batchSize) => {fail};");
-        w.Line();
         w.Line("/// <summary>A placeholder for a recurrent model's state.</summary>");
-        w.Open($"public sealed class State : {Runtime}.RecurrentState");
+        w.Open($"public sealed class State : {state}");
         w.Line("/// <summary>Throws: the model could not be generated.</summary>");
         w.Line($"public State() : base(typeof({cls}), 0, 0) => {fail};");
         w.Close();
-        w.Line();
-        w.Line("/// <summary>Throws: the model could not be generated.</summary>");
-        w.Line($"public State CreateState() => {fail};");
-        w.Line();
-        w.Line($"{Runtime}.RecurrentState global::QuantGen.IRecurrentQuantModel.CreateState() => {fail};");
-        w.Line();
-        w.Line("/// <summary>Throws: the model could not be generated.</summary>");
-        w.Line($"public void Step(int token, State state, {Span} logits) => {fail};");
-        w.Line();
-        w.Line("/// <summary>Throws: the model could not be generated.</summary>");
-        w.Line($"public void Step({ReadOnlySpan} input, State state, {Span} output) => {fail};");
-        w.Line();
-        w.Line($"void global::QuantGen.IRecurrentQuantModel.Step(int token, {Runtime}.RecurrentState state, {Span} output) => {fail};");
-        w.Line();
-        w.Line($"void global::QuantGen.IRecurrentQuantModel.Step({ReadOnlySpan} input, {Runtime}.RecurrentState state, {Span} output) => {fail};");
         w.Close();
         CloseTypes(w, target);
         return (target.FullName + PlaceholderSuffix, w.ToString());
