@@ -160,6 +160,22 @@ internal static class WeightRepacking
     /// per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / (2^inputBits - 1):
     /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
     /// </summary>
+    /// <summary>A convolution's float weights [out channel][channel, ky, kx] in the float convolution's blocked layout
+    /// (<see cref="KernelGeometry.ConvBlockedIndex"/>), the channels past the last zero.</summary>
+    public static float[] ConvBlocked(float[] weights, int rows, int cols)
+    {
+        var blocked = new float[(long)KernelGeometry.ConvBlockedChannels(rows) * cols];
+        for (int o = 0; o < rows; o++)
+        {
+            for (int k = 0; k < cols; k++)
+            {
+                blocked[KernelGeometry.ConvBlockedIndex(o, k, cols)] = weights[(long)o * cols + k];
+            }
+        }
+
+        return blocked;
+    }
+
     public static Int8Weights Int8(UniformCodec u, int rows, int cols, int inputBits, float lo, float hi)
     {
         ByteCodeRows b = ByteCodes(u, rows, cols);

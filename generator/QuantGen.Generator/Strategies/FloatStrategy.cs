@@ -1,4 +1,7 @@
 using System.Collections.Generic;
+using System.Linq;
+using QuantGen.Generator.Layout;
+using QuantGen.Runtime;
 using QuantGen.Generator.Model;
 using QuantGen.Schema;
 
@@ -24,19 +27,40 @@ internal sealed class FloatStrategy : KernelStrategy
 
     public override bool Batches(MatrixRequest m) => m.Use == MatrixUse.PatchProduct;
 
-    public override IReadOnlyList<TensorShape> Layout(MatrixRequest m) => m.Weights.CodecCase == Weights.CodecOneofCase.Float32
-        ? StoredCodes.Layout(m)
-        : new[] { new TensorShape(TensorRole.FloatWeights, TensorKind.Floats, m.Weights64, $"{m.What}weights dequantized to float32, {m.Shape}") };
+    public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
+    {
+        if (Batches(m))
+        {
+            long floats = (long)KernelGeometry.ConvBlockedChannels(m.Rows) * m.Cols;
+            string what = m.Weights.CodecCase == Weights.CodecOneofCase.Float32 ? "float32 weights" : "weights dequantized to float32";
+            return new[] { new TensorShape(TensorRole.FloatWeights, TensorKind.Floats, floats, $"{m.What}{what}, {m.Shape}, in blocks of {KernelGeometry.ConvChannelBlock} output channels") };
+        }
 
-    public override IReadOnlyList<byte[]> Pack(MatrixRequest m) => m.Weights.CodecCase == Weights.CodecOneofCase.Float32
-        ? StoredCodes.Pack(m)
-        : new[] { LittleEndian.Floats(DequantizedWeights.Of(m.Weights, m.Rows, m.Cols)) };
+        return m.Weights.CodecCase == Weights.CodecOneofCase.Float32
+            ? StoredCodes.Layout(m)
+            : new[] { new TensorShape(TensorRole.FloatWeights, TensorKind.Floats, m.Weights64, $"{m.What}weights dequantized to float32, {m.Shape}") };
+    }
+
+    public override IReadOnlyList<byte[]> Pack(MatrixRequest m)
+    {
+        if (Batches(m))
+        {
+            float[] values = m.Weights.CodecCase == Weights.CodecOneofCase.Float32
+                ? m.Weights.Float32.Values.ToArray()
+                : DequantizedWeights.Of(m.Weights, m.Rows, m.Cols);
+            return new[] { LittleEndian.Floats(WeightRepacking.ConvBlocked(values, m.Rows, m.Cols)) };
+        }
+
+        return m.Weights.CodecCase == Weights.CodecOneofCase.Float32
+            ? StoredCodes.Pack(m)
+            : new[] { LittleEndian.Floats(DequantizedWeights.Of(m.Weights, m.Rows, m.Cols)) };
+    }
 
     public override int ScratchFloats(MatrixRequest m) => 0;
 
     public override string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed) =>
         (m.Weights.CodecCase == Weights.CodecOneofCase.Float32 ? "float32 weights" : "weights dequantized to float32 at build time (the reference's values)")
-        + (Batches(m) ? $": all {m.Products} positions in one call; stride 1 convolves directly over the zero-padded map (four output channels per pass, each weight broadcast into a shifted run of an input row), other strides lay the patches out once" : ": vector multiply-adds, four rows per pass");
+        + (Batches(m) ? $": all {m.Products} positions in one call over the zero-padded map, vectorised along the positions (a panel of each (channel, ky, kx)'s input for up to 16 positions, then eight output channels per pass, each weight broadcast)" : ": vector multiply-adds, four rows per pass");
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
         $"{Runtime}.DenseKernels.Float({x}, {y}, QuantGenData.{m.Data}FloatWeights, {bias})";

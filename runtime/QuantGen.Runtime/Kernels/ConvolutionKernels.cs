@@ -6,61 +6,63 @@ using System.Runtime.Intrinsics;
 namespace QuantGen.Runtime;
 
 /// <summary>
-/// Conv2d with float32 weights over all output positions at once. With stride 1 it convolves directly:
-/// the input map is copied once into a zero-padded map, then for four output channels and one output row
-/// at a time, every weight is broadcast and multiplied into the matching shifted run of an input row,
-/// vectorised along the row (no patch is ever gathered). Other strides lay every patch out once
-/// (<see cref="SpatialKernels.Im2Col"/>) and run <see cref="DenseKernels.FloatMany"/>.
+/// Conv2d with float32 weights over all output positions at once, vectorised along the output positions:
+/// the input map is copied once into a zero-padded map; then, for each run of up to 16 output positions (one
+/// vector), a panel holds every (channel, ky, kx)'s input for those positions (for stride 1, short copies of
+/// input rows), and eight output channels at a time multiply each panel vector by their weights, broadcast
+/// from the blocked weight layout <see cref="KernelGeometry.ConvBlockedIndex"/> (32 consecutive bytes hold 8
+/// channels' weights for one (channel, ky, kx)). The outputs of a pass are eight vectors of consecutive
+/// positions of eight channels: they store straight into the [channel, y, x] output.
 /// </summary>
 /// <remarks>
-/// Why not im2col for stride 1: on the digits CNN (3 x 3 kernels over 8 x 8 maps) gathering the patches,
-/// three floats per copy, took as long as the products themselves; the direct sweep reads each input row
-/// where it lies. Results equal the reference's up to the order of additions (channel, ky, kx per output).
+/// Why this shape: the digits CNN's maps are 8 x 8, so a vector along one output row holds only 8 positions
+/// and im2col spent as long gathering patches as multiplying. A panel of 16 positions is built once per run
+/// and read by every output channel; each multiply-add takes its weight as a broadcast operand; eight
+/// accumulators fit every ISA's registers. Each output is bias + sum over (channel, ky, kx) in that order, one
+/// multiply-add at a time, as the scalar twin and <see cref="SpatialKernels.Patch"/>'s order.
 /// </remarks>
 public static class ConvolutionKernels
 {
-    /// <summary>Floats of scratch <see cref="Float"/> needs for window <paramref name="w"/>: the padded map (stride 1) or every patch.</summary>
+    /// <summary>Output channels per pass, one block of the weight layout: eight accumulators and the panel vector fit even 16 registers.</summary>
+    private const int PassChannels = KernelGeometry.ConvChannelBlock;
+
+    /// <summary>Floats of scratch <see cref="Float"/> needs for window <paramref name="w"/>: the padded map and one panel.</summary>
     public static int ScratchFloats(in Window w) =>
-        KernelGeometry.ConvScratchFloats(w.Channels, w.Height, w.Width, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PaddingH, w.PaddingW);
+        KernelGeometry.ConvScratchFloats(w.Channels, w.Height, w.Width, w.KernelH, w.KernelW, w.PaddingH, w.PaddingW);
 
     /// <summary>
-    /// y[o, oy, ox] = bias[o] + sum over (c, ky, kx) of weights[o, c, ky, kx] * x[c, oy + ky - padH, ox + kx - padW]
-    /// (padding reads 0); weights row-major [out channel][channel, ky, kx] as PyTorch stores them.
+    /// y[o, oy, ox] = bias[o] + sum over (c, ky, kx) of W[o, c, ky, kx] * x[c, oy * strideH + ky - padH, ox * strideW + kx - padW]
+    /// (padding reads 0). <paramref name="weights"/> holds W in the blocked layout (<see cref="KernelGeometry.ConvBlockedIndex"/>,
+    /// <see cref="KernelGeometry.ConvBlockedChannels"/> channels).
     /// </summary>
     public static void Float(ReadOnlySpan<float> x, Span<float> y, in Window w, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> scratch)
     {
         int positions = w.OutHeight * w.OutWidth;
         int k = w.Channels * w.KernelH * w.KernelW;
         int outChannels = y.Length / positions;
-        KernelChecks.AtLeast(weights.Length, (long)outChannels * k, nameof(weights));
+        KernelChecks.AtLeast(x.Length, (long)w.Channels * w.Height * w.Width, nameof(x));
+        KernelChecks.AtLeast(weights.Length, (long)KernelGeometry.ConvBlockedChannels(outChannels) * k, nameof(weights));
+        KernelChecks.AtLeast(bias.IsEmpty ? outChannels : bias.Length, outChannels, nameof(bias));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(w), nameof(scratch));
-        if (w.StrideH != 1 || w.StrideW != 1)
-        {
-            Span<float> patches = scratch.Slice(0, positions * k);
-            SpatialKernels.Im2Col(x, patches, w);
-            DenseKernels.FloatMany(patches, positions, y, weights, bias);
-            return;
-        }
-
         int ph = w.Height + 2 * w.PaddingH, pw = w.Width + 2 * w.PaddingW;
         Span<float> padded = scratch.Slice(0, w.Channels * ph * pw);
+        Span<float> panel = scratch.Slice(padded.Length, k * KernelGeometry.ConvPanelPositions);
         Pad(x, padded, w, ph, pw);
-        int ow = w.OutWidth;
-        if (Vector512.IsHardwareAccelerated && ow >= Vector512<float>.Count)
+        if (Vector512.IsHardwareAccelerated)
         {
-            Direct<Vector512<float>>(padded, y, w, weights, bias, ph, pw, Vector512<float>.Count);
+            Panels<FloatLanes512, Vector512<float>>(padded, panel, y, w, weights, bias, ph, pw);
         }
-        else if (Vector256.IsHardwareAccelerated && ow >= Vector256<float>.Count)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            Direct<Vector256<float>>(padded, y, w, weights, bias, ph, pw, Vector256<float>.Count);
+            Panels<FloatLanes256, Vector256<float>>(padded, panel, y, w, weights, bias, ph, pw);
         }
-        else if (Vector128.IsHardwareAccelerated && ow >= Vector128<float>.Count)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            Direct<Vector128<float>>(padded, y, w, weights, bias, ph, pw, Vector128<float>.Count);
+            Panels<FloatLanes128, Vector128<float>>(padded, panel, y, w, weights, bias, ph, pw);
         }
         else
         {
-            DirectScalar(padded, y, w, weights, bias, ph, pw);
+            Panels<FloatLanes1, float>(padded, panel, y, w, weights, bias, ph, pw);
         }
     }
 
@@ -76,136 +78,176 @@ public static class ConvolutionKernels
         }
     }
 
-    /// <summary>
-    /// Four output channels and two output rows per pass, each row in vectors of <paramref name="lanes"/>
-    /// (the last one overlapping the one before, as it computes the same outputs again).
-    /// </summary>
-    private static void Direct<V>(ReadOnlySpan<float> padded, Span<float> y, in Window w, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int ph, int pw, int lanes)
+    private static void Panels<L, V>(ReadOnlySpan<float> padded, Span<float> panel, Span<float> y, in Window w, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int ph, int pw)
+        where L : struct, IFloatLanes<V>
         where V : struct
     {
-        int oh = w.OutHeight, ow = w.OutWidth, positions = oh * ow;
+        int lanes = L.Count;
+        int positions = w.OutHeight * w.OutWidth;
         int k = w.Channels * w.KernelH * w.KernelW;
         int outChannels = y.Length / positions;
-        ref float xp = ref MemoryMarshal.GetReference(padded);
+        ref float pr = ref MemoryMarshal.GetReference(panel);
         ref float wt = ref MemoryMarshal.GetReference(weights);
         ref float yr = ref MemoryMarshal.GetReference(y);
-        for (int o0 = 0; o0 < outChannels; o0 += 4)
+        Span<float> biases = stackalloc float[PassChannels];
+        Span<float> partial = stackalloc float[PassChannels * KernelGeometry.ConvPanelPositions];
+        for (int p0 = 0; p0 < positions; p0 += lanes)
         {
-            // The last pass repeats the last channel rather than running a second loop.
-            int o1 = Math.Min(o0 + 1, outChannels - 1), o2 = Math.Min(o0 + 2, outChannels - 1), o3 = Math.Min(o0 + 3, outChannels - 1);
-            ref float w0 = ref Unsafe.Add(ref wt, o0 * k), w1 = ref Unsafe.Add(ref wt, o1 * k);
-            ref float w2 = ref Unsafe.Add(ref wt, o2 * k), w3 = ref Unsafe.Add(ref wt, o3 * k);
-            float b0 = bias.IsEmpty ? 0f : bias[o0], b1 = bias.IsEmpty ? 0f : bias[o1], b2 = bias.IsEmpty ? 0f : bias[o2], b3 = bias.IsEmpty ? 0f : bias[o3];
-            // Two output rows per pass share each weight broadcast (the last pass of an odd count repeats a row).
-            for (int oy0 = 0; oy0 < oh; oy0 += 2)
+            int count = Math.Min(lanes, positions - p0);
+            BuildPanel(padded, panel, w, ph, pw, p0, count, lanes);
+            for (int o0 = 0; o0 < outChannels; o0 += PassChannels)
             {
-                int oyA = Math.Min(oy0, oh - 1), oyB = Math.Min(oy0 + 1, oh - 1);
-                for (int ox0 = 0; ox0 < ow; ox0 += lanes)
+                int channels = Math.Min(PassChannels, outChannels - o0);
+                for (int j = 0; j < PassChannels; j++)
                 {
-                    int ox = Math.Min(ox0, ow - lanes);
-                    V a0 = Splat<V>(b0), a1 = Splat<V>(b1), a2 = Splat<V>(b2), a3 = Splat<V>(b3);
-                    V c0 = a0, c1 = a1, c2 = a2, c3 = a3;
-                    int at = 0;
-                    for (int c = 0; c < w.Channels; c++)
-                    {
-                        for (int ky = 0; ky < w.KernelH; ky++)
-                        {
-                            ref float rowA = ref Unsafe.Add(ref xp, ((c * ph) + oyA + ky) * pw + ox);
-                            ref float rowB = ref Unsafe.Add(ref xp, ((c * ph) + oyB + ky) * pw + ox);
-                            for (int kx = 0; kx < w.KernelW; kx++, at++)
-                            {
-                                V u = Load<V>(ref Unsafe.Add(ref rowA, kx)), v = Load<V>(ref Unsafe.Add(ref rowB, kx));
-                                V s0 = Splat<V>(Unsafe.Add(ref w0, at)), s1 = Splat<V>(Unsafe.Add(ref w1, at));
-                                V s2 = Splat<V>(Unsafe.Add(ref w2, at)), s3 = Splat<V>(Unsafe.Add(ref w3, at));
-                                a0 = MultiplyAdd(s0, u, a0);
-                                a1 = MultiplyAdd(s1, u, a1);
-                                a2 = MultiplyAdd(s2, u, a2);
-                                a3 = MultiplyAdd(s3, u, a3);
-                                c0 = MultiplyAdd(s0, v, c0);
-                                c1 = MultiplyAdd(s1, v, c1);
-                                c2 = MultiplyAdd(s2, v, c2);
-                                c3 = MultiplyAdd(s3, v, c3);
-                            }
-                        }
-                    }
+                    biases[j] = j < channels && !bias.IsEmpty ? bias[o0 + j] : 0f;
+                }
 
-                    int pA = oyA * ow + ox, pB = oyB * ow + ox;
-                    Store(a0, ref Unsafe.Add(ref yr, o0 * positions + pA));
-                    Store(a1, ref Unsafe.Add(ref yr, o1 * positions + pA));
-                    Store(a2, ref Unsafe.Add(ref yr, o2 * positions + pA));
-                    Store(a3, ref Unsafe.Add(ref yr, o3 * positions + pA));
-                    Store(c0, ref Unsafe.Add(ref yr, o0 * positions + pB));
-                    Store(c1, ref Unsafe.Add(ref yr, o1 * positions + pB));
-                    Store(c2, ref Unsafe.Add(ref yr, o2 * positions + pB));
-                    Store(c3, ref Unsafe.Add(ref yr, o3 * positions + pB));
+                // Channels o0 .. o0 + 7: their block [k][8].
+                ref float wb = ref Unsafe.Add(ref wt, KernelGeometry.ConvBlockedIndex(o0, 0, k));
+                V a0 = L.Splat(biases[0]), a1 = L.Splat(biases[1]), a2 = L.Splat(biases[2]), a3 = L.Splat(biases[3]);
+                V a4 = L.Splat(biases[4]), a5 = L.Splat(biases[5]), a6 = L.Splat(biases[6]), a7 = L.Splat(biases[7]);
+                for (int i = 0; i < k; i++)
+                {
+                    V u = L.Load(ref pr, (nuint)(i * lanes));
+                    ref float wi = ref Unsafe.Add(ref wb, i * KernelGeometry.ConvChannelBlock);
+                    a0 = L.MultiplyAdd(L.Splat(wi), u, a0);
+                    a1 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 1)), u, a1);
+                    a2 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 2)), u, a2);
+                    a3 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 3)), u, a3);
+                    a4 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 4)), u, a4);
+                    a5 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 5)), u, a5);
+                    a6 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 6)), u, a6);
+                    a7 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 7)), u, a7);
+                }
+
+                if (count == lanes && channels == PassChannels)
+                {
+                    nuint at = (nuint)(o0 * positions + p0);
+                    nuint stride = (nuint)positions;
+                    L.Store(a0, ref yr, at);
+                    L.Store(a1, ref yr, at + stride);
+                    L.Store(a2, ref yr, at + 2 * stride);
+                    L.Store(a3, ref yr, at + 3 * stride);
+                    L.Store(a4, ref yr, at + 4 * stride);
+                    L.Store(a5, ref yr, at + 5 * stride);
+                    L.Store(a6, ref yr, at + 6 * stride);
+                    L.Store(a7, ref yr, at + 7 * stride);
+                    continue;
+                }
+
+                // The last run of positions or of channels: through a buffer, only the real outputs.
+                ref float pt = ref MemoryMarshal.GetReference(partial);
+                L.Store(a0, ref pt, 0);
+                L.Store(a1, ref pt, (nuint)lanes);
+                L.Store(a2, ref pt, (nuint)(2 * lanes));
+                L.Store(a3, ref pt, (nuint)(3 * lanes));
+                L.Store(a4, ref pt, (nuint)(4 * lanes));
+                L.Store(a5, ref pt, (nuint)(5 * lanes));
+                L.Store(a6, ref pt, (nuint)(6 * lanes));
+                L.Store(a7, ref pt, (nuint)(7 * lanes));
+                for (int j = 0; j < channels; j++)
+                {
+                    partial.Slice(j * lanes, count).CopyTo(y.Slice((o0 + j) * positions + p0, count));
                 }
             }
         }
     }
 
-    /// <summary>The scalar twin: the same sums in the same order, one output at a time.</summary>
-    private static void DirectScalar(ReadOnlySpan<float> padded, Span<float> y, in Window w, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int ph, int pw)
+    /// <summary>
+    /// panel[i * lanes + q] = the padded map's value under (channel, ky, kx) = i for output position p0 + q
+    /// (q &lt; count; the lanes past count are 0). Positions in one output row at stride 1 read consecutive
+    /// values, so each row's run is copied in vectors.
+    /// </summary>
+    private static void BuildPanel(ReadOnlySpan<float> padded, Span<float> panel, in Window w, int ph, int pw, int p0, int count, int lanes)
     {
-        int oh = w.OutHeight, ow = w.OutWidth, positions = oh * ow;
-        int k = w.Channels * w.KernelH * w.KernelW;
-        int outChannels = y.Length / positions;
-        for (int o = 0; o < outChannels; o++)
+        int channels = w.Channels, kernelH = w.KernelH, kernelW = w.KernelW, strideH = w.StrideH, strideW = w.StrideW, ow = w.OutWidth;
+        int k = channels * kernelH * kernelW;
+        if (count < lanes)
         {
-            for (int oy = 0; oy < oh; oy++)
+            panel.Slice(0, k * lanes).Clear();
+        }
+
+        ref float src = ref MemoryMarshal.GetReference(padded);
+        ref float dst = ref MemoryMarshal.GetReference(panel);
+        for (int q = 0; q < count;)
+        {
+            int p = p0 + q;
+            int oy = p / ow, ox = p % ow;
+            // A run: the rest of this output row, or of the panel.
+            int run = Math.Min(ow - ox, count - q);
+            ref float origin = ref Unsafe.Add(ref src, oy * strideH * pw + ox * strideW);
+            ref float to = ref Unsafe.Add(ref dst, q);
+            nuint step = (nuint)lanes;
+            nuint at = 0;
+            for (int c = 0; c < channels; c++)
             {
-                for (int ox = 0; ox < ow; ox++)
+                for (int ky = 0; ky < kernelH; ky++)
                 {
-                    float sum = bias.IsEmpty ? 0f : bias[o];
-                    int at = 0;
-                    for (int c = 0; c < w.Channels; c++)
+                    ref float row = ref Unsafe.Add(ref origin, (c * ph + ky) * pw);
+                    if (strideW == 1 && run == 8 && Vector256.IsHardwareAccelerated)
                     {
-                        for (int ky = 0; ky < w.KernelH; ky++)
+                        // The digits CNN's case (8-wide maps): one 32-byte copy per (channel, ky, kx).
+                        for (int kx = 0; kx < kernelW; kx++, at += step)
                         {
-                            for (int kx = 0; kx < w.KernelW; kx++, at++)
+                            Vector256.LoadUnsafe(ref row, (nuint)kx).StoreUnsafe(ref to, at);
+                        }
+                    }
+                    else
+                    {
+                        for (int kx = 0; kx < kernelW; kx++, at += step)
+                        {
+                            ref float from = ref Unsafe.Add(ref row, kx);
+                            if (strideW == 1)
                             {
-                                sum = MathF.FusedMultiplyAdd(weights[o * k + at], padded[((c * ph) + oy + ky) * pw + ox + kx], sum);
+                                CopyRun(ref from, ref Unsafe.Add(ref to, at), run);
+                            }
+                            else
+                            {
+                                for (int r = 0; r < run; r++)
+                                {
+                                    Unsafe.Add(ref to, at + (nuint)r) = Unsafe.Add(ref from, r * strideW);
+                                }
                             }
                         }
                     }
-
-                    y[o * positions + oy * ow + ox] = sum;
                 }
             }
+
+            q += run;
         }
     }
 
+    /// <summary>Copies <paramref name="length"/> (at most 16) consecutive floats in the widest vectors that fit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V Splat<V>(float value) where V : struct =>
-        typeof(V) == typeof(Vector512<float>) ? (V)(object)Vector512.Create(value)
-        : typeof(V) == typeof(Vector256<float>) ? (V)(object)Vector256.Create(value)
-        : (V)(object)Vector128.Create(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V Load<V>(ref float source) where V : struct =>
-        typeof(V) == typeof(Vector512<float>) ? (V)(object)Vector512.LoadUnsafe(ref source)
-        : typeof(V) == typeof(Vector256<float>) ? (V)(object)Vector256.LoadUnsafe(ref source)
-        : (V)(object)Vector128.LoadUnsafe(ref source);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V MultiplyAdd<V>(V a, V b, V acc) where V : struct =>
-        typeof(V) == typeof(Vector512<float>) ? (V)(object)Vector512.FusedMultiplyAdd((Vector512<float>)(object)a, (Vector512<float>)(object)b, (Vector512<float>)(object)acc)
-        : typeof(V) == typeof(Vector256<float>) ? (V)(object)Vector256.FusedMultiplyAdd((Vector256<float>)(object)a, (Vector256<float>)(object)b, (Vector256<float>)(object)acc)
-        : (V)(object)Vector128.FusedMultiplyAdd((Vector128<float>)(object)a, (Vector128<float>)(object)b, (Vector128<float>)(object)acc);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<V>(V value, ref float destination) where V : struct
+    private static void CopyRun(ref float from, ref float to, int length)
     {
-        if (typeof(V) == typeof(Vector512<float>))
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated && length == 16)
         {
-            ((Vector512<float>)(object)value).StoreUnsafe(ref destination);
+            Vector512.LoadUnsafe(ref from).StoreUnsafe(ref to);
+            return;
         }
-        else if (typeof(V) == typeof(Vector256<float>))
+
+        if (Vector256.IsHardwareAccelerated)
         {
-            ((Vector256<float>)(object)value).StoreUnsafe(ref destination);
+            for (; r + 8 <= length; r += 8)
+            {
+                Vector256.LoadUnsafe(ref from, (nuint)r).StoreUnsafe(ref to, (nuint)r);
+            }
         }
-        else
+
+        if (Vector128.IsHardwareAccelerated)
         {
-            ((Vector128<float>)(object)value).StoreUnsafe(ref destination);
+            for (; r + 4 <= length; r += 4)
+            {
+                Vector128.LoadUnsafe(ref from, (nuint)r).StoreUnsafe(ref to, (nuint)r);
+            }
+        }
+
+        for (; r < length; r++)
+        {
+            Unsafe.Add(ref to, r) = Unsafe.Add(ref from, r);
         }
     }
 }

@@ -20,6 +20,11 @@ internal interface IFloatLanes<V>
 
     static abstract V Load(ref float source, nuint at);
 
+    static abstract void Store(V value, ref float destination, nuint at);
+
+    /// <summary>Every lane <paramref name="value"/>.</summary>
+    static abstract V Splat(float value);
+
     /// <summary>acc + a * b: fused where the machine has FMA (the JIT folds the check), else a multiply and an add.</summary>
     static abstract V MultiplyAdd(V a, V b, V acc);
 
@@ -41,6 +46,12 @@ internal readonly struct FloatLanes512 : IFloatLanes<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref float source, nuint at) => Vector512.LoadUnsafe(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Splat(float value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> acc) =>
@@ -70,6 +81,12 @@ internal readonly struct FloatLanes256 : IFloatLanes<Vector256<float>>
     public static Vector256<float> Load(ref float source, nuint at) => Vector256.LoadUnsafe(ref source, at);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Splat(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : (a * b) + acc;
 
@@ -95,6 +112,12 @@ internal readonly struct FloatLanes128 : IFloatLanes<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Load(ref float source, nuint at) => Vector128.LoadUnsafe(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Splat(float value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
@@ -123,6 +146,12 @@ internal readonly struct FloatLanes1 : IFloatLanes<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Load(ref float source, nuint at) => Unsafe.Add(ref source, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float value, ref float destination, nuint at) => Unsafe.Add(ref destination, at) = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Splat(float value) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float acc) => (a * b) + acc;

@@ -91,39 +91,55 @@ public static class SpatialKernels
         }
     }
 
-    /// <summary>The maximum of each window; padding never wins; NaN in a window gives NaN.</summary>
+    /// <summary>
+    /// The maximum of each window; padding never wins; NaN in a window gives NaN. Per output row, the window's
+    /// input rows are first reduced to one row (vectorised along x), then each output takes the maximum of
+    /// its columns of that row: the scalar loop over every window element cost a quarter of the digits CNN.
+    /// </summary>
     public static void MaxPool(ReadOnlySpan<float> x, Span<float> y, in Window w)
     {
+        int height = w.Height, width = w.Width, kernelH = w.KernelH, kernelW = w.KernelW;
+        int strideH = w.StrideH, strideW = w.StrideW, padH = w.PaddingH, padW = w.PaddingW;
         int oh = w.OutHeight, ow = w.OutWidth;
+        KernelChecks.AtLeast(x.Length, (long)w.Channels * height * width, nameof(x));
+        KernelChecks.AtLeast(y.Length, (long)w.Channels * oh * ow, nameof(y));
+        float[]? rented = null;
+        Span<float> rowMax = width <= 1024 ? stackalloc float[width] : (rented = new float[width]);
         for (int ch = 0; ch < w.Channels; ch++)
         {
             for (int oy = 0; oy < oh; oy++)
             {
+                int top = oy * strideH - padH;
+                int y0 = Math.Max(top, 0), y1 = Math.Min(top + kernelH, height);
+                if (y0 >= y1)
+                {
+                    rowMax.Fill(float.NegativeInfinity);
+                }
+                else
+                {
+                    x.Slice((ch * height + y0) * width, width).CopyTo(rowMax);
+                    for (int iy = y0 + 1; iy < y1; iy++)
+                    {
+                        VectorMath.MaxInto(x.Slice((ch * height + iy) * width, width), rowMax);
+                    }
+                }
+
+                Span<float> outRow = y.Slice((ch * oh + oy) * ow, ow);
                 for (int ox = 0; ox < ow; ox++)
                 {
+                    int left = ox * strideW - padW;
+                    int x0 = Math.Max(left, 0), x1 = Math.Min(left + kernelW, width);
                     float max = float.NegativeInfinity;
-                    for (int ky = 0; ky < w.KernelH; ky++)
+                    for (int ix = x0; ix < x1; ix++)
                     {
-                        int iy = oy * w.StrideH - w.PaddingH + ky;
-                        if (iy < 0 || iy >= w.Height)
-                        {
-                            continue;
-                        }
-
-                        for (int kx = 0; kx < w.KernelW; kx++)
-                        {
-                            int ix = ox * w.StrideW - w.PaddingW + kx;
-                            if (ix >= 0 && ix < w.Width)
-                            {
-                                float v = x[(ch * w.Height + iy) * w.Width + ix];
-                                max = float.IsNaN(v) || float.IsNaN(max) ? float.NaN : MathF.Max(max, v);
-                            }
-                        }
+                        max = VectorMath.Max(max, rowMax[ix]);
                     }
 
-                    y[(ch * oh + oy) * ow + ox] = max;
+                    outRow[ox] = max;
                 }
             }
         }
+
+        GC.KeepAlive(rented);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace QuantGen.Runtime;
@@ -54,5 +55,58 @@ public static class VectorMath
         }
 
         return sum;
+    }
+
+    /// <summary>y[i] = x[i] where it is finite, 0 where it is NaN or infinite (how every online coder treats
+    /// a value it cannot code). x - x is 0 exactly for finite x and NaN otherwise.</summary>
+    public static void FiniteOrZero(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            ReadOnlySpan<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            Span<Vector<float>> vy = MemoryMarshal.Cast<float, Vector<float>>(y.Slice(0, x.Length));
+            for (int v = 0; v < vx.Length; v++)
+            {
+                Vector<float> value = vx[v];
+                vy[v] = Vector.ConditionalSelect(Vector.Equals(value - value, Vector<float>.Zero), value, Vector<float>.Zero);
+            }
+
+            i = vx.Length * Vector<float>.Count;
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = float.IsFinite(x[i]) ? x[i] : 0f;
+        }
+    }
+
+    /// <summary>The larger of a and b; NaN if either is NaN (as max pooling defines it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Max(float a, float b) => float.IsNaN(a) || float.IsNaN(b) ? float.NaN : MathF.Max(a, b);
+
+    /// <summary>acc[i] = <see cref="Max(float, float)"/>(acc[i], x[i]).</summary>
+    public static void MaxInto(ReadOnlySpan<float> x, Span<float> acc)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            ReadOnlySpan<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            Span<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(acc.Slice(0, x.Length));
+            for (int v = 0; v < vx.Length; v++)
+            {
+                Vector<float> a = va[v], b = vx[v];
+                // Lanes where either is NaN (x != x) take NaN, whatever the instruction's own NaN rule.
+                Vector<int> nan = ~(Vector.Equals(a, a) & Vector.Equals(b, b));
+                va[v] = Vector.ConditionalSelect(nan, new Vector<float>(float.NaN), Vector.Max(a, b));
+            }
+
+            i = vx.Length * Vector<float>.Count;
+        }
+
+        for (; i < x.Length; i++)
+        {
+            acc[i] = Max(acc[i], x[i]);
+        }
     }
 }

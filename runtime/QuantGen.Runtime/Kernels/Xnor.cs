@@ -64,10 +64,7 @@ public static class Xnor
     /// <summary>The online alternating codes of x (non-finite values count as 0), one byte per value, zero past x.</summary>
     public static void Encode(ReadOnlySpan<float> x, int bits, int cycles, Span<float> betas, Span<float> reconstruction, Span<float> clean, Span<byte> codes)
     {
-        for (int i = 0; i < x.Length; i++)
-        {
-            clean[i] = float.IsFinite(x[i]) ? x[i] : 0f;
-        }
+        VectorMath.FiniteOrZero(x, clean);
 
         AlternatingQuantizer.Quantize(clean, bits, cycles, betas, reconstruction, codes.Slice(0, x.Length));
         codes.Slice(x.Length).Clear();

@@ -76,12 +76,25 @@ internal static class KernelGeometry
     /// <summary>Floats of scratch the integer kernel needs: the input's codes, one byte per padded column.</summary>
     public static int Int8ScratchFloats(int cols) => Int8RowBytes(cols) / 4;
 
+    /// <summary>Output channels per block of the convolution's weights (the channels one pass of the kernel computes):
+    /// the blocked layout keeps 8 channels' weights for one (channel, ky, kx) in 32 consecutive bytes, so a pass
+    /// broadcasts each from one base address, and a layer of few channels pads to 8, not more.</summary>
+    public const int ConvChannelBlock = 8;
+
+    /// <summary>Output channels rounded up to whole blocks of <see cref="ConvChannelBlock"/>.</summary>
+    public static int ConvBlockedChannels(int outChannels) => (outChannels + ConvChannelBlock - 1) / ConvChannelBlock * ConvChannelBlock;
+
+    /// <summary>Where weight [o][k] (k = (channel, ky, kx) in PyTorch's order, of <paramref name="k"/>) sits in the
+    /// blocked layout [o / 16][k][o % 16]; channels past the last are zero.</summary>
+    public static int ConvBlockedIndex(int o, int kIndex, int k) => ((o / ConvChannelBlock * k) + kIndex) * ConvChannelBlock + (o % ConvChannelBlock);
+
+    /// <summary>Positions per panel at most: the widest vector's float lanes.</summary>
+    public const int ConvPanelPositions = 16;
+
     /// <summary>
-    /// Floats of scratch the float convolution needs: with stride 1 the input map zero-padded on every side
-    /// (it convolves directly); otherwise every output position's patch, laid out one after another.
+    /// Floats of scratch the float convolution needs: the input map zero-padded on every side, and one panel
+    /// (each (channel, ky, kx)'s input for up to 16 output positions).
     /// </summary>
-    public static int ConvScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int strideH, int strideW, int paddingH, int paddingW) =>
-        strideH == 1 && strideW == 1
-            ? channels * (height + 2 * paddingH) * (width + 2 * paddingW)
-            : ((height + 2 * paddingH - kernelH) / strideH + 1) * ((width + 2 * paddingW - kernelW) / strideW + 1) * channels * kernelH * kernelW;
+    public static int ConvScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int paddingH, int paddingW) =>
+        channels * (height + 2 * paddingH) * (width + 2 * paddingW) + channels * kernelH * kernelW * ConvPanelPositions;
 }

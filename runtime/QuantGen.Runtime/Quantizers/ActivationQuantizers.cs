@@ -92,10 +92,7 @@ public static class ActivationQuantizers
     public static void OnlineMultiBinary(ReadOnlySpan<float> x, Span<float> y, int bits, int cycles, Span<float> scratch)
     {
         Span<float> clean = scratch.Slice(0, x.Length);
-        for (int i = 0; i < x.Length; i++)
-        {
-            clean[i] = float.IsFinite(x[i]) ? x[i] : 0f;
-        }
+        VectorMath.FiniteOrZero(x, clean.Slice(0, x.Length));
 
         Span<float> alphas = stackalloc float[bits];
         AlternatingQuantizer.Quantize(clean, bits, cycles, alphas, y.Slice(0, x.Length), codes: default);

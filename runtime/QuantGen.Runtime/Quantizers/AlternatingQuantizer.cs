@@ -22,6 +22,16 @@ public static partial class AlternatingQuantizer
     /// </summary>
     public static void Quantize(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
     {
+        if (!QuantizeFused(x, bits, cycles, alphas, reconstruction, codes))
+        {
+            QuantizeScalar(x, bits, cycles, alphas, reconstruction, codes);
+        }
+    }
+
+    /// <summary>The reference: one pass per step, as the paper describes the algorithm. The fused vector path
+    /// (AlternatingQuantizer.Fused.cs) is tested against it.</summary>
+    internal static void QuantizeScalar(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
+    {
         int n = x.Length;
         int combos = 1 << bits;
         Span<float> sums = stackalloc float[combos];
@@ -204,6 +214,13 @@ public static partial class AlternatingQuantizer
             rhs[a] = 2 * SumWhereBit(x, code, a) - total;
         }
 
+        Solve(gram, rhs, bits, alphas);
+    }
+
+    /// <summary>Solves gram * alpha = rhs (both destroyed) by Gaussian elimination with partial pivoting; a singular
+    /// system (codes that are equal or opposite) keeps <paramref name="alphas"/> as they are.</summary>
+    private static void Solve(Span<double> gram, Span<double> rhs, int bits, Span<float> alphas)
+    {
         // Forward elimination with partial pivoting.
         for (int col = 0; col < bits; col++)
         {
@@ -262,18 +279,18 @@ public static partial class AlternatingQuantizer
         }
     }
 
-    /// <summary>For fixed alphas, each element takes the code whose value is nearest (ties: the larger value, as the
-    /// official code's search does: an exact 0 between -a and +a takes +a).</summary>
-    private static void AssignCodes(ReadOnlySpan<float> x, Span<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
+    /// <summary>The 2^bits sums sum_j alpha_j b_j in ascending order, each with its code; stable, so equal sums keep
+    /// the lower code first.</summary>
+    private static void SortedSums(ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
     {
-        int combos = 1 << bits;
+        int combos = sums.Length;
         for (int m = 0; m < combos; m++)
         {
             order[m] = (byte)m;
             sums[m] = Value((byte)m, alphas);
         }
 
-        // Insertion sort of at most 256 values, stable so equal sums keep the lower code first.
+        // Insertion sort of at most 256 values.
         for (int a = 1; a < combos; a++)
         {
             float key = sums[a];
@@ -289,7 +306,14 @@ public static partial class AlternatingQuantizer
             sums[b + 1] = key;
             order[b + 1] = keyCode;
         }
+    }
 
+    /// <summary>For fixed alphas, each element takes the code whose value is nearest (ties: the larger value, as the
+    /// official code's search does: an exact 0 between -a and +a takes +a).</summary>
+    private static void AssignCodes(ReadOnlySpan<float> x, Span<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
+    {
+        int combos = 1 << bits;
+        SortedSums(alphas, sums, order);
         for (int i = AssignCodesVector(x, code, sums, order); i < x.Length; i++)
         {
             float v = x[i];

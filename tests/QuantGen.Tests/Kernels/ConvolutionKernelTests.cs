@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using QuantGen.Generator.Layout;
 using QuantGen.Runtime;
 using QuantGen.Tests.Infrastructure;
 using Xunit;
@@ -9,8 +10,9 @@ namespace QuantGen.Tests.Kernels;
 
 /// <summary>
 /// The float convolution against sums in double straight from the definition: widths below, at and past
-/// each vector width (so every path and the overlapping last vector run), strides 1 and 2, paddings 0 to 2,
-/// channel counts not a multiple of four (the repeated last channel).
+/// each vector width (so full and partial panels of positions run), strides 1 and 2, paddings 0 to 2,
+/// output channels within one block of 16 and across two (partial passes of eight), weights in the
+/// generator's blocked layout.
 /// </summary>
 public sealed class ConvolutionKernelTests
 {
@@ -18,22 +20,23 @@ public sealed class ConvolutionKernelTests
         from width in new[] { 3, 5, 8, 11, 17, 20 }
         from stride in new[] { 1, 2 }
         from padding in new[] { 0, 1, 2 }
+        from outChannels in new[] { 5, 21 }
         where width + 2 * padding >= 3
-        select new object[] { width, stride, padding };
+        select new object[] { width, stride, padding, outChannels };
 
     [Theory]
     [MemberData(nameof(Windows))]
-    public void Float_convolution_matches_the_definition(int width, int stride, int padding)
+    public void Float_convolution_matches_the_definition(int width, int stride, int padding, int outChannels)
     {
-        var random = new Random((width * 31) + (stride * 7) + padding);
+        var random = new Random((width * 31) + (stride * 7) + padding + outChannels);
         var w = new Window(3, 6, width, 3, 3, stride, stride, padding, padding);
-        const int outChannels = 5;
         int positions = w.OutHeight * w.OutWidth;
         float[] x = TestModels.RandomFloats(random, w.Channels * w.Height * w.Width, -2f, 2f);
         float[] weights = TestModels.RandomFloats(random, outChannels * w.Channels * 9, -1f, 1f);
         float[] bias = TestModels.RandomFloats(random, outChannels, -0.5f, 0.5f);
         var y = new float[outChannels * positions];
-        ConvolutionKernels.Float(x, y, w, weights, bias, new float[ConvolutionKernels.ScratchFloats(w)]);
+        float[] blocked = WeightRepacking.ConvBlocked(weights, outChannels, w.Channels * 9);
+        ConvolutionKernels.Float(x, y, w, blocked, bias, new float[ConvolutionKernels.ScratchFloats(w)]);
         for (int o = 0; o < outChannels; o++)
         {
             for (int oy = 0; oy < w.OutHeight; oy++)

@@ -107,4 +107,60 @@ public sealed class VectorQuantizerTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Alternating_fused_path_agrees_with_the_scalar_reference(int bits)
+    {
+        // The fused passes sum in float lanes, so alphas may differ from the reference's in the last bits; the
+        // codes then differ only where a value sits on a decision boundary to that precision.
+        foreach (int cycles in new[] { 0, 1, 2, 3 })
+        {
+            foreach (int length in new[] { 16, 31, 64, 128, 200, 256, 1037, 5000 })
+            {
+                var rng = new Random(bits * 1000 + cycles * 100 + length);
+                float[] x = TestModels.RandomFloats(rng, length, -2f, 2f);
+                if (length % 3 == 0)
+                {
+                    // Post-ReLU activations: many exact zeros, which sit on sign and search boundaries.
+                    for (int i = 0; i < length; i++)
+                    {
+                        x[i] = Math.Max(0f, x[i]);
+                    }
+                }
+
+                var alphas = new float[bits];
+                var reference = new float[bits];
+                var y = new float[length];
+                var yReference = new float[length];
+                var codes = new byte[length];
+                var codesReference = new byte[length];
+                AlternatingQuantizer.Quantize(x, bits, cycles, alphas, y, codes);
+                AlternatingQuantizer.QuantizeScalar(x, bits, cycles, reference, yReference, codesReference);
+                for (int j = 0; j < bits; j++)
+                {
+                    Assert.True(Math.Abs(alphas[j] - reference[j]) <= 1e-5f * Math.Max(1f, Math.Abs(reference[j])), $"bits {bits}, cycles {cycles}, length {length}: alpha {j} is {alphas[j]}, the reference {reference[j]}");
+                }
+
+                int differ = 0;
+                for (int i = 0; i < length; i++)
+                {
+                    Assert.Equal(AlternatingQuantizer.Value(codes[i], alphas), y[i]);
+                    if (codes[i] != codesReference[i])
+                    {
+                        differ++;
+                        // Both codes must be (nearly) equally near x under the reference's alphas.
+                        float mine = Math.Abs(x[i] - AlternatingQuantizer.Value(codes[i], reference));
+                        float theirs = Math.Abs(x[i] - AlternatingQuantizer.Value(codesReference[i], reference));
+                        Assert.True(Math.Abs(mine - theirs) <= 1e-4f, $"bits {bits}, cycles {cycles}, length {length}, value {i}: code {codes[i]} against the reference's {codesReference[i]}");
+                    }
+                }
+
+                Assert.True(differ <= length / 100, $"bits {bits}, cycles {cycles}, length {length}: {differ} codes differ from the reference");
+            }
+        }
+    }
 }

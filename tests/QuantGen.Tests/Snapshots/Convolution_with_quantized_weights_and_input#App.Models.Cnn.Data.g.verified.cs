@@ -9,27 +9,27 @@ namespace App.Models
         /// <summary>The model's parameters and lookup tables.</summary>
         private static class QuantGenData
         {
-            // 1,728 bytes, each tensor at a 64-byte boundary:
+            // 2,048 bytes, each tensor at a 64-byte boundary:
             //   offset       bytes  tensor
-            //   0              216  layer 0: weights dequantized to float32, 3 x 18
-            //   256             12  layer 0: bias
-            //   320           1344  layer 4: float32 weights, 7 x 48
-            //   1664            28  layer 4: bias
-            private static global::System.ReadOnlySpan<byte> Base64 => "KZn8vSmZ/D0AAAAAKZl8vimZ/L0AAAAAKZl8vimZ/D0pmfw9KZn8PSmZ/L0pmfw9KZn8vSmZfL4pmfw9KZn8vSmZ/D0pmfy9fVopPn1aqb4AAAAAAAAAAH1aqb59Wim+fVopvn1aqb59Wik+fVqpvn1aKb4AAAAAfVopPn1aKb59Wqm+fVqpvn1aqb59Wqm+ObcRPjm3kb4AAAAAObcRPjm3ET4AAAAAObeRvjm3kb4AAAAAObcRPgAAAAAAAAAAObcRPjm3kb45t5G+ObcRPgAAAAA5txE+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALzUQr4UU8w9SDrHvQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADIKuU+9QN3vzDCV73sB0C/QDNVv15BMr8++yM/pHvgvkaIc7+MmSE/KNwVPpgRnT5mPRY/hINePzI8Nb9u1VO/WO3vveIESL88tkI/AAsWvjq1wr44fWq+eZIcv74uqr5AERq8aqRLP+hnOD7yoRq/YEYKPppn7L7EG4W+LHOVPoA28rx0iBe/PFwVv1oQOT9uNyC/1oJ/P4LJdj/4kt29ENk4v7g7/r2QKK49h0p4vzgsFj54PQ8+9vBWv9KJCz9mOwk/gBSoPGwofb7wIjI+WiTKvqJaBb9WqHG/mpalvoSOJT/EZDi/tMCEPqrXIL9AJf09wHR6Pihh2j6GqwI/kMTevXS9Wj+A5Sm/YBc3PoC/5z4Ymdy+AmJMPwAE7L1jzj6/mF0GvmJT2b7abD4/oJsvP/JHJL+UXQU/XshZP2CVIj8qkCI/YHUPvguvYr9OFkk/YukQP3pooL4SNwK/HuAlvxJvPT8qfmy/qtJnvwi7hb4soRc/+qhEPwCcCD3oD+Y+ihkTPyg4Dj40m5U+iCxJvuDZlrzvVWi/4IAHvYh6Yz5mNl4/EEelvTiFPD8OT2c/LxUwv4C7GbzsrJM+YAl3vvgv0T4U2oa+/Cj6PniFHb9Av58+OpU5Pxh8pj7Axis+kFFYPyhoMb6wcDY/Yc4Bv6w0ND/8olq/HN+svhD9zT2OzAo/G5s0v+p9Y78QqGA+BnBFvwA4QT2gZ7G+GOYKP7aaZD9obdy96N9qP3bbtL5gl0u9QAzTvu/Kdb8CVIC+hFJZvlzfqz4AFak+LMcTvoVrOL+Q4bO+q9dcv1KEWT/+T1A/FyRgvzDLKb3FXFi/nsYev66pBr/2qQQ/Ytk4P1Q5Pr/QdLq+gH0jvxR6e78oSPe9jVNuv6Sk8L6FeyO/Orlqv2Yucj8uIAK/tJIUv1K1Tj9yqKS+2lRIv2Cvgz5sPFq+AFUWvUCGND8CuyG/8LU8vjyCTj9oUze+UBXavXDDV786Aj2/CLTPPu5LZb/NT2m/C1cAv9iyJj7IiNY+uJC/Pnn5Tb9oNBy/Dn8vv6AIRr/bUHq/BL9ePygCkL4E+Ea+YD//vETiaL7rmSq/mtBXvwi7Nz8AMXW/4JAKPsIwaD+cizM/rGS8PmQ91T60v2y+4JMZPhDJv72Quwy/cppQP1SK7z5cSVw/lM3DviRbrL5kBhO/uCs6v9KdFT88+V2+cNuUPQBPOj3Krhw/0h82vzQqZz8ACvw8APlwvmDdvj3AKl68/gIQP37MWD/grAs97zoDvyDkhr54fg+/OtFHvzPKOr+wfE2/aNscv4DaBT4EDj8/XhezvpycRr9U/5M+KodwP38ZAL8oN3e+N5pWv5xLgT6D03G/nLcev4Scm754pkA+ZOQMP8CfrD3S06e+y98Rv9zvHL5y+X6/aqmovtQey776PC2/vkhIP/phFj8ApnM9RBPVPsCqpz6MkYm+qI/XPpAVGr9fYxu/tIlFv7CvYj/O2Au/4DoXPeLYE7/M+Ta+3lAtv/umJr9kh84+5lE6vxJIy77eNVc/SCmNvXDqOj4Aaxo+MJFYP5j6gL34+SY/cGtEP5AOSj+I49g+P4NOv0x5Nz/u8/G++JXYPrRRB74s/bm+tjpFv/IE9L6ARDA+AwV5vxbEhL6IEhW+3I8pP+ktWb/M90G+KPuHvpIe+b5OJq2+itRZP+yOZL/8lAC/SHrMvtACGr9h63+/2HIEv2RIGL6iWBi/np9oP3L4ET9MCxy/EOqhPWRcJz9ASMi+QKT6vHUGd7+cyVS/KCFtP7AoHT+M+40+3L/QvigW6L5+W9M+bc3EvuJMwb4Cvtw+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"u8;
+            //   0              576  layer 0: weights dequantized to float32, 3 x 18, in blocks of 8 output channels
+            //   576             12  layer 0: bias
+            //   640           1344  layer 4: float32 weights, 7 x 48
+            //   1984            28  layer 4: bias
+            private static global::System.ReadOnlySpan<byte> Base64 => "KZn8vX1aKT45txE+AAAAAAAAAAAAAAAAAAAAAAAAAAApmfw9fVqpvjm3kb4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKZl8vgAAAAA5txE+AAAAAAAAAAAAAAAAAAAAAAAAAAApmfy9fVqpvjm3ET4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB9Wim+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKZl8vn1aKb45t5G+AAAAAAAAAAAAAAAAAAAAAAAAAAApmfw9fVqpvjm3kb4AAAAAAAAAAAAAAAAAAAAAAAAAACmZ/D19Wik+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKZn8PX1aqb45txE+AAAAAAAAAAAAAAAAAAAAAAAAAAApmfy9fVopvgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACmZ/D0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKZn8vX1aKT45txE+AAAAAAAAAAAAAAAAAAAAAAAAAAApmXy+fVopvjm3kb4AAAAAAAAAAAAAAAAAAAAAAAAAACmZ/D19Wqm+ObeRvgAAAAAAAAAAAAAAAAAAAAAAAAAAKZn8vX1aqb45txE+AAAAAAAAAAAAAAAAAAAAAAAAAAApmfw9fVqpvgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACmZ/L19Wqm+ObcRPgAAAAAAAAAAAAAAAAAAAAAAAAAAvNRCvhRTzD1IOse9AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMgq5T71A3e/MMJXvewHQL9AM1W/XkEyvz77Iz+ke+C+Rohzv4yZIT8o3BU+mBGdPmY9Fj+Eg14/Mjw1v27VU79Y7e+94gRIvzy2Qj8ACxa+OrXCvjh9ar55khy/vi6qvkARGrxqpEs/6Gc4PvKhGr9gRgo+mmfsvsQbhb4sc5U+gDbyvHSIF788XBW/WhA5P243IL/Wgn8/gsl2P/iS3b0Q2Ti/uDv+vZAorj2HSni/OCwWPng9Dz728Fa/0okLP2Y7CT+AFKg8bCh9vvAiMj5aJMq+oloFv1aocb+alqW+hI4lP8RkOL+0wIQ+qtcgv0Al/T3AdHo+KGHaPoarAj+QxN69dL1aP4DlKb9gFzc+gL/nPhiZ3L4CYkw/AATsvWPOPr+YXQa+YlPZvtpsPj+gmy8/8kckv5RdBT9eyFk/YJUiPyqQIj9gdQ++C69iv04WST9i6RA/emigvhI3Ar8e4CW/Em89Pyp+bL+q0me/CLuFviyhFz/6qEQ/AJwIPegP5j6KGRM/KDgOPjSblT6ILEm+4NmWvO9VaL/ggAe9iHpjPmY2Xj8QR6W9OIU8Pw5PZz8vFTC/gLsZvOyskz5gCXe++C/RPhTahr78KPo+eIUdv0C/nz46lTk/GHymPsDGKz6QUVg/KGgxvrBwNj9hzgG/rDQ0P/yiWr8c36y+EP3NPY7MCj8bmzS/6n1jvxCoYD4GcEW/ADhBPaBnsb4Y5go/tppkP2ht3L3o32o/dtu0vmCXS71ADNO+78p1vwJUgL6EUlm+XN+rPgAVqT4sxxO+hWs4v5Dhs76r11y/UoRZP/5PUD8XJGC/MMspvcVcWL+exh6/rqkGv/apBD9i2Tg/VDk+v9B0ur6AfSO/FHp7vyhI972NU26/pKTwvoV7I786uWq/Zi5yPy4gAr+0khS/UrVOP3KopL7aVEi/YK+DPmw8Wr4AVRa9QIY0PwK7Ib/wtTy+PIJOP2hTN75QFdq9cMNXvzoCPb8ItM8+7ktlv81Pab8LVwC/2LImPsiI1j64kL8+eflNv2g0HL8Ofy+/oAhGv9tQer8Ev14/KAKQvgT4Rr5gP/+8ROJovuuZKr+a0Fe/CLs3PwAxdb/gkAo+wjBoP5yLMz+sZLw+ZD3VPrS/bL7gkxk+EMm/vZC7DL9ymlA/VIrvPlxJXD+UzcO+JFusvmQGE7+4Kzq/0p0VPzz5Xb5w25Q9AE86PcquHD/SHza/NCpnPwAK/DwA+XC+YN2+PcAqXrz+AhA/fsxYP+CsCz3vOgO/IOSGvnh+D7860Ue/M8o6v7B8Tb9o2xy/gNoFPgQOPz9eF7O+nJxGv1T/kz4qh3A/fxkAvyg3d743mla/nEuBPoPTcb+ctx6/hJybvnimQD5k5Aw/wJ+sPdLTp77L3xG/3O8cvnL5fr9qqai+1B7Lvvo8Lb++SEg/+mEWPwCmcz1EE9U+wKqnPoyRib6oj9c+kBUav19jG7+0iUW/sK9iP87YC7/gOhc94tgTv8z5Nr7eUC2/+6Ymv2SHzj7mUTq/EkjLvt41Vz9IKY29cOo6PgBrGj4wkVg/mPqAvfj5Jj9wa0Q/kA5KP4jj2D4/g06/THk3P+7z8b74ldg+tFEHviz9ub62OkW/8gT0voBEMD4DBXm/FsSEvogSFb7cjyk/6S1Zv8z3Qb4o+4e+kh75vk4mrb6K1Fk/7I5kv/yUAL9Iesy+0AIav2Hrf7/YcgS/ZEgYvqJYGL+en2g/cvgRP0wLHL8Q6qE9ZFwnP0BIyL5ApPq8dQZ3v5zJVL8oIW0/sCgdP4z7jT7cv9C+KBbovn5b0z5tzcS+4kzBvgK+3D4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="u8;
 
-            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 1728);
+            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 2048);
 
-            /// <summary>Layer 0: weights dequantized to float32, 3 x 18.</summary>
-            internal static global::System.ReadOnlySpan<float> L0FloatWeights => Blob.Floats(0, 54);
+            /// <summary>Layer 0: weights dequantized to float32, 3 x 18, in blocks of 8 output channels.</summary>
+            internal static global::System.ReadOnlySpan<float> L0FloatWeights => Blob.Floats(0, 144);
 
             /// <summary>Layer 0: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(256, 3);
+            internal static global::System.ReadOnlySpan<float> L0Bias => Blob.Floats(576, 3);
 
             /// <summary>Layer 4: float32 weights, 7 x 48.</summary>
-            internal static global::System.ReadOnlySpan<float> L4FloatWeights => Blob.Floats(320, 336);
+            internal static global::System.ReadOnlySpan<float> L4FloatWeights => Blob.Floats(640, 336);
 
             /// <summary>Layer 4: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L4Bias => Blob.Floats(1664, 7);
+            internal static global::System.ReadOnlySpan<float> L4Bias => Blob.Floats(1984, 7);
         }
     }
 }

@@ -15,14 +15,14 @@ namespace App.Models
             // A layer's quantized input.
             global::System.Span<float> q = scratch.Slice(432, 144);
             // Gate products of the recurrent layers; the patch and output column of the convolutions.
-            global::System.Span<float> layerScratch = scratch.Slice(576, 220);
+            global::System.Span<float> layerScratch = scratch.Slice(576, 508);
 
             // Layer 0 "conv": Conv2d 144 -> 216, weights Uniform 2-bit signed, per-row scale.
             // Conv2d: each output position's 18-value patch (channel, ky, kx; padding reads 0) times the weights.
             // Input quantized: Uniform 2-bit over [0, 1].
             global::QuantGen.Runtime.ActivationQuantizers.Uniform(input, q.Slice(0, 144), bits: 2, lo: 0f, hi: 1f);
-            // Kernel Float: weights dequantized to float32 at build time (the reference's values): all 72 positions in one call; stride 1 convolves directly over the zero-padded map (four output channels per pass, each weight broadcast into a shifted run of an input row), other strides lay the patches out once.
-            global::QuantGen.Runtime.ConvolutionKernels.Float(q.Slice(0, 144), a.Slice(0, 216), new global::QuantGen.Runtime.Window(2, 9, 8, 3, 3, 1, 1, 1, 1), QuantGenData.L0FloatWeights, QuantGenData.L0Bias, layerScratch.Slice(0, 220));
+            // Kernel Float: weights dequantized to float32 at build time (the reference's values): all 72 positions in one call over the zero-padded map, vectorised along the positions (a panel of each (channel, ky, kx)'s input for up to 16 positions, then eight output channels per pass, each weight broadcast).
+            global::QuantGen.Runtime.ConvolutionKernels.Float(q.Slice(0, 144), a.Slice(0, 216), new global::QuantGen.Runtime.Window(2, 9, 8, 3, 3, 1, 1, 1, 1), QuantGenData.L0FloatWeights, QuantGenData.L0Bias, layerScratch.Slice(0, 508));
 
             // Layer 1 "relu": Relu 216 -> 216.
             // Relu: element-wise max(x, 0).
