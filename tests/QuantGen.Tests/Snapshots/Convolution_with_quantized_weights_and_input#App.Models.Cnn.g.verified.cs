@@ -49,7 +49,7 @@ namespace App.Models
                 Input = new global::QuantGen.TensorMetadata("image", [2, 9, 8]),
                 Output = new global::QuantGen.TensorMetadata("y", [7]),
                 VocabularySize = 0,
-                WeightBytes = 1600,
+                WeightBytes = 1960,
                 Float32WeightBytes = 1600,
                 Layers =
                 [
@@ -59,7 +59,7 @@ namespace App.Models
                         InputShape = [2, 9, 8], OutputShape = [3, 9, 8],
                         WeightBits = 2, ActivationBits = 2,
                         Weights = "Uniform 2-bit signed, per-row scale", InputQuantizer = "Uniform 2-bit over [0, 1]",
-                        Kernel = "Float", ParameterBytes = 228,
+                        Kernel = "Float", ParameterBytes = 588,
                     },
                     new global::QuantGen.LayerMetadata
                     {
