@@ -70,7 +70,7 @@ internal sealed class GeneratedRecurrent : Runner
         : base(model, variant)
     {
         _model = generated;
-        _state = generated.NewState();
+        _state = generated.CreateState();
         _output = new float[generated.OutputLength];
     }
 

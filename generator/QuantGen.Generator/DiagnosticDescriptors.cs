@@ -33,7 +33,7 @@ internal static class DiagnosticDescriptors
         "QG0011", "Two layers have the same name", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor ModelFileNotFound = new DiagnosticDescriptor(
-        "QG0012", "The model file is not in AdditionalFiles", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "QG0012", "The model file is not one of the project's model files", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidTarget = new DiagnosticDescriptor(
         "QG0013", "The class cannot hold a generated model", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
@@ -46,6 +46,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotARegularFile = new DiagnosticDescriptor(
         "QG0017", "The model file is empty or not a regular file", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ModelFileUnbound = new DiagnosticDescriptor(
+        "QG0018", "No class is bound to the model file", "{0}", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static DiagnosticDescriptor For(DescriptionErrorCode code) => code switch
     {

@@ -16,6 +16,7 @@ namespace QuantGen.Generator;
 /// <item>Bindings: every class with the attribute, boiled down to strings (QuantModelGenerator.Bindings.cs);</item>
 /// <item>ItemBindings: every file whose &lt;QuantGenModel&gt; item names a class (QuantModelGenerator.Items.cs);</item>
 /// <item>Plans, ItemPlans: each binding with its file, planned (Planner.cs);</item>
+/// <item>UnboundFiles: model files no class is bound to, each a warning (QuantModelGenerator.Unbound.cs);</item>
 /// <item>then the emitter writes source, and diagnostics are reported on their own output.</item>
 /// </list>
 /// No step lets an exception escape: a failure becomes diagnostic QG0014 naming the model file.
@@ -56,8 +57,15 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
             .Select(static (pair, _) => Conflicts(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.ClassConflicts);
 
+        // A model file that neither its <QuantGenModel> item nor a [QuantModel] class binds would generate nothing, silently.
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> unbound = allFiles
+            .Combine(bindings.Collect())
+            .Select(static (pair, _) => UnboundFiles(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.UnboundFiles);
+
         // Source and diagnostics travel separately, so that a diagnostic never forces source to be written again.
         context.RegisterSourceOutput(files.Select(static (file, _) => file.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(unbound, ReportAll);
         RegisterPlans(context, bindings, allFiles, conflicts, TrackingNames.Plans);
         RegisterPlans(context, itemBindings, allFiles, conflicts, TrackingNames.ItemPlans);
     }
@@ -71,6 +79,7 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
             .WithTrackingName(trackingName);
         context.RegisterSourceOutput(plans.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(plans.Where(static result => result.Plan is not null).Select(static (result, _) => result.Plan!), EmitModel);
+        context.RegisterSourceOutput(plans.Where(static result => result.Placeholder is not null).Select(static (result, _) => result.Placeholder!), EmitPlaceholder);
     }
 
     private static PlanResult PlanBinding(ModelBinding binding, ImmutableArray<ModelFile> files, EquatableArray<ClassClaim> conflicts, CancellationToken cancellationToken)
@@ -93,14 +102,14 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
         ModelFile? file = FindModelFile(binding, files);
         if (file is null)
         {
-            string message = $"'{binding.ModelPath}' (for {binding.FullName}) is not among the project's AdditionalFiles; add <AdditionalFiles Include=\"{binding.ModelPath}\" /> to the project";
-            return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.ModelFileNotFound, message, binding.Location) }.ToEquatableArray());
+            string message = $"'{binding.ModelPath}' (for {binding.FullName}) is not one of the project's model files; add <QuantGenModel Include=\"{binding.ModelPath}\" /> to the project file (the path relative to the project), or <AdditionalFiles Include=\"...\" /> when the project does not use the QuantGen package";
+            return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.ModelFileNotFound, message, binding.Location) }.ToEquatableArray(), binding);
         }
 
         if (file.Description is null)
         {
             // The file's own errors are reported once, by the ModelFiles step.
-            return new PlanResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new PlanResult(null, EquatableArray<DiagnosticInfo>.Empty, binding);
         }
 
         try
@@ -109,14 +118,14 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
             if (blob > Planner.MaxBlobBytes)
             {
                 string message = $"{System.IO.Path.GetFileName(file.Path)} holds {blob} bytes of parameters; a generated model may embed at most {Planner.MaxBlobBytes}";
-                return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.InvalidValue, message, FileStart(file.Path)) }.ToEquatableArray());
+                return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.InvalidValue, message, FileStart(file.Path)) }.ToEquatableArray(), binding);
             }
 
             return new PlanResult(Planner.Plan(binding, file, cancellationToken), EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new PlanResult(null, new[] { Internal(file.Path, "planning", e) }.ToEquatableArray());
+            return new PlanResult(null, new[] { Internal(file.Path, "planning", e) }.ToEquatableArray(), binding);
         }
     }
 
@@ -188,6 +197,19 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
         }
     }
 
+    private static void EmitPlaceholder(SourceProductionContext context, ModelBinding binding)
+    {
+        try
+        {
+            (string hintName, string source) = Emitter.EmitPlaceholder(binding);
+            context.AddSource(hintName, source);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Internal(binding.ModelPath, "writing the placeholder for", e).ToDiagnostic());
+        }
+    }
+
     private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
     {
         foreach (DiagnosticInfo diagnostic in diagnostics)
@@ -208,8 +230,11 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
     /// <summary>A class (its hint-name key) that more than one model is bound to, and those models' file names.</summary>
     internal sealed record ClassClaim(string Key, EquatableArray<string> Models);
 
-    /// <summary>A plan, or the reasons there is none.</summary>
-    internal sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+    /// <summary>
+    /// A plan, or the reasons there is none; then, when the class itself is sound, the binding to write a
+    /// placeholder for (<see cref="Emitter.EmitPlaceholder"/>), so that the model's errors are the build's only ones.
+    /// </summary>
+    internal sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics, ModelBinding? Placeholder = null);
 }
 
 /// <summary>Names of the pipeline steps, for tests that check what was cached.</summary>
@@ -221,4 +246,5 @@ public static class TrackingNames
     public const string ItemBindings = nameof(ItemBindings);
     public const string ItemPlans = nameof(ItemPlans);
     public const string ClassConflicts = nameof(ClassConflicts);
+    public const string UnboundFiles = nameof(UnboundFiles);
 }

@@ -109,7 +109,7 @@ public static partial class DescriptionValidator
             return false;
         }
 
-        RequireInput(inputSize, index, kind, path + ".inputSize", inputLength, c);
+        RequireInput(inputSize, "its inputSize", index, kind, path + ".inputSize", inputLength, c);
         return true;
     }
 
@@ -119,7 +119,7 @@ public static partial class DescriptionValidator
             & CheckWindow(conv.Height, conv.Width, conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.PaddingH, conv.PaddingW, index, "conv2d", path, c);
         if (ok)
         {
-            RequireInput((long)conv.InChannels * conv.Height * conv.Width, index, "conv2d", path + ".inChannels", inputLength, c);
+            RequireInput((long)conv.InChannels * conv.Height * conv.Width, $"inChannels x height x width = {conv.InChannels} x {conv.Height} x {conv.Width}", index, "conv2d", path + ".inChannels", inputLength, c);
         }
 
         return ok;
@@ -131,7 +131,7 @@ public static partial class DescriptionValidator
             & CheckWindow(pool.Height, pool.Width, pool.KernelH, pool.KernelW, pool.StrideH, pool.StrideW, pool.PaddingH, pool.PaddingW, index, "maxPool2d", path, c);
         if (ok)
         {
-            RequireInput((long)pool.Channels * pool.Height * pool.Width, index, "maxPool2d", path + ".channels", inputLength, c);
+            RequireInput((long)pool.Channels * pool.Height * pool.Width, $"channels x height x width = {pool.Channels} x {pool.Height} x {pool.Width}", index, "maxPool2d", path + ".channels", inputLength, c);
         }
 
         return ok;
@@ -163,12 +163,26 @@ public static partial class DescriptionValidator
         return true;
     }
 
-    private static void RequireInput(long expected, int index, string kind, string path, long inputLength, Context c)
+    /// <summary>
+    /// A layer must read as many values as it is handed. The first layer is handed the model's input, which is
+    /// what the user declares for the model's callers: a mismatch there is reported at the input's shape.
+    /// </summary>
+    /// <param name="reads">Which of the layer's fields say how much it reads, for the message.</param>
+    /// <param name="path">The field of the layer that says it, where a mismatch with the layer before is reported.</param>
+    private static void RequireInput(long expected, string reads, int index, string kind, string path, long inputLength, Context c)
     {
-        if (inputLength > 0 && expected != inputLength)
+        if (inputLength <= 0 || expected == inputLength)
         {
-            string from = index == 0 ? "the model's input gives" : "the layer before gives";
-            c.Add(DescriptionErrorCode.ShapeMismatch, path, $"layer {index} ({kind}) expects {expected} inputs but {from} {inputLength}");
+            return;
+        }
+
+        if (index == 0)
+        {
+            c.Add(DescriptionErrorCode.ShapeMismatch, "inputs[0].shape", $"the model's input gives {inputLength} values, but layer 0 ({kind}) expects {expected} inputs ({reads}); declare an input shape of {expected} values, or correct the layer");
+        }
+        else
+        {
+            c.Add(DescriptionErrorCode.ShapeMismatch, path, $"layer {index} ({kind}) expects {expected} inputs ({reads}) but the layer before gives {inputLength}");
         }
     }
 

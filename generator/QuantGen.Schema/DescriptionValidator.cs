@@ -177,11 +177,7 @@ public static partial class DescriptionValidator
             return 0;
         }
 
-        if (inputLength > 0 && cols != inputLength)
-        {
-            string from = index == 0 ? "the model's input gives" : "the layer before gives";
-            c.Add(DescriptionErrorCode.ShapeMismatch, path + ".inFeatures", $"layer {index} (dense) expects {cols} inputs but {from} {inputLength}");
-        }
+        RequireInput(cols, "its inFeatures", index, "dense", path + ".inFeatures", inputLength, c);
 
         if (dense.Weights is null)
         {

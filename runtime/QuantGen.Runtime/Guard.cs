@@ -6,6 +6,8 @@ namespace QuantGen.Runtime;
 /// <summary>Argument checks for generated code, with the throw kept out of line so the callers stay small.</summary>
 public static class Guard
 {
+    /// <summary>Checks that a span named <paramref name="name"/> holds exactly <paramref name="expected"/> values.</summary>
+    /// <exception cref="ArgumentException">When it holds <paramref name="actual"/> values, another number.</exception>
     public static void Length(int actual, int expected, string name)
     {
         if (actual != expected)

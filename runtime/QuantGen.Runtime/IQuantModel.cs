@@ -21,6 +21,9 @@ public interface IQuantModel
     /// <summary>Bytes the same parameters take as float32 (every weight and bias a 4-byte float).</summary>
     long Float32WeightBytes { get; }
 
+    /// <summary>The input and output with their names and shapes, and a summary of every layer (constants; no reflection).</summary>
+    ModelMetadata Metadata { get; }
+
     /// <summary>Runs the model on one input. Allocates nothing.</summary>
     void Predict(ReadOnlySpan<float> input, Span<float> output);
 

@@ -11,6 +11,8 @@ namespace QuantGen;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class QuantModelAttribute : Attribute
 {
+    /// <summary>Binds the class to the description at <paramref name="path"/>.</summary>
+    /// <param name="path">The description file (<c>*.qgm.json</c>), relative to the folder of the source file that holds the attribute.</param>
     public QuantModelAttribute(string path) => Path = path;
 
     /// <summary>The description file (<c>*.qgm.json</c>).</summary>

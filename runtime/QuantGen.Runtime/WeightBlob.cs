@@ -22,6 +22,7 @@ public sealed class WeightBlob
     /// <summary>Returns chunk <paramref name="index"/> of a model's parameters as UTF-8 base64 (a generated literal).</summary>
     public delegate ReadOnlySpan<byte> Base64Chunk(int index);
 
+    /// <summary>Bytes every tensor's offset is a multiple of, so that vector loads of a row start aligned.</summary>
     public const int Alignment = KernelGeometry.BlobAlignment;
 
     private readonly byte[] _buffer;
@@ -91,11 +92,15 @@ public sealed class WeightBlob
         }
     }
 
+    /// <summary>Bytes of parameters the blob holds.</summary>
     public int Length => _length;
 
+    /// <summary>The <paramref name="length"/> bytes at <paramref name="offset"/>.</summary>
     public ReadOnlySpan<byte> Bytes(int offset, int length) => _buffer.AsSpan(_start + offset, length);
 
+    /// <summary>The <paramref name="count"/> little-endian float32 values at byte <paramref name="offset"/>.</summary>
     public ReadOnlySpan<float> Floats(int offset, int count) => MemoryMarshal.Cast<byte, float>(Bytes(offset, count * sizeof(float)));
 
+    /// <summary>The <paramref name="count"/> little-endian int32 values at byte <paramref name="offset"/>.</summary>
     public ReadOnlySpan<int> Int32s(int offset, int count) => MemoryMarshal.Cast<byte, int>(Bytes(offset, count * sizeof(int)));
 }

@@ -62,7 +62,7 @@ return;
 // Mean -log2 p(next character) over the sequence, the state carried from character to character.
 static double Evaluate(IRecurrentQuantModel model, ReadOnlySpan<int> sequence)
 {
-    RecurrentState state = model.NewState();
+    RecurrentState state = model.CreateState();
     Span<float> logits = stackalloc float[model.OutputLength];
     double total = 0;
     for (int t = 0; t + 1 < sequence.Length; t++)
@@ -93,7 +93,7 @@ static double LogSumExp(ReadOnlySpan<float> x)
 
 string Continue(IRecurrentQuantModel model, string start, int length)
 {
-    RecurrentState state = model.NewState();
+    RecurrentState state = model.CreateState();
     Span<float> logits = stackalloc float[model.OutputLength];
     foreach (char c in start)
     {
@@ -103,12 +103,7 @@ string Continue(IRecurrentQuantModel model, string start, int length)
     var text = new StringBuilder();
     for (int i = 0; i < length; i++)
     {
-        int best = 0;
-        for (int k = 1; k < logits.Length; k++)
-        {
-            best = logits[k] > logits[best] ? k : best;
-        }
-
+        int best = Scores.ArgMax(logits);
         text.Append(vocab[best]);
         model.Step(best, state, logits);
     }

@@ -27,7 +27,7 @@ static int CountCorrect(IQuantModel model, DigitsData data)
     for (int i = 0; i < data.Count; i++)
     {
         model.Predict(data.Input(i), output);
-        correct += ArgMax(output) == data.Labels[i] ? 1 : 0;
+        correct += Scores.ArgMax(output) == data.Labels[i] ? 1 : 0;
     }
 
     return correct;
@@ -55,15 +55,4 @@ static double MicrosecondsPerInference(IQuantModel model, DigitsData data)
     }
 
     return clock.Elapsed.TotalMicroseconds / runs;
-}
-
-static int ArgMax(ReadOnlySpan<float> values)
-{
-    int best = 0;
-    for (int i = 1; i < values.Length; i++)
-    {
-        best = values[i] > values[best] ? i : best;
-    }
-
-    return best;
 }

@@ -25,7 +25,7 @@ public sealed class IncrementalTests
         CSharpCompilation edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Other; public class Unrelated { int X => 1; }", GeneratorHarness.ParseOptions, "/src/Other.cs"));
         driver = driver.RunGenerators(edited);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
-        foreach (string step in new[] { TrackingNames.ModelFiles, TrackingNames.Bindings, TrackingNames.Plans })
+        foreach (string step in new[] { TrackingNames.ModelFiles, TrackingNames.Bindings, TrackingNames.Plans, TrackingNames.UnboundFiles })
         {
             Assert.True(result.TrackedSteps.ContainsKey(step), $"step {step} was not tracked");
             foreach (IncrementalGeneratorRunStep run in result.TrackedSteps[step])
@@ -47,7 +47,7 @@ public sealed class IncrementalTests
         GeneratorDriver driver = GeneratorHarness.Driver([new InMemoryAdditionalText(GeneratorHarness.SourceDirectory + "/m.qgm.json", Json)]).RunGenerators(compilation);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         var seen = new HashSet<Type>();
-        foreach (object value in new[] { TrackingNames.ModelFiles, TrackingNames.Bindings, TrackingNames.Plans }.SelectMany(name => result.TrackedSteps[name]).SelectMany(s => s.Outputs).Select(o => o.Value))
+        foreach (object value in new[] { TrackingNames.ModelFiles, TrackingNames.Bindings, TrackingNames.Plans, TrackingNames.UnboundFiles }.SelectMany(name => result.TrackedSteps[name]).SelectMany(s => s.Outputs).Select(o => o.Value))
         {
             AssertNoCompilationTypes(value.GetType(), seen, value.GetType().Name);
         }

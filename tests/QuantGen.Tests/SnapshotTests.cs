@@ -44,7 +44,11 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void Recurrent_model_with_integer_and_table_kernels()
+    public void Recurrent_model_with_integer_and_table_kernels() =>
+        VerifyAll(nameof(Recurrent_model_with_integer_and_table_kernels), TestModels.Json(RecurrentLm()), "CharModel", "App.Models");
+
+    /// <summary>Embedding -> LSTM with 4-bit weights and activations -> GRU with alternating 2-bit weights and online codes -> float head.</summary>
+    internal static Model RecurrentLm()
     {
         var random = new Random(6);
         var model = new Model { Schema = "quantgen.v1", Name = "lm", Doc = "Embedding -> LSTM (4-bit weights and activations) -> GRU (alternating 2-bit) -> Dense" };
@@ -60,16 +64,17 @@ public sealed class SnapshotTests
         gru.Gru.Options.RecurrentQuantizer = TestModels.Online(2, 2);
         model.Layers.Add(gru);
         model.Layers.Add(new Layer { Name = "head", Dense = new Dense { InFeatures = 3, OutFeatures = 5, Weights = TestModels.Float(random, 5, 3) } });
-        VerifyAll(nameof(Recurrent_model_with_integer_and_table_kernels), TestModels.Json(model), "CharModel", "App.Models");
+        return model;
     }
 
-    [Fact]
-    public void Convolution_with_quantized_weights_and_input()
-    {
-        Model model = Recurrent.RecurrentTestModels.Convolution(
+    /// <summary>Conv2d (2-bit weights, 2-bit input, stride 1, padding 1) -> ReLU -> MaxPool2d -> Flatten -> float head.</summary>
+    internal static Model Convolution() =>
+        Recurrent.RecurrentTestModels.Convolution(
             "cnn", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 2, signed: true, perRow: true, zeroPoints: false), TestModels.UniformActivation(2, 0f, 1f), stride: 1, padding: 1, poolPadding: 0, seed: 7);
-        VerifyAll(nameof(Convolution_with_quantized_weights_and_input), TestModels.Json(model), "Cnn", "App.Models");
-    }
+
+    [Fact]
+    public void Convolution_with_quantized_weights_and_input() =>
+        VerifyAll(nameof(Convolution_with_quantized_weights_and_input), TestModels.Json(Convolution()), "Cnn", "App.Models");
 
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
     private static void VerifyAll(string test, string json, string className, string? ns)

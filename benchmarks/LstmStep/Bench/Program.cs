@@ -20,7 +20,7 @@ Console.WriteLine($"LSTM step, hidden {models[0].Model.OutputLength}, input {mod
 Console.WriteLine($"{"model",-20} {"CPU us/step",11} {"speedup",8} {"weights",10}");
 foreach ((string name, IRecurrentQuantModel model) in models)
 {
-    RecurrentState state = model.NewState();
+    RecurrentState state = model.CreateState();
     var output = new float[model.OutputLength];
     double best = double.MaxValue;
     for (int round = 0; round < Rounds; round++)

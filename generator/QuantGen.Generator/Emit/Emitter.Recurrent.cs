@@ -24,6 +24,7 @@ internal static partial class Emitter
         w.Line($"public int VocabularySize => {plan.Vocabulary};");
         w.Line();
         WriteWeightBytes(w, plan);
+        WriteMetadata(w, plan);
         w.Line($"/// <summary>One sequence's state: {plan.StateLength} hidden and cell values, and {Invariant.Grouped(plan.ScratchLength * 4L)} bytes of working memory for a step. One step at a time: a second thread stepping it at the same moment gets an InvalidOperationException.</summary>");
         w.Open($"public sealed class State : {Runtime}.RecurrentState");
         w.Line($"/// <summary>The zero state, as at the start of a sequence.</summary>");
@@ -37,7 +38,7 @@ internal static partial class Emitter
         w.Line("/// <summary>A new state at the start of a sequence; call <c>Reset</c> on it to start again.</summary>");
         w.Line("public State CreateState() => new State();");
         w.Line();
-        w.Line($"{Runtime}.RecurrentState global::QuantGen.IRecurrentQuantModel.NewState() => new State();");
+        w.Line($"{Runtime}.RecurrentState global::QuantGen.IRecurrentQuantModel.CreateState() => new State();");
         w.Line();
         if (tokens)
         {

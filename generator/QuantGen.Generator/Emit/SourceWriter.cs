@@ -32,5 +32,10 @@ internal sealed class SourceWriter
         Line("}" + suffix);
     }
 
+    /// <summary>One level deeper, for brackets that Open and Close do not write (initializers, collection expressions).</summary>
+    public void Indent() => _indent++;
+
+    public void Dedent() => _indent--;
+
     public override string ToString() => _builder.ToString();
 }

@@ -56,6 +56,8 @@ internal sealed record QuantizerPlan(
 /// <param name="Reason">What the layer computes around its matrices (a recurrent cell, a window sweep, an element-wise function).</param>
 /// <param name="Recurrence">The state and options of an LSTM or GRU layer; null for other layers.</param>
 /// <param name="Window">Channels, height, width, kernel h/w, stride h/w, padding h/w of a Conv2d or MaxPool2d layer; empty otherwise.</param>
+/// <param name="InputShape">The shape the layer reads (<see cref="QuantGen.Schema.ShapeTrace"/>), for the class's metadata.</param>
+/// <param name="OutputShape">The shape the layer writes.</param>
 internal sealed record LayerPlan(
     int Index,
     string Name,
@@ -69,7 +71,9 @@ internal sealed record LayerPlan(
     EquatableArray<MatrixPlan> Matrices,
     string Reason,
     RecurrencePlan? Recurrence,
-    EquatableArray<int> Window)
+    EquatableArray<int> Window,
+    EquatableArray<int> InputShape,
+    EquatableArray<int> OutputShape)
 {
     /// <summary>The matrices' codecs, as the header table and the layer comment show them.</summary>
     public string WeightSummary => string.Join("; ", System.Linq.Enumerable.Select(Matrices, m => (m.Part.Length == 0 ? "" : m.Part + " ") + m.Summary));
@@ -99,6 +103,8 @@ internal sealed record ModelPlan(
     string FileName,
     string InputName,
     string OutputName,
+    EquatableArray<int> InputShape,
+    EquatableArray<int> OutputShape,
     int InputLength,
     int OutputLength,
     EquatableArray<LayerPlan> Layers,

@@ -52,6 +52,7 @@ internal static partial class Planner
         var sizes = new ScratchSizes();
         long floatBytes = 0;
         BufferSlot current = BufferSlot.Input;
+        IReadOnlyList<(int[] Input, int[] Output)> shapes = ShapeTrace.Of(model);
 
         for (int i = 0; i < model.Layers.Count; i++)
         {
@@ -94,7 +95,7 @@ internal static partial class Planner
             }
 
             (string reason, RecurrencePlan? recurrence, EquatableArray<int> window) = PlanLayerWork(layer, matrices, sizes);
-            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, matrices.ToEquatableArray(), reason, recurrence, window));
+            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, matrices.ToEquatableArray(), reason, recurrence, window, shapes[i].Input.ToEquatableArray(), shapes[i].Output.ToEquatableArray()));
             current = destination;
             length = outputLength;
         }
@@ -107,6 +108,8 @@ internal static partial class Planner
             System.IO.Path.GetFileName(file.Path),
             model.Inputs[0].Name,
             model.Outputs[0].Name,
+            model.Inputs[0].Shape.ToEquatableArray(),
+            model.Outputs[0].Shape.ToEquatableArray(),
             inputLength,
             length,
             layers.ToEquatableArray(),

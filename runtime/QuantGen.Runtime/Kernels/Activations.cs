@@ -7,6 +7,7 @@ namespace QuantGen.Runtime;
 /// <summary>Element-wise activation functions; source and destination may be the same span. NaN propagates.</summary>
 public static class Activations
 {
+    /// <summary>y = max(x, 0), element by element.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         // max(x, 0) written so that NaN stays NaN and -0 stays -0 (x < 0 is false for both), on every path.
@@ -51,6 +52,7 @@ public static class Activations
         }
     }
 
+    /// <summary>y = 1 / (1 + exp(-x)), element by element.</summary>
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++)
@@ -59,6 +61,7 @@ public static class Activations
         }
     }
 
+    /// <summary>y = tanh(x), element by element.</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++)

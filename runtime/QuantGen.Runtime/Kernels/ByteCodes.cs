@@ -24,6 +24,10 @@ public static class ByteCodes
     /// <summary>Floats of scratch <see cref="Dense"/> needs: the input, zero-padded to the row stride.</summary>
     public static int ScratchFloats(int cols) => KernelGeometry.Int8RowBytes(cols);
 
+    /// <summary>
+    /// y = scale * (W x) + offset * sum(x) + bias per row, W the signed byte codes (one per weight, rows padded
+    /// to the row stride); <paramref name="scratch"/> holds <see cref="ScratchFloats"/> floats.
+    /// </summary>
     public static void Dense(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> codes, ReadOnlySpan<float> scales, ReadOnlySpan<float> offsets, ReadOnlySpan<float> bias, Span<float> scratch)
     {

@@ -20,8 +20,10 @@ public static class EmbeddingLookup
         return (int)t;
     }
 
+    /// <summary>Copies row <paramref name="token"/> of a float32 table into <paramref name="y"/>.</summary>
     public static void Float(int token, Span<float> y, ReadOnlySpan<float> table) => table.Slice(token * y.Length, y.Length).CopyTo(y);
 
+    /// <summary>Decodes row <paramref name="token"/> of uniform k-bit codes into <paramref name="y"/>: scale * (code - zero point).</summary>
     public static void Uniform(int token, Span<float> y, ReadOnlySpan<byte> codes, int bits, bool signed, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints)
     {
         Span<float> map = stackalloc float[1 << bits];
@@ -35,6 +37,7 @@ public static class EmbeddingLookup
         }
     }
 
+    /// <summary>Decodes row <paramref name="token"/> of k-bit level indices into <paramref name="y"/>: the levels they name.</summary>
     public static void Levels(int token, Span<float> y, ReadOnlySpan<byte> codes, int bits, ReadOnlySpan<float> levels)
     {
         Span<float> map = stackalloc float[1 << bits];

@@ -29,17 +29,28 @@ public static class Int8
     /// <summary>Bytes per weight row: the columns rounded up to 64.</summary>
     public static int RowBytes(int cols) => KernelGeometry.Int8RowBytes(cols);
 
-    /// <summary>Floats of scratch <see cref="Dense"/> needs for the input codes.</summary>
+    /// <summary>Floats of scratch <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> needs for the input codes.</summary>
     public static int ScratchFloats(int cols) => KernelGeometry.Int8ScratchFloats(cols);
 
     /// <summary>The paths this kernel has; tests force each one the machine supports.</summary>
     public enum Path
     {
+        /// <summary>The fastest path the machine supports (what generated code uses).</summary>
         Best,
+
+        /// <summary>AVX-VNNI dot products of bytes on 256-bit vectors.</summary>
         AvxVnni256,
+
+        /// <summary>Bytes widened to 16 bits and multiply-added on 512-bit vectors.</summary>
         Widening512,
+
+        /// <summary>Bytes widened to 16 bits and multiply-added on 256-bit vectors.</summary>
         Widening256,
+
+        /// <summary>Bytes widened to 16 bits and multiply-added on 128-bit vectors.</summary>
         Widening128,
+
+        /// <summary>The scalar twin every other path is tested against.</summary>
         Scalar,
     }
 

@@ -34,6 +34,7 @@ namespace QuantGen.Runtime;
 /// </remarks>
 public static class PlaneLut
 {
+    /// <summary>Rows of one block of the table kernel: one permute looks up this many rows.</summary>
     public const int BlockRows = KernelGeometry.LutBlockRows;
 
     /// <summary>Groups of 8 columns in a row.</summary>

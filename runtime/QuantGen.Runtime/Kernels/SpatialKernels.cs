@@ -11,7 +11,10 @@ namespace QuantGen.Runtime;
 /// </summary>
 public readonly record struct Window(int Channels, int Height, int Width, int KernelH, int KernelW, int StrideH, int StrideW, int PaddingH, int PaddingW)
 {
+    /// <summary>Output rows: (height + 2 padding - kernel) / stride + 1.</summary>
     public int OutHeight => (Height + 2 * PaddingH - KernelH) / StrideH + 1;
+
+    /// <summary>Output columns: (width + 2 padding - kernel) / stride + 1.</summary>
     public int OutWidth => (Width + 2 * PaddingW - KernelW) / StrideW + 1;
 }
 

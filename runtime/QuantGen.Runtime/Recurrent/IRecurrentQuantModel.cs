@@ -27,8 +27,11 @@ public interface IRecurrentQuantModel
     /// <summary>Bytes the same parameters take as float32.</summary>
     long Float32WeightBytes { get; }
 
-    /// <summary>A new state at the start of a sequence (all zero).</summary>
-    QuantGen.Runtime.RecurrentState NewState();
+    /// <summary>The input and output with their names and shapes, the vocabulary, and a summary of every layer (constants; no reflection).</summary>
+    ModelMetadata Metadata { get; }
+
+    /// <summary>A new state at the start of a sequence (all zero). The generated class's own <c>CreateState</c> returns its typed <c>State</c>.</summary>
+    QuantGen.Runtime.RecurrentState CreateState();
 
     /// <summary>One step on a token id; advances <paramref name="state"/>.</summary>
     void Step(int token, QuantGen.Runtime.RecurrentState state, Span<float> output);

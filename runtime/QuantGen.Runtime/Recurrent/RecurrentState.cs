@@ -17,6 +17,10 @@ public abstract class RecurrentState
     private readonly object _owner;
     private int _inUse;
 
+    /// <summary>For generated code: a zero state of a model.</summary>
+    /// <param name="owner">What identifies the model (its type), so that a state is not used with another model.</param>
+    /// <param name="stateLength">Hidden and cell values of all the recurrent layers.</param>
+    /// <param name="scratchLength">Floats of working memory a step needs.</param>
     protected RecurrentState(object owner, int stateLength, int scratchLength)
     {
         _owner = owner;
@@ -74,7 +78,7 @@ public abstract class RecurrentState
     /// <summary>For generated code: a step's working memory.</summary>
     protected internal Span<float> ScratchSpan => _scratch;
 
-    /// <summary>Checks that <paramref name="state"/> was made by <paramref name="owner"/>'s model type.</summary>
+    /// <summary>Checks that <paramref name="state"/> is a <typeparamref name="T"/>: the state type of the model it is given to.</summary>
     public static T Check<T>(RecurrentState state, string name)
         where T : RecurrentState
     {

@@ -52,7 +52,7 @@ public sealed class SequenceAndConvolutionImportTests
         Assembly assembly = run.Load();
         var model = (IRecurrentQuantModel)Activator.CreateInstance(assembly.GetType("Tests.ImportedCharLm.ImportedCharLm")!)!;
 
-        RecurrentState state = model.NewState();
+        RecurrentState state = model.CreateState();
         var output = new float[model.OutputLength];
         Assert.Equal(48, tokens.Length);
         for (int t = 0; t < tokens.Length; t++)

@@ -38,7 +38,7 @@ public sealed class CharLmParityTests
         var model = (IRecurrentQuantModel)Activator.CreateInstance(assembly.GetType("Tests.CharLm.CharLm")!)!;
         var reference = new ReferenceInterpreter(DescriptionLoader.LoadOrThrow(json, "charlm-float.qgm.json"));
 
-        RecurrentState state = model.NewState();
+        RecurrentState state = model.CreateState();
         ReferenceInterpreter.SequenceState referenceState = reference.NewState();
         var output = new float[model.OutputLength];
         Assert.Equal(logits[0].Length, output.Length);

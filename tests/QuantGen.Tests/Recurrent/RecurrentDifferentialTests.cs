@@ -41,7 +41,7 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
         SequenceCase model = models.Cases["stacked"];
         var random = new Random(4);
         ReferenceInterpreter.SequenceState expectedState = model.Reference.NewState();
-        QuantGen.Runtime.RecurrentState state = model.Recurrent.NewState();
+        QuantGen.Runtime.RecurrentState state = model.Recurrent.CreateState();
         var output = new float[model.Recurrent.OutputLength];
         for (int t = 0; t < Steps; t++)
         {
@@ -94,7 +94,7 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
         var random = new Random(seed);
         IRecurrentQuantModel generated = model.Recurrent;
         var output = new float[generated.OutputLength];
-        QuantGen.Runtime.RecurrentState state = generated.NewState();
+        QuantGen.Runtime.RecurrentState state = generated.CreateState();
         ReferenceInterpreter.SequenceState expectedState = model.Reference.NewState();
         for (int t = 0; t < Steps; t++)
         {

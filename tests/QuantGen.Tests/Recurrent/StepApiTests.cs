@@ -34,7 +34,7 @@ public sealed class StepApiTests(CompiledRecurrentModels models) : IClassFixture
     public void Interleaved_states_do_not_disturb_each_other_and_reset_starts_over()
     {
         IRecurrentQuantModel model = models.Cases["gru.levels3.thresholds2"].Recurrent;
-        RecurrentState a = model.NewState(), b = model.NewState();
+        RecurrentState a = model.CreateState(), b = model.CreateState();
         var outA = new float[model.OutputLength];
         var outB = new float[model.OutputLength];
         var firstA = new float[model.OutputLength];
@@ -62,7 +62,7 @@ public sealed class StepApiTests(CompiledRecurrentModels models) : IClassFixture
         foreach (string name in new[] { "lstm.float.none", "alternating2.lstm", "gru.uniform4-signed-row.online2", "bitrnn2.gru" })
         {
             IRecurrentQuantModel model = models.Cases[name].Recurrent;
-            RecurrentState state = model.NewState();
+            RecurrentState state = model.CreateState();
             var output = new float[model.OutputLength];
             // Warm up past tiered compilation, which allocates on its own account.
             for (int t = 0; t < 300; t++)
@@ -84,23 +84,23 @@ public sealed class StepApiTests(CompiledRecurrentModels models) : IClassFixture
     public void Bad_tokens_states_and_lengths_are_refused_with_the_argument_named()
     {
         IRecurrentQuantModel model = models.Cases["lstm.float.none"].Recurrent;
-        RecurrentState state = model.NewState();
+        RecurrentState state = model.CreateState();
         var output = new float[model.OutputLength];
         Assert.Equal("token", Assert.Throws<ArgumentOutOfRangeException>(() => model.Step(RecurrentTestModels.Vocabulary, state, output)).ParamName);
         Assert.Equal("token", Assert.Throws<ArgumentOutOfRangeException>(() => model.Step(-1, state, output)).ParamName);
         Assert.Equal("token", Assert.Throws<ArgumentOutOfRangeException>(() => model.Step([2.5f], state, output)).ParamName);
         Assert.Equal("output", Assert.Throws<ArgumentException>(() => model.Step([2f], state, new float[1])).ParamName);
-        RecurrentState foreign = models.Cases["gru.float.none"].Recurrent.NewState();
+        RecurrentState foreign = models.Cases["gru.float.none"].Recurrent.CreateState();
         Assert.Equal("state", Assert.Throws<ArgumentException>(() => model.Step(1, foreign, output)).ParamName);
         Assert.Throws<ArgumentNullException>(() => model.Step(1, null!, output));
-        Assert.Throws<InvalidOperationException>(() => models.Cases["stacked"].Recurrent.Step(1, models.Cases["stacked"].Recurrent.NewState(), new float[RecurrentTestModels.Outputs]));
+        Assert.Throws<InvalidOperationException>(() => models.Cases["stacked"].Recurrent.Step(1, models.Cases["stacked"].Recurrent.CreateState(), new float[RecurrentTestModels.Outputs]));
     }
 
     [Fact]
     public void The_token_overload_and_the_vector_overload_agree()
     {
         IRecurrentQuantModel model = models.Cases["lstm.multibinary2.online2"].Recurrent;
-        RecurrentState a = model.NewState(), b = model.NewState();
+        RecurrentState a = model.CreateState(), b = model.CreateState();
         var outA = new float[model.OutputLength];
         var outB = new float[model.OutputLength];
         foreach (int token in Tokens)
@@ -115,7 +115,7 @@ public sealed class StepApiTests(CompiledRecurrentModels models) : IClassFixture
 
     private static float[] Run(IRecurrentQuantModel model, int[] tokens)
     {
-        RecurrentState state = model.NewState();
+        RecurrentState state = model.CreateState();
         var output = new float[model.OutputLength];
         foreach (int token in tokens)
         {

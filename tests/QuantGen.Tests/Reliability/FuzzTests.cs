@@ -59,7 +59,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 continue;
             }
 
-            if (outcome!.Sources.Count == 0)
+            if (!outcome!.GeneratedModel)
             {
                 string id = outcome.Diagnostics.Select(d => d.Id).OrderBy(x => x, StringComparer.Ordinal).First();
                 rejectedBy[id] = rejectedBy.TryGetValue(id, out int n) ? n + 1 : 1;
@@ -120,14 +120,16 @@ public sealed class FuzzTests(ITestOutputHelper output)
         }
 
         (Model? model, IReadOnlyList<DescriptionError> errors) = DescriptionLoader.Load(fuzz.Text);
-        if (outcome.Sources.Count == 0)
+        if (!outcome.GeneratedModel)
         {
             if (!outcome.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
             {
                 return "rejected without an error diagnostic";
             }
 
-            return null;
+            return outcome.Sources.Count == 1 && outcome.Sources[0].SyntaxTree.GetDiagnostics().All(d => d.Severity != DiagnosticSeverity.Error)
+                ? null
+                : $"a rejected description left {outcome.Sources.Count} files, not one placeholder that parses";
         }
 
         if (outcome.Diagnostics.Length > 0 || model is null)
@@ -197,7 +199,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 object instance = Activator.CreateInstance(assembly.GetType($"Tests.Models.C{fuzz.Index}.M")!)!;
                 if (instance is IRecurrentQuantModel recurrent)
                 {
-                    QuantGen.Runtime.RecurrentState state = recurrent.NewState();
+                    QuantGen.Runtime.RecurrentState state = recurrent.CreateState();
                     for (int step = 0; step < 3; step++)
                     {
                         if (recurrent.VocabularySize > 0)

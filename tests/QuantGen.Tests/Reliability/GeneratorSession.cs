@@ -10,7 +10,11 @@ using QuantGen.Tests.Infrastructure;
 namespace QuantGen.Tests.Reliability;
 
 /// <summary>What one generator run gave: its diagnostics and the files it wrote.</summary>
-internal sealed record GeneratorOutcome(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<GeneratedSourceResult> Sources, System.Exception? Exception);
+internal sealed record GeneratorOutcome(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<GeneratedSourceResult> Sources, System.Exception? Exception)
+{
+    /// <summary>Whether a model was generated; a rejected description leaves only its class's placeholder.</summary>
+    public bool GeneratedModel => Sources.Any(s => !s.HintName.EndsWith(QuantGen.Generator.Emit.Emitter.PlaceholderSuffix, System.StringComparison.Ordinal));
+}
 
 /// <summary>
 /// The real generator pipeline (ModelFiles -> Bindings -> Plans -> emit), kept alive across many

@@ -70,7 +70,7 @@ public sealed class RecurrentConcurrencyTests(CompiledRecurrentModels models) : 
     /// <summary>A fresh state through the whole sequence; the last step's output.</summary>
     private static float[] Run(IRecurrentQuantModel model, int[] tokens)
     {
-        RecurrentState state = model.NewState();
+        RecurrentState state = model.CreateState();
         var output = new float[model.OutputLength];
         foreach (int token in tokens)
         {

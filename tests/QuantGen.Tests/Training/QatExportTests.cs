@@ -60,7 +60,7 @@ public sealed class QatExportTests(QatFixtures fixtures) : IClassFixture<QatFixt
             if (generated)
             {
                 var model = (IRecurrentQuantModel)c.Generated;
-                RecurrentState state = model.NewState();
+                RecurrentState state = model.CreateState();
                 for (int t = 0; t < tokens.Length; t++)
                 {
                     outputs[t] = new float[model.OutputLength];

@@ -1,0 +1,54 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using QuantGen.Generator;
+
+namespace QuantGen.Tests.Infrastructure;
+
+/// <summary>
+/// Runs the generator on model files that carry item metadata, as the package's targets pass it
+/// (build_metadata.AdditionalFiles.QuantGenClassName and the like), without MSBuild.
+/// </summary>
+internal static class ItemHarness
+{
+    /// <param name="files">Each model file with its metadata (names without the build_metadata prefix; empty for a plain AdditionalFiles item).</param>
+    public static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems((string Path, string Text)[] sources, params (string Path, string Text, Dictionary<string, string> Metadata)[] files) =>
+        RunWithItems(GeneratorHarness.ParseOptions, sources, files);
+
+    public static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems(CSharpParseOptions parseOptions, (string Path, string Text)[] sources, params (string Path, string Text, Dictionary<string, string> Metadata)[] files)
+    {
+        var texts = files.Select(f => new InMemoryAdditionalText(f.Path, f.Text)).ToArray();
+        var options = new Dictionary<AdditionalText, AnalyzerConfigOptions>();
+        for (int i = 0; i < files.Length; i++)
+        {
+            options[texts[i]] = new MetadataOptions(files[i].Metadata.ToDictionary(p => "build_metadata.AdditionalFiles." + p.Key, p => p.Value));
+        }
+
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new QuantModelGenerator().AsSourceGenerator()],
+            texts,
+            parseOptions,
+            new OptionsProvider(options));
+        CSharpCompilation compilation = GeneratorHarness.Compilation([]).AddSyntaxTrees(sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, parseOptions, s.Path)));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        return (driver.GetRunResult(), output);
+    }
+
+    private sealed class MetadataOptions(Dictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+    }
+
+    private sealed class OptionsProvider(Dictionary<AdditionalText, AnalyzerConfigOptions> files) : AnalyzerConfigOptionsProvider
+    {
+        private static readonly AnalyzerConfigOptions None = new MetadataOptions([]);
+
+        public override AnalyzerConfigOptions GlobalOptions => None;
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => None;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => files.TryGetValue(textFile, out AnalyzerConfigOptions? o) ? o : None;
+    }
+}
