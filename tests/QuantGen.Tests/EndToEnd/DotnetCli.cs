@@ -16,9 +16,13 @@ internal static class DotnetCli
 
     public static string Configuration => Metadata("QuantGenConfiguration");
 
-    public static CliResult Run(string workingDirectory, params string[] arguments)
+    public static CliResult Run(string workingDirectory, params string[] arguments) =>
+        RunProgram(workingDirectory, Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet", arguments);
+
+    /// <summary>Runs any program (a native binary the app was published as) in the same clean environment.</summary>
+    public static CliResult RunProgram(string workingDirectory, string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -54,11 +58,11 @@ internal static class DotnetCli
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 5 minutes:\n{output}");
+            throw new TimeoutException($"{Path.GetFileName(program)} {string.Join(' ', arguments)} did not finish in 5 minutes:\n{output}");
         }
 
         process.WaitForExit();
-        return new CliResult(process.ExitCode, output.ToString(), "dotnet " + string.Join(' ', arguments));
+        return new CliResult(process.ExitCode, output.ToString(), Path.GetFileName(program) + " " + string.Join(' ', arguments));
     }
 
     private static void Append(StringBuilder output, string? line)

@@ -14,11 +14,12 @@ using Xunit;
 namespace QuantGen.Tests.EndToEnd;
 
 /// <summary>
-/// The newcomer's path, for real: pack QuantGen and QuantGen.Runtime into a temporary folder, make a new
-/// console app with <c>dotnet new console</c>, reference the package from that folder only, add one JSON and
-/// two binary descriptions with &lt;QuantGenModel&gt;, build, run, and compare what the app prints with the
-/// reference interpreter. Nothing is downloaded: the package folder is the only source, and the version is
-/// unique to this run so no cached copy of an older QuantGen can stand in.
+/// The newcomer's path, for real: pack QuantGen (which packs QuantGen.Runtime beside it) into a temporary
+/// folder, make a new console app with <c>dotnet new console</c>, reference the package from that folder only,
+/// add one JSON and two binary descriptions with &lt;QuantGenModel&gt;, build, run, publish with Native AOT,
+/// run the native binary, and compare what both print with the reference interpreter. The QuantGen packages
+/// come from that folder only (package source mapping), and their version is unique to this run so no cached
+/// copy of an older QuantGen can stand in; the Native AOT compiler's packages come from the machine's feed.
 /// </summary>
 public sealed class NewcomerTests : IDisposable
 {
@@ -35,11 +36,10 @@ public sealed class NewcomerTests : IDisposable
         string app = Path.Combine(_root, AppName);
         Directory.CreateDirectory(_root);
 
-        // Pack (from the build `dotnet test` just made) and create the app at the same time.
+        // Pack (from the build `dotnet test` just made; QuantGen packs the runtime too) and create the app at the same time.
         Task<CliResult>[] setup =
         [
             Task.Run(() => Pack("packaging/QuantGen/QuantGen.csproj", feed)),
-            Task.Run(() => Pack("runtime/QuantGen.Runtime/QuantGen.Runtime.csproj", feed)),
             Task.Run(() => DotnetCli.Run(_root, "new", "console", "-o", AppName, "--no-restore")),
         ];
         foreach (CliResult step in await Task.WhenAll(setup))
@@ -75,17 +75,30 @@ public sealed class NewcomerTests : IDisposable
         CliResult built = DotnetCli.Run(app, "build", "-nodeReuse:false").Succeeded();
         Assert.Contains("0 Warning(s)", built.Output, StringComparison.Ordinal);
         string dll = Directory.GetFiles(Path.Combine(app, "bin"), AppName + ".dll", SearchOption.AllDirectories).Single();
-        Dictionary<string, float[]> printed = ParseOutput(DotnetCli.Run(app, dll).Succeeded().Output);
+        AssertPrintedMatchReference(ParseOutput(DotnetCli.Run(app, dll).Succeeded().Output), "JIT");
 
-        AssertClose(new ReferenceInterpreter(tiny).Predict(tinyInput), printed["tiny"], "tiny (JSON item, ClassName)");
-        AssertClose(new ReferenceInterpreter(digits).Predict(digitsInput), printed["digits"], "digits (binary item, ClassName)");
-        AssertClose(new ReferenceInterpreter(tiny).Predict(tinyInput), printed["second"], "second (binary item, [QuantModel])");
+        void AssertPrintedMatchReference(Dictionary<string, float[]> outputs, string how)
+        {
+            AssertClose(new ReferenceInterpreter(tiny).Predict(tinyInput), outputs["tiny"], $"{how}: tiny (JSON item, ClassName)");
+            AssertClose(new ReferenceInterpreter(digits).Predict(digitsInput), outputs["digits"], $"{how}: digits (binary item, ClassName)");
+            AssertClose(new ReferenceInterpreter(tiny).Predict(tinyInput), outputs["second"], $"{how}: second (binary item, [QuantModel])");
+        }
 
         // 3. Nothing changed: the binary models are not converted again and the compiler (with the generator) does not run.
         CliResult again = DotnetCli.Run(app, "build", "-nodeReuse:false", "-v:d").Succeeded();
         Assert.Contains("Skipping target \"QuantGenConvertModels\" because all output files are up-to-date", again.Output, StringComparison.Ordinal);
         Assert.Contains("Skipping target \"CoreCompile\" because all output files are up-to-date", again.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("QuantGen: ", again.Output, StringComparison.Ordinal);
+
+        // 4. Native AOT: the same app published as one native binary, with no trim or AOT warning (warnings are
+        // errors in this app, so one would fail the publish), prints the same outputs. Last, because a publish for a
+        // runtime identifier restores the app again, which 3's up-to-date check must not see.
+        CliResult published = DotnetCli.Run(app, "publish", "-r", "linux-x64", "-p:PublishAot=true", "-nodeReuse:false").Succeeded();
+        Assert.DoesNotMatch(new Regex(@"warning (IL|CS)\d+"), published.Output);
+        string native = Path.Combine(app, "bin", "Release", "net10.0", "linux-x64", "publish", AppName);
+        Assert.True(File.Exists(native), $"the native binary {native} exists");
+        Assert.False(File.Exists(Path.ChangeExtension(native, ".dll")), "a Native AOT publish leaves no managed assembly beside the binary");
+        AssertPrintedMatchReference(ParseOutput(DotnetCli.RunProgram(app, native).Succeeded().Output), "Native AOT");
     }
 
     private CliResult Pack(string project, string feed) =>
@@ -93,6 +106,10 @@ public sealed class NewcomerTests : IDisposable
 
     private static Model Load(string path) => DescriptionLoader.LoadOrThrow(File.ReadAllText(path), path);
 
+    /// <summary>
+    /// QuantGen and QuantGen.Runtime from the run's folder only; anything else (the Native AOT compiler's
+    /// packages, which the SDK names at publish time) from nuget.org as the user's machine serves it.
+    /// </summary>
     private static void WriteNuGetConfig(string app, string feed) =>
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -100,7 +117,17 @@ public sealed class NewcomerTests : IDisposable
               <packageSources>
                 <clear />
                 <add key="quantgen-e2e" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="quantgen-e2e">
+                  <package pattern="QuantGen" />
+                  <package pattern="QuantGen.*" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
 
