@@ -61,11 +61,12 @@ internal static class CostModel
     /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
     public const double PatchPerValue = 1.0;
 
-    /// <summary>Float32 over all of a convolution's patches at once: per weight and patch (the weights stay in L1).</summary>
-    public const double FloatBatchedPerWeight = 0.02;
+    /// <summary>The float convolution: per weight and output position (vectors of 16 positions, each broadcast weight
+    /// feeding two of them; 4.3 us of the digits CNN's 295k multiply-adds, profiled in benchmarks/ModelSteps).</summary>
+    public const double FloatBatchedPerWeight = 0.015;
 
-    /// <summary>Laying out every patch of a convolution one after another (im2col), per value.</summary>
-    public const double Im2ColPerValue = 0.3;
+    /// <summary>The float convolution's panels: per value of every position's patch (short row copies).</summary>
+    public const double PanelPerValue = 0.1;
 
     /// <summary>
     /// A kernel whose estimate is within this factor of the fastest one's is chosen instead when it stores fewer

@@ -53,51 +53,6 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>
-    /// Float32 weights times <paramref name="count"/> inputs at once (a convolution's patches, see
-    /// <see cref="SpatialKernels.Im2Col"/>): input p is patches[p * cols .. (p + 1) * cols] with
-    /// cols = weights.Length / rows and rows = y.Length / count, and y[r * count + p] = W[r] . input p + b[r]
-    /// (output-channel major, the [channel, y, x] order of a Conv2d output). Each pass multiplies four
-    /// weight rows by two inputs (eight accumulators, six loads per eight FMAs), and a pass of four rows
-    /// walks every input while those rows stay in L1: each weight row is read from memory once.
-    /// Same cascade and tails as <see cref="Float"/>.
-    /// </summary>
-    public static void FloatMany(ReadOnlySpan<float> patches, int count, Span<float> y, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
-    {
-        if (count <= 0 || y.IsEmpty)
-        {
-            return;
-        }
-
-        int rows = y.Length / count;
-        if (rows * count != y.Length)
-        {
-            throw new ArgumentException($"y holds {y.Length} values, not a multiple of {count} inputs.", nameof(y));
-        }
-
-        int cols = weights.Length / rows;
-        KernelChecks.AtLeast(patches.Length, (long)count * cols, nameof(patches));
-        KernelChecks.AtLeast(bias.IsEmpty ? rows : bias.Length, rows, nameof(bias));
-        ref float w = ref MemoryMarshal.GetReference(weights);
-        ref float xr = ref MemoryMarshal.GetReference(patches);
-        if (Vector512.IsHardwareAccelerated && cols >= Vector512<float>.Count)
-        {
-            FloatRowsMany<FloatLanes512, Vector512<float>>(ref xr, count, cols, ref w, rows, y, bias);
-        }
-        else if (Vector256.IsHardwareAccelerated && cols >= Vector256<float>.Count)
-        {
-            FloatRowsMany<FloatLanes256, Vector256<float>>(ref xr, count, cols, ref w, rows, y, bias);
-        }
-        else if (Vector128.IsHardwareAccelerated && cols >= Vector128<float>.Count)
-        {
-            FloatRowsMany<FloatLanes128, Vector128<float>>(ref xr, count, cols, ref w, rows, y, bias);
-        }
-        else
-        {
-            FloatRowsMany<FloatLanes1, float>(ref xr, count, cols, ref w, rows, y, bias);
-        }
-    }
-
     /// <summary>The loop of <see cref="Float"/>, once for every width L; cols &gt;= L.Count.</summary>
     private static void FloatRows<L, V>(ref float x, int cols, ref float w, Span<float> y, ReadOnlySpan<float> bias)
         where L : struct, IFloatLanes<V>
@@ -156,76 +111,6 @@ public static class DenseKernels
             for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
             {
                 y[r0 + k] = sums[k] + Bias(bias, r0 + k);
-            }
-        }
-    }
-
-    /// <summary>The loop of <see cref="FloatMany"/>, once for every width L; cols &gt;= L.Count.</summary>
-    private static void FloatRowsMany<L, V>(ref float x, int count, int cols, ref float w, int rows, Span<float> y, ReadOnlySpan<float> bias)
-        where L : struct, IFloatLanes<V>
-        where V : struct
-    {
-        int n = L.Count;
-        nuint full = (nuint)(cols / n * n);
-        int tail = cols % n;
-        V mask = L.TailMask(tail);
-        nuint last = (nuint)(cols - n);
-        for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
-        {
-            // The last pass repeats the last row, and the last input when the count is odd, rather than running second loops.
-            int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
-            ref float w0 = ref Unsafe.Add(ref w, (nint)r0 * cols);
-            ref float w1 = ref Unsafe.Add(ref w, (nint)r1 * cols);
-            ref float w2 = ref Unsafe.Add(ref w, (nint)r2 * cols);
-            ref float w3 = ref Unsafe.Add(ref w, (nint)r3 * cols);
-            for (int p0 = 0; p0 < count; p0 += 2)
-            {
-                int p1 = Math.Min(p0 + 1, count - 1);
-                ref float x0 = ref Unsafe.Add(ref x, (nint)p0 * cols);
-                ref float x1 = ref Unsafe.Add(ref x, (nint)p1 * cols);
-                V a0 = L.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-                nuint c = 0;
-                for (; c < full; c += (nuint)n)
-                {
-                    V u = L.Load(ref x0, c), v = L.Load(ref x1, c);
-                    V v0 = L.Load(ref w0, c), v1 = L.Load(ref w1, c), v2 = L.Load(ref w2, c), v3 = L.Load(ref w3, c);
-                    a0 = L.MultiplyAdd(v0, u, a0);
-                    a1 = L.MultiplyAdd(v1, u, a1);
-                    a2 = L.MultiplyAdd(v2, u, a2);
-                    a3 = L.MultiplyAdd(v3, u, a3);
-                    b0 = L.MultiplyAdd(v0, v, b0);
-                    b1 = L.MultiplyAdd(v1, v, b1);
-                    b2 = L.MultiplyAdd(v2, v, b2);
-                    b3 = L.MultiplyAdd(v3, v, b3);
-                }
-
-                if (tail > 0)
-                {
-                    V u = L.And(L.Load(ref x0, last), mask), v = L.And(L.Load(ref x1, last), mask);
-                    V v0 = L.And(L.Load(ref w0, last), mask), v1 = L.And(L.Load(ref w1, last), mask);
-                    V v2 = L.And(L.Load(ref w2, last), mask), v3 = L.And(L.Load(ref w3, last), mask);
-                    a0 = L.MultiplyAdd(v0, u, a0);
-                    a1 = L.MultiplyAdd(v1, u, a1);
-                    a2 = L.MultiplyAdd(v2, u, a2);
-                    a3 = L.MultiplyAdd(v3, u, a3);
-                    b0 = L.MultiplyAdd(v0, v, b0);
-                    b1 = L.MultiplyAdd(v1, v, b1);
-                    b2 = L.MultiplyAdd(v2, v, b2);
-                    b3 = L.MultiplyAdd(v3, v, b3);
-                }
-
-                Span<float> first = [L.Sum(a0), L.Sum(a1), L.Sum(a2), L.Sum(a3)];
-                Span<float> second = [L.Sum(b0), L.Sum(b1), L.Sum(b2), L.Sum(b3)];
-                for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
-                {
-                    int r = r0 + k;
-                    float b = Bias(bias, r);
-                    y[(r * count) + p0] = first[k] + b;
-                    if (p1 != p0)
-                    {
-                        y[(r * count) + p1] = second[k] + b;
-                    }
-                }
             }
         }
     }

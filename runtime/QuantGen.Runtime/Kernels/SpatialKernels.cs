@@ -40,51 +40,6 @@ public static class SpatialKernels
         }
     }
 
-    /// <summary>
-    /// Every output position's patch one after another: patches[position * Channels * KernelH * KernelW ..]
-    /// holds what <see cref="Patch"/> writes for that position ([channel, ky, kx], padding reads 0), so
-    /// <see cref="DenseKernels.FloatMany"/> can multiply them all by the weights at once. Each kernel row of a
-    /// patch is one contiguous run of the input between zero-padded ends, copied as a block.
-    /// </summary>
-    public static void Im2Col(ReadOnlySpan<float> x, Span<float> patches, in Window w)
-    {
-        int oh = w.OutHeight, ow = w.OutWidth;
-        int length = w.Channels * w.KernelH * w.KernelW;
-        KernelChecks.AtLeast(x.Length, (long)w.Channels * w.Height * w.Width, nameof(x));
-        KernelChecks.AtLeast(patches.Length, (long)oh * ow * length, nameof(patches));
-        int at = 0;
-        for (int oy = 0; oy < oh; oy++)
-        {
-            for (int ox = 0; ox < ow; ox++)
-            {
-                int x0 = ox * w.StrideW - w.PaddingW;
-                // Kernel columns [kx0, kx1) read the input; the rest of the row is padding.
-                int kx0 = Math.Clamp(-x0, 0, w.KernelW), kx1 = Math.Clamp(w.Width - x0, kx0, w.KernelW);
-                for (int ch = 0; ch < w.Channels; ch++)
-                {
-                    for (int ky = 0; ky < w.KernelH; ky++, at += w.KernelW)
-                    {
-                        Span<float> row = patches.Slice(at, w.KernelW);
-                        int iy = oy * w.StrideH - w.PaddingH + ky;
-                        if (iy < 0 || iy >= w.Height)
-                        {
-                            row.Clear();
-                            continue;
-                        }
-
-                        row.Slice(0, kx0).Clear();
-                        if (kx1 > kx0)
-                        {
-                            x.Slice(((ch * w.Height + iy) * w.Width) + x0 + kx0, kx1 - kx0).CopyTo(row.Slice(kx0));
-                        }
-
-                        row.Slice(kx1).Clear();
-                    }
-                }
-            }
-        }
-    }
-
     /// <summary>Writes one position's output channels into the [channel, y, x] output.</summary>
     public static void Scatter(ReadOnlySpan<float> column, Span<float> y, int position, int positions)
     {

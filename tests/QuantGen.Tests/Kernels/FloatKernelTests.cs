@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using QuantGen.Generator.Layout;
 using QuantGen.Runtime;
 using QuantGen.Tests.Infrastructure;
 using Xunit;
@@ -10,7 +11,7 @@ namespace QuantGen.Tests.Kernels;
 /// <summary>
 /// The float kernels against a scalar double-precision reference, on shapes that cover every width's
 /// column tail (and rows too short for the wide vectors), row passes with 1-3 rows left, and odd input
-/// counts; Im2Col against Patch. IsaPathTests re-runs them on each narrower path.
+/// counts; the convolution on odd windows against Patch times the weights. IsaPathTests re-runs them on each narrower path.
 /// </summary>
 public sealed class FloatKernelTests
 {
@@ -52,30 +53,6 @@ public sealed class FloatKernelTests
         Assert.Equal(float.PositiveInfinity, y[0]);
     }
 
-    public static IEnumerable<object[]> ManyShapes() =>
-        from rows in new[] { 1, 3, 4, 5, 9 }
-        from cols in new[] { 1, 3, 5, 8, 16, 17, 27, 64, 300 }
-        from count in new[] { 1, 2, 3, 7 }
-        select new object[] { rows, cols, count };
-
-    [Theory]
-    [MemberData(nameof(ManyShapes))]
-    public void FloatMany_matches_a_double_reference_for_every_input(int rows, int cols, int count)
-    {
-        var random = new Random((rows * 7919) + (cols * 31) + count);
-        float[] w = TestModels.RandomFloats(random, rows * cols, -1f, 1f);
-        float[] patches = TestModels.RandomFloats(random, count * cols, -2f, 2f);
-        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
-        var y = new float[rows * count];
-        DenseKernels.FloatMany(patches, count, y, w, bias);
-        for (int p = 0; p < count; p++)
-        {
-            float[] x = patches.AsSpan(p * cols, cols).ToArray();
-            float[] column = Enumerable.Range(0, rows).Select(r => y[(r * count) + p]).ToArray();
-            AssertClose(w, cols, x, bias, column, $"FloatMany {rows}x{cols} input {p} of {count}");
-        }
-    }
-
     public static IEnumerable<object[]> Windows() =>
     [
         [new Window(1, 5, 5, 3, 3, 1, 1, 0, 0)],
@@ -89,20 +66,25 @@ public sealed class FloatKernelTests
 
     [Theory]
     [MemberData(nameof(Windows))]
-    public void Im2Col_writes_each_positions_patch_in_turn(Window w)
+    public void Convolution_of_odd_windows_is_each_patch_times_the_weights(Window w)
     {
+        // Kernels of 1 to 5, strides 1 to 3, padding wider than the kernel: every output is its patch
+        // (SpatialKernels.Patch, the definition) times the weights; 11 output channels cross a block of 8.
         var random = new Random(w.GetHashCode() & 0xFFFF);
+        const int outChannels = 11;
         float[] x = TestModels.RandomFloats(random, w.Channels * w.Height * w.Width, -1f, 1f);
         int length = w.Channels * w.KernelH * w.KernelW;
         int positions = w.OutHeight * w.OutWidth;
-        var patches = new float[positions * length];
-        patches.AsSpan().Fill(float.NaN);
-        SpatialKernels.Im2Col(x, patches, w);
+        float[] weights = TestModels.RandomFloats(random, outChannels * length, -1f, 1f);
+        float[] bias = TestModels.RandomFloats(random, outChannels, -0.5f, 0.5f);
+        var y = new float[outChannels * positions];
+        ConvolutionKernels.Float(x, y, w, WeightRepacking.ConvBlocked(weights, outChannels, length), bias, new float[ConvolutionKernels.ScratchFloats(w)]);
         var patch = new float[length];
         for (int position = 0; position < positions; position++)
         {
             SpatialKernels.Patch(x, patch, w, position);
-            Assert.Equal(patch, patches.AsSpan(position * length, length).ToArray());
+            float[] column = Enumerable.Range(0, outChannels).Select(o => y[(o * positions) + position]).ToArray();
+            AssertClose(weights, length, patch, bias, column, $"convolution {w}, position {position}");
         }
     }
 
