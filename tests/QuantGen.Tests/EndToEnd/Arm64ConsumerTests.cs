@@ -160,27 +160,5 @@ public sealed class Arm64ConsumerTests : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-
-        // The run's version was extracted into the global packages folder by the app's restore: remove it.
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
-            ? p
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (string id in new[] { "quantgen", "quantgen.runtime" })
-        {
-            string folder = Path.Combine(packages, id, _version.ToLowerInvariant());
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-    }
+    public void Dispose() => DotnetCli.DeleteRun(_root, _version);
 }
