@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -17,7 +18,8 @@ namespace QuantGen.Runtime;
 /// <remarks>
 /// Rows are padded to <see cref="KernelGeometry.Int8RowBytes"/> with zero codes, and the input is copied into
 /// a zero-padded scratch of the same length, so no path has a tail loop. Paths: Vector512 (vpmovsxbd of 16
-/// codes), Vector256 (8 codes), scalar.
+/// codes), Vector256 (8 codes), Vector128 (16 codes widened in two steps with portable Vector128 calls: SXTL,
+/// SCVTF and FMLA on ARM64, pmovsx and cvtdq2ps on x64 without AVX2), scalar.
 /// </remarks>
 public static class ByteCodes
 {
@@ -58,6 +60,7 @@ public static class ByteCodes
             ref sbyte w2 = ref Unsafe.Add(ref w, (nint)r2 * stride), w3 = ref Unsafe.Add(ref w, (nint)r3 * stride);
             Vector128<float> dots = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Rows512(ref w0, ref w1, ref w2, ref w3, ref a, stride)
                 : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Rows256(ref w0, ref w1, ref w2, ref w3, ref a, stride)
+                : Vector128.IsHardwareAccelerated ? Rows128(ref w0, ref w1, ref w2, ref w3, ref a, stride)
                 : RowsScalar(ref w0, ref w1, ref w2, ref w3, ref a, stride);
             if (r0 + 4 <= rows)
             {
@@ -122,6 +125,44 @@ public static class ByteCodes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Widen256(ref sbyte w, nuint at) =>
         Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref w, at)))).AsSByte()));
+
+    /// <summary>
+    /// 16 codes of each row per step, widened to four float vectors; two accumulators per row (eight
+    /// independent chains) so the multiply-adds of a step do not wait on each other.
+    /// </summary>
+    private static Vector128<float> Rows128(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref float a, int stride)
+    {
+        Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+        for (nuint i = 0; i < (nuint)stride; i += 16)
+        {
+            Vector128<float> x0 = Vector128.LoadUnsafe(ref a, i), x1 = Vector128.LoadUnsafe(ref a, i + 4);
+            Vector128<float> x2 = Vector128.LoadUnsafe(ref a, i + 8), x3 = Vector128.LoadUnsafe(ref a, i + 12);
+            Step128(ref w0, i, x0, x1, x2, x3, ref s0, ref t0);
+            Step128(ref w1, i, x0, x1, x2, x3, ref s1, ref t1);
+            Step128(ref w2, i, x0, x1, x2, x3, ref s2, ref t2);
+            Step128(ref w3, i, x0, x1, x2, x3, ref s3, ref t3);
+        }
+
+        s0 += t0;
+        s1 += t1;
+        s2 += t2;
+        s3 += t3;
+        return AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(s0, s1), AdvSimd.Arm64.AddPairwise(s2, s3))
+            : Sse3.IsSupported ? Sse3.HorizontalAdd(Sse3.HorizontalAdd(s0, s1), Sse3.HorizontalAdd(s2, s3))
+            : Vector128.Create(Vector128.Sum(s0), Vector128.Sum(s1), Vector128.Sum(s2), Vector128.Sum(s3));
+    }
+
+    /// <summary>One row's 16 codes at <paramref name="at"/>: bytes -> 16 -> 32 bits -> float, multiply-added with the four input vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step128(ref sbyte w, nuint at, Vector128<float> x0, Vector128<float> x1, Vector128<float> x2, Vector128<float> x3, ref Vector128<float> even, ref Vector128<float> odd)
+    {
+        Vector128<sbyte> codes = Vector128.LoadUnsafe(ref w, at);
+        Vector128<short> low = Vector128.WidenLower(codes), high = Vector128.WidenUpper(codes);
+        even = FloatLanes128.MultiplyAdd(Vector128.ConvertToSingle(Vector128.WidenLower(low)), x0, even);
+        odd = FloatLanes128.MultiplyAdd(Vector128.ConvertToSingle(Vector128.WidenUpper(low)), x1, odd);
+        even = FloatLanes128.MultiplyAdd(Vector128.ConvertToSingle(Vector128.WidenLower(high)), x2, even);
+        odd = FloatLanes128.MultiplyAdd(Vector128.ConvertToSingle(Vector128.WidenUpper(high)), x3, odd);
+    }
 
     /// <summary>The scalar twin.</summary>
     private static Vector128<float> RowsScalar(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref float a, int stride)

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -121,7 +122,9 @@ internal readonly struct FloatLanes128 : IFloatLanes<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : (a * b) + acc;
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc)
+        : AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(acc, a, b) // ARM64 FMLA: this width is its widest
+        : (a * b) + acc;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -19,7 +20,9 @@ namespace QuantGen.Runtime;
 /// no path has a tail loop; the input codes are zero-padded the same way.
 /// Paths: AVX-VNNI vpdpbusd on 256 bits (one instruction per 32 multiply-adds; .NET 10 exposes no
 /// 512-bit VNNI), else widening multiply-add (bytes to 16 bits, vpmaddwd) on Vector512, Vector256 or
-/// Vector128, else scalar. Four rows per pass share each activation load. The pass is one loop
+/// Vector128, else scalar. On ARM64: the dot-product extension (SDOT/UDOT, 16 multiply-adds per
+/// instruction) where present, else the Vector128 widening path on AdvSimd (SXTL, SMLAL/SMLAL2).
+/// Four rows per pass share each activation load. The pass is one loop
 /// (<see cref="Rows{L, V, X}"/>) over a struct per path that says how a step loads and multiplies.
 /// </remarks>
 public static class Int8
@@ -49,6 +52,9 @@ public static class Int8
 
         /// <summary>Bytes widened to 16 bits and multiply-added on 128-bit vectors.</summary>
         Widening128,
+
+        /// <summary>ARM64 SDOT (codes of up to 7 bits, which fit a signed byte) or UDOT (8-bit codes, see <see cref="UnsignedDot128"/>).</summary>
+        Dot128,
 
         /// <summary>The scalar twin every other path is tested against.</summary>
         Scalar,
@@ -97,7 +103,7 @@ public static class Int8
             int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
             Vector128<int> dots = Rows(
                 ref Unsafe.Add(ref w, (nint)r0 * stride), ref Unsafe.Add(ref w, (nint)r1 * stride),
-                ref Unsafe.Add(ref w, (nint)r2 * stride), ref Unsafe.Add(ref w, (nint)r3 * stride), ref a, stride, path);
+                ref Unsafe.Add(ref w, (nint)r2 * stride), ref Unsafe.Add(ref w, (nint)r3 * stride), ref a, stride, path, activationBits, sum);
             if (r0 + RowsPerPass <= rows)
             {
                 // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
@@ -153,6 +159,25 @@ public static class Int8
 
             sum = Vector512.Sum(total);
         }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            // Sixteen values per step, as above; the codes narrowed 32 -> 16 -> 8 bits (XTN on ARM64).
+            Vector128<float> vlo = Vector128.Create(lo), vhi = Vector128.Create(hi), vto = Vector128.Create(toCode);
+            Vector128<int> total = Vector128<int>.Zero;
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            for (; i + 16 <= x.Length; i += 16)
+            {
+                Vector128<int> q0 = Code128(Vector128.LoadUnsafe(ref xr, (nuint)i), vlo, vhi, vto);
+                Vector128<int> q1 = Code128(Vector128.LoadUnsafe(ref xr, (nuint)i + 4), vlo, vhi, vto);
+                Vector128<int> q2 = Code128(Vector128.LoadUnsafe(ref xr, (nuint)i + 8), vlo, vhi, vto);
+                Vector128<int> q3 = Code128(Vector128.LoadUnsafe(ref xr, (nuint)i + 12), vlo, vhi, vto);
+                total += (q0 + q1) + (q2 + q3);
+                Vector128.Narrow(Vector128.Narrow(q0.AsUInt32(), q1.AsUInt32()), Vector128.Narrow(q2.AsUInt32(), q3.AsUInt32()))
+                    .StoreUnsafe(ref MemoryMarshal.GetReference(codes), (nuint)i);
+            }
+
+            sum = Vector128.Sum(total);
+        }
 
         for (; i < x.Length; i++)
         {
@@ -167,20 +192,33 @@ public static class Int8
         return sum;
     }
 
+    /// <summary>The codes of four values: the Vector512 step's operations on 128 bits (NaN takes lo).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Rows(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Path path)
+    private static Vector128<int> Code128(Vector128<float> v, Vector128<float> lo, Vector128<float> hi, Vector128<float> toCode)
+    {
+        Vector128<float> clamped = Vector128.ConditionalSelect(Vector128.GreaterThan(v, lo), Vector128.ConditionalSelect(Vector128.LessThan(v, hi), v, hi), lo);
+        return Vector128.ConvertToInt32(Vector128.Round((clamped - lo) * toCode));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Rows(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Path path, int activationBits, int codeSum)
     {
         if (path == Path.Best)
         {
             path = AvxVnni.IsSupported && Vector256.IsHardwareAccelerated ? Path.AvxVnni256
                 : Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Path.Widening512
                 : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Path.Widening256
-                : Vector128.IsHardwareAccelerated && Sse41.IsSupported ? Path.Widening128
+                : Vector128.IsHardwareAccelerated && Dp.IsSupported ? Path.Dot128
+                : Vector128.IsHardwareAccelerated && (Sse41.IsSupported || AdvSimd.IsSupported) ? Path.Widening128
                 : Path.Scalar;
         }
 
         return path switch
         {
+            // Codes below 128 are signed bytes as they are; 8-bit codes take UDOT against the weights + 128,
+            // which counts 128 * (sum of the codes) too many (exact in wrapping 32-bit arithmetic).
+            Path.Dot128 when activationBits <= 7 => Rows<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+            Path.Dot128 => Rows<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride) - Vector128.Create(codeSum << 7),
             Path.AvxVnni256 => Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
             Path.Widening512 => Rows<Widening512, Vector512<int>, Vector512<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
             Path.Widening256 => Rows<Widening256, Vector256<int>, Vector256<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
@@ -218,7 +256,8 @@ public static class Int8
         Path.AvxVnni256 => AvxVnni.IsSupported,
         Path.Widening512 => Avx512BW.IsSupported,
         Path.Widening256 => Avx2.IsSupported,
-        Path.Widening128 => Sse41.IsSupported,
+        Path.Widening128 => Sse41.IsSupported || AdvSimd.IsSupported,
+        Path.Dot128 => Dp.IsSupported,
         _ => true,
     };
 
@@ -307,7 +346,10 @@ public static class Int8
         public static Vector128<int> Sum4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) => Sum4Avx2(s0, s1, s2, s3);
     }
 
-    /// <summary>Bytes widened to 16 bits, pmaddwd on 128 bits.</summary>
+    /// <summary>
+    /// Bytes widened to 16 bits, pmaddwd on 128 bits; on ARM64 (no pmaddwd) the weights are widened (SXTL) and
+    /// multiplied into 32-bit lanes with SMLAL/SMLAL2, the same sums in other lanes.
+    /// </summary>
     private readonly struct Widening128 : IProductLanes<Vector128<int>, Vector128<short>>
     {
         public static int Step => 8;
@@ -315,15 +357,71 @@ public static class Int8
         public static Vector128<int> Zero => Vector128<int>.Zero;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<short> Input(ref byte a, nuint at) => Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref a, at)).AsInt16();
+        public static Vector128<short> Input(ref byte a, nuint at) =>
+            AdvSimd.IsSupported
+                ? AdvSimd.ZeroExtendWideningLower(Vector64.LoadUnsafe(ref a, at)).AsInt16()
+                : Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref a, at)).AsInt16();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<short> x, ref sbyte w, nuint at) =>
-            acc + Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at)));
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<short> x, ref sbyte w, nuint at)
+        {
+            if (AdvSimd.IsSupported)
+            {
+                Vector128<short> weights = AdvSimd.SignExtendWideningLower(Vector64.LoadUnsafe(ref w, at));
+                return AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningLowerAndAdd(acc, x.GetLower(), weights.GetLower()), x, weights);
+            }
+
+            return acc + Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at)));
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) =>
-            Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(s0, s1), Ssse3.HorizontalAdd(s2, s3));
+            AdvSimd.Arm64.IsSupported ? Sum4Arm64(s0, s1, s2, s3) : Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(s0, s1), Ssse3.HorizontalAdd(s2, s3));
+    }
+
+    /// <summary>Four 128-bit accumulators to their four totals on ARM64: three pairwise adds (ADDP), as phaddd does on x64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Sum4Arm64(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) =>
+        AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(s0, s1), AdvSimd.Arm64.AddPairwise(s2, s3));
+
+    /// <summary>ARM64 SDOT: four signed byte products into each 32-bit lane, 16 per instruction. The input codes must be below 128.</summary>
+    private readonly struct SignedDot128 : IProductLanes<Vector128<int>, Vector128<sbyte>>
+    {
+        public static int Step => 16;
+
+        public static Vector128<int> Zero => Vector128<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<sbyte> Input(ref byte a, nuint at) => Vector128.LoadUnsafe(ref a, at).AsSByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<sbyte> x, ref sbyte w, nuint at) =>
+            Dp.DotProduct(acc, x, Vector128.LoadUnsafe(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) => Sum4Arm64(s0, s1, s2, s3);
+    }
+
+    /// <summary>
+    /// ARM64 UDOT for 8-bit input codes (0..255 fit no signed byte, and .NET 10 exposes no mixed-sign USDOT):
+    /// the weights are flipped to w + 128 (0..255, one EOR), so each lane gains 128 * (the codes it multiplied);
+    /// <see cref="Rows(ref sbyte, ref sbyte, ref sbyte, ref sbyte, ref byte, int, Path, int, int)"/> takes 128 * sum(codes) off the totals.
+    /// </summary>
+    private readonly struct UnsignedDot128 : IProductLanes<Vector128<int>, Vector128<byte>>
+    {
+        public static int Step => 16;
+
+        public static Vector128<int> Zero => Vector128<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Input(ref byte a, nuint at) => Vector128.LoadUnsafe(ref a, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<byte> x, ref sbyte w, nuint at) =>
+            Dp.DotProduct(acc.AsUInt32(), x, Vector128.LoadUnsafe(ref w, at).AsByte() ^ Vector128.Create((byte)0x80)).AsInt32();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) => Sum4Arm64(s0, s1, s2, s3);
     }
 
     /// <summary>The scalar twin: one byte per step.</summary>

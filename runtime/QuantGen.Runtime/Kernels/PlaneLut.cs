@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -22,11 +23,12 @@ namespace QuantGen.Runtime;
 /// Layout of <c>planes</c>: [block of 16 rows][plane][group of 8 columns][16 bytes, one per row],
 /// bit k of a byte = column 8g + k; rows and columns past the matrix are zero bits.
 /// Paths: Vector512 (one vpermps per nibble), Vector256 (two vpermps and a blend per nibble: an AVX2
-/// permute indexes 8 entries), scalar lookups otherwise (SSE has no variable float permute; a
-/// 128-bit version would be four scalar lookups in disguise).
+/// permute indexes 8 entries), ARM64 AdvSimd (TBL over the table's four registers, four rows per lookup:
+/// <see cref="TableLookup128"/>), scalar lookups otherwise (SSE has no variable float permute; an SSE
+/// version would be four scalar lookups in disguise).
 /// The three block loops stay hand-written, unlike the other kernels' single loop over a width struct:
 /// they are not one algorithm at three widths. A 16-row block is one Vector512 (one permute per nibble),
-/// two Vector256 halves (two permutes and a blend per nibble) or 16 scalar lookups, and each path adds
+/// two Vector256 halves (two permutes and a blend per nibble), four TBL lookups or 16 scalar lookups, and each path adds
 /// its partial sums in its own order (Block512 two groups per step into four accumulators, Block256 one
 /// group into two per half, the scalar twin row by row). A shared loop would need a "block" operator
 /// holding the whole body, and would change the float results of at least two paths, which the
@@ -80,6 +82,10 @@ public static class PlaneLut
             {
                 Block256(tables, blockPlanes, planeCount, groups, scales, block);
             }
+            else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
+            {
+                Block128(tables, blockPlanes, planeCount, groups, scales, block);
+            }
             else
             {
                 BlockScalar(tables, blockPlanes, planeCount, groups, scales, block);
@@ -120,6 +126,17 @@ public static class PlaneLut
                 r = r + (Vector512.Create(v[2]) * Bit512(2));
                 r = r + (Vector512.Create(v[3]) * Bit512(3));
                 r.StoreUnsafe(ref MemoryMarshal.GetReference(t));
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                // Four entries per vector: bits 0 and 1 of m vary across the lanes, bits 2 and 3 by vector.
+                Vector128<float> pair = (Vector128.Create(v[0]) * Vector128.Create(0f, 1f, 0f, 1f)) + (Vector128.Create(v[1]) * Vector128.Create(0f, 0f, 1f, 1f));
+                for (int q = 0; q < 4; q++)
+                {
+                    Vector128<float> r = pair + (Vector128.Create(v[2]) * Vector128.Create((float)(q & 1)));
+                    r = r + (Vector128.Create(v[3]) * Vector128.Create((float)(q >> 1)));
+                    r.StoreUnsafe(ref MemoryMarshal.GetReference(t), (nuint)(4 * q));
+                }
             }
             else
             {
@@ -205,6 +222,51 @@ public static class PlaneLut
 
         low.StoreUnsafe(ref MemoryMarshal.GetReference(block));
         high.StoreUnsafe(ref MemoryMarshal.GetReference(block), 8);
+    }
+
+    /// <summary>
+    /// The ARM64 block: the 16 plane bytes of a group are split into nibbles and multiplied by 4 once, then each
+    /// quarter of the block (4 rows) spreads its nibbles to byte indices and looks its table up with one TBL.
+    /// Eight accumulators (low and high nibble per quarter) keep the adds independent.
+    /// </summary>
+    private static void Block128(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
+    {
+        ref float t = ref MemoryMarshal.GetReference(tables);
+        ref byte w = ref MemoryMarshal.GetReference(planes);
+        ref float s = ref MemoryMarshal.GetReference(scales);
+        Vector128<float> r0 = Vector128<float>.Zero, r1 = r0, r2 = r0, r3 = r0;
+        for (int p = 0; p < planeCount; p++)
+        {
+            Vector128<float> a0 = Vector128<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            nuint at = (nuint)(p * groups * BlockRows);
+            for (int g = 0; g < groups; g++, at += BlockRows)
+            {
+                Vector128<byte> bytes = Vector128.LoadUnsafe(ref w, at);
+                Vector128<byte> low = (bytes & Vector128.Create((byte)0x0F)) << 2, high = (bytes >>> 4) << 2;
+                var lowTable = TableLookup128.Load(ref Unsafe.Add(ref t, g * 32));
+                var highTable = TableLookup128.Load(ref Unsafe.Add(ref t, g * 32 + 16));
+                a0 += TableLookup128.Lookup(lowTable, low, 0);
+                a1 += TableLookup128.Lookup(lowTable, low, 1);
+                a2 += TableLookup128.Lookup(lowTable, low, 2);
+                a3 += TableLookup128.Lookup(lowTable, low, 3);
+                b0 += TableLookup128.Lookup(highTable, high, 0);
+                b1 += TableLookup128.Lookup(highTable, high, 1);
+                b2 += TableLookup128.Lookup(highTable, high, 2);
+                b3 += TableLookup128.Lookup(highTable, high, 3);
+            }
+
+            nuint sp = (nuint)(p * BlockRows);
+            r0 += (a0 + b0) * Vector128.LoadUnsafe(ref s, sp);
+            r1 += (a1 + b1) * Vector128.LoadUnsafe(ref s, sp + 4);
+            r2 += (a2 + b2) * Vector128.LoadUnsafe(ref s, sp + 8);
+            r3 += (a3 + b3) * Vector128.LoadUnsafe(ref s, sp + 12);
+        }
+
+        ref float o = ref MemoryMarshal.GetReference(block);
+        r0.StoreUnsafe(ref o);
+        r1.StoreUnsafe(ref o, 4);
+        r2.StoreUnsafe(ref o, 8);
+        r3.StoreUnsafe(ref o, 12);
     }
 
     /// <summary>Entry (i &amp; 15) of a 16-float table held as two halves: permute both, pick by bit 3 (moved to the sign bit).</summary>

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -20,7 +21,8 @@ namespace QuantGen.Runtime;
 /// counts as a disagreement and n stays the true column count.
 /// Popcount: .NET 10 exposes neither VPOPCNTQ nor a vector PopCount here, so bytes are counted by two
 /// nibble lookups (vpshufb) and summed with vpsadbw, four rows per pass so each activation vector is
-/// loaded once for four rows. Paths: Vector512 (Avx512BW), Vector256 (Avx2), Vector128 (Ssse3), scalar POPCNT;
+/// loaded once for four rows. Paths: Vector512 (Avx512BW), Vector256 (Avx2), Vector128 (Ssse3, or on ARM64
+/// AdvSimd: CNT counts each byte in one instruction and UADDLP/UADALP fold the bytes into 64-bit lanes), scalar POPCNT;
 /// the counting loop is written once (Accumulate) over a struct per path (PopLanes512/256/128/1). On
 /// AVX-512 the product keeps each row's partial counts in their lanes across plane pairs (Multiply512),
 /// an epilogue the narrower paths do not have; its counting is the same shared loop.
@@ -235,7 +237,7 @@ public static class Xnor
     private static Vector128<int> Count(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words) =>
         Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Count<PopLanes512, Vector512<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
         : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Count<PopLanes256, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : Vector128.IsHardwareAccelerated && Ssse3.IsSupported ? Count<PopLanes128, Vector128<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
+        : Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.IsSupported) ? Count<PopLanes128, Vector128<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
         : Count<PopLanes1, ulong>(ref w0, ref w1, ref w2, ref w3, ref a, words);
 
 
@@ -439,6 +441,12 @@ public static class Xnor
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<byte> Pop(Vector128<byte> table, Vector128<byte> v)
         {
+            if (AdvSimd.IsSupported)
+            {
+                // ARM64 counts the bits of each byte in one instruction (CNT); the table goes unused.
+                return AdvSimd.PopCount(v);
+            }
+
             Vector128<byte> low = v & Vector128.Create((byte)0x0F);
             Vector128<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector128.Create((byte)0x0F);
             return Ssse3.Shuffle(table, low) + Ssse3.Shuffle(table, high);
@@ -449,7 +457,10 @@ public static class Xnor
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<byte> AddTotals(Vector128<byte> totals, Vector128<byte> bytes) =>
-            (totals.AsUInt64() + Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64()).AsByte();
+            AdvSimd.IsSupported
+                // No sum of absolute differences on ARM64: pairwise widening adds, bytes -> 16 -> 32 bits, then added into the 64-bit totals.
+                ? AdvSimd.AddPairwiseWideningAndAdd(totals.AsUInt64(), AdvSimd.AddPairwiseWidening(AdvSimd.AddPairwiseWidening(bytes))).AsByte()
+                : (totals.AsUInt64() + Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64()).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<byte> Or(Vector128<byte> a, Vector128<byte> b) => a | b;

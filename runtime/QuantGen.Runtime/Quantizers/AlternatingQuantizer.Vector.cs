@@ -6,8 +6,9 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantGen.Runtime;
 
 /// <summary>
-/// The Vector512 bodies of the alternating quantizer's passes. Each handles whole vectors from the start
-/// and returns how many values it did (0 without AVX-512, or when the code table has more than 16
+/// The Vector512 bodies of the alternating quantizer's passes (on ARM64 their AdvSimd twins in
+/// AlternatingQuantizer.Arm64.cs). Each handles whole vectors from the start
+/// and returns how many values it did (0 without AVX-512 or AdvSimd, or when the code table has more than 16
 /// entries); the scalar loop in AlternatingQuantizer.cs does the rest and is their twin. The greedy step,
 /// the code search and the reconstruction make the same float operations and comparisons as the scalar
 /// loop, so codes do not depend on the path; sums add in float lanes before the double total, so alphas
@@ -22,7 +23,7 @@ public static partial class AlternatingQuantizer
     {
         if (!Vector512Path)
         {
-            return 0;
+            return Arm64Path ? GreedyStep128(residual, code, j, alpha) : 0;
         }
 
         ref float r = ref MemoryMarshal.GetReference(residual);
@@ -48,7 +49,7 @@ public static partial class AlternatingQuantizer
         sum = 0;
         if (!Vector512Path)
         {
-            return 0;
+            return Arm64Path ? Sum128(x, code, bit, absolute, out sum) : 0;
         }
 
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -92,7 +93,12 @@ public static partial class AlternatingQuantizer
     private static int AssignCodesVector(ReadOnlySpan<float> x, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order)
     {
         int combos = sums.Length;
-        if (!Vector512Path || combos > 16)
+        if (!Vector512Path)
+        {
+            return Arm64Path ? AssignCodes128(x, code, sums, order) : 0;
+        }
+
+        if (combos > 16)
         {
             return 0;
         }
@@ -138,7 +144,12 @@ public static partial class AlternatingQuantizer
     /// <summary>y = table[code] for a table of at most 16 values, by permute.</summary>
     private static int ReconstructVector(ReadOnlySpan<byte> code, ReadOnlySpan<float> table, Span<float> y)
     {
-        if (!Vector512Path || table.Length > 16)
+        if (!Vector512Path)
+        {
+            return Arm64Path ? Reconstruct128(code, table, y) : 0;
+        }
+
+        if (table.Length > 16)
         {
             return 0;
         }

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -11,7 +12,9 @@ namespace QuantGen.Runtime;
 /// wrote (0 when the machine or the table does not suit it), and the caller's scalar loop does the rest,
 /// which is also the scalar reference. Results are bit-identical to the scalar loop: the same IEEE
 /// operations per element, comparisons instead of branches (false for NaN, as in the scalar code).
-/// Whole vectors only, so x and y may be the same span.
+/// Whole vectors only, so x and y may be the same span. <see cref="Uniform"/>'s Vector128 branch is portable
+/// (FRINTN rounds half to even on ARM64 as roundps does on x64); the thresholds' table lookup has a branch per
+/// instruction set (vpermps, two vpermps and a blend, or ARM64's TBL).
 /// </summary>
 internal static class VectorQuantizers
 {
@@ -103,6 +106,21 @@ internal static class VectorQuantizers
 
                 // Entries 8..15 are picked by bit 3 of the count, moved to the sign bit.
                 Avx.BlendVariable(Avx2.PermuteVar8x32(low, below), Avx2.PermuteVar8x32(high, below), (below << 28).AsSingle()).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
+        {
+            var lut = TableLookup128.Load(table);
+            for (; i + 4 <= x.Length; i += 4)
+            {
+                Vector128<float> v = Vector128.LoadUnsafe(ref xr, (nuint)i);
+                Vector128<int> below = Vector128<int>.Zero;
+                foreach (float t in thresholds)
+                {
+                    below -= Vector128.GreaterThan(v, Vector128.Create(t)).AsInt32();
+                }
+
+                TableLookup128.Lookup(lut, below).StoreUnsafe(ref yr, (nuint)i);
             }
         }
 

@@ -65,6 +65,33 @@ internal static class DotnetCli
         return new CliResult(process.ExitCode, output.ToString(), Path.GetFileName(program) + " " + string.Join(' ', arguments));
     }
 
+    /// <summary>
+    /// After a run that packed QuantGen at a version of its own: deletes the run's folder and that version's
+    /// packages, which the app's restore extracted into the global packages folder.
+    /// </summary>
+    public static void DeleteRun(string root, string version)
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
+            ? p
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        foreach (string id in new[] { "quantgen", "quantgen.runtime" })
+        {
+            string folder = Path.Combine(packages, id, version.ToLowerInvariant());
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
     private static void Append(StringBuilder output, string? line)
     {
         if (line is not null)

@@ -24,7 +24,7 @@ public sealed class CompiledModels
 
     public CompiledModels() => Cases = Shared.Value;
 
-    private static List<(string Name, Model Model)> Descriptions()
+    internal static List<(string Name, Model Model)> Descriptions()
     {
         var descriptions = new List<(string Name, Model Model)>();
         foreach ((string codecName, Func<Random, int, int, Weights> codec) in Codecs())
@@ -53,8 +53,20 @@ public sealed class CompiledModels
 
     public IReadOnlyDictionary<string, ModelCase> Cases { get; }
 
-    /// <summary>Generates every description into one assembly (class Tests.Models.M{i}), loads it, and pairs each with its reference.</summary>
+    /// <summary>
+    /// Generates every description into one assembly (class Tests.Models.M{i}), loads it, and pairs each with its reference.
+    /// In the emulated ARM64 child the assembly comes precompiled from the x64 parent (<see cref="PrecompiledModels"/>).
+    /// </summary>
     public static IReadOnlyDictionary<string, ModelCase> Compile(IReadOnlyList<(string Name, Model Model)> descriptions)
+    {
+        Assembly assembly = PrecompiledModels.Load(descriptions) ?? Assembly.Load(Image(descriptions));
+        return descriptions
+            .Select((d, i) => new ModelCase(d.Name, d.Model, (IQuantModel)Activator.CreateInstance(assembly.GetType($"Tests.Models.M{i}")!)!, new ReferenceInterpreter(d.Model)))
+            .ToDictionary(c => c.Name);
+    }
+
+    /// <summary>The generated classes of <paramref name="descriptions"/>, compiled: the image <see cref="Compile"/> loads.</summary>
+    public static byte[] Image(IReadOnlyList<(string Name, Model Model)> descriptions)
     {
         var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/models/m{i}.qgm.json", TestModels.Json(d.Model))).ToList();
         var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"M{i}", $"models/m{i}.qgm.json")));
@@ -65,10 +77,7 @@ public sealed class CompiledModels
             throw new InvalidOperationException("The generator reported:\n" + string.Join("\n", errors.Take(10)));
         }
 
-        Assembly assembly = run.Load();
-        return descriptions
-            .Select((d, i) => new ModelCase(d.Name, d.Model, (IQuantModel)Activator.CreateInstance(assembly.GetType($"Tests.Models.M{i}")!)!, new ReferenceInterpreter(d.Model)))
-            .ToDictionary(c => c.Name);
+        return QuantGen.InMemory.InMemoryGenerator.Emit(run.Output);
     }
 
     public static IEnumerable<(string, Func<Random, int, int, Weights>)> Codecs() =>

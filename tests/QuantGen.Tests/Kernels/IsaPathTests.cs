@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using QuantGen.Runtime;
 using Xunit;
 
@@ -14,10 +15,16 @@ namespace QuantGen.Tests.Kernels;
 /// </summary>
 public sealed class IsaPathTests
 {
-    private const string ChildVariable = "QUANTGEN_ISA_CHILD";
-    private const string ExpectedVariable = "QUANTGEN_EXPECTED_PATH";
+    /// <summary>Set in every child run (x64 and ARM64), so that the child does not start children of its own.</summary>
+    internal const string ChildVariable = "QUANTGEN_ISA_CHILD";
 
+    /// <summary>The path the child must find in <see cref="KernelPaths.Current"/>.</summary>
+    internal const string ExpectedVariable = "QUANTGEN_EXPECTED_PATH";
+
+    /// <summary>The x64 paths, narrowest first (the order caps them), then the ARM64 ones (Arm64PathTests).</summary>
     private static readonly string[] Paths = ["Scalar", "Vector128", "Vector256", "Vector512"];
+
+    private static readonly string[] Arm64Paths = ["AdvSimd", "AdvSimd+Dp"];
 
     public static IEnumerable<object[]> Variables() =>
     [
@@ -37,8 +44,10 @@ public sealed class IsaPathTests
             return;
         }
 
-        // A machine without the wider instructions is capped lower already.
-        string expected = Paths[Math.Min(Array.IndexOf(Paths, cap), Array.IndexOf(Paths, KernelPaths.Current))];
+        // A machine without the wider instructions is capped lower already. On an ARM64 host the x64 variables
+        // change nothing but DOTNET_EnableHWIntrinsic=0 (the emulated ARM64 runs are Arm64PathTests).
+        string expected = Arm64Paths.Contains(KernelPaths.Current) ? (cap == "Scalar" ? cap : KernelPaths.Current)
+            : Paths[Math.Min(Array.IndexOf(Paths, cap), Array.IndexOf(Paths, KernelPaths.Current))];
         string assembly = typeof(IsaPathTests).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
         {
@@ -67,7 +76,7 @@ public sealed class IsaPathTests
     public void Kernels_run_on_the_expected_path()
     {
         string? expected = Environment.GetEnvironmentVariable(ExpectedVariable);
-        Assert.Contains(KernelPaths.Current, Paths);
+        Assert.Contains(KernelPaths.Current, Paths.Concat(Arm64Paths));
         if (expected is not null)
         {
             Assert.Equal(expected, KernelPaths.Current);
