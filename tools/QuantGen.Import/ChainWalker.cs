@@ -27,13 +27,19 @@ internal static class ChainWalker
 
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
+        string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
         RefuseUnsupported(nodes);
         ValueInfoProto input = GraphInterface.SingleInput(graph, constants.ContainsKey);
         ValueInfoProto output = GraphInterface.Single(RecurrentGraph.ModelOutputs(graph, nodes), "outputs");
         GraphInput graphInput = GraphInterface.Input(input, sequence: nodes.Any(RecurrentGraph.IsRecurrent));
 
-        var context = new ImportContext(opset, constants, graphInput);
+        var context = new ImportContext(opset, constants, graphInput) { IsStepGraph = stepState is not null };
+        if (context.IsStepGraph && graphInput.Batch != 1 || context.IsStepGraph && !GraphInterface.HasOneStep(input))
+        {
+            throw new OnnxImportException($"the graph input {OnnxText.Quote(input.Name)} of a step graph must hold one step of one sequence: [1, 1] token ids or [1, 1, features...]");
+        }
+
         Walk(nodes, input.Name, output.Name, context);
         long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, context.Sequence);
 
@@ -41,7 +47,7 @@ internal static class ChainWalker
         {
             Schema = DescriptionValidator.SchemaVersion,
             Name = modelName,
-            Doc = Describe(file, opset),
+            Doc = Describe(file, opset) + (stepState is null ? "" : " " + stepState),
         };
         model.Inputs.Add(GraphInterface.Tensor(input.Name, graphInput.DescriptionShape));
         model.Outputs.Add(GraphInterface.Tensor(output.Name, outputShape));

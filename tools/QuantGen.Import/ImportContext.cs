@@ -31,6 +31,12 @@ internal sealed class ImportContext
     /// </summary>
     public SequenceAxes? Sequence { get; set; }
 
+    /// <summary>
+    /// A step graph (<see cref="StepGraph"/>): the state came in as graph inputs and the data holds one step
+    /// of one sequence, so batch and time are both 1 and their order does not matter.
+    /// </summary>
+    public bool IsStepGraph { get; init; }
+
     /// <summary>True while the current value is still the graph's token-id input (only a Gather can read it).</summary>
     public bool HoldsTokens { get; set; }
 

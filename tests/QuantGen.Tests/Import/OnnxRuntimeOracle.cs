@@ -56,6 +56,9 @@ internal static class OnnxRuntimeOracle
         var random = new Random(seed);
         switch (model.Generated)
         {
+            case IRecurrentQuantModel recurrent when session.InputMetadata.Count > 1:
+                StepGraph(model, session, recurrent, random, samplesOrSteps);
+                break;
             case IRecurrentQuantModel recurrent:
                 SequenceGraph(model, session, recurrent, random);
                 break;
@@ -110,6 +113,37 @@ internal static class OnnxRuntimeOracle
         {
             StepGenerated(generated, asFloats.AsSpan(t * perStep, perStep), state, output);
             AssertClose(expected.AsSpan(t * output.Length, output.Length), output, $"{model.Name}, step {t}");
+        }
+    }
+
+    /// <summary>
+    /// The graph's first input is the data, the others the recurrent state (h, c: [layers, 1, hidden]); the
+    /// first output the model's, the others the new state, in the inputs' order. Both start from the same
+    /// random state (loaded into the generated one) and step together, ONNX Runtime fed its own new state.
+    /// </summary>
+    private static void StepGraph(ImportedModel model, InferenceSession session, IRecurrentQuantModel generated, Random random, int steps)
+    {
+        // The data input first (the description's input), then the state inputs in the graph's order.
+        string[] names = session.InputNames.Where(n => n == model.Description.Inputs[0].Name).Concat(session.InputNames.Where(n => n != model.Description.Inputs[0].Name)).ToArray();
+        long[][] shapes = names.Select(n => Concrete(session.InputMetadata[n].Dimensions)).ToArray();
+        float[][] onnxState = shapes.Skip(1).Select(s => Floats(random, checked((int)s.Aggregate(1L, (a, b) => a * b)))).ToArray();
+        RecurrentState state = generated.NewState();
+        state.Load(OnnxStateLayout.ToGenerated(model.Description, onnxState));
+        var output = new float[generated.OutputLength];
+        int perStep = checked((int)shapes[0].Aggregate(1L, (a, b) => a * b));
+        for (int t = 0; t < steps; t++)
+        {
+            float[] data = generated.VocabularySize > 0 ? [random.Next(generated.VocabularySize)] : Floats(random, perStep);
+            OrtValue dataValue = generated.VocabularySize > 0
+                ? OrtValue.CreateTensorValueFromMemory(new[] { (long)data[0] }, shapes[0])
+                : OrtValue.CreateTensorValueFromMemory(data, shapes[0]);
+            var inputs = new List<(string, OrtValue)> { (names[0], dataValue) };
+            inputs.AddRange(onnxState.Select((s, i) => (names[i + 1], OrtValue.CreateTensorValueFromMemory(s, shapes[i + 1]))));
+            float[][] results = Run(session, inputs);
+            StepGenerated(generated, data, state, output);
+            AssertClose(results[0], output, $"{model.Name}, step {t}");
+            onnxState = results.Skip(1).ToArray();
+            AssertClose(OnnxStateLayout.ToGenerated(model.Description, onnxState), state.Values, $"{model.Name}, state after step {t}");
         }
     }
 
