@@ -27,6 +27,7 @@ internal static class ChainWalker
 
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
+        nodes = FlattenShapeChain.Fold(nodes, constants);
         string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
         RefuseUnsupported(nodes);
@@ -120,8 +121,10 @@ internal static class ChainWalker
                 throw node.Error($"{node.OpType} is not supported in a model with LSTM or GRU layers, where the values carry a time dimension (supported there: {string.Join(", ", ConverterRegistry.PerStepOps)})");
             }
 
+            int layersBefore = context.Layers.Count;
             converter.Convert(node, context);
             current = SingleOutput(node, consumers, outputName);
+            context.AfterNode(current, context.Layers.Count > layersBefore, converter is PassThroughConverter or LayerFoldConverter or BatchNormConverter);
         }
 
         OnnxNode? stray = nodes.FirstOrDefault(n => !visited.Contains(n.Index) && !ConstantNodes.IsConstant(n.Proto));
