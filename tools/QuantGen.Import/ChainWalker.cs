@@ -195,7 +195,7 @@ internal static class ChainWalker
     private static OnnxImportException Unsupported(OnnxNode node)
     {
         string op = ConstantNodes.IsDefaultDomain(node.Proto.Domain) ? node.OpType : node.Proto.Domain + "." + node.OpType;
-        return node.Error($"the operator {OnnxText.Quote(op)} is not supported (supported: {string.Join(", ", ConverterRegistry.SupportedOps)})");
+        return node.Error($"the operator {OnnxText.Quote(op)} is not supported (supported: {string.Join(", ", ConverterRegistry.SupportedOps)}); {UnsupportedOpAdvice.For(node.OpType)}");
     }
 
     private static int Opset(ModelProto file)
