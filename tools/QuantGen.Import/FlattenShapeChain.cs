@@ -20,14 +20,7 @@ internal static class FlattenShapeChain
             return nodes;
         }
 
-        var producers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
-        foreach (OnnxNode node in nodes)
-        {
-            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
-            {
-                producers[output] = node;
-            }
-        }
+        Dictionary<string, OnnxNode> producers = OnnxNode.Producers(nodes);
 
         var removed = new HashSet<int>();
         foreach (OnnxNode reshape in nodes.Where(n => n.OpType == "Reshape" && n.Inputs.Count == 2))

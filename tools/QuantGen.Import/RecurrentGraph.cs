@@ -23,14 +23,7 @@ internal static class RecurrentGraph
     /// <summary>The nodes without those that only computed a recurrent node's zero initial state.</summary>
     public static OnnxNode[] DropZeroInitialStates(OnnxNode[] nodes, GraphProto graph, IReadOnlyDictionary<string, ConstantTensor> constants)
     {
-        var producers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
-        foreach (OnnxNode node in nodes)
-        {
-            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
-            {
-                producers[output] = node;
-            }
-        }
+        Dictionary<string, OnnxNode> producers = OnnxNode.Producers(nodes);
 
         var dropped = new List<string>();
         foreach (OnnxNode node in nodes.Where(IsRecurrent))

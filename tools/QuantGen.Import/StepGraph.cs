@@ -35,14 +35,7 @@ internal static class StepGraph
 
         OnnxNode[] recurrent = TopologicalOrder(nodes).Where(RecurrentGraph.IsRecurrent).ToArray();
         var graphInputs = new HashSet<string>(graph.Input.Where(i => !constants.ContainsKey(i.Name)).Select(i => i.Name), StringComparer.Ordinal);
-        var producers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
-        foreach (OnnxNode node in nodes)
-        {
-            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
-            {
-                producers[output] = node;
-            }
-        }
+        Dictionary<string, OnnxNode> producers = OnnxNode.Producers(nodes);
 
         // (state input, layer k) -> (recurrent node's rank, slot), and the Slices that carry them.
         var parts = new Dictionary<string, List<(long Layer, int Rank, int Slot)>>(StringComparer.Ordinal);
@@ -222,14 +215,7 @@ internal static class StepGraph
     /// <summary>The nodes in an order where each comes after the nodes whose outputs it reads (ONNX files need not list them so).</summary>
     private static IEnumerable<OnnxNode> TopologicalOrder(OnnxNode[] nodes)
     {
-        var producer = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
-        foreach (OnnxNode node in nodes)
-        {
-            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
-            {
-                producer[output] = node;
-            }
-        }
+        Dictionary<string, OnnxNode> producer = OnnxNode.Producers(nodes);
 
         var done = new HashSet<int>();
         var entered = new HashSet<int>();
