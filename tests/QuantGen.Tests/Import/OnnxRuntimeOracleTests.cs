@@ -61,7 +61,7 @@ public sealed class OnnxRuntimeOracleTests(OnnxOracleModels compiled) : IClassFi
     }
 
     [Fact]
-    public void The_oracle_sees_a_wrong_weight()
+    public void The_oracle_sees_a_wrong_bias()
     {
         // The harness must be able to fail: one bias of the imported MLP's last layer (before the softmax) moved, the same ORT file.
         string path = OnnxFixtures.Path("mlp_gemm", 13);
