@@ -61,6 +61,11 @@ public static partial class DescriptionValidator
             {
                 ValidateActivationQuantizer(options.RecurrentQuantizer, path + ".options.recurrentQuantizer", c);
             }
+
+            if (layer.Gru?.ResetBeforeProduct == true && options.HiddenQuantizer is not null)
+            {
+                c.Add(DescriptionErrorCode.InvalidValue, path + ".resetBeforeProduct", $"layer {index} (gru) has resetBeforeProduct with options.hiddenQuantizer; bit-RNN's quantized reset product is defined for the reset after the product (PyTorch's GRU) only");
+            }
         }
 
         long length = LayerShapes.OutputLength(layer);

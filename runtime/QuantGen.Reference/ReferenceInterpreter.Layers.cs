@@ -142,6 +142,18 @@ public sealed partial class ReferenceInterpreter
             reset[k] = Sigmoid(gx[k] + gh[k]) * gh[2 * n + k];
         }
 
+        if (layer.Gru.ResetBeforeProduct)
+        {
+            // ONNX's linear_before_reset = 0: r * h goes through U (its n rows are used), d_n added.
+            var resetHidden = new float[n];
+            for (int k = 0; k < n; k++)
+            {
+                resetHidden[k] = Sigmoid(gx[k] + gh[k]) * h[k];
+            }
+
+            Array.Copy(RecurrentProduct(index, layer, options, resetHidden), 2 * n, reset, 0, n);
+        }
+
         if (options.HiddenQuantizer is not null)
         {
             ReferenceQuantizers.Apply(options.HiddenQuantizer, reset);

@@ -27,13 +27,20 @@ internal static class ChainWalker
 
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
+        nodes = FlattenShapeChain.Fold(nodes, constants);
+        string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
         RefuseUnsupported(nodes);
         ValueInfoProto input = GraphInterface.SingleInput(graph, constants.ContainsKey);
         ValueInfoProto output = GraphInterface.Single(RecurrentGraph.ModelOutputs(graph, nodes), "outputs");
         GraphInput graphInput = GraphInterface.Input(input, sequence: nodes.Any(RecurrentGraph.IsRecurrent));
 
-        var context = new ImportContext(opset, constants, graphInput);
+        var context = new ImportContext(opset, constants, graphInput) { IsStepGraph = stepState is not null };
+        if (context.IsStepGraph && graphInput.Batch != 1 || context.IsStepGraph && !GraphInterface.HasOneStep(input))
+        {
+            throw new OnnxImportException($"the graph input {OnnxText.Quote(input.Name)} of a step graph must hold one step of one sequence: [1, 1] token ids or [1, 1, features...]");
+        }
+
         Walk(nodes, input.Name, output.Name, context);
         long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, context.Sequence);
 
@@ -41,7 +48,7 @@ internal static class ChainWalker
         {
             Schema = DescriptionValidator.SchemaVersion,
             Name = modelName,
-            Doc = Describe(file, opset),
+            Doc = Describe(file, opset) + (stepState is null ? "" : " " + stepState),
         };
         model.Inputs.Add(GraphInterface.Tensor(input.Name, graphInput.DescriptionShape));
         model.Outputs.Add(GraphInterface.Tensor(output.Name, outputShape));
@@ -114,8 +121,10 @@ internal static class ChainWalker
                 throw node.Error($"{node.OpType} is not supported in a model with LSTM or GRU layers, where the values carry a time dimension (supported there: {string.Join(", ", ConverterRegistry.PerStepOps)})");
             }
 
+            int layersBefore = context.Layers.Count;
             converter.Convert(node, context);
             current = SingleOutput(node, consumers, outputName);
+            context.AfterNode(current, context.Layers.Count > layersBefore, converter is PassThroughConverter or LayerFoldConverter or BatchNormConverter);
         }
 
         OnnxNode? stray = nodes.FirstOrDefault(n => !visited.Contains(n.Index) && !ConstantNodes.IsConstant(n.Proto));
@@ -186,7 +195,7 @@ internal static class ChainWalker
     private static OnnxImportException Unsupported(OnnxNode node)
     {
         string op = ConstantNodes.IsDefaultDomain(node.Proto.Domain) ? node.OpType : node.Proto.Domain + "." + node.OpType;
-        return node.Error($"the operator {OnnxText.Quote(op)} is not supported (supported: {string.Join(", ", ConverterRegistry.SupportedOps)})");
+        return node.Error($"the operator {OnnxText.Quote(op)} is not supported (supported: {string.Join(", ", ConverterRegistry.SupportedOps)}); {UnsupportedOpAdvice.For(node.OpType)}");
     }
 
     private static int Opset(ModelProto file)

@@ -92,6 +92,13 @@ internal static class GraphInterface
         return new GraphInput(tokens ? new long[] { 1 } : sample, sample, batch, sequence, tokens);
     }
 
+    /// <summary>The input's first two dimensions (batch and time) are both the number 1.</summary>
+    public static bool HasOneStep(ValueInfoProto input)
+    {
+        var dims = input.Type?.TensorType?.Shape?.Dim;
+        return dims is { Count: >= 2 } && dims.Take(2).All(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue == 1);
+    }
+
     /// <summary>The output's declared shape (if any) must be what the layers give.</summary>
     public static long[] CheckOutput(ValueInfoProto output, long[] computed, SequenceAxes? sequence)
     {

@@ -31,6 +31,12 @@ internal sealed class ImportContext
     /// </summary>
     public SequenceAxes? Sequence { get; set; }
 
+    /// <summary>
+    /// A step graph (<see cref="StepGraph"/>): the state came in as graph inputs and the data holds one step
+    /// of one sequence, so batch and time are both 1 and their order does not matter.
+    /// </summary>
+    public bool IsStepGraph { get; init; }
+
     /// <summary>True while the current value is still the graph's token-id input (only a Gather can read it).</summary>
     public bool HoldsTokens { get; set; }
 
@@ -84,13 +90,36 @@ internal sealed class ImportContext
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>
-    /// The Dense layer a MatMul just emitted without a bias, while nothing else has been emitted since:
-    /// an Add of a constant right after it becomes its bias.
+    /// The last layer when it is a Dense or Conv2d whose output the chain's value still is (only Identity,
+    /// Dropout and folds came since): a BatchNormalization or an Add/Sub/Mul/Div of a constant folds into it
+    /// (<see cref="Converters.LayerFold"/>). Null otherwise.
     /// </summary>
-    public Dense? DenseAwaitingBias { get; private set; }
+    public Layer? FoldTarget { get; private set; }
+
+    /// <summary>The value the fold target's output reached, as the walk sets it after each node.</summary>
+    public string FoldTargetValue { get; private set; } = "";
+
+    /// <summary>After a node: its output is the fold target's when it emitted a Dense or Conv2d, or kept the target's value.</summary>
+    public void AfterNode(string output, bool emitted, bool keepsValue)
+    {
+        if (emitted)
+        {
+            Layer last = _layers[^1];
+            FoldTarget = last.OpCase is Layer.OpOneofCase.Dense or Layer.OpOneofCase.Conv2D ? last : null;
+            FoldTargetValue = output;
+        }
+        else if (keepsValue && FoldTarget is not null && CurrentValue == FoldTargetValue)
+        {
+            FoldTargetValue = output;
+        }
+        else
+        {
+            FoldTarget = null;
+        }
+    }
 
     /// <summary>Appends the layer for a node, named after it.</summary>
-    public void AddLayer(OnnxNode node, Layer layer, bool awaitsBias = false)
+    public void AddLayer(OnnxNode node, Layer layer)
     {
         // Checked as the walk goes, so a graph of a million nodes stops at the limit, not after the walk.
         if (_layers.Count >= DescriptionValidator.MaxLayers)
@@ -100,11 +129,7 @@ internal sealed class ImportContext
 
         layer.Name = _names.For(node);
         _layers.Add(layer);
-        DenseAwaitingBias = awaitsBias ? layer.Dense : null;
     }
-
-    /// <summary>Called once the awaited bias has been set.</summary>
-    public void BiasSet() => DenseAwaitingBias = null;
 
     /// <summary>Input <paramref name="index"/> of the node must be the chain's value (the data).</summary>
     public void RequireData(OnnxNode node, int index, string role)

@@ -40,6 +40,21 @@ internal sealed class OnnxNode
     public IReadOnlyList<string> Inputs => Proto.Input;
 
     /// <summary>An error about this node: "node "/fc1/Gemm" (Gemm): ...". Numbers are formatted invariantly.</summary>
+    /// <summary>The node that gives each value, by the value's name (for a value given twice, the later node).</summary>
+    public static Dictionary<string, OnnxNode> Producers(IEnumerable<OnnxNode> nodes)
+    {
+        var producers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
+        foreach (OnnxNode node in nodes)
+        {
+            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
+            {
+                producers[output] = node;
+            }
+        }
+
+        return producers;
+    }
+
     public OnnxImportException Error(FormattableString message) =>
         new OnnxImportException(Label + ": " + FormattableString.Invariant(message));
 

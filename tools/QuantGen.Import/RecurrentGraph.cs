@@ -23,14 +23,7 @@ internal static class RecurrentGraph
     /// <summary>The nodes without those that only computed a recurrent node's zero initial state.</summary>
     public static OnnxNode[] DropZeroInitialStates(OnnxNode[] nodes, GraphProto graph, IReadOnlyDictionary<string, ConstantTensor> constants)
     {
-        var producers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
-        foreach (OnnxNode node in nodes)
-        {
-            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
-            {
-                producers[output] = node;
-            }
-        }
+        Dictionary<string, OnnxNode> producers = OnnxNode.Producers(nodes);
 
         var dropped = new List<string>();
         foreach (OnnxNode node in nodes.Where(IsRecurrent))
@@ -104,7 +97,7 @@ internal static class RecurrentGraph
 
         if (!constants.TryGetValue(source, out ConstantTensor? tensor) || tensor.ReadFloats().Any(v => v != 0f))
         {
-            throw node.Error($"input {index} (the initial state) is {OnnxText.Quote(name)}; only a zero initial state (PyTorch's default, or a zero constant expanded to the batch) is supported");
+            throw node.Error($"input {index} (the initial state) is {OnnxText.Quote(name)}; only a zero initial state (PyTorch's default, or a zero constant expanded to the batch) or the state as graph inputs (a step graph: export with the state as inputs and outputs, torch.onnx.export(step, (token, h, c), ..., input_names=[\"token\", \"h\", \"c\"], output_names=[\"logits\", \"h_out\", \"c_out\"])) is supported");
         }
     }
 }

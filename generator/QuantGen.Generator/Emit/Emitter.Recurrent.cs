@@ -149,8 +149,16 @@ internal static partial class Emitter
         else
         {
             string reset = $"layerScratch.Slice({2 * gates + n}, {n})";
-            w.Line("// reset = r * (U_n h + d_n).");
-            w.Line($"{Runtime}.RecurrentCells.GruReset({gx}, {gh}, {reset});");
+            if (r.ResetBeforeProduct)
+            {
+                reset = WriteResetBeforeProduct(w, layer, gx, gh, h, 2 * gates + 2 * n);
+            }
+            else
+            {
+                w.Line("// reset = r * (U_n h + d_n).");
+                w.Line($"{Runtime}.RecurrentCells.GruReset({gx}, {gh}, {reset});");
+            }
+
             if (r.HiddenQuantizer is QuantizerPlan rh)
             {
                 w.Line($"// bit-RNN: the reset product quantized ({rh.Summary}).");

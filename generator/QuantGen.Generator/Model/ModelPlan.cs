@@ -89,7 +89,7 @@ internal sealed record LayerPlan(
 /// What an LSTM or GRU layer needs beyond its matrices: the bit-RNN options, the quantizer of h before the
 /// recurrent product, and where the layer's hidden (and cell) state sits in the state vector.
 /// </summary>
-internal sealed record RecurrencePlan(int Hidden, int Gates, bool SigmoidCandidate, QuantizerPlan? HiddenQuantizer, QuantizerPlan? RecurrentQuantizer, int StateOffset);
+internal sealed record RecurrencePlan(int Hidden, int Gates, bool SigmoidCandidate, QuantizerPlan? HiddenQuantizer, QuantizerPlan? RecurrentQuantizer, int StateOffset, bool ResetBeforeProduct = false);
 
 /// <summary>
 /// Everything the emitter needs, decided: the target class, each layer's kernels and buffers, the

@@ -67,9 +67,11 @@ internal static partial class Planner
         int gates = LayerShapes.Gates(layer);
         QuantizerPlan? hiddenQuantizer = options.HiddenQuantizer is null ? null : QuantizerPlans.Of(options.HiddenQuantizer);
         QuantizerPlan? recurrentQuantizer = options.RecurrentQuantizer is null ? null : QuantizerPlans.Of(options.RecurrentQuantizer);
-        var plan = new RecurrencePlan(hidden, gates, options.SigmoidCandidate, hiddenQuantizer, recurrentQuantizer, sizes.State);
+        bool resetBefore = layer.Gru?.ResetBeforeProduct == true;
+        var plan = new RecurrencePlan(hidden, gates, options.SigmoidCandidate, hiddenQuantizer, recurrentQuantizer, sizes.State, resetBefore);
         sizes.State += lstm ? 2 * hidden : hidden;
-        sizes.Layer = Math.Max(sizes.Layer, 2 * gates * hidden + 2 * hidden);
+        // A reset before the product needs r * h (and its quantized copy) and the second product U (r * h).
+        sizes.Layer = Math.Max(sizes.Layer, 2 * gates * hidden + 2 * hidden + (resetBefore ? gates * hidden + 2 * hidden : 0));
         if (hiddenQuantizer is not null)
         {
             sizes.NeedOnlineScratch(hiddenQuantizer, hidden);
@@ -81,6 +83,7 @@ internal static partial class Planner
         }
 
         string reason = (lstm ? "gates i, f, g, o" : "gates r, z, n") + " stacked in one matrix each: W x and U h, then the cell update"
+            + (resetBefore ? "; the reset before the product (ONNX linear_before_reset = 0): U (r * h) again for the n rows" : "")
             + (options.SigmoidCandidate ? " with sigmoid in place of tanh (bit-RNN)" : "");
         return (reason, plan, EquatableArray<int>.Empty);
     }

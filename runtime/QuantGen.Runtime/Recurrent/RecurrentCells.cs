@@ -66,6 +66,28 @@ public static class RecurrentCells
         }
     }
 
+    /// <summary>
+    /// r * h, for a GRU whose reset comes before the recurrent product (ONNX's linear_before_reset = 0): the
+    /// product U (r * h) + d then gives the reset term of <see cref="GruUpdate"/> in its n rows.
+    /// </summary>
+    public static void GruResetHidden(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> h, Span<float> resetHidden)
+    {
+        int n = h.Length;
+        int k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; k + Vector<float>.Count <= n; k += Vector<float>.Count)
+            {
+                (Sigmoid(new Vector<float>(gx.Slice(k)) + new Vector<float>(gh.Slice(k))) * new Vector<float>(h.Slice(k))).CopyTo(resetHidden.Slice(k));
+            }
+        }
+
+        for (; k < n; k++)
+        {
+            resetHidden[k] = Sigmoid(gx[k] + gh[k]) * h[k];
+        }
+    }
+
     /// <summary>n = tanh(W_n x + b_n + reset) (sigmoid with <paramref name="sigmoidCandidate"/>), h = (1 - z) * n + z * h.</summary>
     public static void GruUpdate(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate)
     {

@@ -39,6 +39,23 @@ public abstract class RecurrentState
         EndStep();
     }
 
+    /// <summary>
+    /// Sets the state to <paramref name="values"/>, laid out as <see cref="Values"/> (for each recurrent layer in
+    /// order its h, then for an LSTM its c): a sequence that starts from a state other than zero, such as the
+    /// h and c inputs of an imported step graph.
+    /// </summary>
+    public void Load(ReadOnlySpan<float> values)
+    {
+        if (values.Length != _values.Length)
+        {
+            throw new ArgumentException($"The state holds {_values.Length} values (each recurrent layer's h, then an LSTM's c); {values.Length} were given.", nameof(values));
+        }
+
+        BeginStep();
+        values.CopyTo(_values);
+        EndStep();
+    }
+
     /// <summary>Copies another state of the same model into this one (to branch a sequence).</summary>
     public void CopyFrom(RecurrentState other)
     {

@@ -44,7 +44,7 @@ public sealed class OnnxImportErrorTests
     {
         var builder = new OnnxGraphBuilder();
         builder.Append("Elu", "");
-        AssertFails(builder, "node #2 (Elu): the operator \"Elu\" is not supported (supported: Add, Constant, Conv, Dropout, Flatten, GRU, Gather, Gemm, Identity, LSTM, MatMul, MaxPool, Relu, Reshape, Sigmoid, Softmax, Squeeze, Tanh, Transpose)");
+        AssertFails(builder, "node #2 (Elu): the operator \"Elu\" is not supported (supported: Add, BatchNormalization, Constant, Conv, Div, Dropout, Flatten, GRU, Gather, Gemm, Identity, LSTM, MatMul, MaxPool, Mul, Relu, Reshape, Sigmoid, Softmax, Squeeze, Sub, Tanh, Transpose)");
 
         builder = new OnnxGraphBuilder();
         builder.Append("Relu", "custom").Domain = "com.example";
@@ -189,7 +189,7 @@ public sealed class OnnxImportErrorTests
     {
         var builder = new OnnxGraphBuilder();
         builder.Append("Add", "/extra/Add", "b");
-        AssertFails(builder, "node \"/extra/Add\" (Add): Add is only supported as the bias of a MatMul");
+        AssertFails(builder, "node \"/extra/Add\" (Add): Add of a constant is only supported right after a Conv, Gemm or MatMul (Identity or Dropout may sit between), where it folds into that layer's weights and bias");
 
         builder = new OnnxGraphBuilder();
         builder.Graph.Input[0] = OnnxGraphBuilder.Value("x", OnnxGraphBuilder.FloatType, -1, 2, 3);

@@ -147,8 +147,8 @@ public sealed class SequenceAndConvolutionImportTests
     }
 
     [Theory]
-    [InlineData("gru_lm", "GRU", "linear_before_reset", 0L, "node \"/gru/GRU\" (GRU): linear_before_reset = 0 is not supported; it must be 1, as PyTorch exports")]
-    [InlineData("conv_pool", "Conv", "group", 2L, "node \"/conv1/Conv\" (Conv): group = 2 is not supported")]
+    [InlineData("gru_lm", "GRU", "linear_before_reset", 2L, "node \"/gru/GRU\" (GRU): linear_before_reset = 2 is not supported; it must be 1 (PyTorch) or 0 (the ONNX default)")]
+    [InlineData("conv_pool", "Conv", "group", 2L, "node \"/conv1/Conv\" (Conv): W has the shape [4, 2, 3, 3]: with group = 2 it takes 4 channels but the data has 2")]
     [InlineData("conv_pool", "MaxPool", "ceil_mode", 1L, "node \"/pool/MaxPool\" (MaxPool): ceil_mode = 1 and storage_order = 0 are not supported")]
     public void Unsupported_attribute_values_name_the_node_and_operator(string fixture, string op, string attribute, long value, string message)
     {

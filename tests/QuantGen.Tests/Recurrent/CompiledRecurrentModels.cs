@@ -42,6 +42,10 @@ public sealed class CompiledRecurrentModels
                     descriptions.Add((name, RecurrentTestModels.TokenRecurrent(name, lstm, (r, rows, cols) => codec(r, rows, cols), quantizer, Seed(name))));
                 }
 
+                // The GRU with its reset before the recurrent product (ONNX's linear_before_reset = 0).
+                string resetBefore = $"gru-reset-before.{codecName}.{quantizerName}";
+                descriptions.Add((resetBefore, RecurrentTestModels.ResetBeforeProduct(RecurrentTestModels.TokenRecurrent(resetBefore, false, (r, rows, cols) => codec(r, rows, cols), quantizer, Seed(resetBefore)))));
+
                 // Every codec x quantizer through a padded convolution too: the kernel registry serves Conv2d as it serves Dense.
                 string conv = $"conv.{codecName}.{quantizerName}";
                 descriptions.Add((conv, RecurrentTestModels.Convolution(conv, (r, rows, cols) => codec(r, rows, cols), quantizer(new Random(Seed(conv))), stride: 1, padding: 1, poolPadding: 0, Seed(conv))));
@@ -64,6 +68,11 @@ public sealed class CompiledRecurrentModels
                 int b = bits;
                 descriptions.Add((alternating, RecurrentTestModels.TokenRecurrent(alternating, lstm, (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, b), _ => TestModels.Online(b, 2), Seed(alternating), RecurrentTestModels.TestFloat)));
             }
+
+            // Online codes of r * h inside the xor-popcount kernel, for the reset before the product.
+            string alternatingReset = $"alternating{bits}.gru-reset-before";
+            int k = bits;
+            descriptions.Add((alternatingReset, RecurrentTestModels.ResetBeforeProduct(RecurrentTestModels.TokenRecurrent(alternatingReset, false, (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, k), _ => TestModels.Online(k, 2), Seed(alternatingReset), RecurrentTestModels.TestFloat))));
         }
 
         descriptions.Add(("stacked", RecurrentTestModels.Stacked(11)));

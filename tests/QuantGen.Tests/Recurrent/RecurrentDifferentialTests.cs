@@ -18,10 +18,11 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
     private const int Steps = 16;
 
     public static IEnumerable<object[]> RecurrentCases() =>
-        from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() from kind in new[] { "lstm", "gru" } select new object[] { $"{kind}.{c.Item1}.{q.Item1}" };
+        from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() from kind in new[] { "lstm", "gru", "gru-reset-before" } select new object[] { $"{kind}.{c.Item1}.{q.Item1}" };
 
     public static IEnumerable<object[]> BitRnnAndAlternating() =>
-        from bits in new[] { 1, 2, 3 } from kind in new[] { "lstm", "gru" } from method in new[] { "bitrnn", "alternating" } select new object[] { $"{method}{bits}.{kind}" };
+        (from bits in new[] { 1, 2, 3 } from kind in new[] { "lstm", "gru" } from method in new[] { "bitrnn", "alternating" } select new object[] { $"{method}{bits}.{kind}" })
+            .Concat(new[] { 1, 2, 3 }.Select(bits => new object[] { $"alternating{bits}.gru-reset-before" }));
 
     public static IEnumerable<object[]> ConvolutionCases() =>
         (from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() select new object[] { $"conv.{c.Item1}.{q.Item1}" })

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using QuantGen.Schema;
 using QuantGen.Tests.Infrastructure;
 
@@ -35,6 +36,20 @@ internal static class RecurrentTestModels
 
         model.Layers.Add(cell);
         model.Layers.Add(Head(random, head ?? codec, Hidden));
+        return model;
+    }
+
+    /// <summary>
+    /// The model with its GRU's reset before the recurrent product (ONNX's linear_before_reset = 0). A hidden
+    /// quantizer (bit-RNN's, which that form does not have) becomes the quantizer of the recurrent product's
+    /// input, so r * h is quantized on its way into U.
+    /// </summary>
+    public static Model ResetBeforeProduct(Model model)
+    {
+        Gru gru = model.Layers.Single(l => l.Gru is not null).Gru;
+        gru.ResetBeforeProduct = true;
+        gru.Options.RecurrentQuantizer ??= gru.Options.HiddenQuantizer;
+        gru.Options.HiddenQuantizer = null;
         return model;
     }
 

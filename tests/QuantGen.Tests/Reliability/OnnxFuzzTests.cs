@@ -182,7 +182,10 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
 
     private static IReadOnlyList<ModelProto> Seeds()
     {
+        // The megabyte-sized language-model step graphs (issue 17's exact shapes) are left out: their form is in
+        // the small gru_step_lbr0 seed, and a whole import allocates ~150x the file (the validator's JSON round trip).
         var seeds = Directory.GetFiles(OnnxFixtures.Directory, "*.onnx").Order(StringComparer.Ordinal)
+            .Where(p => new FileInfo(p).Length < (512 << 10))
             .Select(p => ModelProto.Parser.ParseFrom(File.ReadAllBytes(p)))
             .ToList();
         seeds.Add(ModelProto.Parser.ParseFrom(File.ReadAllBytes(CliRunner.Onnx)));

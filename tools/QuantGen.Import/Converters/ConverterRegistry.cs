@@ -22,7 +22,11 @@ internal static class ConverterRegistry
     {
         ["Gemm"] = new GemmConverter(),
         ["MatMul"] = new MatMulConverter(),
-        ["Add"] = new AddConverter(),
+        ["Add"] = new LayerFoldConverter(),
+        ["Sub"] = new LayerFoldConverter(),
+        ["Mul"] = new LayerFoldConverter(),
+        ["Div"] = new LayerFoldConverter(),
+        ["BatchNormalization"] = new BatchNormConverter(),
         ["Relu"] = new ActivationConverter(() => new Layer { Relu = new Relu() }),
         ["Sigmoid"] = new ActivationConverter(() => new Layer { Sigmoid = new Sigmoid() }),
         ["Tanh"] = new ActivationConverter(() => new Layer { Tanh = new Tanh() }),
@@ -46,7 +50,7 @@ internal static class ConverterRegistry
     /// </summary>
     private static readonly HashSet<string> PerStep = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Gather", "LSTM", "GRU", "Transpose", "Squeeze", "MatMul", "Add", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
+        "Gather", "LSTM", "GRU", "Transpose", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
     };
 
     public static bool WorksPerStep(string opType) => PerStep.Contains(opType);

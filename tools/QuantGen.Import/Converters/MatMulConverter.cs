@@ -42,7 +42,7 @@ internal sealed class MatMulConverter : IOpConverter
         }
 
         Dense dense = DenseWeights.Create(b.ReadFloats(), outFeatures, inFeatures, outputsFirst: false, scale: 1f);
-        context.AddLayer(node, new Layer { Dense = dense }, awaitsBias: true);
+        context.AddLayer(node, new Layer { Dense = dense });
         long[] output = (long[])shape.Clone();
         output[^1] = outFeatures;
         context.SetSampleShape(node, output);

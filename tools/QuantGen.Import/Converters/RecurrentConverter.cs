@@ -6,7 +6,8 @@ using QuantGen.Schema;
 namespace QuantGen.Import.Converters;
 
 /// <summary>
-/// ONNX LSTM and GRU as PyTorch exports nn.LSTM / nn.GRU (one layer, forward): X [time, batch, input] (after
+/// ONNX LSTM and GRU as PyTorch exports nn.LSTM / nn.GRU (one layer, forward; a GRU with linear_before_reset
+/// 1, as PyTorch writes, or 0, the ONNX default, which becomes the description's resetBeforeProduct): X [time, batch, input] (after
 /// PyTorch's Transpose of a batch_first input), W [1, gates * hidden, input], R [1, gates * hidden, hidden],
 /// B [1, 2 * gates * hidden] = W's bias then R's, no sequence_lens, a zero initial state (checked and dropped
 /// by <see cref="RecurrentGraph"/>), no peepholes. ONNX orders the gate blocks LSTM i, o, f, c and GRU z, r, h;
@@ -40,7 +41,10 @@ internal sealed class RecurrentConverter : IOpConverter
             }
         }
 
-        if (context.Sequence != SequenceAxes.TimeBatch || context.SampleShape.Length != 1)
+        // In a step graph batch and time are both 1: a time-first layer (nn.GRU(64, 256)) reads the
+        // embedding's [1, 1, features] as it is.
+        bool timeFirst = context.Sequence == SequenceAxes.TimeBatch || (context.IsStepGraph && context.Sequence == SequenceAxes.BatchTime);
+        if (!timeFirst || context.SampleShape.Length != 1)
         {
             throw node.Error($"X must be [time, batch, features] (PyTorch's Transpose of a batch_first input comes first); here it is {context.Sequence} with {OnnxText.Shape(context.SampleShape)} per step");
         }
@@ -63,7 +67,7 @@ internal sealed class RecurrentConverter : IOpConverter
         float[] recurrentBias = b is null ? [] : Reorder(b, hidden, 1, gates * (int)hidden);
         Layer layer = _cell.Op == "LSTM"
             ? new Layer { Lstm = new Schema.Lstm { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights) } }
-            : new Layer { Gru = new Schema.Gru { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights) } };
+            : new Layer { Gru = new Schema.Gru { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights), ResetBeforeProduct = node.GetInt("linear_before_reset", 0) == 0 } };
         (layer.Lstm?.InputBias ?? layer.Gru.InputBias).Add(inputBias);
         (layer.Lstm?.RecurrentBias ?? layer.Gru.RecurrentBias).Add(recurrentBias);
         context.AddLayer(node, layer);
@@ -93,11 +97,15 @@ internal sealed class RecurrentConverter : IOpConverter
             }
         }
 
-        (string flag, long required) = _cell.Op == "LSTM" ? ("input_forget", 0L) : ("linear_before_reset", 1L);
-        long value = node.GetInt(flag, 0);
-        if (value != required)
+        if (_cell.Op == "LSTM" && node.GetInt("input_forget", 0) != 0)
         {
-            throw node.Error($"{flag} = {value} is not supported; it must be {required}, as PyTorch exports");
+            throw node.Error($"input_forget = {node.GetInt("input_forget", 0)} is not supported; it must be 0, as PyTorch exports");
+        }
+
+        long linearBeforeReset = node.GetInt("linear_before_reset", 0);
+        if (_cell.Op == "GRU" && linearBeforeReset is not (0 or 1))
+        {
+            throw node.Error($"linear_before_reset = {linearBeforeReset} is not supported; it must be 1 (PyTorch) or 0 (the ONNX default)");
         }
 
         long layout = node.GetInt("layout", 0);

@@ -1,0 +1,21 @@
+using Xunit;
+
+namespace QuantGen.Tests.Import;
+
+/// <summary>An unsupported operator's error names the node and the operator and says what to do.</summary>
+public sealed class UnsupportedOpAdviceTests
+{
+    [Theory]
+    [InlineData("DequantizeLinear", "the model is already quantized (QDQ); import the float model and quantize it with `quantgen quantize`")]
+    [InlineData("MatMulInteger", "the model was quantized dynamically by ONNX Runtime; import the float model")]
+    [InlineData("Clip", "Clip (nn.ReLU6, nn.Hardtanh) has no layer yet; nn.ReLU is supported")]
+    [InlineData("Erf", "replace it in the model by supported operators before exporting")]
+    public void The_error_names_node_and_operator_and_says_what_to_do(string op, string advice)
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.Append(op, "/odd/" + op);
+        var e = Assert.Throws<QuantGen.Import.OnnxImportException>(() => builder.Import());
+        Assert.StartsWith($"test.onnx: node \"/odd/{op}\" ({op}): the operator \"{op}\" is not supported (supported: Add, ", e.Message);
+        Assert.Contains("); " + advice, e.Message);
+    }
+}

@@ -1,0 +1,34 @@
+using System;
+using System.Collections.Generic;
+
+namespace QuantGen.Import.Converters;
+
+/// <summary>
+/// What to do about an operator the importer does not convert: the supported rewrite where there is one,
+/// else what the operator usually comes from and the general way out. Shown after the list of supported
+/// operators in the error that names the node.
+/// </summary>
+internal static class UnsupportedOpAdvice
+{
+    private static readonly Dictionary<string, string> Advice = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["QuantizeLinear"] = "the model is already quantized (QDQ); import the float model and quantize it with `quantgen quantize` (8-bit affine: --weights affine:8 --activations affine:8)",
+        ["DequantizeLinear"] = "the model is already quantized (QDQ); import the float model and quantize it with `quantgen quantize` (8-bit affine: --weights affine:8 --activations affine:8)",
+        ["DynamicQuantizeLinear"] = "the model was quantized dynamically by ONNX Runtime; import the float model and quantize it with `quantgen quantize`",
+        ["MatMulInteger"] = "the model was quantized dynamically by ONNX Runtime; import the float model and quantize it with `quantgen quantize`",
+        ["QLinearConv"] = "the model is already quantized; import the float model and quantize it with `quantgen quantize`",
+        ["QLinearMatMul"] = "the model is already quantized; import the float model and quantize it with `quantgen quantize`",
+        ["Concat"] = "a Concat of computed values makes the graph branch, which a description cannot express yet; only the Concat of PyTorch's x.view(x.size(0), -1) is recognised",
+        ["Shape"] = "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten() or torch.flatten(x, 1)",
+        ["Unsqueeze"] = "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten() or torch.flatten(x, 1)",
+        ["Clip"] = "Clip (nn.ReLU6, nn.Hardtanh) has no layer yet; nn.ReLU is supported",
+        ["LeakyRelu"] = "LeakyRelu has no layer yet; nn.ReLU is supported",
+        ["AveragePool"] = "average pooling has no layer yet; nn.MaxPool2d is supported",
+        ["GlobalAveragePool"] = "average pooling has no layer yet; nn.MaxPool2d (or a Linear over the flattened map) is supported",
+    };
+
+    /// <summary>The advice for <paramref name="op"/>, or the general way out.</summary>
+    public static string For(string op) =>
+        Advice.TryGetValue(op, out string? advice) ? advice
+            : "replace it in the model by supported operators before exporting, or export with opset 13 (torch.onnx.export(..., opset_version=13)) if a newer opset wrote it differently";
+}
