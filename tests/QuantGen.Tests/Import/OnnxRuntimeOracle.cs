@@ -106,7 +106,7 @@ internal static class OnnxRuntimeOracle
         }
 
         float[] expected = Run(session, [(inputName, value)])[0];
-        RecurrentState state = generated.NewState();
+        RecurrentState state = generated.CreateState();
         var output = new float[generated.OutputLength];
         Assert(expected.Length == steps * output.Length, $"{model.Name}: ONNX Runtime gave {expected.Length} values for {steps} steps of {output.Length}");
         for (int t = 0; t < steps; t++)
@@ -127,7 +127,7 @@ internal static class OnnxRuntimeOracle
         string[] names = session.InputNames.Where(n => n == model.Description.Inputs[0].Name).Concat(session.InputNames.Where(n => n != model.Description.Inputs[0].Name)).ToArray();
         long[][] shapes = names.Select(n => Concrete(session.InputMetadata[n].Dimensions)).ToArray();
         float[][] onnxState = shapes.Skip(1).Select(s => Floats(random, checked((int)s.Aggregate(1L, (a, b) => a * b)))).ToArray();
-        RecurrentState state = generated.NewState();
+        RecurrentState state = generated.CreateState();
         state.Load(OnnxStateLayout.ToGenerated(model.Description, onnxState));
         var output = new float[generated.OutputLength];
         int perStep = checked((int)shapes[0].Aggregate(1L, (a, b) => a * b));
