@@ -58,6 +58,10 @@ public sealed class AccuracyChartTests
             Assert.True(p[2][1] < p[1][1] && p[1][1] < p[0][1], "higher accuracy is drawn higher");
         }
 
+        // The zoomed panel spans the bytes of the models in its band (2,000 and 4,000), not the float model's 16,000: a doubling is wider there.
+        double Step(XElement line) => ((string)line.Attribute("points")!).Split(' ').Select(xy => double.Parse(xy.Split(',')[0], CultureInfo.InvariantCulture)).ToArray() is [_, double a, double b] ? b - a : 0;
+        Assert.True(Step(lines[1]) > 2 * Step(lines[0]));
+
         double[] Ys(XElement line) => ((string)line.Attribute("points")!).Split(' ').Select(xy => double.Parse(xy.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
         double[] whole = Ys(lines[0]), zoom = Ys(lines[1]);
         // 0.95 and 0.97 are 0.02 apart: a few pixels in the whole range, a quarter of the zoomed panel.

@@ -14,9 +14,9 @@ public sealed record ChartPoint(int Bits, long Bytes, double Accuracy);
 public sealed record ChartSeries(string Label, IReadOnlyList<ChartPoint> Points);
 
 /// <summary>
-/// Accuracy against parameter bytes as a hand-written SVG, in two panels with the same log byte axis: the
-/// whole accuracy range on the left, and on the right the band where the good results crowd (the top
-/// <see cref="ChartAxes.ZoomDepth"/>), shaded on the left panel. Each method is a line through its bit widths
+/// Accuracy against parameter bytes as a hand-written SVG, in two panels with log byte axes: the whole
+/// accuracy range and every model on the left, and on the right the band where the good results crowd (the
+/// top <see cref="ChartAxes.ZoomDepth"/>, shaded on the left panel) over the bytes of the models in it. Each method is a line through its bit widths
 /// with its own colour, marker shape and fill (<see cref="ChartMarkers"/>); the float model is a black cross
 /// with a dashed line at its accuracy; a legend names them all. Each marker carries a tooltip with its
 /// figures. Deterministic: the same figures give the same bytes.
@@ -41,8 +41,12 @@ public static class AccuracyChart
         ChartPoint[] all = series.SelectMany(s => s.Points).Concat(floatModel is null ? [] : [floatModel]).ToArray();
         (double bytesLo, double bytesHi) = ChartAxes.ByteRange(all.Select(p => p.Bytes));
         (double zoomLo, double zoomHi) = ChartAxes.ZoomBand(all.Select(p => p.Accuracy));
+        // The zoomed panel spreads out the quantized models in the band, in bytes too; the float model, far
+        // to the right, stays in the whole panel (its accuracy is the dashed line in both).
+        ChartPoint[] crowded = series.SelectMany(s => s.Points).Where(p => p.Accuracy >= zoomLo).ToArray();
+        (double crowdLo, double crowdHi) = crowded.Length == 0 ? (bytesLo, bytesHi) : ChartAxes.ByteRange(crowded.Select(p => p.Bytes));
         var whole = new Panel(Whole.Left, Whole.Right, 0, 1, bytesLo, bytesHi);
-        var zoom = new Panel(Zoom.Left, Zoom.Right, zoomLo, zoomHi, bytesLo, bytesHi);
+        var zoom = new Panel(Zoom.Left, Zoom.Right, zoomLo, zoomHi, crowdLo, crowdHi);
 
         var svg = new StringBuilder();
         Line(svg, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"13\">");
@@ -54,7 +58,7 @@ public static class AccuracyChart
         Line(svg, $"<rect x=\"{whole.Left}\" y=\"{F(whole.Y(zoomHi))}\" width=\"{whole.Right - whole.Left}\" height=\"{F(whole.Y(zoomLo) - whole.Y(zoomHi))}\" fill=\"#fff3c4\"/>");
         Axes(svg, whole, 0.1, "0.0", "accuracy");
         Axes(svg, zoom, zoomHi - zoomLo > 0.1 ? 0.02 : 0.01, "0.00", $"accuracy, zoomed to {F(zoomLo, "0.00")} .. {F(zoomHi, "0.00")}");
-        Line(svg, $"<text x=\"{whole.Right - 4}\" y=\"{F(whole.Y(zoomHi) - 4)}\" text-anchor=\"end\" font-size=\"11\" fill=\"#806000\">zoomed at right</text>");
+        Line(svg, $"<text x=\"{whole.Right - 4}\" y=\"{F(whole.Y(zoomLo) - 4)}\" text-anchor=\"end\" font-size=\"11\" fill=\"#806000\">zoomed at right</text>");
 
         Line(svg, $"<clipPath id=\"zoom\"><rect x=\"{zoom.Left}\" y=\"{Top}\" width=\"{zoom.Right - zoom.Left}\" height=\"{Bottom - Top}\"/></clipPath>");
         foreach ((Panel panel, bool clip) in new[] { (whole, false), (zoom, true) })
@@ -100,7 +104,8 @@ public static class AccuracyChart
     /// <summary>One panel's place on the page and the ranges it shows.</summary>
     private sealed record Panel(int Left, int Right, double Lo, double Hi, double BytesLo, double BytesHi)
     {
-        public double X(double bytes) => Left + 10 + (Math.Log10(Math.Max(bytes, BytesLo)) - Math.Log10(BytesLo)) / (Math.Log10(BytesHi) - Math.Log10(BytesLo)) * (Right - Left - 20);
+        // Outside the byte range a point lies beyond the edge, where the zoomed panel's clip hides it.
+        public double X(double bytes) => Left + 10 + (Math.Log10(Math.Max(bytes, 1)) - Math.Log10(BytesLo)) / (Math.Log10(BytesHi) - Math.Log10(BytesLo)) * (Right - Left - 20);
 
         // Outside the range a point is drawn just beyond the edge, where the zoomed panel's clip hides it.
         public double Y(double accuracy) => Bottom - (Math.Clamp(accuracy, Lo - 1, Hi + 1) - Lo) / (Hi - Lo) * (Bottom - Top);

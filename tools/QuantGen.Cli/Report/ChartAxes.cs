@@ -27,13 +27,19 @@ public static class ChartAxes
         return (all.Min() / 1.25, all.Max() * 1.25);
     }
 
-    /// <summary>Ticks at 1, 2 and 5 times a power of ten inside the range.</summary>
+    /// <summary>Ticks at 1, 2 and 5 times a power of ten inside the range; on a range too narrow for three of those, at every whole step (1, 1.5, 2, 3, ... 9).</summary>
     public static IReadOnlyList<double> ByteTicks(double lo, double hi)
+    {
+        IReadOnlyList<double> coarse = Ticks(lo, hi, [1, 2, 5]);
+        return coarse.Count >= 3 ? coarse : Ticks(lo, hi, [1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+
+    private static IReadOnlyList<double> Ticks(double lo, double hi, double[] steps)
     {
         var ticks = new List<double>();
         for (double decade = Math.Pow(10, Math.Floor(Math.Log10(lo))); decade <= hi; decade *= 10)
         {
-            foreach (double step in new[] { 1.0, 2.0, 5.0 })
+            foreach (double step in steps)
             {
                 double tick = step * decade;
                 if (tick >= lo && tick <= hi)
