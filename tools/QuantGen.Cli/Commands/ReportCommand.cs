@@ -22,7 +22,7 @@ internal static class ReportCommand
 
     public static Command Create(CliContext context)
     {
-        var model = new Argument<string>("MODEL") { Description = "The float model: ONNX (.onnx) or a float description (.qgm.json)." };
+        var model = new Argument<string>("MODEL") { Description = "The float model: ONNX (.onnx) or a float description (.qgm.json or binary .qgm)." };
         var data = new Option<string>("--data") { Description = "Labelled test data: .npz with x and y.", Required = true };
         var calibration = new Option<string>("--calibration") { Description = "Calibration samples: .npz with x (or a .npy).", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The chart to write, as SVG (NAME.svg; the only format it draws).", Required = true };
