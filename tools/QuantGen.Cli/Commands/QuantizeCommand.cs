@@ -36,8 +36,9 @@ internal static class QuantizeCommand
             string input = parse.GetValue(model)!;
             string target = parse.GetValue(output)!;
             string? data = parse.GetValue(calibration);
-            DescriptionFile.EnsureKnownExtension(target, "-o");
+            // What is at the output's path first (an input, a folder, a device: exit 3 or 2), then its name.
             AtomicFile.EnsureNotAnInput(target, [input, data, parse.GetValue(lsqSteps)]);
+            DescriptionFile.EnsureKnownExtension(target, "-o");
             MethodSpec w = QuantizeSettings.Method(parse.GetValue(weights)!, "--weights");
             MethodSpec a = QuantizeSettings.Method(parse.GetValue(activations)!, "--activations");
             Quantization.CheckSide(w, activations: false, "--weights");

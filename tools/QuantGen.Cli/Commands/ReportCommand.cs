@@ -38,8 +38,8 @@ internal static class ReportCommand
         {
             string input = parse.GetValue(model)!;
             string target = parse.GetValue(output)!;
-            AccuracyChart.EnsureSvg(target, "-o");
             AtomicFile.EnsureNotAnInput(target, [input, parse.GetValue(data), parse.GetValue(calibration)]);
+            AccuracyChart.EnsureSvg(target, "-o");
             int[] widths = Bits(parse.GetValue(bits));
             ReportLine[] lines = Methods(parse.GetValue(methods));
 
