@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes the quantized CharLm descriptions from the float one (data/charlm-float.qgm.json, written by
 # train/export_charlm.py) and the bit-RNN one (data/charlm-bitrnn-float.qgm.json, written by
-# train/train_bitrnn.py). Activation ranges are calibrated on 3,000 training characters run as one sequence.
+# train/train_bitrnn.py). Activation ranges are calibrated on 3,000 training characters run as one sequence
+# (data/charlm-calibration.csv, one token id a line, given to quantgen as a temporary .npy). Each model is
+# named by quantgen for its source and methods (charlm-uniform8; the bit-RNN one charlm-bitrnn-bitrnn2-dorefa2).
 # Run from anywhere: bash samples/CharLm/make-models.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -9,10 +11,22 @@ root="$(cd "$here/../.." && pwd)"
 dotnet build "$root/tools/QuantGen.Cli" -c Release -v quiet -nologo >/dev/null
 quantgen() { dotnet "$root/tools/QuantGen.Cli/bin/Release/net10.0/quantgen.dll" "$@"; }
 data="$here/data"
-calibration=(--calibration "$data/charlm-calibration.csv" --calibration-columns 1)
+# The token ids as a float32 .npy of shape (N,): one input value per row (the stdlib writes the format).
+npy="$(mktemp --suffix=.npy)"
+trap 'rm -f "$npy"' EXIT
+python3 - "$data/charlm-calibration.csv" "$npy" <<'PY'
+import struct, sys
+ids = [float(line) for line in open(sys.argv[1]) if line.strip()]
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }" % len(ids)
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+with open(sys.argv[2], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+    f.write(struct.pack("<%df" % len(ids), *ids))
+PY
+calibration=(--calibration "$npy")
 
-quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-uniform8.qgm.json" --name charlm-uniform8 --weights uniform:8 --activations uniform:8 "${calibration[@]}"
-quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-alternating3.qgm.json" --name charlm-alternating3 --weights alternating:3 --activations alternating:3
-quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-alternating2.qgm.json" --name charlm-alternating2 --weights alternating:2 --activations alternating:2
-quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-wq4-logquant4.qgm.json" --name charlm-wq4-logquant4 --weights wq:4 --activations logquant:4 "${calibration[@]}"
-quantgen quantize "$data/charlm-bitrnn-float.qgm.json" -o "$data/charlm-bitrnn2.qgm.json" --name charlm-bitrnn2 --weights bitrnn:2 --activations dorefa:2
+quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-uniform8.qgm.json" --weights uniform:8 --activations uniform:8 "${calibration[@]}"
+quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-alternating3.qgm.json" --weights alternating:3 --activations alternating:3
+quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-alternating2.qgm.json" --weights alternating:2 --activations alternating:2
+quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-wq4-logquant4.qgm.json" --weights wq:4 --activations logquant:4 "${calibration[@]}"
+quantgen quantize "$data/charlm-bitrnn-float.qgm.json" -o "$data/charlm-bitrnn2.qgm.json" --weights bitrnn:2 --activations dorefa:2

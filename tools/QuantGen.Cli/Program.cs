@@ -1,4 +1,5 @@
 using System;
 using QuantGen.Cli;
 
-return QuantGenCli.Run(args, Console.Out, Console.Error);
+using var interruption = new Interruption();
+return QuantGenCli.Run(args, Console.Out, Console.Error, interruption.Token);

@@ -5,8 +5,9 @@ using Spectre.Console;
 namespace QuantGen.Cli;
 
 /// <summary>
-/// Progress of a long step: a Spectre.Console progress bar when a person watches the terminal, otherwise
-/// plain lines on stderr (one per finished step, so logs stay short and stdout keeps only the result).
+/// Progress of a long step, always on stderr (stdout keeps only the result): a Spectre.Console progress bar
+/// when stderr is a terminal, otherwise plain lines (one per finished step, so logs stay short). The bar is
+/// cleared when the work ends, also when it fails or is interrupted, so the error line stands alone.
 /// </summary>
 internal static class ProgressDisplay
 {
@@ -27,7 +28,7 @@ internal static class ProgressDisplay
             });
         }
 
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Error) });
         T result = default!;
         console.Progress()
             .AutoClear(true)

@@ -5,6 +5,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using QuantGen.Cli.Commands;
 
 namespace QuantGen.Cli;
@@ -16,18 +17,22 @@ namespace QuantGen.Cli;
 public static class QuantGenCli
 {
     /// <summary>Runs one command line and returns the exit code (<see cref="ExitCodes"/>); failures print one line on <paramref name="stderr"/>.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
-        Run(args, stdout, stderr, interactive: ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
+        Run(args, stdout, stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected, cancellationToken);
 
-    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="interactive"/> draws progress bars on stdout instead of lines on stderr.</summary>
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    /// <summary>
+    /// As <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>; <paramref name="interactive"/> draws
+    /// progress bars on stderr instead of one line per finished step. Cancelling <paramref name="cancellationToken"/>
+    /// (Ctrl+C) stops the work, clears the bar and prints <c>quantgen: interrupted</c>; nothing is written.
+    /// </summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken = default)
     {
         // Every number quantgen prints or writes is culture-invariant (fi-FI's minus sign is U+2212).
         CultureInfo culture = CultureInfo.CurrentCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         try
         {
-            return RunInvariant(args, stdout, stderr, interactive);
+            return RunInvariant(args, stdout, stderr, interactive, cancellationToken);
         }
         finally
         {
@@ -35,7 +40,7 @@ public static class QuantGenCli
         }
     }
 
-    private static int RunInvariant(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    private static int RunInvariant(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
     {
         var context = new CliContext(stdout, stderr, interactive);
         var root = new RootCommand("quantgen: quantize float neural networks with published methods, then inspect, evaluate and compare the results.")
@@ -45,6 +50,7 @@ public static class QuantGenCli
             EvalCommand.Create(context),
             ReportCommand.Create(context),
         };
+        MethodsHelp.Install(root);
 
         ParseResult parse = root.Parse(args);
         // With --help or --version the parser picks their action even when arguments are missing.
@@ -59,7 +65,10 @@ public static class QuantGenCli
 
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // Ctrl+C is Program's to catch (Interruption); the parser's own handler would end the process
+            // without a word. The work runs on this thread, so the task is complete when it returns.
+            var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return parse.InvokeAsync(configuration, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {

@@ -25,9 +25,19 @@ public sealed class TextTable(params string[] headers)
 
     public void WriteTo(TextWriter writer)
     {
-        int[] widths = headers.Select((h, c) => _rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
+        int[] widths = Widths();
         Write(writer, headers, widths);
         writer.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        WriteRows(writer, widths);
+    }
+
+    /// <summary>Only the aligned rows: no header, no rule (for lists inside other text).</summary>
+    public void WriteRowsTo(TextWriter writer) => WriteRows(writer, Widths());
+
+    private int[] Widths() => headers.Select((h, c) => _rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
+
+    private void WriteRows(TextWriter writer, int[] widths)
+    {
         foreach (string[] row in _rows)
         {
             Write(writer, row, widths);

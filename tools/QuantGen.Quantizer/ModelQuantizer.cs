@@ -38,7 +38,7 @@ public static class ModelQuantizer
         if (needsCalibration && calibration.Count == 0)
         {
             Plan first = plans.First(p => p.Activations?.NeedsCalibration == true);
-            throw new ArgumentException($"activations '{first.ActivationSpec}' on layer '{first.Layer}' need calibration data, and none was given.");
+            throw new MissingCalibrationException(first.ActivationSpec, first.Layer);
         }
 
         bool trace = calibration.Count > 0 && plans.Any(p => p.Activations?.UsesCalibration == true);
@@ -48,10 +48,7 @@ public static class ModelQuantizer
         }
 
         var model = floatModel.Clone();
-        if (options.Name is not null)
-        {
-            model.Name = options.Name;
-        }
+        model.Name = options.Name ?? ModelNames.Default(floatModel.Name, options.Weights, options.Activations);
 
         int total = plans.Count, done = 0;
         foreach (Plan plan in plans)

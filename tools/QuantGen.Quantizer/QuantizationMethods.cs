@@ -42,6 +42,12 @@ public static class QuantizationMethods
         new("lsq", 1, 8, 0, (b, o, layer) => new LsqActivation(b, o.LsqSteps is not null && o.LsqSteps.TryGetValue(layer + ".input", out float s) ? s : null), "LSQ step (learned, or 2 mean|x| / sqrt(Q_P))"),
     ];
 
+    /// <summary>Every method of both sides, from the tables the quantizers are made and checked from (for help texts).</summary>
+    public static IReadOnlyList<MethodDescription> All { get; } =
+        Weights.Select(e => new MethodDescription(e.Name, Activations: false, e.MinBits, e.MaxBits, e.DefaultBits, e.Summary))
+            .Concat(Activations.Select(e => new MethodDescription(e.Name, Activations: true, e.MinBits, e.MaxBits, e.DefaultBits, e.Summary)))
+            .ToArray();
+
     /// <summary>Names accepted by --weights.</summary>
     public static IReadOnlyList<string> WeightMethods { get; } = Weights.Select(e => e.Name).ToArray();
 
@@ -93,10 +99,18 @@ public static class QuantizationMethods
 
         if (bits < entry.MinBits || bits > entry.MaxBits)
         {
-            string range = entry.MinBits == entry.MaxBits ? $"{entry.MinBits} bit only" : $"{entry.MinBits} to {entry.MaxBits} bits";
-            throw new ArgumentException($"{side} method '{spec.Method}' takes {range}, not {bits}.");
+            throw new ArgumentException($"{side} method '{spec.Method}' takes {MethodDescription.Range(entry.MinBits, entry.MaxBits)}, not {bits}.");
         }
 
         return entry.Create(bits, options ?? new QuantizeOptions(MethodSpec.None, MethodSpec.None), layer);
     }
+}
+
+/// <summary>One method of one side as the quantizer knows it: the bit widths it takes, the width it takes when none is given (0: it needs one), and what it does.</summary>
+public sealed record MethodDescription(string Name, bool Activations, int MinBits, int MaxBits, int DefaultBits, string Summary)
+{
+    /// <summary>"2 to 8 bits", or "1 bit only".</summary>
+    public string BitRange => Range(MinBits, MaxBits);
+
+    internal static string Range(int min, int max) => min == max ? $"{min} bit{(min == 1 ? "" : "s")} only" : $"{min} to {max} bits";
 }

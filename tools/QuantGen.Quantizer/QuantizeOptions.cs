@@ -25,7 +25,7 @@ public sealed record QuantizeOptions(MethodSpec Weights, MethodSpec Activations)
     /// <summary>Seed of the random draws (stochastic rounding); the same seed gives the same description.</summary>
     public int Seed { get; init; }
 
-    /// <summary>The quantized model's name; null keeps the float model's.</summary>
+    /// <summary>The quantized model's name; null names it after the float model and the methods (<see cref="ModelNames.Default"/>).</summary>
     public string? Name { get; init; }
 
     /// <summary>Learned LSQ step sizes by tensor name (<see cref="LsqSteps"/>); null: every step is initialised from the data.</summary>

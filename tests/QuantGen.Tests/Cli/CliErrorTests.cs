@@ -146,8 +146,15 @@ public sealed class CliErrorTests
     }
 
     [Fact]
-    public void Activations_that_need_calibration_without_it() =>
-        Fails(ExitCodes.BadInput, "need calibration data", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--activations", "uniform:4");
+    public void Activations_that_need_calibration_without_it_name_the_option_and_what_it_takes()
+    {
+        Fails(
+            ExitCodes.BadInput,
+            "quantgen: --activations uniform:4 needs calibration data to set the input ranges (from layer 'fc2' on): add --calibration CAL.npz, an .npz whose x holds float32 input samples, one row of 64 values each",
+            "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--activations", "uniform:4");
+        // A per-layer method is named as it was given.
+        Fails(ExitCodes.BadInput, "quantgen: --layer fc3=logquant:3 needs calibration data", "quantize", CliRunner.FloatModel, "-o", Out, "--weights", "uniform:4", "--layer", "fc3=logquant:3");
+    }
 
     [Fact]
     public void Missing_lsq_steps_file() =>
@@ -189,8 +196,14 @@ public sealed class CliErrorTests
     }
 
     [Fact]
-    public void Output_over_the_calibration_data_is_refused() =>
+    public void Output_over_the_calibration_data_is_refused()
+    {
         Fails(ExitCodes.Usage, "refusing to overwrite it", "quantize", CliRunner.FloatModel, "-o", CliRunner.TrainData, "--weights", "uniform:4", "--calibration", CliRunner.TrainData);
+        // Also under a description's name: a link to the calibration data is the same file.
+        string link = Path.Combine(_dir, "linked.qgm.json");
+        File.CreateSymbolicLink(link, CliRunner.TrainData);
+        Fails(ExitCodes.Usage, "refusing to overwrite it", "quantize", CliRunner.FloatModel, "-o", link, "--weights", "uniform:4", "--calibration", CliRunner.TrainData);
+    }
 
     [Fact]
     public void Output_into_a_missing_folder() =>

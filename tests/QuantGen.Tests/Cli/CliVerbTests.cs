@@ -90,7 +90,9 @@ public sealed class CliVerbTests
         byte[] before = File.ReadAllBytes(CliRunner.FloatModel);
         CliResult r = CliRunner.Run("quantize", CliRunner.FloatModel, "-o", output, "--weights", "uniform:4", "--activations", "uniform:4", "--calibration", CliRunner.TrainData, "--name", "u4");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.StartsWith($"wrote {output}: \"u4\", {QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelArgument.Load(output)):N0} parameter bytes", r.Out);
+        // The result is the file; what was done is a status line on stderr, after one line per finished layer.
+        Assert.Equal("", r.Out);
+        Assert.StartsWith($"wrote {output}: \"u4\", {QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelArgument.Load(output)):N0} parameter bytes", r.ErrorLines[^1]);
         Assert.Equal(before, File.ReadAllBytes(CliRunner.FloatModel));
         Assert.Equal(["digits.u4.qgm.json"], CliRunner.Files(dir));
 
@@ -146,12 +148,16 @@ public sealed class CliVerbTests
         // Narrowed to two methods and two widths to stay fast; the full run is docs/digits-report.svg.
         CliResult r = CliRunner.Run("report", CliRunner.Onnx, "--data", CliRunner.TestData, "--calibration", CliRunner.TrainData, "-o", svg, "--methods", "uniform,alternating", "--bits", "1,4");
         Assert.True(r.ExitCode == 0, r.ToString());
+        // stdout is the table and nothing else; the notes under it and the status are on stderr.
         string[] lines = r.Out.Split('\n');
+        Assert.Equal(6, lines.Length);
         Assert.Matches(@"^method\s+weights / activations\s+1 bit\s+4 bits$", lines[0]);
         Assert.Matches(@"^float32 \(reference\)\s+float32 / float32\s+0\.9694\s+0\.9694$", lines[2]);
         Assert.Matches(@"^uniform\s+.*\s+n/a\s+0\.9694$", lines[3]);
         Assert.Matches(@"^alternating\s+.*\s+0\.\d{4}\s+0\.\d{4}$", lines[4]);
-        Assert.Contains("n/a: uniform at 1 bit: weights method 'uniform' takes 2 to 8 bits, not 1", lines);
+        Assert.Equal("", lines[5]);
+        Assert.Contains("n/a: uniform at 1 bit: weights method 'uniform' takes 2 to 8 bits, not 1", r.ErrorLines);
+        Assert.Equal($"wrote {svg}", r.ErrorLines[^1]);
         Assert.Equal(["report.svg"], CliRunner.Files(dir));
 
         string chart = File.ReadAllText(svg);
@@ -161,8 +167,8 @@ public sealed class CliVerbTests
         Assert.Contains(">alternating</text>", chart);
         Assert.Contains(">float32 (0.9694)</text>", chart);
         Assert.Contains("stroke-dasharray", chart);
-        // One line per method: alternating has two points, uniform only one (so a marker, no line).
-        Assert.Single(chart.Split('\n'), l => l.StartsWith("<polyline", System.StringComparison.Ordinal));
+        // One line per method and panel: alternating has two points, uniform only one (so a marker, no line).
+        Assert.Equal(2, chart.Split('\n').Count(l => l.StartsWith("<polyline", System.StringComparison.Ordinal)));
         _ = System.Xml.Linq.XDocument.Parse(chart);
     }
 
@@ -173,13 +179,14 @@ public sealed class CliVerbTests
         string[] args = ["report", CliRunner.FloatModel, "--data", CliRunner.TestData, "--calibration", CliRunner.TrainData, "-o", Path.Combine(dir, "r.svg"), "--methods", "alternating", "--bits", "2"];
         CliResult piped = CliRunner.Run(args);
         Assert.True(piped.ExitCode == 0, piped.ToString());
-        Assert.Equal(["report: alternating:2 done (1/1)"], piped.ErrorLines);
+        Assert.Equal(["report: alternating:2 done (1/1)", $"wrote {Path.Combine(dir, "r.svg")}"], piped.ErrorLines);
 
         CliResult terminal = CliRunner.Run(interactive: true, args);
         Assert.True(terminal.ExitCode == 0, terminal.ToString());
-        Assert.Equal("", terminal.Error);
-        // The table follows whatever the progress display drew, unchanged.
-        Assert.EndsWith(piped.Out, terminal.Out);
+        Assert.DoesNotContain("done (1/1)", terminal.Error);
+        // The bar is drawn on stderr: stdout is the table alone either way.
+        Assert.Equal(piped.Out, terminal.Out);
+        Assert.EndsWith($"wrote {Path.Combine(dir, "r.svg")}\n", terminal.Error);
     }
 
     [Fact]

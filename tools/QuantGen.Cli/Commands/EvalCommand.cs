@@ -10,7 +10,7 @@ internal static class EvalCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new Argument<string>("MODEL") { Description = "A description (.qgm.json) or an ONNX model (.onnx)." };
+        var model = new Argument<string>("MODEL") { Description = "A description (.qgm.json, or binary .qgm) or an ONNX model (.onnx)." };
         var data = new Option<string>("--data") { Description = "An .npz with x (float32, one row per sample) and y (int64 labels); for a language model, tokens (integer ids, one sequence).", Required = true };
         var interpreter = new Option<bool>("--interpreter") { Description = "Run the reference interpreter instead of the code the generator writes." };
         var command = new Command("eval", "Measure a model's accuracy on labelled data, running the code the generator writes for it.") { model, data, interpreter };

@@ -11,7 +11,7 @@ internal static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new Argument<string>("MODEL") { Description = "A description (.qgm.json) or an ONNX model (.onnx)." };
+        var model = new Argument<string>("MODEL") { Description = "A description (.qgm.json, or binary .qgm) or an ONNX model (.onnx)." };
         var json = new Option<bool>("--json") { Description = "Write JSON for machines instead of a table." };
         var command = new Command("inspect", "Show a model's layers, shapes, codecs, bit widths, packed bytes and the ratio to float32.") { model, json };
         command.SetAction(parse =>

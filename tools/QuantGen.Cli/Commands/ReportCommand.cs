@@ -22,15 +22,15 @@ internal static class ReportCommand
 
     public static Command Create(CliContext context)
     {
-        var model = new Argument<string>("MODEL") { Description = "The float model: ONNX (.onnx) or a float description (.qgm.json)." };
+        var model = new Argument<string>("MODEL") { Description = "The float model: ONNX (.onnx) or a float description (.qgm.json or binary .qgm)." };
         var data = new Option<string>("--data") { Description = "Labelled test data: .npz with x and y.", Required = true };
         var calibration = new Option<string>("--calibration") { Description = "Calibration samples: .npz with x (or a .npy).", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "The chart to write (.svg).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The chart to write, as SVG (NAME.svg; the only format it draws).", Required = true };
         var methods = new Option<string?>("--methods") { Description = "Only these methods, comma-separated (default: all)." };
         var bits = new Option<string?>("--bits") { Description = "Only these bit widths, comma-separated (default: 1,2,3,4,8)." };
         var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown." };
         var interpreter = new Option<bool>("--interpreter") { Description = "Evaluate with the reference interpreter instead of generated code." };
-        var command = new Command("report", "Quantize with every method at 1, 2, 3, 4 and 8 bits, evaluate each, print the table and draw accuracy against bits as SVG.")
+        var command = new Command("report", "Quantize with every method at 1, 2, 3, 4 and 8 bits, evaluate each, print the table on stdout and draw accuracy against weight bytes as SVG.")
         {
             model, data, calibration, output, methods, bits, markdown, interpreter,
         };
@@ -39,6 +39,7 @@ internal static class ReportCommand
             string input = parse.GetValue(model)!;
             string target = parse.GetValue(output)!;
             AtomicFile.EnsureNotAnInput(target, [input, parse.GetValue(data), parse.GetValue(calibration)]);
+            AccuracyChart.EnsureSvg(target, "-o");
             int[] widths = Bits(parse.GetValue(bits));
             ReportLine[] lines = Methods(parse.GetValue(methods));
 
@@ -70,17 +71,19 @@ internal static class ReportCommand
                 table.WriteTo(context.Out);
             }
 
+            // Only the table goes to stdout (report --markdown > table.md); notes and status go to stderr.
             foreach (ReportCell skipped in cells.Where(c => c.Skip is not null))
             {
-                context.Out.WriteLine($"n/a: {skipped.Method} at {skipped.Bits} bit{(skipped.Bits == 1 ? "" : "s")}: {skipped.Skip}");
+                context.Error.WriteLine($"n/a: {skipped.Method} at {skipped.Bits} bit{(skipped.Bits == 1 ? "" : "s")}: {skipped.Skip}");
             }
 
-            string title = $"{floatModel.Name}: accuracy against bits ({samples.Count} samples)";
+            string title = $"{floatModel.Name}: accuracy against weight bytes ({samples.Count} samples)";
             ChartSeries[] series = lines
-                .Select(l => new ChartSeries(l.Name, cells.Where(c => c.Method == l.Name && c.Accuracy is not null).ToDictionary(c => c.Bits, c => c.Accuracy!.Value)))
+                .Select(l => new ChartSeries(l.Name, cells.Where(c => c.Method == l.Name && c.Accuracy is not null).Select(c => new ChartPoint(c.Bits, c.Bytes, c.Accuracy!.Value)).ToArray()))
                 .ToArray();
-            AtomicFile.WriteAllText(target, AccuracyChart.Render(title, widths, series, reference.Value));
-            context.Out.WriteLine($"wrote {target}");
+            var floatPoint = new ChartPoint(32, shape.PackedBytes, reference.Value);
+            AtomicFile.WriteAllText(target, AccuracyChart.Render(title, series, floatPoint));
+            context.Error.WriteLine($"wrote {target}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
@@ -93,6 +96,9 @@ internal static class ReportCommand
         public Model? Model { get; set; }
         public string? Skip { get; set; }
         public Accuracy? Accuracy { get; set; }
+
+        /// <summary>The parameter bytes of the generated class (its WeightBytes).</summary>
+        public long Bytes => Model is null ? 0 : ModelSummary.Of(Model).PackedBytes;
     }
 
     private static List<ReportCell> Quantize(Model floatModel, ReportLine[] lines, int[] bits, IReadOnlyList<float[]> rows, Action<string, string, int, int> progress, CancellationToken cancellationToken)
@@ -109,7 +115,7 @@ internal static class ReportCommand
                 cell.Skip = Quantization.WhyNot(w, activations: false) ?? Quantization.WhyNot(a, activations: true);
                 if (cell.Skip is null)
                 {
-                    var options = new QuantizeOptions(w, a) { Name = $"{floatModel.Name}-{line.Name}{b}" };
+                    var options = new QuantizeOptions(w, a);
                     cell.Model = Quantization.Run(floatModel, options, rows, null, cancellationToken);
                 }
 
