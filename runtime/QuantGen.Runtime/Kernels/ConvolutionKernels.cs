@@ -114,63 +114,88 @@ public static class ConvolutionKernels
 
                 // Channels o0 .. o0 + 7: their block [k][8].
                 ref float wb = ref Unsafe.Add(ref wt, KernelGeometry.ConvBlockedIndex(o0, 0, k));
-                V a0 = L.Splat(biases[0]), a1 = L.Splat(biases[1]), a2 = L.Splat(biases[2]), a3 = L.Splat(biases[3]);
-                V a4 = L.Splat(biases[4]), a5 = L.Splat(biases[5]), a6 = L.Splat(biases[6]), a7 = L.Splat(biases[7]);
                 if (count2 > 0)
                 {
-                    V b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-                    for (int i = 0; i < k; i++)
-                    {
-                        V u = L.Load(ref pr, (nuint)(i * lanes)), v = L.Load(ref pr2, (nuint)(i * lanes));
-                        ref float wi = ref Unsafe.Add(ref wb, i * KernelGeometry.ConvChannelBlock);
-                        V s = L.Splat(wi);
-                        a0 = L.MultiplyAdd(s, u, a0);
-                        b0 = L.MultiplyAdd(s, v, b0);
-                        s = L.Splat(Unsafe.Add(ref wi, 1));
-                        a1 = L.MultiplyAdd(s, u, a1);
-                        b1 = L.MultiplyAdd(s, v, b1);
-                        s = L.Splat(Unsafe.Add(ref wi, 2));
-                        a2 = L.MultiplyAdd(s, u, a2);
-                        b2 = L.MultiplyAdd(s, v, b2);
-                        s = L.Splat(Unsafe.Add(ref wi, 3));
-                        a3 = L.MultiplyAdd(s, u, a3);
-                        b3 = L.MultiplyAdd(s, v, b3);
-                        s = L.Splat(Unsafe.Add(ref wi, 4));
-                        a4 = L.MultiplyAdd(s, u, a4);
-                        b4 = L.MultiplyAdd(s, v, b4);
-                        s = L.Splat(Unsafe.Add(ref wi, 5));
-                        a5 = L.MultiplyAdd(s, u, a5);
-                        b5 = L.MultiplyAdd(s, v, b5);
-                        s = L.Splat(Unsafe.Add(ref wi, 6));
-                        a6 = L.MultiplyAdd(s, u, a6);
-                        b6 = L.MultiplyAdd(s, v, b6);
-                        s = L.Splat(Unsafe.Add(ref wi, 7));
-                        a7 = L.MultiplyAdd(s, u, a7);
-                        b7 = L.MultiplyAdd(s, v, b7);
-                    }
-
-                    StoreOutputs<L, V>(y, positions, o0, channels, p0 + lanes, count2, partial, b0, b1, b2, b3, b4, b5, b6, b7);
+                    PassTwo<L, V>(ref pr, ref pr2, ref wb, k, biases, y, positions, o0, channels, p0, count2, partial);
                 }
                 else
                 {
-                    for (int i = 0; i < k; i++)
-                    {
-                        V u = L.Load(ref pr, (nuint)(i * lanes));
-                        ref float wi = ref Unsafe.Add(ref wb, i * KernelGeometry.ConvChannelBlock);
-                        a0 = L.MultiplyAdd(L.Splat(wi), u, a0);
-                        a1 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 1)), u, a1);
-                        a2 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 2)), u, a2);
-                        a3 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 3)), u, a3);
-                        a4 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 4)), u, a4);
-                        a5 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 5)), u, a5);
-                        a6 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 6)), u, a6);
-                        a7 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 7)), u, a7);
-                    }
+                    PassOne<L, V>(ref pr, ref wb, k, biases, y, positions, o0, channels, p0, count, partial);
                 }
-
-                StoreOutputs<L, V>(y, positions, o0, channels, p0, count, partial, a0, a1, a2, a3, a4, a5, a6, a7);
             }
         }
+    }
+
+    /// <summary>Eight channels times one panel. Its own method, so the JIT keeps the eight accumulators in registers
+    /// (sharing locals with the two-panel loop made it store them to the stack on every step).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PassOne<L, V>(ref float panel, ref float wb, int k, ReadOnlySpan<float> biases, Span<float> y, int positions, int o0, int channels, int p0, int count, Span<float> partial)
+        where L : struct, IFloatLanes<V>
+        where V : struct
+    {
+        int lanes = L.Count;
+        V a0 = L.Splat(biases[0]), a1 = L.Splat(biases[1]), a2 = L.Splat(biases[2]), a3 = L.Splat(biases[3]);
+        V a4 = L.Splat(biases[4]), a5 = L.Splat(biases[5]), a6 = L.Splat(biases[6]), a7 = L.Splat(biases[7]);
+        for (int i = 0; i < k; i++)
+        {
+            V u = L.Load(ref panel, (nuint)(i * lanes));
+            ref float wi = ref Unsafe.Add(ref wb, i * KernelGeometry.ConvChannelBlock);
+            a0 = L.MultiplyAdd(L.Splat(wi), u, a0);
+            a1 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 1)), u, a1);
+            a2 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 2)), u, a2);
+            a3 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 3)), u, a3);
+            a4 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 4)), u, a4);
+            a5 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 5)), u, a5);
+            a6 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 6)), u, a6);
+            a7 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 7)), u, a7);
+        }
+
+        StoreOutputs<L, V>(y, positions, o0, channels, p0, count, partial, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    /// <summary>Eight channels times two panels (positions p0 .. p0 + 15, full, and the next <paramref name="count2"/>):
+    /// 16 accumulators, each broadcast weight feeding two multiply-adds.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PassTwo<L, V>(ref float panel, ref float panel2, ref float wb, int k, ReadOnlySpan<float> biases, Span<float> y, int positions, int o0, int channels, int p0, int count2, Span<float> partial)
+        where L : struct, IFloatLanes<V>
+        where V : struct
+    {
+        int lanes = L.Count;
+        V a0 = L.Splat(biases[0]), a1 = L.Splat(biases[1]), a2 = L.Splat(biases[2]), a3 = L.Splat(biases[3]);
+        V a4 = L.Splat(biases[4]), a5 = L.Splat(biases[5]), a6 = L.Splat(biases[6]), a7 = L.Splat(biases[7]);
+        V b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+        for (int i = 0; i < k; i++)
+        {
+            V u = L.Load(ref panel, (nuint)(i * lanes)), v = L.Load(ref panel2, (nuint)(i * lanes));
+            ref float wi = ref Unsafe.Add(ref wb, i * KernelGeometry.ConvChannelBlock);
+            V s = L.Splat(wi);
+            a0 = L.MultiplyAdd(s, u, a0);
+            b0 = L.MultiplyAdd(s, v, b0);
+            s = L.Splat(Unsafe.Add(ref wi, 1));
+            a1 = L.MultiplyAdd(s, u, a1);
+            b1 = L.MultiplyAdd(s, v, b1);
+            s = L.Splat(Unsafe.Add(ref wi, 2));
+            a2 = L.MultiplyAdd(s, u, a2);
+            b2 = L.MultiplyAdd(s, v, b2);
+            s = L.Splat(Unsafe.Add(ref wi, 3));
+            a3 = L.MultiplyAdd(s, u, a3);
+            b3 = L.MultiplyAdd(s, v, b3);
+            s = L.Splat(Unsafe.Add(ref wi, 4));
+            a4 = L.MultiplyAdd(s, u, a4);
+            b4 = L.MultiplyAdd(s, v, b4);
+            s = L.Splat(Unsafe.Add(ref wi, 5));
+            a5 = L.MultiplyAdd(s, u, a5);
+            b5 = L.MultiplyAdd(s, v, b5);
+            s = L.Splat(Unsafe.Add(ref wi, 6));
+            a6 = L.MultiplyAdd(s, u, a6);
+            b6 = L.MultiplyAdd(s, v, b6);
+            s = L.Splat(Unsafe.Add(ref wi, 7));
+            a7 = L.MultiplyAdd(s, u, a7);
+            b7 = L.MultiplyAdd(s, v, b7);
+        }
+
+        StoreOutputs<L, V>(y, positions, o0, channels, p0, lanes, partial, a0, a1, a2, a3, a4, a5, a6, a7);
+        StoreOutputs<L, V>(y, positions, o0, channels, p0 + lanes, count2, partial, b0, b1, b2, b3, b4, b5, b6, b7);
     }
 
     /// <summary>Eight channels' outputs for <paramref name="count"/> positions from <paramref name="p0"/>: straight into
