@@ -230,23 +230,9 @@ public static partial class AlternatingQuantizer
 
     /// <summary>The code search for fixed alphas (the nearest of the sorted sums; ties to the larger, as in the
     /// reference); gathers the new codes' statistics, or, on the last cycle, writes the reconstruction.</summary>
-    [SkipLocalsInit]
     private static void SearchPass(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, int bits, ref Statistics stats, Span<float> reconstruction)
     {
-        int combos = sums.Length;
-        Span<float> table = stackalloc float[16];
-        Span<int> codeTable = stackalloc int[16];
-        table.Clear();
-        codeTable.Clear();
-        sums.CopyTo(table);
-        for (int k = 0; k < combos; k++)
-        {
-            codeTable[k] = order[k];
-        }
-
-        Vector512<float> sumLanes = Vector512.Create((ReadOnlySpan<float>)table);
-        Vector512<int> codeLanes = Vector512.Create((ReadOnlySpan<int>)codeTable);
-        Vector512<int> last = Vector512.Create(combos - 1);
+        var search = new NearestSum512(sums, order);
         ref float x = ref MemoryMarshal.GetReference(xs);
         ref byte c = ref MemoryMarshal.GetReference(code);
         ref float y = ref MemoryMarshal.GetReference(reconstruction);
@@ -255,24 +241,13 @@ public static partial class AlternatingQuantizer
         for (int i = 0; i < xs.Length; i += 16)
         {
             Vector512<float> v = Vector512.LoadUnsafe(ref x, (nuint)i);
-            Vector512<int> lo = Vector512<int>.Zero;
-            for (int k = 0; k < combos; k++)
-            {
-                // A true comparison is -1 as an integer: lo counts the sums below v.
-                lo -= Vector512.LessThan(Vector512.Create(table[k]), v).AsInt32();
-            }
-
-            Vector512<int> below = Vector512.Max(lo - Vector512<int>.One, Vector512<int>.Zero);
-            Vector512<int> above = Vector512.Min(lo, last);
-            Vector512<float> low = Avx512F.PermuteVar16x32(sumLanes, below);
-            Vector512<float> high = Avx512F.PermuteVar16x32(sumLanes, above);
-            Vector512<int> best = Vector512.ConditionalSelect(Vector512.LessThan(v - low, high - v).AsInt32(), below, above);
-            Vector512<int> codes = Avx512F.PermuteVar16x32(codeLanes, best);
+            Vector512<int> best = search.Best(v);
+            Vector512<int> codes = search.Code(best);
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (write)
             {
                 // The sorted sums are the values Value(code) computes, so this is the reconstruction.
-                Avx512F.PermuteVar16x32(sumLanes, best).StoreUnsafe(ref y, (nuint)i);
+                search.Value(best).StoreUnsafe(ref y, (nuint)i);
             }
 
             if (gather)

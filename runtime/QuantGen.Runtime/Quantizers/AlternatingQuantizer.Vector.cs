@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -103,39 +104,14 @@ public static partial class AlternatingQuantizer
             return 0;
         }
 
-        Span<float> table = stackalloc float[16];
-        Span<int> codes = stackalloc int[16];
-        table.Clear();
-        codes.Clear();
-        sums.CopyTo(table);
-        for (int k = 0; k < combos; k++)
-        {
-            codes[k] = order[k];
-        }
-
-        Vector512<float> sumTable = Vector512.Create((ReadOnlySpan<float>)table);
-        Vector512<int> codeTable = Vector512.Create((ReadOnlySpan<int>)codes);
-        Vector512<int> last = Vector512.Create(combos - 1);
+        var search = new NearestSum512(sums, order);
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref byte c = ref MemoryMarshal.GetReference(code);
         int i = 0;
         for (; i + 16 <= x.Length; i += 16)
         {
-            Vector512<float> v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-            Vector512<int> lo = Vector512<int>.Zero;
-            for (int k = 0; k < combos; k++)
-            {
-                // A true comparison is -1 as an integer: lo counts the sums below v.
-                lo -= Vector512.LessThan(Vector512.Create(sums[k]), v).AsInt32();
-            }
-
-            Vector512<int> below = Vector512.Max(lo - Vector512<int>.One, Vector512<int>.Zero);
-            Vector512<int> above = Vector512.Min(lo, last);
-            Vector512<float> low = Avx512F.PermuteVar16x32(sumTable, below);
-            Vector512<float> high = Avx512F.PermuteVar16x32(sumTable, above);
-            // Ties go to the larger value (above), as in the scalar loop.
-            Vector512<int> best = Vector512.ConditionalSelect(Vector512.LessThan(v - low, high - v).AsInt32(), below, above);
-            Avx512F.ConvertToVector128Byte(Avx512F.PermuteVar16x32(codeTable, best)).StoreUnsafe(ref c, (nuint)i);
+            Vector512<int> best = search.Best(Vector512.LoadUnsafe(ref xr, (nuint)i));
+            Avx512F.ConvertToVector128Byte(search.Code(best)).StoreUnsafe(ref c, (nuint)i);
         }
 
         return i;
@@ -167,5 +143,62 @@ public static partial class AlternatingQuantizer
         }
 
         return i;
+    }
+
+    /// <summary>
+    /// The code search over at most 16 sorted sums, 16 values at a time: the count of sums below each value, then the
+    /// nearer of the two neighbours by permute (ties to the larger sum, as the scalar loop). Shared by the reference's
+    /// vector pass and the fused pass.
+    /// </summary>
+    private readonly ref struct NearestSum512
+    {
+        private readonly ReadOnlySpan<float> _sums;
+        private readonly Vector512<float> _sumLanes;
+        private readonly Vector512<int> _codeLanes;
+        private readonly Vector512<int> _last;
+
+        public NearestSum512(ReadOnlySpan<float> sums, ReadOnlySpan<byte> order)
+        {
+            Span<float> table = stackalloc float[16];
+            Span<int> codes = stackalloc int[16];
+            table.Clear();
+            codes.Clear();
+            sums.CopyTo(table);
+            for (int k = 0; k < sums.Length; k++)
+            {
+                codes[k] = order[k];
+            }
+
+            _sums = sums;
+            _sumLanes = Vector512.Create((ReadOnlySpan<float>)table);
+            _codeLanes = Vector512.Create((ReadOnlySpan<int>)codes);
+            _last = Vector512.Create(sums.Length - 1);
+        }
+
+        /// <summary>Each value's index into the sorted sums.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<int> Best(Vector512<float> v)
+        {
+            Vector512<int> lo = Vector512<int>.Zero;
+            for (int k = 0; k < _sums.Length; k++)
+            {
+                // A true comparison is -1 as an integer: lo counts the sums below v.
+                lo -= Vector512.LessThan(Vector512.Create(_sums[k]), v).AsInt32();
+            }
+
+            Vector512<int> below = Vector512.Max(lo - Vector512<int>.One, Vector512<int>.Zero);
+            Vector512<int> above = Vector512.Min(lo, _last);
+            Vector512<float> low = Avx512F.PermuteVar16x32(_sumLanes, below);
+            Vector512<float> high = Avx512F.PermuteVar16x32(_sumLanes, above);
+            return Vector512.ConditionalSelect(Vector512.LessThan(v - low, high - v).AsInt32(), below, above);
+        }
+
+        /// <summary>The codes of sorted-sum indices.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<int> Code(Vector512<int> best) => Avx512F.PermuteVar16x32(_codeLanes, best);
+
+        /// <summary>The sums themselves: the values the codes of <paramref name="best"/> stand for.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Value(Vector512<int> best) => Avx512F.PermuteVar16x32(_sumLanes, best);
     }
 }
