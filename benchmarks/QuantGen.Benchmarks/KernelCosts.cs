@@ -89,7 +89,32 @@ internal static class KernelCosts
             }
         }
 
+        Convolutions(text, rounds);
         return text.ToString();
+    }
+
+    /// <summary>The two batched convolution kernels on the digits CNN's 16 -> 32 convolution (8 x 8, 3 x 3, padding 1).</summary>
+    private static void Convolutions(StringBuilder text, int rounds)
+    {
+        var random = new Random(16);
+        var w = new Window(16, 8, 8, 3, 3, 1, 1, 1, 1);
+        const int OutChannels = 32;
+        int positions = w.OutHeight * w.OutWidth, k = w.Channels * 9;
+        float[] x = Random(random, w.Channels * w.Height * w.Width).Select(Math.Abs).ToArray();
+        var y = new float[OutChannels * positions];
+        float[] blocked = WeightRepacking.ConvBlocked(Random(random, OutChannels * k), OutChannels, k);
+        var floatScratch = new float[ConvolutionKernels.ScratchFloats(w)];
+        double panels = (double)positions * k;
+        double floatTime = CpuTimeTable.Measure(() => ConvolutionKernels.Float(x, y, w, blocked, default, floatScratch), rounds);
+        Row(text, OutChannels, k, "Float convolution, 64 positions", floatTime, "weight x position, after panels", (double)positions * OutChannels * k, CostModel.FloatBatchedPerWeight, panels * CostModel.PanelPerValue);
+
+        ByteCodeRows codes = WeightRepacking.ByteCodes(Uniform(random, OutChannels, k, 8), OutChannels, k);
+        sbyte[] int8 = MemoryMarshal.Cast<byte, sbyte>(WeightRepacking.ConvInt8(codes.Codes, Int8.RowBytes(k), OutChannels, w.Channels, 3, 3)).ToArray();
+        float[] product = Enumerable.Repeat(0.01f, OutChannels).ToArray();
+        var intScratch = new float[ConvolutionKernels.Int8ScratchFloats(w)];
+        double mapValues = w.Channels * w.Height * w.Width;
+        double intTime = CpuTimeTable.Measure(() => ConvolutionKernels.Integer(x, y, w, int8, 8, 1f, product, default, intScratch), rounds);
+        Row(text, OutChannels, k, "Int8Conv, 64 positions", intTime, "padded weight byte x position, after coding", (double)positions * int8.Length, CostModel.Int8ConvPerWeight, mapValues * CostModel.Int8ConvPerValue);
     }
 
     private static void Row(StringBuilder text, int rows, int cols, string kernel, double ns, string unit, double units, double constant, double before = 0) =>

@@ -76,6 +76,15 @@ public sealed class SnapshotTests
     public void Convolution_with_quantized_weights_and_input() =>
         VerifyAll(nameof(Convolution_with_quantized_weights_and_input), TestModels.Json(Convolution()), "Cnn", "App.Models");
 
+    /// <summary>Conv2d over 6 channels into 20 (4-bit weights, 8-bit input on [0, 2]): the integer convolution.</summary>
+    internal static Model IntegerConvolution() =>
+        Recurrent.RecurrentTestModels.Convolution(
+            "cnn-int8", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), TestModels.UniformActivation(8, 0f, 2f), stride: 1, padding: 1, poolPadding: 0, seed: 11, channels: 6, outChannels: 20);
+
+    [Fact]
+    public void Convolution_with_the_integer_kernel() =>
+        VerifyAll(nameof(Convolution_with_the_integer_kernel), TestModels.Json(IntegerConvolution()), "CnnInt8", "App.Models");
+
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
     private static void VerifyAll(string test, string json, string className, string? ns)
     {

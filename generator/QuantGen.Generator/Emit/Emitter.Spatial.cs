@@ -22,8 +22,7 @@ internal static partial class Emitter
         string window = $"new {Runtime}.Window({WindowArguments(layer)})";
         if (m.Batched)
         {
-            int scratch = KernelGeometry.ConvScratchFloats(layer.Window[0], layer.Window[1], layer.Window[2], layer.Window[3], layer.Window[4], layer.Window[7], layer.Window[8]);
-            w.Line(KernelRegistry.Get(m.Kernel).CallMany(m, source, window, destination, m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default", $"layerScratch.Slice(0, {scratch})") + ";");
+            w.Line(KernelRegistry.Get(m.Kernel).CallMany(m, source, window, destination, m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default", $"layerScratch.Slice(0, {Invariant.Int(m.ScratchFloats)})") + ";");
             return;
         }
 

@@ -153,13 +153,6 @@ internal static class WeightRepacking
         return result;
     }
 
-    /// <summary>
-    /// Uniform weights of up to 8 bits for the integer kernel with a uniform input of <paramref name="inputBits"/>
-    /// bits over [lo, hi]: signed codes row-major, rows zero-padded to KernelGeometry.Int8RowBytes (8-bit
-    /// unsigned codes shifted by -128 to fit a signed byte, the shift folded into the zero point), and the
-    /// per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / (2^inputBits - 1):
-    /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
-    /// </summary>
     /// <summary>A convolution's float weights [out channel][channel, ky, kx] in the float convolution's blocked layout
     /// (<see cref="KernelGeometry.ConvBlockedIndex"/>), the channels past the last zero.</summary>
     public static float[] ConvBlocked(float[] weights, int rows, int cols)
@@ -176,6 +169,13 @@ internal static class WeightRepacking
         return blocked;
     }
 
+    /// <summary>
+    /// Uniform weights of up to 8 bits for the integer kernel with a uniform input of <paramref name="inputBits"/>
+    /// bits over [lo, hi]: signed codes row-major, rows zero-padded to KernelGeometry.Int8RowBytes (8-bit
+    /// unsigned codes shifted by -128 to fit a signed byte, the shift folded into the zero point), and the
+    /// per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / (2^inputBits - 1):
+    /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
+    /// </summary>
     public static Int8Weights Int8(UniformCodec u, int rows, int cols, int inputBits, float lo, float hi)
     {
         ByteCodeRows b = ByteCodes(u, rows, cols);
@@ -191,6 +191,29 @@ internal static class WeightRepacking
         }
 
         return new Int8Weights(b.Codes, product, constant, perSum);
+    }
+
+    /// <summary>
+    /// A convolution's uniform codes (signed bytes, rows of <paramref name="stride"/> bytes as <see cref="ByteCodes"/> makes
+    /// them, columns in PyTorch's (channel, ky, kx) order) in the integer convolution's layout
+    /// (<see cref="KernelGeometry.ConvInt8Index"/>): channels last, output channels in blocks of 8, zero past the last.
+    /// </summary>
+    public static byte[] ConvInt8(byte[] rowCodes, int stride, int rows, int channels, int kernelH, int kernelW)
+    {
+        int taps = kernelH * kernelW;
+        var result = new byte[KernelGeometry.ConvInt8WeightBytes(rows, channels, taps)];
+        for (int o = 0; o < rows; o++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int tap = 0; tap < taps; tap++)
+                {
+                    result[KernelGeometry.ConvInt8Index(o, tap, c, taps, channels)] = rowCodes[(long)o * stride + (c * taps) + tap];
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

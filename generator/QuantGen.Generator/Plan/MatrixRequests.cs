@@ -24,7 +24,7 @@ internal static class MatrixRequests
             };
             bool onGrid = m.Part == "Recurrent" && options!.RecurrentQuantizer is null && feeding is not null;
             int products = layer.OpCase == Layer.OpOneofCase.Conv2D ? (int)(LayerShapes.OutputLength(layer) / layer.Conv2D.OutChannels) : 1;
-            requests.Add(new MatrixRequest(index, m, feeding, use, onGrid, products));
+            requests.Add(new MatrixRequest(index, m, feeding, use, onGrid, products, layer.OpCase == Layer.OpOneofCase.Conv2D ? layer.Conv2D : null));
         }
 
         return requests;

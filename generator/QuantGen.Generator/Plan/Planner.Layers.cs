@@ -25,10 +25,8 @@ internal static partial class Planner
             {
                 Conv2d c = layer.Conv2D;
                 MatrixPlan m = matrices[0];
-                // The batched kernel's padded map or patches; else one patch and its column of outputs.
-                sizes.Layer = Math.Max(sizes.Layer, m.Batched
-                    ? KernelGeometry.ConvScratchFloats(c.InChannels, c.Height, c.Width, c.KernelH, c.KernelW, c.PaddingH, c.PaddingW)
-                    : m.Cols + c.OutChannels);
+                // The batched kernel's own scratch (its padded map, panels or codes); else one patch and its column of outputs.
+                sizes.Layer = Math.Max(sizes.Layer, m.Batched ? m.ScratchFloats : m.Cols + c.OutChannels);
                 var window = new[] { c.InChannels, c.Height, c.Width, c.KernelH, c.KernelW, c.StrideH, c.StrideW, c.PaddingH, c.PaddingW }.ToEquatableArray();
                 return ($"each output position's {m.Cols}-value patch (channel, ky, kx; padding reads 0) times the weights", null, window);
             }

@@ -68,7 +68,11 @@ internal static partial class Planner
                 cancellationToken.ThrowIfCancellationRequested();
                 matrices.Add(PlanMatrix(request, blob));
                 floatBytes += 4L * (request.Weights64 + (request.Bias?.Count ?? 0));
-                sizes.Kernel = Math.Max(sizes.Kernel, matrices[matrices.Count - 1].ScratchFloats);
+                // A batched kernel's scratch is the layer's (PlanLayerWork); a per-product kernel's is kernelScratch.
+                if (!matrices[matrices.Count - 1].Batched)
+                {
+                    sizes.Kernel = Math.Max(sizes.Kernel, matrices[matrices.Count - 1].ScratchFloats);
+                }
             }
 
             // A quantizer runs on its own unless the kernel that reads the layer's input codes it itself.

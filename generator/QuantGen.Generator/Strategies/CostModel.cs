@@ -65,6 +65,14 @@ internal static class CostModel
     /// feeding two of them; 4.3 us of the digits CNN's 295k multiply-adds, profiled in benchmarks/ModelSteps).</summary>
     public const double FloatBatchedPerWeight = 0.015;
 
+    /// <summary>The integer convolution: coding the input map and laying it out channels last, per input value
+    /// (0.6 us of the digits CNN's 1,024-value map, profiled in benchmarks/ModelSteps).</summary>
+    public const double Int8ConvPerValue = 0.6;
+
+    /// <summary>The integer convolution: per padded weight byte and output position (vpdpbusd, 32 bytes per instruction;
+    /// 2.2 us of the digits CNN's 16 -> 32 convolution, 295k of them, profiled in benchmarks/ModelSteps).</summary>
+    public const double Int8ConvPerWeight = 0.0075;
+
     /// <summary>The float convolution's panels: per value of every position's patch (short row copies).</summary>
     public const double PanelPerValue = 0.1;
 

@@ -56,7 +56,16 @@ internal sealed class FloatStrategy : KernelStrategy
             : new[] { LittleEndian.Floats(DequantizedWeights.Of(m.Weights, m.Rows, m.Cols)) };
     }
 
-    public override int ScratchFloats(MatrixRequest m) => 0;
+    public override int ScratchFloats(MatrixRequest m)
+    {
+        if (!Batches(m))
+        {
+            return 0;
+        }
+
+        Conv2d c = m.Convolution!;
+        return KernelGeometry.ConvScratchFloats(c.InChannels, c.Height, c.Width, c.KernelH, c.KernelW, c.PaddingH, c.PaddingW);
+    }
 
     public override string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed) =>
         (m.Weights.CodecCase == Weights.CodecOneofCase.Float32 ? "float32 weights" : "weights dequantized to float32 at build time (the reference's values)")

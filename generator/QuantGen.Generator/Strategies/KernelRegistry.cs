@@ -16,6 +16,7 @@ internal static class KernelRegistry
     {
         new XnorStrategy(),
         new Int8Strategy(),
+        new Int8ConvolutionStrategy(),
         new PlaneLutStrategy(),
         new ByteCodesStrategy(),
         new FloatStrategy(),

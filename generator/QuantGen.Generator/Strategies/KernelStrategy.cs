@@ -40,7 +40,7 @@ internal abstract class KernelStrategy
     /// <summary>The same tensors' bytes, little-endian, made once; the order and lengths of <see cref="Layout"/>.</summary>
     public abstract IReadOnlyList<byte[]> Pack(MatrixRequest m);
 
-    /// <summary>Floats of kernel scratch one product needs.</summary>
+    /// <summary>Floats of kernel scratch one product needs; for a strategy that <see cref="Batches"/>, the batched call's.</summary>
     public abstract int ScratchFloats(MatrixRequest m);
 
     /// <summary>{0, 1} planes the kernel reads (table kernel only).</summary>

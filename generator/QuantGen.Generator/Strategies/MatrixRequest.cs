@@ -11,8 +11,9 @@ internal enum MatrixUse
     Product,
 
     /// <summary>
-    /// y = W x + b on each patch of a map that the layer's quantizer codes as a whole (Conv2d). A kernel that
-    /// codes its own input would code each patch apart, and zero padding has no code: such kernels do not apply.
+    /// y = W x + b on each patch of a map that the layer's quantizer codes as a whole (Conv2d). Only a kernel
+    /// that takes the whole map (<see cref="KernelStrategy.Batches"/>) may code the input itself, and only where
+    /// the padding's 0 has a code.
     /// </summary>
     PatchProduct,
 
@@ -26,8 +27,9 @@ internal enum MatrixUse
 /// </summary>
 internal sealed class MatrixRequest
 {
-    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, bool inputOnGrid = false, int products = 1)
+    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, bool inputOnGrid = false, int products = 1, Conv2d? convolution = null)
     {
+        Convolution = convolution;
         InputOnGrid = inputOnGrid;
         Products = products;
         Layer = layer;
@@ -58,6 +60,9 @@ internal sealed class MatrixRequest
     /// from, which the emitter sends around such a kernel.
     /// </summary>
     public bool InputOnGrid { get; }
+
+    /// <summary>The convolution whose weights these are (its window), for <see cref="MatrixUse.PatchProduct"/>.</summary>
+    public Conv2d? Convolution { get; }
 
     /// <summary>Products per call of the layer: a convolution's output positions, 1 otherwise.</summary>
     public int Products { get; }

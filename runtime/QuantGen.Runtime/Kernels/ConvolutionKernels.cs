@@ -21,7 +21,7 @@ namespace QuantGen.Runtime;
 /// accumulators fit every ISA's registers, and with AVX-512's 32 a pass takes two panels (16 accumulators). Each output is bias + sum over (channel, ky, kx) in that order, one
 /// multiply-add at a time, as the scalar twin and <see cref="SpatialKernels.Patch"/>'s order.
 /// </remarks>
-public static class ConvolutionKernels
+public static partial class ConvolutionKernels
 {
     /// <summary>Output channels per pass, one block of the weight layout: eight accumulators and the panel vector fit even 16 registers.</summary>
     private const int PassChannels = KernelGeometry.ConvChannelBlock;

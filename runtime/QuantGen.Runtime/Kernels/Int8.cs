@@ -139,10 +139,7 @@ public static class Int8
             Vector512<int> total = Vector512<int>.Zero;
             for (; i + 16 <= x.Length; i += 16)
             {
-                Vector512<float> v = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(x), (nuint)i);
-                // Comparisons are false for NaN, so NaN takes lo, as in the scalar quantizer.
-                Vector512<float> clamped = Vector512.ConditionalSelect(Vector512.GreaterThan(v, vlo), Vector512.ConditionalSelect(Vector512.LessThan(v, vhi), v, vhi), vlo);
-                Vector512<int> q = Vector512.ConvertToInt32(Vector512.Round((clamped - vlo) * vto));
+                Vector512<int> q = Code512(Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(x), (nuint)i), vlo, vhi, vto);
                 total += q;
                 if (Avx512F.IsSupported)
                 {
@@ -190,6 +187,14 @@ public static class Int8
 
         codes.Slice(x.Length).Clear();
         return sum;
+    }
+
+    /// <summary>The codes of 16 values (NaN takes lo: comparisons are false for NaN, as in the scalar quantizer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<int> Code512(Vector512<float> v, Vector512<float> lo, Vector512<float> hi, Vector512<float> toCode)
+    {
+        Vector512<float> clamped = Vector512.ConditionalSelect(Vector512.GreaterThan(v, lo), Vector512.ConditionalSelect(Vector512.LessThan(v, hi), v, hi), lo);
+        return Vector512.ConvertToInt32(Vector512.Round((clamped - lo) * toCode));
     }
 
     /// <summary>The codes of four values: the Vector512 step's operations on 128 bits (NaN takes lo).</summary>

@@ -85,7 +85,7 @@ internal static class KernelGeometry
     public static int ConvBlockedChannels(int outChannels) => (outChannels + ConvChannelBlock - 1) / ConvChannelBlock * ConvChannelBlock;
 
     /// <summary>Where weight [o][k] (k = (channel, ky, kx) in PyTorch's order, of <paramref name="k"/>) sits in the
-    /// blocked layout [o / 16][k][o % 16]; channels past the last are zero.</summary>
+    /// blocked layout [o / 8][k][o % 8]; channels past the last are zero.</summary>
     public static int ConvBlockedIndex(int o, int kIndex, int k) => ((o / ConvChannelBlock * k) + kIndex) * ConvChannelBlock + (o % ConvChannelBlock);
 
     /// <summary>Positions of the panels one pass reads at most: two of the widest vector's 16 float lanes.</summary>
@@ -97,4 +97,40 @@ internal static class KernelGeometry
     /// </summary>
     public static int ConvScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int paddingH, int paddingW) =>
         channels * (height + 2 * paddingH) * (width + 2 * paddingW) + channels * kernelH * kernelW * ConvPanelPositions;
+
+    /// <summary>Input channels of the integer convolution's maps and weights: rounded up to 4, the bytes one
+    /// vpdpbusd lane sums (the padding channels hold code 0 and weight 0).</summary>
+    public static int ConvInt8Channels(int channels) => (channels + 3) / 4 * 4;
+
+    /// <summary>Output channels of the integer convolution's weights: whole pairs of blocks of <see cref="ConvChannelBlock"/>
+    /// (a pass computes 16 channels; the channels past the last are zero).</summary>
+    public static int ConvInt8OutChannels(int outChannels) => (outChannels + 2 * ConvChannelBlock - 1) / (2 * ConvChannelBlock) * (2 * ConvChannelBlock);
+
+    /// <summary>
+    /// Where the weight code of output channel <paramref name="o"/>, tap (ky, kx) = <paramref name="tap"/> (ky * kernelW + kx)
+    /// and input channel <paramref name="c"/> sits in the integer convolution's layout
+    /// [o / 8][tap][c / 4][o % 8][c % 4]: the 32 bytes of one (block, tap, group of 4 channels) are eight 32-bit
+    /// words, one per output channel, each holding that channel's four weights for four consecutive input channels,
+    /// which is what one vpdpbusd multiplies by four bytes of one position's codes.
+    /// </summary>
+    public static int ConvInt8Index(int o, int tap, int c, int taps, int channels)
+    {
+        int groups = ConvInt8Channels(channels) / 4;
+        return (((o / ConvChannelBlock * taps + tap) * groups + c / 4) * ConvChannelBlock + o % ConvChannelBlock) * 4 + c % 4;
+    }
+
+    /// <summary>Bytes of the integer convolution's weights.</summary>
+    public static int ConvInt8WeightBytes(int outChannels, int channels, int taps) => ConvInt8OutChannels(outChannels) * taps * ConvInt8Channels(channels);
+
+    /// <summary>
+    /// Floats of scratch the integer convolution needs: the input's codes as the quantizer makes them ([channel, y, x],
+    /// rounded up to 64 bytes), then the zero-padded code map [y][x][channel] (channels rounded up to 4) and 64 spare
+    /// bytes, so that every 4-byte read of a position stays inside.
+    /// </summary>
+    public static int ConvInt8ScratchFloats(int channels, int height, int width, int paddingH, int paddingW)
+    {
+        int codes = (channels * height * width + 63) / 64 * 64;
+        int map = (height + 2 * paddingH) * (width + 2 * paddingW) * ConvInt8Channels(channels) + 64;
+        return (codes + map + 3) / 4;
+    }
 }

@@ -52,6 +52,18 @@ public sealed class CompiledRecurrentModels
             }
         }
 
+        // Enough channels for the batched kernels' choices to differ from the small convolution's (the integer
+        // convolution where it applies): 6 input channels (a group of 4 and a partial one), 20 output channels
+        // (a whole pass of 16 and a partial one).
+        foreach ((string codecName, Func<Random, int, int, Weights> codec) in CompiledModels.Codecs())
+        {
+            foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in WideConvolutionQuantizers())
+            {
+                string wide = $"conv-wide.{codecName}.{quantizerName}";
+                descriptions.Add((wide, RecurrentTestModels.Convolution(wide, (r, rows, cols) => codec(r, rows, cols), quantizer(new Random(Seed(wide))), stride: 1, padding: 1, poolPadding: 0, Seed(wide), channels: 6, outChannels: 20)));
+            }
+        }
+
         foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in CompiledModels.Quantizers())
         {
             string name = $"conv-strided.{quantizerName}";
@@ -110,4 +122,12 @@ public sealed class CompiledRecurrentModels
     public IReadOnlyDictionary<string, SequenceCase> Cases { get; }
 
     private static int Seed(string name) => name.Aggregate(23, (h, ch) => unchecked(h * 31 + ch));
+
+    /// <summary>Every quantizer, plus uniform ones whose range starts at 0 (a ReLU's output), which the integer convolution takes.</summary>
+    public static IEnumerable<(string, Func<Random, ActivationQuantizer?>)> WideConvolutionQuantizers() =>
+        CompiledModels.Quantizers().Concat(
+        [
+            ("uniform8-from0", _ => TestModels.UniformActivation(8, 0f, 2f)),
+            ("uniform3-from0", _ => TestModels.UniformActivation(3, 0f, 1.25f)),
+        ]);
 }

@@ -26,6 +26,7 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
 
     public static IEnumerable<object[]> ConvolutionCases() =>
         (from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() select new object[] { $"conv.{c.Item1}.{q.Item1}" })
+            .Concat(from c in CompiledModels.Codecs() from q in CompiledRecurrentModels.WideConvolutionQuantizers() select new object[] { $"conv-wide.{c.Item1}.{q.Item1}" })
             .Concat(CompiledModels.Quantizers().Select(q => new object[] { "conv-strided." + q.Item1 }));
 
     [Theory]
@@ -66,6 +67,17 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
             AssertClose(name, s, model.Reference.Predict(input), output);
         }
     }
+
+    [Theory]
+    [InlineData("conv-wide.uniform4-signed-row.uniform8-from0", "Int8Conv")]
+    [InlineData("conv-wide.uniform4-signed-row.uniform3-from0", "Int8Conv")]
+    [InlineData("conv-wide.uniform4-signed-row.uniform4", "Float")]
+    [InlineData("conv-wide.uniform8-signed-row-zp.uniform8-from0", "Float")]
+    [InlineData("conv.uniform4-signed-row.uniform4", "Float")]
+    public void A_convolution_takes_the_integer_kernel_where_its_input_range_starts_at_zero_and_its_weights_have_no_zero_point(string name, string kernel) =>
+        // The cases above check these against the reference; this pins which kernel they check (zero padding needs
+        // a code for 0, and the integer convolution's epilogue has no zero-point term).
+        Assert.Equal(kernel, models.Cases[name].Stateless.Metadata.Layers[0].Kernel);
 
     [Fact]
     public void No_quantized_recurrent_or_convolution_matrix_decodes_rows_when_a_fast_kernel_can_take_it()

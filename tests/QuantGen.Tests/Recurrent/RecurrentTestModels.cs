@@ -87,11 +87,11 @@ internal static class RecurrentTestModels
         return model;
     }
 
-    /// <summary>[2, 9, 8] image -> Conv2d(codec, 3 x 3, padding, stride) -> ReLU -> MaxPool2d -> Flatten -> Dense.</summary>
-    public static Model Convolution(string name, Codec codec, ActivationQuantizer? quantizer, int stride, int padding, int poolPadding, int seed)
+    /// <summary>[channels, 9, 8] image -> Conv2d(codec, 3 x 3, padding, stride) -> ReLU -> MaxPool2d -> Flatten -> Dense.</summary>
+    public static Model Convolution(string name, Codec codec, ActivationQuantizer? quantizer, int stride, int padding, int poolPadding, int seed, int channels = 2, int outChannels = 3)
     {
         var random = new Random(seed);
-        const int channels = 2, height = 9, width = 8, outChannels = 3;
+        const int height = 9, width = 8;
         var conv = new Conv2d
         {
             InChannels = channels, OutChannels = outChannels, Height = height, Width = width, KernelH = 3, KernelW = 3,
