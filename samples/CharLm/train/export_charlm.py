@@ -91,8 +91,18 @@ def main():
                    "heldoutBitsPerChar": float(loss) / 0.6931471805599453}, f)
     print(f"held-out slice bpc (PyTorch): {float(loss) / 0.6931471805599453:.4f}")
 
-    torch.onnx.export(model, (tokens,), os.path.join(OUT, "charlm.onnx"), opset_version=13,
+    # Logits only: with the final state as outputs too, PyTorch concatenates the two layers' states (a
+    # Concat the ONNX importer refuses); without them the exporter drops those nodes.
+    logits_only = LogitsOnly(V)
+    logits_only.load_state_dict(ckpt["model"])
+    logits_only.eval()
+    torch.onnx.export(logits_only, (tokens,), os.path.join(OUT, "charlm.onnx"), opset_version=13,
                       input_names=["tokens"], output_names=["logits"])
+
+
+class LogitsOnly(CharLm):
+    def forward(self, tokens, state=None):
+        return super().forward(tokens, state)[0]
 
 
 if __name__ == "__main__":
