@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(SAMPLE, "train"))
 import quantgen_torch as qt  # noqa: E402
 from quantgen_torch.export import export_model, save_model  # noqa: E402
 from quantgen_torch.quantizers import ActivationQuantizer  # noqa: E402
-from train_charlm import HELDOUT_CHARS, Budget, load_text  # noqa: E402
+from train_charlm import HELDOUT_CHARS, Budget, load_text, update  # noqa: E402
 
 EVAL_CHARS = 2000
 EXPECTED_STEPS = 48
@@ -176,10 +176,7 @@ def main():
         states = [tuple(s.detach() for s in state) for state in states]
         loss = F.cross_entropy(logits.reshape(-1, len(vocab)), ys[:, pos:pos + args.seq].t().reshape(-1))
         pos += args.seq
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        update(opt, model, loss)
         step += 1
         if time.process_time() - last > 60:
             print(f"{budget.cpu_minutes():.1f} cpu-min step {step} train {loss.item() / math.log(2):.3f} bits/char", flush=True)

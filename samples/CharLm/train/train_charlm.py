@@ -56,6 +56,14 @@ class Budget:
         return lr / 30 + (lr - lr / 30) * 0.5 * (1 + math.cos(math.pi * min(1.0, self.progress())))
 
 
+def update(opt, model, loss):
+    """One optimizer step on loss, gradients clipped to norm 1 (both this script and the QAT recipe)."""
+    opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+
+
 class CharLm(nn.Module):
     def __init__(self, vocab):
         super().__init__()
@@ -126,10 +134,7 @@ def main():
             state = tuple(s.detach() for s in state)
         logits, state = model(x, state)
         loss = loss_fn(logits.reshape(-1, len(vocab)), y.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        update(opt, model, loss)
         step += 1
         if time.process_time() - last_save > 180:
             bpc = evaluate()
