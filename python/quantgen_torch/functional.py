@@ -128,14 +128,12 @@ def _least_squares_alphas(xd, codes, bits, alphas):
     signs = torch.stack([((codes >> j) & 1).to(torch.float64) * 2 - 1 for j in range(bits)], dim=2)  # [rows, n, bits]
     gram = torch.einsum("rna,rnb->rab", signs, signs)
     rhs = torch.einsum("rna,rn->ra", signs, xd)
-    out = alphas.clone()
-    for r in range(xd.shape[0]):
-        g = gram[r]
-        # The Gram matrix holds integers: a rank test is exact.
-        if torch.linalg.matrix_rank(g).item() < bits:
-            continue
-        out[r] = torch.linalg.solve(g, rhs[r]).to(torch.float32)
-    return out
+    # The Gram matrix holds integers: a rank test is exact. A singular row keeps its alphas (its system is
+    # swapped for the identity so that one batched solve, the same LAPACK solve per row, does every row).
+    full = torch.linalg.matrix_rank(gram) == bits
+    eye = torch.eye(bits, dtype=gram.dtype).expand_as(gram)
+    solved = torch.linalg.solve(torch.where(full[:, None, None], gram, eye), torch.where(full[:, None], rhs, torch.zeros_like(rhs)))
+    return torch.where(full[:, None], solved.to(torch.float32), alphas)
 
 
 def _nearest_codes(x, bits, alphas, ties):

@@ -3,10 +3,11 @@ using QuantGen;
 namespace QuantGen.Samples.CharLm;
 
 // Each class is implemented at build time from its description in data/ (CharLm.csproj's AdditionalFiles).
-// The float descriptions come from train/export_charlm.py and train/train_bitrnn.py; make-models.sh
-// quantizes them into the others. Each has a State type and Step(int token, State, Span<float> logits).
+// The float description comes from train/export_charlm.py; make-models.sh quantizes it after training
+// (post-training), python/recipes/charlm_qat.py trains and exports the charlm-qat-* ones (quantization-aware).
+// Each has a State type and Step(int token, State, Span<float> logits).
 
-/// <summary>The trained float32 model: Embedding(63 x 32) -> LSTM(32 -> 128) -> Dense(128 -> 63).</summary>
+/// <summary>The trained float32 model: Embedding(63 x 32) -> LSTM(32 -> 256) -> LSTM(256 -> 256) -> Dense(256 -> 63).</summary>
 [QuantModel("data/charlm-float.qgm.json")]
 public partial class CharLmFloat;
 
@@ -22,10 +23,18 @@ public partial class CharLmAlternating3;
 [QuantModel("data/charlm-alternating2.qgm.json")]
 public partial class CharLmAlternating2;
 
-/// <summary>bit-RNN 2-bit: fine-tuned with sigmoid cell output, 2-bit weights, Q_2(relu(e)) and Q_2(h).</summary>
-[QuantModel("data/charlm-bitrnn2.qgm.json")]
-public partial class CharLmBitRnn2;
-
 /// <summary>Weighted-entropy 4-bit weights, LogQuant 4-bit activations and hidden state.</summary>
 [QuantModel("data/charlm-wq4-logquant4.qgm.json")]
 public partial class CharLmWq4LogQuant4;
+
+/// <summary>Quantization-aware alternating 3-bit: as CharLmAlternating3, fine-tuned with the quantizers in the loop.</summary>
+[QuantModel("data/charlm-qat-alternating3.qgm.json")]
+public partial class CharLmQatAlternating3;
+
+/// <summary>Quantization-aware alternating 2-bit: as CharLmAlternating2, fine-tuned with the quantizers in the loop.</summary>
+[QuantModel("data/charlm-qat-alternating2.qgm.json")]
+public partial class CharLmQatAlternating2;
+
+/// <summary>Quantization-aware bit-RNN 2-bit: sigmoid cell output, 2-bit bit-RNN weights, Q_2(relu(e)) and Q_2(h).</summary>
+[QuantModel("data/charlm-qat-bitrnn2.qgm.json")]
+public partial class CharLmQatBitRnn2;

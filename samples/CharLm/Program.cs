@@ -27,9 +27,13 @@ int[] tokens = Array.ConvertAll(heldout.ToCharArray(), c => index[c]);
     ("uniform 8-bit", new CharLmUniform8()),
     ("alternating 3-bit", new CharLmAlternating3()),
     ("alternating 2-bit", new CharLmAlternating2()),
-    ("bit-RNN 2-bit", new CharLmBitRnn2()),
     ("WQ 4-bit + LogQuant 4", new CharLmWq4LogQuant4()),
+    ("QAT alternating 3-bit", new CharLmQatAlternating3()),
+    ("QAT alternating 2-bit", new CharLmQatAlternating2()),
+    ("QAT bit-RNN 2-bit", new CharLmQatBitRnn2()),
 ];
+// The float model, the post-training 2-bit one, and the quantization-aware ones: their greedy text.
+int[] continued = [0, 3, 5, 6, 7];
 
 Console.WriteLine($"Character LSTM language model, King James Bible; held-out slice of {tokens.Length:N0} characters.");
 Console.WriteLine();
@@ -51,7 +55,7 @@ foreach ((string name, IRecurrentQuantModel model) in variants)
 
 const string prompt = "And God said unto Moses, ";
 Console.WriteLine();
-foreach ((string name, IRecurrentQuantModel model) in new[] { variants[0], variants[3] })
+foreach ((string name, IRecurrentQuantModel model) in Array.ConvertAll(continued, i => variants[i]))
 {
     Console.WriteLine($"{name}, greedy continuation of \"{prompt}\":");
     Console.WriteLine("  " + Continue(model, prompt, 120).Replace("\n", "\n  "));

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Makes the quantized CharLm descriptions from the float one (data/charlm-float.qgm.json, written by
-# train/export_charlm.py) and the bit-RNN one (data/charlm-bitrnn-float.qgm.json, written by
-# train/train_bitrnn.py). Activation ranges are calibrated on 3,000 training characters run as one sequence
+# Makes the post-training quantized CharLm descriptions from the float one (data/charlm-float.qgm.json,
+# written by train/export_charlm.py); the quantization-aware ones (data/charlm-qat-*.qgm.json) come from
+# python/recipes/charlm_qat.py (see README.md). Activation ranges are calibrated on 3,000 training characters run as one sequence
 # (data/charlm-calibration.csv, one token id a line, given to quantgen as a temporary .npy). Each model is
-# named by quantgen for its source and methods (charlm-uniform8; the bit-RNN one charlm-bitrnn-bitrnn2-dorefa2).
+# named by quantgen for its source and methods (charlm-uniform8).
 # Run from anywhere: bash samples/CharLm/make-models.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,4 +29,3 @@ quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-uniform8.qgm.js
 quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-alternating3.qgm.json" --weights alternating:3 --activations alternating:3
 quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-alternating2.qgm.json" --weights alternating:2 --activations alternating:2
 quantgen quantize "$data/charlm-float.qgm.json" -o "$data/charlm-wq4-logquant4.qgm.json" --weights wq:4 --activations logquant:4 "${calibration[@]}"
-quantgen quantize "$data/charlm-bitrnn-float.qgm.json" -o "$data/charlm-bitrnn2.qgm.json" --weights bitrnn:2 --activations dorefa:2

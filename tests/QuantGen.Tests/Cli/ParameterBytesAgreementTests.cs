@@ -57,14 +57,15 @@ public sealed class ParameterBytesAgreementTests
         { "charlm/charlm-alternating3.qgm.json", "charlm/charlm-float.qgm.json", "alternating:3", "alternating:3", false },
         { "charlm/charlm-alternating2.qgm.json", "charlm/charlm-float.qgm.json", "alternating:2", "alternating:2", false },
         { "charlm/charlm-wq4-logquant4.qgm.json", "charlm/charlm-float.qgm.json", "wq:4", "logquant:4", true },
-        { "charlm/charlm-bitrnn2.qgm.json", "charlm/charlm-bitrnn-float.qgm.json", "bitrnn:2", "dorefa:2", false },
     };
 
     [Fact]
     public void Every_quantized_sample_model_has_a_recipe()
     {
         string[] quantized = SampleModels().Select(m => ((string)m[0]).Replace('\\', '/'))
-            .Where(p => !Path.GetFileName(p).Contains("float", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+            .Where(p => !Path.GetFileName(p).Contains("float", StringComparison.Ordinal))
+            // charlm-qat-*: exported by python/recipes/charlm_qat.py after quantization-aware training, not quantized by quantgen.
+            .Where(p => !Path.GetFileName(p).StartsWith("charlm-qat-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(quantized, SampleRecipes().Select(r => (string)r[0]).Order(StringComparer.Ordinal));
     }
 

@@ -13,20 +13,25 @@ using Xunit;
 namespace QuantGen.Tests.Recurrent;
 
 /// <summary>
-/// The trained CharLm float model (samples/CharLm, PyTorch's nn.Embedding -> nn.LSTM -> nn.Linear) against
-/// PyTorch's own logits for its first held-out characters (train/export_charlm.py): the generated float
-/// code and the reference interpreter both within 1e-4, step by step over 48 characters.
+/// The trained CharLm models (samples/CharLm) against PyTorch's own logits for their first held-out characters:
+/// the float model (nn.Embedding -> nn.LSTM of two layers -> nn.Linear, train/export_charlm.py) and the
+/// quantization-aware ones (quantgen_torch's fake-quantized layers, python/recipes/charlm_qat.py). The
+/// generated code and the reference interpreter both within 1e-4, step by step over 48 characters.
 /// </summary>
 public sealed class CharLmParityTests
 {
     private const float Tolerance = 1e-4f;
 
-    [Fact]
-    public void Generated_float_code_and_the_reference_give_PyTorchs_logits()
+    [Theory]
+    [InlineData("charlm-float.qgm.json", "charlm-expected.json")]
+    [InlineData("charlm-qat-alternating3.qgm.json", "charlm-qat-alternating3-expected.json")]
+    [InlineData("charlm-qat-alternating2.qgm.json", "charlm-qat-alternating2-expected.json")]
+    [InlineData("charlm-qat-bitrnn2.qgm.json", "charlm-qat-bitrnn2-expected.json")]
+    public void Generated_code_and_the_reference_give_PyTorchs_logits(string description, string pytorch)
     {
         string dir = Path.Combine(AppContext.BaseDirectory, "charlm");
-        string json = File.ReadAllText(Path.Combine(dir, "charlm-float.qgm.json"));
-        using JsonDocument expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "charlm-expected.json")));
+        string json = File.ReadAllText(Path.Combine(dir, description));
+        using JsonDocument expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, pytorch)));
         int[] tokens = expected.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
         float[][] logits = expected.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
 
@@ -36,7 +41,7 @@ public sealed class CharLmParityTests
         Assert.Empty(run.Result.Diagnostics);
         Assembly assembly = run.Load();
         var model = (IRecurrentQuantModel)Activator.CreateInstance(assembly.GetType("Tests.CharLm.CharLm")!)!;
-        var reference = new ReferenceInterpreter(DescriptionLoader.LoadOrThrow(json, "charlm-float.qgm.json"));
+        var reference = new ReferenceInterpreter(DescriptionLoader.LoadOrThrow(json, description));
 
         RecurrentState state = model.CreateState();
         ReferenceInterpreter.SequenceState referenceState = reference.NewState();
