@@ -7,7 +7,9 @@ namespace QuantGen.Reference;
 /// <summary>Each activation quantizer of the schema, element by element, written as its definition reads.</summary>
 public static class ReferenceQuantizers
 {
-    public static void Apply(ActivationQuantizer quantizer, float[] x)
+    /// <param name="portable">Online alternating codes on the scalar path only, the same on every machine
+    /// (<see cref="AlternatingQuantizer.QuantizePortable"/>); otherwise the machine's fast path, as the generated code.</param>
+    public static void Apply(ActivationQuantizer quantizer, float[] x, bool portable = false)
     {
         switch (quantizer.KindCase)
         {
@@ -33,7 +35,7 @@ public static class ReferenceQuantizers
 
                 break;
             case ActivationQuantizer.KindOneofCase.OnlineMultiBinary:
-                OnlineMultiBinary(x, quantizer.OnlineMultiBinary);
+                OnlineMultiBinary(x, quantizer.OnlineMultiBinary, portable);
                 break;
             default:
                 throw new ArgumentException("a quantizer without a kind", nameof(quantizer));
@@ -87,10 +89,17 @@ public static class ReferenceQuantizers
     }
 
     /// <summary>The alternating codes of the whole vector; the scalar <see cref="AlternatingQuantizer"/> is itself the reference.</summary>
-    public static void OnlineMultiBinary(float[] x, OnlineMultiBinaryActivation o)
+    public static void OnlineMultiBinary(float[] x, OnlineMultiBinaryActivation o, bool portable = false)
     {
         float[] clean = Array.ConvertAll(x, v => float.IsFinite(v) ? v : 0f);
         var alphas = new float[o.Bits];
-        AlternatingQuantizer.Quantize(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+        if (portable)
+        {
+            AlternatingQuantizer.QuantizePortable(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+        }
+        else
+        {
+            AlternatingQuantizer.Quantize(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+        }
     }
 }

@@ -44,7 +44,7 @@ public sealed class MultiBitWeights(int bits, MultiBitSearch search, int cycles 
             }
             else
             {
-                AlternatingQuantizer.Quantize(row, bits, search == MultiBitSearch.Greedy ? 0 : cycles, rowAlphas, reconstruction, rowCodes);
+                AlternatingQuantizer.QuantizePortable(row, bits, search == MultiBitSearch.Greedy ? 0 : cycles, rowAlphas, reconstruction, rowCodes);
             }
         }
 
