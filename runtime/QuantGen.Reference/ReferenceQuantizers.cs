@@ -44,6 +44,11 @@ public static class ReferenceQuantizers
 
     public static float Uniform(float x, UniformActivation u)
     {
+        if (u.Scale > 0f)
+        {
+            return Affine(x, u);
+        }
+
         if (float.IsNaN(x))
         {
             return u.Lo;
@@ -53,6 +58,20 @@ public static class ReferenceQuantizers
         float clamped = Math.Clamp(x, u.Lo, u.Hi);
         float q = MathF.Round((clamped - u.Lo) * (n / (u.Hi - u.Lo)), MidpointRounding.ToEven);
         return u.Lo + q * (u.Hi - u.Lo) / n;
+    }
+
+    /// <summary>ONNX QuantizeLinear (round x / scale half to even, add the zero point, saturate) then DequantizeLinear.</summary>
+    public static float Affine(float x, UniformActivation u)
+    {
+        int n = (1 << u.Bits) - 1;
+        if (float.IsNaN(x))
+        {
+            return (0 - u.ZeroPoint) * u.Scale;
+        }
+
+        double rounded = Math.Round((double)(x / u.Scale), MidpointRounding.ToEven);
+        long q = (long)Math.Clamp(rounded + u.ZeroPoint, 0, n);
+        return (q - u.ZeroPoint) * u.Scale;
     }
 
     public static float Staircase(float x, ThresholdActivation t)
