@@ -27,6 +27,7 @@ public static class QuantizationMethods
         new("greedy", 1, 8, 0, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.Greedy), "greedy multi-bit binary codes per row"),
         new("refined", 1, 8, 0, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.Refined), "refined greedy multi-bit codes per row"),
         new("alternating", 1, 8, 2, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.Alternating), "alternating multi-bit codes per row, 2 cycles"),
+        new("alternating-search", 2, 8, 0, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.SplitSearch), "alternating codes per row, then a search of the group cuts: near the least squared error (exact at 2 bits)"),
         new("lsq", 2, 8, 0, (b, o, _) => new LsqWeights(b, o.LsqSteps), "LSQ step per tensor (learned, or 2 mean|w| / sqrt(Q_P))"),
     ];
 
