@@ -318,6 +318,10 @@ public static partial class DescriptionValidator
                 {
                     c.Add(DescriptionErrorCode.InvalidValue, p + ".hi", $"the range [{Format(u.Lo)}, {Format(u.Hi)}] cannot be divided into {1 << u.Bits} levels in float32: (hi - lo) * {(1 << u.Bits) - 1} and {(1 << u.Bits) - 1} / (hi - lo) must be finite");
                 }
+                else if (bits && (u.Scale != 0f || u.ZeroPoint != 0))
+                {
+                    ValidateAffine(u, p, c);
+                }
 
                 break;
             }

@@ -92,10 +92,7 @@ public sealed partial class ReferenceInterpreter
     private float[] RecurrentProduct(int index, Layer layer, RecurrentOptions options, float[] h)
     {
         float[] input = (float[])h.Clone();
-        if (options.RecurrentQuantizer is not null)
-        {
-            ReferenceQuantizers.Apply(options.RecurrentQuantizer, input);
-        }
+        Site(index, QuantizerSite.Recurrent, options.RecurrentQuantizer, input);
 
         return Product(index, LayerShapes.Matrices(layer)[1], input);
     }
@@ -118,10 +115,7 @@ public sealed partial class ReferenceInterpreter
             next[k] = o * (options.SigmoidCandidate ? Sigmoid(c[k]) : Tanh(c[k]));
         }
 
-        if (options.HiddenQuantizer is not null)
-        {
-            ReferenceQuantizers.Apply(options.HiddenQuantizer, next);
-        }
+        Site(index, QuantizerSite.Hidden, options.HiddenQuantizer, next);
 
         Array.Copy(next, h, n);
         return next;
@@ -154,10 +148,7 @@ public sealed partial class ReferenceInterpreter
             Array.Copy(RecurrentProduct(index, layer, options, resetHidden), 2 * n, reset, 0, n);
         }
 
-        if (options.HiddenQuantizer is not null)
-        {
-            ReferenceQuantizers.Apply(options.HiddenQuantizer, reset);
-        }
+        Site(index, QuantizerSite.ResetProduct, options.HiddenQuantizer, reset);
 
         var next = new float[n];
         for (int k = 0; k < n; k++)
@@ -167,10 +158,7 @@ public sealed partial class ReferenceInterpreter
             next[k] = (1f - z[k]) * c + z[k] * h[k];
         }
 
-        if (options.HiddenQuantizer is not null)
-        {
-            ReferenceQuantizers.Apply(options.HiddenQuantizer, next);
-        }
+        Site(index, QuantizerSite.Hidden, options.HiddenQuantizer, next);
 
         Array.Copy(next, h, n);
         return next;

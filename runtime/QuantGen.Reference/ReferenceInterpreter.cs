@@ -14,11 +14,19 @@ public sealed partial class ReferenceInterpreter
     private readonly Model _model;
     /// <summary>Every weight matrix dequantized, keyed by <see cref="Key"/> (layer index and part).</summary>
     private readonly Dictionary<string, float[]> _weights = new Dictionary<string, float[]>();
+    private readonly ReferenceOptions _options;
 
     /// <summary>Interprets a model that has passed <see cref="DescriptionValidator"/>.</summary>
     public ReferenceInterpreter(Model model)
+        : this(model, new ReferenceOptions())
+    {
+    }
+
+    /// <summary>Interprets a model that has passed <see cref="DescriptionValidator"/>, portably or watching its quantizer sites.</summary>
+    public ReferenceInterpreter(Model model, ReferenceOptions options)
     {
         _model = model;
+        _options = options;
         InputLength = ModelShape.InputLength(model);
         int length = InputLength;
         for (int i = 0; i < model.Layers.Count; i++)
@@ -65,10 +73,7 @@ public sealed partial class ReferenceInterpreter
         {
             Layer layer = _model.Layers[i];
             trace[i] = (float[])x.Clone();
-            if (layer.InputQuantizer is not null)
-            {
-                ReferenceQuantizers.Apply(layer.InputQuantizer, x);
-            }
+            Site(i, QuantizerSite.Input, layer.InputQuantizer, x);
 
             x = Run(i, layer, x, state);
         }

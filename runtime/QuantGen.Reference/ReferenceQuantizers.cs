@@ -7,7 +7,9 @@ namespace QuantGen.Reference;
 /// <summary>Each activation quantizer of the schema, element by element, written as its definition reads.</summary>
 public static class ReferenceQuantizers
 {
-    public static void Apply(ActivationQuantizer quantizer, float[] x)
+    /// <param name="portable">Online alternating codes on the scalar path only, the same on every machine
+    /// (<see cref="AlternatingQuantizer.QuantizePortable"/>); otherwise the machine's fast path, as the generated code.</param>
+    public static void Apply(ActivationQuantizer quantizer, float[] x, bool portable = false)
     {
         switch (quantizer.KindCase)
         {
@@ -33,7 +35,7 @@ public static class ReferenceQuantizers
 
                 break;
             case ActivationQuantizer.KindOneofCase.OnlineMultiBinary:
-                OnlineMultiBinary(x, quantizer.OnlineMultiBinary);
+                OnlineMultiBinary(x, quantizer.OnlineMultiBinary, portable);
                 break;
             default:
                 throw new ArgumentException("a quantizer without a kind", nameof(quantizer));
@@ -42,6 +44,11 @@ public static class ReferenceQuantizers
 
     public static float Uniform(float x, UniformActivation u)
     {
+        if (u.Scale > 0f)
+        {
+            return Affine(x, u);
+        }
+
         if (float.IsNaN(x))
         {
             return u.Lo;
@@ -51,6 +58,20 @@ public static class ReferenceQuantizers
         float clamped = Math.Clamp(x, u.Lo, u.Hi);
         float q = MathF.Round((clamped - u.Lo) * (n / (u.Hi - u.Lo)), MidpointRounding.ToEven);
         return u.Lo + q * (u.Hi - u.Lo) / n;
+    }
+
+    /// <summary>ONNX QuantizeLinear (round x / scale half to even, add the zero point, saturate) then DequantizeLinear.</summary>
+    public static float Affine(float x, UniformActivation u)
+    {
+        int n = (1 << u.Bits) - 1;
+        if (float.IsNaN(x))
+        {
+            return (0 - u.ZeroPoint) * u.Scale;
+        }
+
+        double rounded = Math.Round((double)(x / u.Scale), MidpointRounding.ToEven);
+        long q = (long)Math.Clamp(rounded + u.ZeroPoint, 0, n);
+        return (q - u.ZeroPoint) * u.Scale;
     }
 
     public static float Staircase(float x, ThresholdActivation t)
@@ -87,10 +108,17 @@ public static class ReferenceQuantizers
     }
 
     /// <summary>The alternating codes of the whole vector; the scalar <see cref="AlternatingQuantizer"/> is itself the reference.</summary>
-    public static void OnlineMultiBinary(float[] x, OnlineMultiBinaryActivation o)
+    public static void OnlineMultiBinary(float[] x, OnlineMultiBinaryActivation o, bool portable = false)
     {
         float[] clean = Array.ConvertAll(x, v => float.IsFinite(v) ? v : 0f);
         var alphas = new float[o.Bits];
-        AlternatingQuantizer.Quantize(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+        if (portable)
+        {
+            AlternatingQuantizer.QuantizePortable(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+        }
+        else
+        {
+            AlternatingQuantizer.Quantize(clean, o.Bits, o.Cycles, alphas, x, codes: default);
+        }
     }
 }

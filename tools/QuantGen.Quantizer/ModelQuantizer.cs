@@ -72,12 +72,13 @@ public static class ModelQuantizer
                 // What this input is once the layers before it are quantized: the quantizer sees the values it
                 // will see at run time, as in the methods' own training, where each layer receives the
                 // quantized network's activations.
-                float[] samples = trace && plan.Activations.UsesCalibration ? InputSamples(model, plan.Index, calibration, cancellationToken) : [];
+                float[] samples = trace && plan.Activations.UsesCalibration ? Samples(model, plan.Index, HiddenSites.Input, calibration, cancellationToken) : [];
                 layer.InputQuantizer = plan.Activations.Calibrate(plan.Layer, samples);
                 if (LayerShapes.Options(layer) is not null)
                 {
-                    // The recurrent layer's h, as it comes out once the layer's input is quantized.
-                    float[] hidden = trace && plan.Activations.UsesCalibration ? InputSamples(model, plan.Index + 1, calibration, cancellationToken) : [];
+                    // Everything the hidden quantizer will quantize, once the layer's input is quantized: every new
+                    // h, and in a GRU also every r * (U_n h + d_n), which a tanh does not bound.
+                    float[] hidden = trace && plan.Activations.UsesCalibration ? Samples(model, plan.Index, HiddenSites.Hidden, calibration, cancellationToken) : [];
                     RecurrentQuantization.QuantizeHidden(layer, plan.Activations, hidden);
                 }
             }
@@ -223,18 +224,43 @@ public static class ModelQuantizer
         }
     }
 
-    /// <summary>Every value layer <paramref name="index"/> receives on the calibration rows, with the model as quantized so far.</summary>
-    private static float[] InputSamples(Model model, int index, IReadOnlyList<float[]> calibration, CancellationToken cancellationToken)
+    /// <summary>Which quantizer sites of a layer one calibration trace gathers.</summary>
+    private enum HiddenSites
     {
-        var interpreter = new ReferenceInterpreter(model);
+        /// <summary>The layer's input.</summary>
+        Input,
+
+        /// <summary>What a recurrent layer's hidden quantizer quantizes: h' (and a GRU's reset product).</summary>
+        Hidden,
+    }
+
+    /// <summary>
+    /// Every value that reaches the chosen quantizer sites of layer <paramref name="index"/> on the calibration rows,
+    /// with the model as quantized so far. The interpreter runs portably (online codes on the scalar path), so the
+    /// ranges, and the description, do not depend on the machine that made them.
+    /// </summary>
+    private static float[] Samples(Model model, int index, HiddenSites sites, IReadOnlyList<float[]> calibration, CancellationToken cancellationToken)
+    {
         var samples = new List<float>();
+        var interpreter = new ReferenceInterpreter(model, new ReferenceOptions
+        {
+            Portable = true,
+            Observe = (layer, site, values) =>
+            {
+                bool wanted = sites == HiddenSites.Input ? site == QuantizerSite.Input : site is QuantizerSite.Hidden or QuantizerSite.ResetProduct;
+                if (layer == index && wanted)
+                {
+                    samples.AddRange(values);
+                }
+            },
+        });
         // A recurrent model reads the calibration rows as one sequence (a token or vector per row), so the
         // traced hidden states are those of running text, not of a first step from the zero state.
         ReferenceInterpreter.SequenceState sequence = interpreter.NewState();
         foreach (float[] row in calibration)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            samples.AddRange(interpreter.Trace(row, sequence)[index]);
+            interpreter.Step(row, sequence);
         }
 
         return samples.ToArray();

@@ -27,6 +27,7 @@ public static class QuantizationMethods
         new("greedy", 1, 8, 0, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.Greedy), "greedy multi-bit binary codes per row"),
         new("refined", 1, 8, 0, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.Refined), "refined greedy multi-bit codes per row"),
         new("alternating", 1, 8, 2, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.Alternating), "alternating multi-bit codes per row, 2 cycles"),
+        new("alternating-search", 2, 8, 0, (b, _, _) => new MultiBitWeights(b, MultiBitSearch.SplitSearch), "alternating codes per row, then a search of the group cuts: near the least squared error (exact at 2 bits)"),
         new("lsq", 2, 8, 0, (b, o, _) => new LsqWeights(b, o.LsqSteps), "LSQ step per tensor (learned, or 2 mean|w| / sqrt(Q_P))"),
     ];
 
@@ -37,6 +38,7 @@ public static class QuantizationMethods
         new("dorefa", 1, 8, 0, (b, _, _) => new DoReFaActivation(b), "DoReFa Q_k over [0, 1]"),
         new("hwgq", 1, 4, 2, (b, _, _) => new HwgqActivation(b, lloydMax: false), "half-wave Gaussian, evenly spaced levels"),
         new("hwgq-lloydmax", 1, 4, 2, (b, _, _) => new HwgqActivation(b, lloydMax: true), "half-wave Gaussian, Lloyd-Max levels"),
+        new("hwgq-2n", 2, 2, 2, (b, _, _) => new HwgqActivation(b, HwgqCenters.Official2n), "half-wave Gaussian, the official two centers 0.453, 1.51 (\"2n\")"),
         new("logquant", 1, 8, 0, (b, _, _) => new LogQuantSearch(b), "LogQuant, fsr/step of largest weighted entropy"),
         new("alternating", 1, 8, 2, (b, _, _) => new AlternatingActivation(b), "alternating multi-bit codes per input vector at run time"),
         new("lsq", 1, 8, 0, (b, o, layer) => new LsqActivation(b, o.LsqSteps is not null && o.LsqSteps.TryGetValue(layer + ".input", out float s) ? s : null), "LSQ step (learned, or 2 mean|x| / sqrt(Q_P))"),
@@ -63,13 +65,13 @@ public static class QuantizationMethods
 
     public static bool IsActivationMethod(string method) => ActivationMethods.Contains(method);
 
-    /// <summary>True for the methods whose bit width may be left out: hwgq, hwgq-lloydmax, alternating.</summary>
+    /// <summary>True for the methods whose bit width may be left out: hwgq, hwgq-lloydmax, hwgq-2n, alternating.</summary>
     public static bool HasDefaultBits(string method) =>
         Weights.Any(e => e.Name == method && e.DefaultBits > 0) || Activations.Any(e => e.Name == method && e.DefaultBits > 0);
 
     /// <summary>
     /// The bit width a method takes when none is given: hwgq weights 1 (binary) and activations 2 (the
-    /// official code's three evenly spaced centers "3ne"), hwgq-lloydmax 2, alternating 2 (the paper's main
+    /// official code's three evenly spaced centers "3ne"), hwgq-lloydmax 2, hwgq-2n 2 (its only width), alternating 2 (the paper's main
     /// setting); 0 for methods that need one.
     /// </summary>
     public static int DefaultBits(string method, bool activations) =>

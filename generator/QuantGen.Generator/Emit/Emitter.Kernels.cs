@@ -159,6 +159,7 @@ internal static partial class Emitter
         return q.Kind switch
         {
             QuantizerKind.Uniform => $"{Runtime}.ActivationQuantizers.Uniform({source}, {destination}, bits: {q.Bits}, lo: {Literals.Float(q.Lo)}, hi: {Literals.Float(q.Hi)})",
+            QuantizerKind.Affine => $"{Runtime}.ActivationQuantizers.Affine({source}, {destination}, bits: {q.Bits}, scale: {Literals.Float(q.Scale)}, zeroPoint: {Invariant.Int(q.ZeroPoint)})",
             QuantizerKind.Thresholds => $"{Runtime}.ActivationQuantizers.Thresholds({source}, {destination}, {tables}Thresholds, {tables}Levels)",
             QuantizerKind.LogQuant => $"{Runtime}.ActivationQuantizers.LogQuant({source}, {destination}, {tables}Levels, fsr: {Invariant.Int(q.Fsr)}, step: {q.Step})",
             _ => $"{Runtime}.ActivationQuantizers.OnlineMultiBinary({source}, {destination}, bits: {q.Bits}, cycles: {q.Cycles}, kernelScratch.Slice(0, {length}))",

@@ -19,6 +19,8 @@ internal enum LayerOp
 internal enum QuantizerKind
 {
     Uniform,
+    /// <summary>A uniform quantizer in ONNX's affine form: x / scale rounded, then the zero point added (Scale, ZeroPoint).</summary>
+    Affine,
     Thresholds,
     LogQuant,
     OnlineMultiBinary,
@@ -47,7 +49,9 @@ internal sealed record QuantizerPlan(
     int Cycles,
     EquatableArray<float> Thresholds,
     EquatableArray<float> Levels,
-    string Summary);
+    string Summary,
+    float Scale = 0f,
+    int ZeroPoint = 0);
 
 /// <summary>
 /// One layer, decided: its op, shapes and buffers, the quantizer of its input, and a

@@ -16,6 +16,12 @@ internal static class QuantizerPlans
             case ActivationQuantizer.KindOneofCase.Uniform:
             {
                 UniformActivation u = q.Uniform;
+                if (u.Scale > 0f)
+                {
+                    return new QuantizerPlan(QuantizerKind.Affine, u.Bits, u.Lo, u.Hi, 0, 0, 0, none, none,
+                        $"Affine {u.Bits}-bit, scale {Invariant.Float(u.Scale)}, zero point {Invariant.Int(u.ZeroPoint)} (ONNX rounding)", u.Scale, u.ZeroPoint);
+                }
+
                 return new QuantizerPlan(QuantizerKind.Uniform, u.Bits, u.Lo, u.Hi, 0, 0, 0, none, none,
                     $"Uniform {u.Bits}-bit over [{Invariant.Float(u.Lo)}, {Invariant.Float(u.Hi)}]");
             }

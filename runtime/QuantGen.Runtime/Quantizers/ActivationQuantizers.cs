@@ -30,6 +30,26 @@ public static class ActivationQuantizers
     }
 
     /// <summary>
+    /// ONNX's affine QuantizeLinear then DequantizeLinear: q = clamp(round_half_even(x / scale) + zeroPoint, 0, 2^bits - 1),
+    /// x' = (q - zeroPoint) * scale, in float32. x / scale is rounded before the zero point is added, as ONNX does
+    /// (rounding x / scale + zeroPoint instead moves ties by one step when the zero point is odd); NaN goes to code 0,
+    /// as clamp(x, lo, hi) sends it to lo in <see cref="Uniform"/>.
+    /// </summary>
+    public static void Affine(ReadOnlySpan<float> x, Span<float> y, int bits, float scale, int zeroPoint)
+    {
+        int n = (1 << bits) - 1;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            // The rounded quotient is clamped while still a float, so a huge or infinite x cannot overflow the int.
+            float r = MathF.Round(v / scale, MidpointRounding.ToEven);
+            float low = -zeroPoint, high = n - zeroPoint;
+            float clamped = r > low ? (r < high ? r : high) : low;
+            y[i] = clamped * scale;
+        }
+    }
+
+    /// <summary>
     /// A staircase: levels[i] where i is the count of thresholds below x (thresholds strictly increase);
     /// NaN goes to levels[0]. Up to 16 levels, counted branch-free over whole vectors and looked up by
     /// permute (<see cref="VectorQuantizers"/>); larger tables by binary search.

@@ -28,9 +28,18 @@ public static partial class AlternatingQuantizer
         }
     }
 
+    /// <summary>
+    /// Codes <paramref name="x"/> as <see cref="Quantize"/> does, on the scalar path only: the same bits on every
+    /// machine. The vector paths add in float lanes of the width the CPU has, so their alphas (and through them
+    /// some codes) depend on the machine; a description made offline (weights, calibration) must not.
+    /// </summary>
+    public static void QuantizePortable(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes) =>
+        QuantizeScalar(x, bits, cycles, alphas, reconstruction, codes, vectors: false);
+
     /// <summary>The reference: one pass per step, as the paper describes the algorithm. The fused vector path
-    /// (AlternatingQuantizer.Fused.cs) is tested against it.</summary>
-    internal static void QuantizeScalar(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
+    /// (AlternatingQuantizer.Fused.cs) is tested against it. With <paramref name="vectors"/> false no pass takes a
+    /// vector path, so the result does not depend on the machine.</summary>
+    internal static void QuantizeScalar(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes, bool vectors = true)
     {
         int n = x.Length;
         int combos = 1 << bits;
@@ -47,9 +56,9 @@ public static partial class AlternatingQuantizer
         code.Clear();
         for (int j = 0; j < bits; j++)
         {
-            float alpha = n == 0 ? 0f : (float)(SumAbs(residual) / n);
+            float alpha = n == 0 ? 0f : (float)(SumAbs(residual, vectors) / n);
             alphas[j] = alpha;
-            for (int i = GreedyStepVector(residual, code, j, alpha); i < n; i++)
+            for (int i = vectors ? GreedyStepVector(residual, code, j, alpha) : 0; i < n; i++)
             {
                 // sign(0) = +1, as the paper's code does (-0 too: -0 >= 0). Branch-free: on random data a
                 // branch here mispredicts half the time; r - (-alpha) is exactly r + alpha.
@@ -62,23 +71,24 @@ public static partial class AlternatingQuantizer
 
         for (int cycle = 0; cycle < cycles; cycle++)
         {
-            SolveAlphas(x, code, bits, alphas, gram, rhs);
-            AssignCodes(x, code, bits, alphas, sums, order);
+            SolveAlphas(x, code, bits, alphas, gram, rhs, vectors);
+            AssignCodes(x, code, bits, alphas, sums, order, vectors);
         }
 
-        Reconstruct(code, bits, alphas, reconstruction.Slice(0, n));
+        Reconstruct(code, bits, alphas, reconstruction.Slice(0, n), vectors);
         GC.KeepAlive(rented);
     }
 
     /// <summary>
     /// The least-squares alphas for fixed codes (planes 0 .. bits - 1 of <paramref name="codes"/>), as
     /// one alternating half-step does; a singular system keeps <paramref name="alphas"/> as they are.
+    /// Scalar sums only, so the alphas are the same on every machine (its callers code weights offline).
     /// </summary>
     public static void FitAlphas(ReadOnlySpan<float> x, ReadOnlySpan<byte> codes, int bits, Span<float> alphas)
     {
         Span<double> gram = stackalloc double[bits * bits];
         Span<double> rhs = stackalloc double[bits];
-        SolveAlphas(x, codes, bits, alphas, gram, rhs);
+        SolveAlphas(x, codes, bits, alphas, gram, rhs, vectors: false);
     }
 
     /// <summary>The value sum_j alpha_j b_j that a code stands for.</summary>
@@ -107,9 +117,10 @@ public static partial class AlternatingQuantizer
     }
 
     /// <summary>Sum of |v| in double, four independent chains.</summary>
-    private static double SumAbs(ReadOnlySpan<float> v)
+    private static double SumAbs(ReadOnlySpan<float> v, bool vectors)
     {
-        int i = SumVector(v, default, -1, absolute: true, out double s0);
+        double s0 = 0;
+        int i = vectors ? SumVector(v, default, -1, absolute: true, out s0) : 0;
         double s1 = 0, s2 = 0, s3 = 0;
         for (; i + 4 <= v.Length; i += 4)
         {
@@ -127,9 +138,10 @@ public static partial class AlternatingQuantizer
         return (s0 + s1) + (s2 + s3);
     }
 
-    private static double Sum(ReadOnlySpan<float> v)
+    private static double Sum(ReadOnlySpan<float> v, bool vectors)
     {
-        int i = SumVector(v, default, -1, absolute: false, out double s0);
+        double s0 = 0;
+        int i = vectors ? SumVector(v, default, -1, absolute: false, out s0) : 0;
         double s1 = 0, s2 = 0, s3 = 0;
         for (; i + 4 <= v.Length; i += 4)
         {
@@ -148,9 +160,10 @@ public static partial class AlternatingQuantizer
     }
 
     /// <summary>Sum of x[i] over the i whose code has bit <paramref name="bit"/> set, in double, branch-free.</summary>
-    private static double SumWhereBit(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bit)
+    private static double SumWhereBit(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bit, bool vectors)
     {
-        int i = SumVector(x, code, bit, absolute: false, out double s0);
+        double s0 = 0;
+        int i = vectors ? SumVector(x, code, bit, absolute: false, out s0) : 0;
         double s1 = 0, s2 = 0, s3 = 0;
         for (; i + 4 <= x.Length; i += 4)
         {
@@ -168,7 +181,7 @@ public static partial class AlternatingQuantizer
         return (s0 + s1) + (s2 + s3);
     }
 
-    private static void Reconstruct(ReadOnlySpan<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> y)
+    private static void Reconstruct(ReadOnlySpan<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> y, bool vectors)
     {
         Span<float> table = stackalloc float[1 << bits];
         for (int m = 0; m < table.Length; m++)
@@ -176,7 +189,7 @@ public static partial class AlternatingQuantizer
             table[m] = Value((byte)m, alphas);
         }
 
-        for (int i = ReconstructVector(code, table, y); i < y.Length; i++)
+        for (int i = vectors ? ReconstructVector(code, table, y) : 0; i < y.Length; i++)
         {
             y[i] = table[code[i]];
         }
@@ -184,7 +197,7 @@ public static partial class AlternatingQuantizer
 
     /// <summary>Least squares for fixed codes: (B^T B) alpha = B^T x, by Gaussian elimination in double.
     /// A singular system (codes that are equal or opposite) keeps the current alphas, which cannot raise the error.</summary>
-    private static void SolveAlphas(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bits, Span<float> alphas, Span<double> gram, Span<double> rhs)
+    private static void SolveAlphas(ReadOnlySpan<float> x, ReadOnlySpan<byte> code, int bits, Span<float> alphas, Span<double> gram, Span<double> rhs, bool vectors)
     {
         gram.Clear();
         rhs.Clear();
@@ -208,10 +221,10 @@ public static partial class AlternatingQuantizer
             }
         }
 
-        double total = Sum(x);
+        double total = Sum(x, vectors);
         for (int a = 0; a < bits; a++)
         {
-            rhs[a] = 2 * SumWhereBit(x, code, a) - total;
+            rhs[a] = 2 * SumWhereBit(x, code, a, vectors) - total;
         }
 
         Solve(gram, rhs, bits, alphas);
@@ -310,11 +323,11 @@ public static partial class AlternatingQuantizer
 
     /// <summary>For fixed alphas, each element takes the code whose value is nearest (ties: the larger value, as the
     /// official code's search does: an exact 0 between -a and +a takes +a).</summary>
-    private static void AssignCodes(ReadOnlySpan<float> x, Span<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
+    private static void AssignCodes(ReadOnlySpan<float> x, Span<byte> code, int bits, ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order, bool vectors)
     {
         int combos = 1 << bits;
         SortedSums(alphas, sums, order);
-        for (int i = AssignCodesVector(x, code, sums, order); i < x.Length; i++)
+        for (int i = vectors ? AssignCodesVector(x, code, sums, order) : 0; i < x.Length; i++)
         {
             float v = x[i];
             // The first sum >= v (a branch-free binary search: combos is a power of two), then the nearer

@@ -94,6 +94,7 @@ public sealed class CompiledModels
     [
         ("none", _ => null),
         ("uniform4", _ => TestModels.UniformActivation(4, -1f, 1.5f)),
+        ("affine4", _ => new ActivationQuantizer { Uniform = new UniformActivation { Bits = 4, Lo = -5 * 0.17f, Hi = 10 * 0.17f, Scale = 0.17f, ZeroPoint = 5 } }),
         ("thresholds2", r => TestModels.Thresholds(r, 2)),
         ("logquant3", _ => TestModels.LogQuant(3, -16, 4)),
         ("online2", _ => TestModels.Online(2, 2)),

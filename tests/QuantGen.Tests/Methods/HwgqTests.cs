@@ -68,6 +68,40 @@ public sealed class HwgqTests
     }
 
     [Fact]
+    public void Hwgq_2n_has_the_official_two_centers_and_three_output_values()
+    {
+        // The official "2n" prototxt: centers 0.453 and 1.51, threshold their midpoint 0.9815; x <= 0 -> 0.
+        var random = new Random(11);
+        float[] samples = Enumerable.Range(0, 100000).Select(_ => (float)Math.Max(0, 2 * Gaussian(random))).ToArray();
+        IActivationQuantizer method = QuantGen.Quantizer.QuantizationMethods.CreateActivationQuantizer(QuantGen.Quantizer.MethodSpec.Parse("hwgq-2n"));
+        ThresholdActivation t = method.Calibrate("fc2", samples).Thresholds;
+        double sigma = Math.Sqrt(samples.Where(v => v > 0).Average(v => (double)v * v));
+        Assert.Equal(2, t.Bits);
+        Assert.Equal(3, t.Levels.Count);
+        Assert.Equal(2, t.Thresholds.Count);
+        Assert.Equal(0f, t.Levels[0]);
+        Assert.Equal((float)(0.453 * sigma), t.Levels[1]);
+        Assert.Equal((float)(1.51 * sigma), t.Levels[2]);
+        Assert.Equal(0f, t.Thresholds[0]);
+        Assert.Equal((float)(0.9815 * sigma), t.Thresholds[1], 5);
+        Assert.Equal(0f, ReferenceQuantizers.Staircase(-1f, t));
+        Assert.Equal(t.Levels[1], ReferenceQuantizers.Staircase(0.9f * (float)sigma, t));
+        Assert.Equal(t.Levels[2], ReferenceQuantizers.Staircase(1f * (float)sigma, t));
+        // The official constants are Lloyd-Max's two centers rounded to three figures.
+        double[] lloyd = HalfWaveGaussian.LloydMaxCenters(2);
+        Assert.Equal(lloyd[0], HwgqActivation.Official2nCenters[0], 3);
+        Assert.Equal(lloyd[1], HwgqActivation.Official2nCenters[1], 2);
+    }
+
+    [Fact]
+    public void Hwgq_2n_takes_two_bits_only()
+    {
+        Assert.Equal(2, QuantGen.Quantizer.MethodSpec.Parse("hwgq-2n").Bits == 0 ? QuantGen.Quantizer.QuantizationMethods.DefaultBits("hwgq-2n", activations: true) : -1);
+        var e = Assert.Throws<ArgumentException>(() => QuantGen.Quantizer.QuantizationMethods.CreateActivationQuantizer(QuantGen.Quantizer.MethodSpec.Parse("hwgq-2n:3")));
+        Assert.Contains("2 bits only", e.Message);
+    }
+
+    [Fact]
     public void Binary_weights_use_a_per_row_alpha_of_mean_magnitude()
     {
         float[] w = [0.5f, -1.5f, 0f, 2f, -2f, 2f];

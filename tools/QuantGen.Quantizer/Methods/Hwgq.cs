@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Schema;
 
@@ -31,18 +32,43 @@ public sealed class HwgqWeights : IWeightQuantizer
     }
 }
 
+/// <summary>Which positive centers an <see cref="HwgqActivation"/> uses, all for a unit Gaussian.</summary>
+public enum HwgqCenters
+{
+    /// <summary>2^k - 1 evenly spaced centers i * D, D from Lloyd's algorithm (the official "3ne" at 2 bits).</summary>
+    EvenlySpaced,
+
+    /// <summary>2^k - 1 free Lloyd-Max centers.</summary>
+    LloydMax,
+
+    /// <summary>
+    /// The official code's two-center non-uniform quantizer "2n" (examples/imagenet/alex-hwgq-2n-clip-step-160k:
+    /// <c>centers: 0.453 centers: 1.51</c>): three output values 0, 0.453, 1.51, held in 2 bits. The constants are
+    /// the prototxt's, not recomputed (Lloyd-Max gives 0.452780 and 1.510418), so a model matches the official one.
+    /// </summary>
+    Official2n,
+}
+
 /// <summary>
-/// HWGQ activations: x &lt;= 0 -> 0, positive x -> the nearest of 2^k - 1 half-wave Gaussian centers
-/// (evenly spaced by Lloyd's algorithm, or free Lloyd-Max centers), with the Caffe rule of the official
-/// QuantLayer: 0 &lt; x &lt;= t_1 -> q_1. Emitted as thresholds [0, t_1, ...] and levels [0, q_1, ...].
+/// HWGQ activations: x &lt;= 0 -> 0, positive x -> the nearest of the positive half-wave Gaussian centers
+/// (<see cref="HwgqCenters"/>), with the Caffe rule of the official QuantLayer: 0 &lt; x &lt;= t_1 -> q_1.
+/// Emitted as thresholds [0, t_1, ...] and levels [0, q_1, ...].
 /// Scale: the centers are for a unit Gaussian because HWGQ puts batch normalisation before each
 /// quantizer. A float model has no such normalisation, so the centers are multiplied by sigma, the
 /// root mean square of the positive calibration values of this input: if the layer's input is
 /// max(z, 0) with z ~ N(0, sigma^2), then E[x^2 | x &gt; 0] = sigma^2 exactly, however many values the
 /// ReLU zeroes (the mean or the share of zeros would need the Gaussian to be centred as well).
 /// </summary>
-public sealed class HwgqActivation(int bits, bool lloydMax) : IActivationQuantizer
+public sealed class HwgqActivation(int bits, HwgqCenters kind) : IActivationQuantizer
 {
+    /// <summary>The "2n" centers as the official prototxt writes them.</summary>
+    public static IReadOnlyList<double> Official2nCenters { get; } = [0.453, 1.51];
+
+    public HwgqActivation(int bits, bool lloydMax)
+        : this(bits, lloydMax ? HwgqCenters.LloydMax : HwgqCenters.EvenlySpaced)
+    {
+    }
+
     public bool NeedsCalibration => true;
 
     public ActivationQuantizer Calibrate(string layer, ReadOnlySpan<float> samples)
@@ -64,7 +90,7 @@ public sealed class HwgqActivation(int bits, bool lloydMax) : IActivationQuantiz
         }
 
         double sigma = Math.Sqrt(sumSquares / positives);
-        double[] centers = Centers(bits, lloydMax);
+        double[] centers = Centers(bits, kind);
         var t = new ThresholdActivation { Bits = bits };
         t.Thresholds.Add(0f);
         t.Levels.Add(0f);
@@ -81,10 +107,18 @@ public sealed class HwgqActivation(int bits, bool lloydMax) : IActivationQuantiz
     }
 
     /// <summary>The 2^k - 1 positive centers for a unit Gaussian: i * D, or Lloyd-Max.</summary>
-    public static double[] Centers(int bits, bool lloydMax)
+    public static double[] Centers(int bits, bool lloydMax) => Centers(bits, lloydMax ? HwgqCenters.LloydMax : HwgqCenters.EvenlySpaced);
+
+    /// <summary>The positive centers for a unit Gaussian: 2^k - 1 of them, or the official "2n" pair.</summary>
+    public static double[] Centers(int bits, HwgqCenters kind)
     {
         int count = (1 << bits) - 1;
-        if (lloydMax)
+        if (kind == HwgqCenters.Official2n)
+        {
+            return Official2nCenters.ToArray();
+        }
+
+        if (kind == HwgqCenters.LloydMax)
         {
             return HalfWaveGaussian.LloydMaxCenters(count);
         }

@@ -15,13 +15,17 @@ public enum MultiBitSearch
 
     /// <summary>Alternating (Xu et al., "Alternating Multi-bit Quantization for Recurrent Neural Networks", ICLR 2018): greedy start, then cycles of least-squares alphas and nearest-sum codes.</summary>
     Alternating,
+
+    /// <summary>Alternating, then a search over where the nearest-sum groups are cut (<see cref="MultiBitSplitSearch"/>): closer to the least squared error.</summary>
+    SplitSearch,
 }
 
 /// <summary>
 /// Multi-bit binary weights, each row w ~ sum_j alpha_j b_j with b_j in {-1, +1} (MultiBinary codec).
-/// The math is the runtime's <see cref="AlternatingQuantizer"/>, the same code that quantizes
-/// activations online at run time: greedy is its greedy start (0 cycles), alternating adds
-/// <paramref name="cycles"/> cycles (the paper's default 2); refined interleaves its least-squares step.
+/// The math is the runtime's <see cref="AlternatingQuantizer"/> on its portable (scalar) path, the algorithm that
+/// quantizes activations online at run time: greedy is its greedy start (0 cycles), alternating adds
+/// <paramref name="cycles"/> cycles (the paper's default 2); refined interleaves its least-squares step;
+/// the split search goes on from alternating's result.
 /// </summary>
 public sealed class MultiBitWeights(int bits, MultiBitSearch search, int cycles = MultiBitWeights.DefaultCycles) : IWeightQuantizer
 {
@@ -42,9 +46,13 @@ public sealed class MultiBitWeights(int bits, MultiBitSearch search, int cycles 
             {
                 Refined(row, bits, rowAlphas, rowCodes);
             }
+            else if (search == MultiBitSearch.SplitSearch)
+            {
+                MultiBitSplitSearch.Code(row, bits, rowAlphas, rowCodes);
+            }
             else
             {
-                AlternatingQuantizer.Quantize(row, bits, search == MultiBitSearch.Greedy ? 0 : cycles, rowAlphas, reconstruction, rowCodes);
+                AlternatingQuantizer.QuantizePortable(row, bits, search == MultiBitSearch.Greedy ? 0 : cycles, rowAlphas, reconstruction, rowCodes);
             }
         }
 

@@ -8,7 +8,8 @@ namespace QuantGen.Quantizer.Methods;
 /// as in Krishnamoorthi 2018). Symmetric: [0, m] for data that is never negative (after a ReLU), else
 /// [-m, m], with m the <see cref="Coverage"/> quantile of |x|. Affine: [min(0, low quantile),
 /// max(0, high quantile)], then moved so that 0 is exactly a level (an integer zero point), as PyTorch's
-/// and ONNX's affine observers do.
+/// and ONNX's affine observers do, and written in ONNX's form (scale and zero point), so the input is
+/// quantized as ONNX's QuantizeLinear does it: x / scale rounded half to even, then the zero point added.
 /// </summary>
 public sealed class UniformActivations(int bits, bool affine) : IActivationQuantizer
 {
@@ -41,13 +42,14 @@ public sealed class UniformActivations(int bits, bool affine) : IActivationQuant
             // Every value is 0: any range holds it; [0, 1] keeps the grid valid.
             (lo, hi) = (0f, 1f);
         }
-        else if (affine && lo < 0f)
+
+        if (affine)
         {
+            // ONNX's form: a scale and an integer zero point, x / scale rounded before the zero point is added.
             int n = (1 << bits) - 1;
             float scale = (hi - lo) / n;
-            float zeroPoint = MathF.Round(-lo / scale, MidpointRounding.ToEven);
-            lo = -zeroPoint * scale;
-            hi = lo + n * scale;
+            int zeroPoint = (int)MathF.Round(-lo / scale, MidpointRounding.ToEven);
+            return new ActivationQuantizer { Uniform = new UniformActivation { Bits = bits, Lo = -zeroPoint * scale, Hi = (n - zeroPoint) * scale, Scale = scale, ZeroPoint = zeroPoint } };
         }
 
         return new ActivationQuantizer { Uniform = new UniformActivation { Bits = bits, Lo = lo, Hi = hi } };
