@@ -188,8 +188,9 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
             .Where(p => new FileInfo(p).Length < (512 << 10))
             .Select(p => ModelProto.Parser.ParseFrom(File.ReadAllBytes(p)))
             .ToList();
+        // samples/CharLm's charlm.onnx (3.4 MB since its two layers of 256) is left out for the same reason: the
+        // sequence-form recurrent export with its zero-initial-state chain is in the gru_lm seeds.
         seeds.Add(ModelProto.Parser.ParseFrom(File.ReadAllBytes(CliRunner.Onnx)));
-        seeds.Add(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "charlm", "charlm.onnx"))));
         seeds.Add(new OnnxGraphBuilder().File);
         return seeds;
     }
