@@ -42,13 +42,15 @@ internal static class ChainWalker
         }
 
         Walk(nodes, input.Name, output.Name, context);
-        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, context.Sequence);
+        // A time-first graph gives [time, batch, ...] as it took it: for the checks, the same layout as its input.
+        SequenceAxes? outputAxes = context.TimeFirst && context.Sequence == SequenceAxes.TimeBatch ? SequenceAxes.BatchTime : context.Sequence;
+        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, outputAxes);
 
         var model = new Model
         {
             Schema = DescriptionValidator.SchemaVersion,
             Name = modelName,
-            Doc = Describe(file, opset) + (stepState is null ? "" : " " + stepState),
+            Doc = Describe(file, opset) + (stepState is null ? "" : " " + stepState) + SequenceNote(context),
         };
         model.Inputs.Add(GraphInterface.Tensor(input.Name, graphInput.DescriptionShape));
         model.Outputs.Add(GraphInterface.Tensor(output.Name, outputShape));
@@ -240,6 +242,11 @@ internal static class ChainWalker
 
         return constants;
     }
+
+    /// <summary>What the generated class's header says about a whole-sequence graph's layout.</summary>
+    private static string SequenceNote(ImportContext context) =>
+        (context.TimeFirst ? " The graph is time first ([time, batch, ...]); each step is one description input." : "")
+        + (context.Layers.Any(LayerShapes.IsReverse) ? " Bidirectional: run whole sequences (PredictSequence)." : "");
 
     private static string Describe(ModelProto file, int opset)
     {

@@ -37,6 +37,18 @@ internal sealed class ImportContext
     /// </summary>
     public bool IsStepGraph { get; init; }
 
+    /// <summary>
+    /// 2 from a bidirectional LSTM or GRU until PyTorch's Transpose and Reshape have joined its directions
+    /// (<see cref="Converters.BidirectionalOutput"/>); 1 otherwise.
+    /// </summary>
+    public int Directions { get; set; } = 1;
+
+    /// <summary>
+    /// The graph input turned out to be time first ([time, batch, ...], nn.LSTM's default batch_first=False):
+    /// a recurrent node read it with no Transpose before. Its output is then time first too.
+    /// </summary>
+    public bool TimeFirst { get; set; }
+
     /// <summary>True while the current value is still the graph's token-id input (only a Gather can read it).</summary>
     public bool HoldsTokens { get; set; }
 

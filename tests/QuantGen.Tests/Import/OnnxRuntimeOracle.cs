@@ -59,14 +59,14 @@ internal static class OnnxRuntimeOracle
             case IRecurrentQuantModel recurrent when session.InputMetadata.Count > 1:
                 StepGraph(model, session, recurrent, random, samplesOrSteps);
                 break;
-            case IRecurrentQuantModel recurrent:
-                SequenceGraph(model, session, recurrent, random);
+            case ISequenceQuantModel sequence:
+                SequenceGraph(model, session, sequence, random);
                 break;
             case IQuantModel feedForward:
                 FeedForward(model, session, feedForward, random, samplesOrSteps);
                 break;
             default:
-                throw new InvalidOperationException($"{model.Name}: the generated class is neither an IQuantModel nor an IRecurrentQuantModel");
+                throw new InvalidOperationException($"{model.Name}: the generated class is neither an IQuantModel nor an ISequenceQuantModel");
         }
     }
 
@@ -84,12 +84,16 @@ internal static class OnnxRuntimeOracle
         }
     }
 
-    /// <summary>One ORT run over a random sequence; the generated model steps through it from the zero state.</summary>
-    private static void SequenceGraph(ImportedModel model, InferenceSession session, IRecurrentQuantModel generated, Random random)
+    /// <summary>
+    /// One ORT run over a random sequence ([1, T, ...] batch first or [T, 1, ...] time first); the generated
+    /// model runs it whole (PredictSequence, PredictLast) and, when it has a step API, steps through it from the
+    /// zero state.
+    /// </summary>
+    private static void SequenceGraph(ImportedModel model, InferenceSession session, ISequenceQuantModel generated, Random random)
     {
         (string inputName, NodeMetadata input) = session.InputMetadata.Single();
         long[] shape = Concrete(input.Dimensions);
-        int steps = checked((int)shape[1]);
+        int steps = checked((int)(shape[0] == 1 ? shape[1] : shape[0]));
         int perStep = checked((int)shape.Skip(2).Aggregate(1L, (a, b) => a * b));
         OrtValue value;
         float[] asFloats;
@@ -106,12 +110,22 @@ internal static class OnnxRuntimeOracle
         }
 
         float[] expected = Run(session, [(inputName, value)])[0];
-        RecurrentState state = generated.CreateState();
         var output = new float[generated.OutputLength];
         Assert(expected.Length == steps * output.Length, $"{model.Name}: ONNX Runtime gave {expected.Length} values for {steps} steps of {output.Length}");
+        var outputs = new float[steps * output.Length];
+        generated.PredictSequence(asFloats, steps, outputs);
+        AssertClose(expected, outputs, $"{model.Name}, PredictSequence");
+        generated.PredictLast(asFloats, steps, output);
+        AssertClose(expected.AsSpan((steps - 1) * output.Length), output, $"{model.Name}, PredictLast");
+        if (generated is not IRecurrentQuantModel recurrent)
+        {
+            return;
+        }
+
+        RecurrentState state = recurrent.CreateState();
         for (int t = 0; t < steps; t++)
         {
-            StepGenerated(generated, asFloats.AsSpan(t * perStep, perStep), state, output);
+            StepGenerated(recurrent, asFloats.AsSpan(t * perStep, perStep), state, output);
             AssertClose(expected.AsSpan(t * output.Length, output.Length), output, $"{model.Name}, step {t}");
         }
     }
