@@ -25,7 +25,9 @@ internal static partial class Emitter
     {
         var w = new SourceWriter();
         WriteFileHeader(w, plan);
-        WriteModelSummary(w, plan);
+        // The header table shows a reverse layer reading what its forward half reads and giving the pair's output.
+        bool[] reverse = ReverseLayers(plan);
+        WriteModelSummary(w, plan with { Layers = plan.Layers.Select(l => reverse[l.Index] ? l with { InputLength = plan.Layers[l.Index - 1].InputLength } : l).ToEquatableArray() });
         OpenTypes(w, plan);
         bool tokens = plan.Vocabulary > 0;
         string inputText = tokens ? $"a token id (0 to {plan.Vocabulary - 1})" : $"{plan.InputLength} values";
@@ -88,6 +90,16 @@ internal static partial class Emitter
             w.Line($"{Runtime}.EmbeddingLookup.Tokens(tokens, inputs, {plan.Vocabulary}, nameof(tokens));");
             w.Line("RunSequence(inputs, tokens.Length, output, lastOnly: true, memory.Slice(0, memory.Length - tokens.Length));");
             w.Close();
+            w.Line();
+        }
+        else
+        {
+            string fail = "throw new global::System.InvalidOperationException(\"This model reads vectors, not token ids.\");";
+            w.Line($"void {SequenceInterface}.PredictSequence(global::System.ReadOnlySpan<int> tokens, {Span} outputs) =>");
+            w.Line("    " + fail);
+            w.Line();
+            w.Line($"void {SequenceInterface}.PredictLast(global::System.ReadOnlySpan<int> tokens, {Span} output) =>");
+            w.Line("    " + fail);
             w.Line();
         }
     }

@@ -29,6 +29,12 @@ public interface ISequenceQuantModel
     /// </summary>
     void PredictSequence(ReadOnlySpan<float> inputs, int steps, Span<float> outputs);
 
-    /// <summary>Like <see cref="PredictSequence"/>, writing only the last step's output (OutputLength values).</summary>
+    /// <summary>Like <see cref="PredictSequence(ReadOnlySpan{float}, int, Span{float})"/>, writing only the last step's output (OutputLength values).</summary>
     void PredictLast(ReadOnlySpan<float> inputs, int steps, Span<float> output);
+
+    /// <summary>A sequence of token ids (a model whose first layer is an embedding; others throw InvalidOperationException): every step's output, tokens.Length x OutputLength values.</summary>
+    void PredictSequence(ReadOnlySpan<int> tokens, Span<float> outputs);
+
+    /// <summary>A sequence of token ids: the last step's output.</summary>
+    void PredictLast(ReadOnlySpan<int> tokens, Span<float> output);
 }

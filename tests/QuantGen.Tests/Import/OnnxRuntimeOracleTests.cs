@@ -70,4 +70,18 @@ public sealed class OnnxRuntimeOracleTests(OnnxOracleModels compiled) : IClassFi
         ImportedModel broken = OnnxRuntimeOracle.Compile([(path, changed)])[0];
         Assert.Throws<Xunit.Sdk.XunitException>(() => OnnxRuntimeOracle.AssertAgrees(broken, seed: 1, 8));
     }
+
+    [Fact]
+    public void The_oracle_sees_a_bidirectional_layer_whose_halves_run_the_same_way()
+    {
+        // The two halves' parameters swapped (each set now runs the other way, and lands in the other half of
+        // the output): ONNX Runtime must disagree.
+        string path = OnnxFixtures.Path("bigru_timefirst", 13);
+        QuantGen.Schema.Model changed = QuantGen.Import.OnnxImporter.Import(path);
+        QuantGen.Schema.Layer forward = changed.Layers[0], backward = changed.Layers[1];
+        (forward.Gru, backward.Gru) = (backward.Gru, forward.Gru);
+        (forward.Gru.Reverse, backward.Gru.Reverse) = (false, true);
+        ImportedModel broken = OnnxRuntimeOracle.Compile([(path, changed)])[0];
+        Assert.Throws<Xunit.Sdk.XunitException>(() => OnnxRuntimeOracle.AssertAgrees(broken, seed: 1, 0));
+    }
 }
