@@ -27,6 +27,8 @@ internal static class ChainWalker
 
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
+        var quantized = new Dictionary<string, QuantizedTensor>(StringComparer.Ordinal);
+        nodes = QuantizedGraph.FoldConstantDequantize(nodes, constants, quantized, opset);
         nodes = FlattenShapeChain.Fold(nodes, constants);
         string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
@@ -42,6 +44,8 @@ internal static class ChainWalker
         }
 
         Walk(nodes, input.Name, output.Name, context);
+        context.FlushQuantizer();
+        QuantizedWeights.Encode(context, quantized);
         // A time-first graph gives [time, batch, ...] as it took it: for the checks, the same layout as its input.
         SequenceAxes? outputAxes = context.TimeFirst && context.Sequence == SequenceAxes.TimeBatch ? SequenceAxes.BatchTime : context.Sequence;
         long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, outputAxes);

@@ -42,6 +42,8 @@ internal static class ConverterRegistry
         ["Squeeze"] = new SqueezeConverter(),
         ["Conv"] = new ConvConverter(),
         ["MaxPool"] = new MaxPoolConverter(),
+        ["QuantizeLinear"] = new QuantizeLinearConverter(),
+        ["DequantizeLinear"] = new DequantizeLinearConverter(),
     };
 
     /// <summary>
