@@ -29,6 +29,7 @@ internal static class ChainWalker
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
         var quantized = new Dictionary<string, QuantizedTensor>(StringComparer.Ordinal);
         nodes = QuantizedGraph.FoldConstantDequantize(nodes, constants, quantized, opset);
+        nodes = DynamicQuantizedMatMul.Rewrite(nodes, constants, quantized, opset);
         nodes = FlattenShapeChain.Fold(nodes, constants);
         string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);

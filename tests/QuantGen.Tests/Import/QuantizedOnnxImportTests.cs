@@ -63,6 +63,27 @@ public sealed class QuantizedOnnxImportTests
     }
 
     [Fact]
+    public void A_dynamically_quantized_matmul_becomes_a_dense_layer_with_its_int8_codes_and_a_float_input()
+    {
+        Model model = OnnxImporter.Import(OnnxFixtures.Path("dynq_matmul", 13));
+        Layer fc = Assert.Single(model.Layers);
+        UniformCodec codec = fc.Dense.Weights.Uniform;
+        Assert.Equal((8, true, 7, 0), (codec.Bits, codec.Signed, codec.Scales.Count, codec.ZeroPoints.Count));
+        Assert.Equal(7, fc.Dense.Bias.Count);
+        Assert.Null(fc.InputQuantizer);
+    }
+
+    [Fact]
+    public void A_dynamic_quantize_that_feeds_no_integer_matmul_is_refused()
+    {
+        ModelProto file = ModelProto.Parser.ParseFrom(OnnxFixtures.Bytes("dynq_matmul", 13));
+        file.Graph.Node.Single(n => n.OpType == "Cast").Attribute[0].I = 6;
+        file.Graph.Node.Single(n => n.OpType == "Cast").OpType = "Identity";
+        OnnxImportException e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(new System.IO.MemoryStream(file.ToByteArray()), "m.onnx"));
+        Assert.StartsWith("m.onnx: node \"/fc/MatMul_quant_MatMulInteger\" (MatMulInteger): its output must feed one Cast", e.Message);
+    }
+
+    [Fact]
     public void The_codes_are_the_files_codes()
     {
         // fc2's codes read back from the description equal the INT8 initializer's, row by row.

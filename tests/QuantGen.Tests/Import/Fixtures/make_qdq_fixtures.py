@@ -21,6 +21,9 @@ Run from anywhere (paths are relative to this file), with Debian's packages:
                           bias) -> QDQ -> Relu -> QDQ -> Flatten -> Gemm (UINT8 codes, zero point 131, transB 0) -> QDQ -> y
   qat_linear.opset13.onnx x [batch, 12] -> QDQ -> Gemm (float weight -> QuantizeLinear -> DequantizeLinear, per tensor,
                           float bias) -> Tanh -> y (no output quantization)
+  dynq_matmul.opset13.onnx  x [batch, 20] -> DynamicQuantizeLinear -> MatMulInteger (INT8 [20, 7], zero point 0, a scale
+                          per output column) -> Cast -> Mul (x scale x weight scale) -> Add bias -> y [batch, 7], as
+                          ONNX Runtime's quantize_dynamic(per_channel=True) writes a MatMul
 Every file passes onnx.checker. ONNX Runtime is the oracle (the C# tests run these files).
 """
 
@@ -134,11 +137,28 @@ def qat_linear(rng):
            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 5])])
 
 
+def dynq_matmul(rng):
+    g = Graph(rng)
+    d = helper.make_node("DynamicQuantizeLinear", ["x"], ["x_q", "x_scale", "x_zero"], name="/fc/MatMul_quant")
+    g.nodes.append(d)
+    w = g.init("fc.weight_quantized", rng.integers(-127, 128, size=(20, 7)).astype(np.int8))
+    wz = g.init("fc.weight_zero_point", np.zeros(7, np.int8))
+    ws = g.init("fc.weight_scale", rng.uniform(0.002, 0.01, size=7).astype(np.float32))
+    product = g.node("MatMulInteger", ["x_q", w, "x_zero", wz], "/fc/MatMul_quant_MatMulInteger")
+    cast = g.node("Cast", [product], "/fc/MatMul_quant_Cast", to=TensorProto.FLOAT)
+    scale = g.node("Mul", ["x_scale", ws], "/fc/MatMul_quant_scales_mul")
+    y = g.node("Mul", [cast, scale], "/fc/MatMul_quant_output_scale_mul")
+    g.nodes.append(helper.make_node("Add", [y, g.init("fc.bias", rng.uniform(-0.2, 0.2, 7).astype(np.float32))], ["y"], name="/fc/Add"))
+    g.save("dynq_matmul", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 20])],
+           [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 7])])
+
+
 def main():
     rng = np.random.default_rng(1717)
     qdq_mlp(rng)
     qdq_conv(rng)
     qat_linear(rng)
+    dynq_matmul(rng)
 
 
 if __name__ == "__main__":
