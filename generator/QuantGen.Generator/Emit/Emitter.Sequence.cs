@@ -72,25 +72,8 @@ internal static partial class Emitter
         w.Line();
         if (plan.Vocabulary > 0)
         {
-            w.Line("/// <summary>Runs a sequence of token ids from the zero state and writes every step's output into <paramref name=\"outputs\"/> (tokens.Length x OutputLength values).</summary>");
-            w.Open($"public void PredictSequence(global::System.ReadOnlySpan<int> tokens, {Span} outputs)");
-            w.Line($"{Runtime}.Guard.BatchLength(outputs.Length, tokens.Length, {o}, nameof(outputs));");
-            w.Line($"{Span} memory = {Runtime}.ScratchBuffer.Get(SequenceMemory(tokens.Length) + tokens.Length);");
-            w.Line($"{Span} inputs = memory.Slice(memory.Length - tokens.Length);");
-            w.Line($"{Runtime}.EmbeddingLookup.Tokens(tokens, inputs, {plan.Vocabulary}, nameof(tokens));");
-            w.Line("RunSequence(inputs, tokens.Length, outputs, lastOnly: false, memory.Slice(0, memory.Length - tokens.Length));");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>Runs a sequence of token ids (at least one) from the zero state and writes the last step's output.</summary>");
-            w.Open($"public void PredictLast(global::System.ReadOnlySpan<int> tokens, {Span} output)");
-            w.Line($"{Runtime}.Guard.Steps(tokens.Length, nameof(tokens));");
-            w.Line($"{Runtime}.Guard.Length(output.Length, {o}, nameof(output));");
-            w.Line($"{Span} memory = {Runtime}.ScratchBuffer.Get(SequenceMemory(tokens.Length) + tokens.Length);");
-            w.Line($"{Span} inputs = memory.Slice(memory.Length - tokens.Length);");
-            w.Line($"{Runtime}.EmbeddingLookup.Tokens(tokens, inputs, {plan.Vocabulary}, nameof(tokens));");
-            w.Line("RunSequence(inputs, tokens.Length, output, lastOnly: true, memory.Slice(0, memory.Length - tokens.Length));");
-            w.Close();
-            w.Line();
+            WriteTokenSequence(w, plan, lastOnly: false);
+            WriteTokenSequence(w, plan, lastOnly: true);
         }
         else
         {
@@ -102,6 +85,32 @@ internal static partial class Emitter
             w.Line("    " + fail);
             w.Line();
         }
+    }
+
+    /// <summary>PredictSequence or PredictLast on token ids: each id checked, then laid out as the one-value step inputs after the sequence's memory.</summary>
+    private static void WriteTokenSequence(SourceWriter w, ModelPlan plan, bool lastOnly)
+    {
+        string outputs = lastOnly ? "output" : "outputs";
+        w.Line(lastOnly
+            ? "/// <summary>Runs a sequence of token ids (at least one) from the zero state and writes the last step's output.</summary>"
+            : "/// <summary>Runs a sequence of token ids from the zero state and writes every step's output into <paramref name=\"outputs\"/> (tokens.Length x OutputLength values).</summary>");
+        w.Open($"public void {(lastOnly ? "PredictLast" : "PredictSequence")}(global::System.ReadOnlySpan<int> tokens, {Span} {outputs})");
+        if (lastOnly)
+        {
+            w.Line($"{Runtime}.Guard.Steps(tokens.Length, nameof(tokens));");
+            w.Line($"{Runtime}.Guard.Length(output.Length, {plan.OutputLength}, nameof(output));");
+        }
+        else
+        {
+            w.Line($"{Runtime}.Guard.BatchLength(outputs.Length, tokens.Length, {plan.OutputLength}, nameof(outputs));");
+        }
+
+        w.Line($"{Span} memory = {Runtime}.ScratchBuffer.Get(SequenceMemory(tokens.Length) + tokens.Length);");
+        w.Line($"{Span} inputs = memory.Slice(memory.Length - tokens.Length);");
+        w.Line($"{Runtime}.EmbeddingLookup.Tokens(tokens, inputs, {plan.Vocabulary}, nameof(tokens));");
+        w.Line($"RunSequence(inputs, tokens.Length, {outputs}, lastOnly: {(lastOnly ? "true" : "false")}, memory.Slice(0, memory.Length - tokens.Length));");
+        w.Close();
+        w.Line();
     }
 
     /// <summary>
