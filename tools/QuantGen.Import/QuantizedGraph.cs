@@ -16,6 +16,11 @@ internal static class QuantizedGraph
 {
     public static OnnxNode[] FoldConstantDequantize(OnnxNode[] nodes, Dictionary<string, ConstantTensor> constants, Dictionary<string, QuantizedTensor> quantized, int opset)
     {
+        if (!nodes.Any(n => n.OpType == "DequantizeLinear"))
+        {
+            return nodes;
+        }
+
         Dictionary<string, OnnxNode> producers = OnnxNode.Producers(nodes);
         var uses = nodes.SelectMany(n => n.Inputs).Where(i => i.Length > 0).GroupBy(i => i, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var removed = new HashSet<int>();
