@@ -31,16 +31,15 @@ internal static class DynamicQuantizedMatMul
         var added = new List<OnnxNode>();
         foreach (OnnxNode matMul in nodes.Where(n => n.OpType == "MatMulInteger"))
         {
-            ImportContext.RequireInputCount(matMul, 2, 4);
-            if (!producers.TryGetValue(matMul.Inputs[0], out OnnxNode? dynamic) || dynamic.OpType != "DynamicQuantizeLinear" || dynamic.Proto.Output.Count != 3
-                || matMul.Inputs.Count < 3 || matMul.Inputs[2] != dynamic.Proto.Output[2])
+            if (matMul.Inputs.Count is < 3 or > 4 || !producers.TryGetValue(matMul.Inputs[0], out OnnxNode? dynamic) || dynamic.OpType != "DynamicQuantizeLinear"
+                || dynamic.Proto.Output.Count != 3 || matMul.Inputs[2] != dynamic.Proto.Output[2])
             {
                 throw matMul.Error($"input 0 must be a DynamicQuantizeLinear's codes and input 2 its zero point (ONNX Runtime's quantize_dynamic); other integer matrix products are not supported");
             }
 
             OnnxNode cast = Single(consumers, matMul.Proto.Output[0], matMul, "Cast");
             OnnxNode outer = Single(consumers, cast.Proto.Output[0], cast, "Mul");
-            string scaleProduct = outer.Inputs.Single(i => i != cast.Proto.Output[0]);
+            string scaleProduct = Other(outer, cast.Proto.Output[0]);
             if (!producers.TryGetValue(scaleProduct, out OnnxNode? inner) || inner.OpType != "Mul" || !inner.Inputs.Contains(dynamic.Proto.Output[1]))
             {
                 throw outer.Error($"it must multiply the product by the input's scale times the weight's scale (ONNX Runtime's quantize_dynamic)");
@@ -51,9 +50,11 @@ internal static class DynamicQuantizedMatMul
                 throw matMul.Error($"input 1 (the weight) must be a constant INT8 or UINT8 [K, M] matrix");
             }
 
-            string weightScale = inner.Inputs.Single(i => i != dynamic.Proto.Output[1]);
+            string weightScale = Other(inner, dynamic.Proto.Output[1]);
             float[] scales = constants.TryGetValue(weightScale, out ConstantTensor? s) ? s.ReadFloats() : throw inner.Error($"the weight's scale must be a constant");
-            int[] zeroPoints = matMul.Inputs.Count > 3 && matMul.Inputs[3].Length > 0 ? constants[matMul.Inputs[3]].ReadIntegers() : new int[scales.Length];
+            int[] zeroPoints = matMul.Inputs.Count > 3 && matMul.Inputs[3].Length > 0
+                ? constants.TryGetValue(matMul.Inputs[3], out ConstantTensor? zero) ? zero.ReadIntegers() : throw matMul.Error($"input 3 (the weight's zero point) must be a constant")
+                : new int[scales.Length];
             if (scales.Length != 1 && scales.Length != codes.Dims[1] || zeroPoints.Length != scales.Length && zeroPoints.Length != 1)
             {
                 throw matMul.Error($"the weight's scale and zero point must be one value, or one per output column ({codes.Dims[1]})");
@@ -83,6 +84,17 @@ internal static class DynamicQuantizedMatMul
         }
 
         return nodes.Where(n => !removed.Contains(n.Index)).Concat(added).OrderBy(n => n.Index).ToArray();
+    }
+
+    /// <summary>The input of a two-input Mul that is not <paramref name="known"/>.</summary>
+    private static string Other(OnnxNode mul, string known)
+    {
+        if (mul.Inputs.Count != 2 || mul.Inputs.Count(i => i == known) != 1)
+        {
+            throw mul.Error($"it must multiply two values, one of them {OnnxText.Quote(known)} (ONNX Runtime's quantize_dynamic)");
+        }
+
+        return mul.Inputs[0] == known ? mul.Inputs[1] : mul.Inputs[0];
     }
 
     private static OnnxNode Single(Dictionary<string, List<OnnxNode>> consumers, string value, OnnxNode from, string op)

@@ -42,6 +42,7 @@ internal static class QuantizedGraph
             {
                 // PyTorch's QAT export: the float weight quantized in the graph, then dequantized.
                 tensor = FromFloats(quantize, floats, constants, opset);
+                Parameters(node, floats.Dims, constants, opset);
                 RequireSameParameters(node, quantize, constants);
                 removed.Add(quantize.Index);
             }

@@ -84,6 +84,16 @@ public sealed class QuantizedOnnxImportTests
     }
 
     [Fact]
+    public void An_integer_matmul_outside_the_dynamic_pattern_is_refused_by_node()
+    {
+        var builder = new OnnxGraphBuilder();
+        builder.Append("MatMulInteger", "/odd/MatMulInteger");
+        OnnxImportException e = Assert.Throws<OnnxImportException>(() => builder.Import());
+        Assert.StartsWith("test.onnx: node \"/odd/MatMulInteger\" (MatMulInteger): ", e.Message);
+        Assert.Contains("ONNX Runtime's quantize_dynamic", e.Message);
+    }
+
+    [Fact]
     public void The_codes_are_the_files_codes()
     {
         // fc2's codes read back from the description equal the INT8 initializer's, row by row.
