@@ -67,7 +67,7 @@ public static partial class DescriptionValidator
         }
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
-        long length = inputLength;
+        long length = inputLength, previousInput = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             c.CancellationToken.ThrowIfCancellationRequested();
@@ -86,7 +86,9 @@ public static partial class DescriptionValidator
                 }
             }
 
-            length = ValidateLayer(layer, i, path, length, c);
+            long handed = length;
+            length = LayerShapes.IsReverse(layer) ? ValidateReverseLayer(model, i, path, previousInput, c) : ValidateLayer(layer, i, path, length, c);
+            previousInput = handed;
         }
 
         if (length > 0 && outputLength > 0 && length != outputLength)

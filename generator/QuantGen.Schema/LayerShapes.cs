@@ -126,6 +126,28 @@ public static class LayerShapes
         return false;
     }
 
+    /// <summary>Whether a layer is the backward half of a bidirectional LSTM or GRU (it follows the forward half).</summary>
+    public static bool IsReverse(Layer layer) => layer.OpCase switch
+    {
+        Layer.OpOneofCase.Lstm => layer.Lstm.Reverse,
+        Layer.OpOneofCase.Gru => layer.Gru.Reverse,
+        _ => false,
+    };
+
+    /// <summary>Whether a model has a bidirectional layer, so that it runs whole sequences only.</summary>
+    public static bool RunsWholeSequences(Model model)
+    {
+        foreach (Layer layer in model.Layers)
+        {
+            if (IsReverse(layer))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether the model's input is a token id looked up by a first Embedding layer.</summary>
     public static bool TakesTokens(Model model) => model.Layers.Count > 0 && model.Layers[0].OpCase == Layer.OpOneofCase.Embedding;
 }

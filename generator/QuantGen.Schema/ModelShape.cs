@@ -8,8 +8,11 @@ public static class ModelShape
     /// <summary>The number of values in the model's input.</summary>
     public static int InputLength(Model model) => model.Inputs[0].Shape.Aggregate(1, (a, b) => a * b);
 
-    /// <summary>The length of the vector a layer gives for an input of <paramref name="inputLength"/> values.</summary>
-    public static int OutputLength(Layer layer, int inputLength) => layer.OpCase switch
+    /// <summary>
+    /// The length of the vector a layer gives for an input of <paramref name="inputLength"/> values. A reverse
+    /// layer gives its bidirectional pair's output: the forward h then its own.
+    /// </summary>
+    public static int OutputLength(Layer layer, int inputLength) => LayerShapes.IsReverse(layer) ? 2 * LayerShapes.Hidden(layer) : layer.OpCase switch
     {
         Layer.OpOneofCase.Dense => layer.Dense.OutFeatures,
         Layer.OpOneofCase.Embedding or Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru or

@@ -11,7 +11,8 @@ public static class ShapeTrace
 {
     /// <summary>
     /// The shapes each layer reads and writes, layer by layer. A layer reads what the one before it wrote (the
-    /// first, the model's input), except that a Conv2d or MaxPool2d reads its channels x height x width.
+    /// first, the model's input), except that a Conv2d or MaxPool2d reads its channels x height x width and a
+    /// reverse LSTM or GRU what the forward layer before it read (it writes the pair's 2 x hidden values).
     /// </summary>
     public static IReadOnlyList<(int[] Input, int[] Output)> Of(Model model)
     {
@@ -19,7 +20,8 @@ public static class ShapeTrace
         int[] shape = model.Inputs[0].Shape.ToArray();
         foreach (Layer layer in model.Layers)
         {
-            int[] input = Input(layer, shape);
+            // The backward half of a bidirectional layer reads what its forward half read.
+            int[] input = LayerShapes.IsReverse(layer) && shapes.Count > 0 ? shapes[shapes.Count - 1].Item1 : Input(layer, shape);
             shape = Output(layer, input);
             shapes.Add((input, shape));
         }

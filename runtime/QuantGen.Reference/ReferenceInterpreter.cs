@@ -62,6 +62,7 @@ public sealed partial class ReferenceInterpreter
     /// <summary>Like <see cref="Trace(ReadOnlySpan{float})"/>, as one step of a sequence: advances <paramref name="state"/>.</summary>
     public float[][] Trace(ReadOnlySpan<float> input, SequenceState state)
     {
+        RequireStepwise();
         if (input.Length != InputLength)
         {
             throw new ArgumentException($"The model takes {InputLength} values, not {input.Length}.", nameof(input));

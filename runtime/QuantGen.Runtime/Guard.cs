@@ -30,6 +30,15 @@ public static class Guard
         }
     }
 
+    /// <summary>Checks a sequence length that must be at least one (the last step's output needs a step).</summary>
+    public static void Steps(int steps, string name)
+    {
+        if (steps < 1)
+        {
+            throw new ArgumentOutOfRangeException(name, steps, "A sequence needs at least one step.");
+        }
+    }
+
     /// <summary>
     /// Refuses an output that shares memory with the input. The forward pass writes its first layer's
     /// results before it has read all of the input, so <c>Predict(b, b)</c> would give wrong values (and in

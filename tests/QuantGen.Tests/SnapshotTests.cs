@@ -67,6 +67,12 @@ public sealed class SnapshotTests
         return model;
     }
 
+    /// <summary>Embedding -> bidirectional GRU (4-bit weights, 4-bit input) -> float head: the sequence-only API, one method per layer.</summary>
+    [Fact]
+    public void Bidirectional_model_runs_whole_sequences_layer_by_layer() =>
+        VerifyAll(nameof(Bidirectional_model_runs_whole_sequences_layer_by_layer), TestModels.Json(Recurrent.CompiledSequenceModels.Bidirectional(
+            "tagger", lstm: false, (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), _ => TestModels.UniformActivation(4, -1f, 1f), seed: 8)), "Tagger", "App.Models");
+
     /// <summary>Conv2d (2-bit weights, 2-bit input, stride 1, padding 1) -> ReLU -> MaxPool2d -> Flatten -> float head.</summary>
     internal static Model Convolution() =>
         Recurrent.RecurrentTestModels.Convolution(

@@ -27,6 +27,9 @@ internal static class ChainWalker
 
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
+        var quantized = new Dictionary<string, QuantizedTensor>(StringComparer.Ordinal);
+        nodes = QuantizedGraph.FoldConstantDequantize(nodes, constants, quantized, opset);
+        nodes = DynamicQuantizedMatMul.Rewrite(nodes, constants, quantized, opset);
         nodes = FlattenShapeChain.Fold(nodes, constants);
         string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
@@ -42,13 +45,17 @@ internal static class ChainWalker
         }
 
         Walk(nodes, input.Name, output.Name, context);
-        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, context.Sequence);
+        context.FlushQuantizer();
+        QuantizedWeights.Encode(context, quantized);
+        // A time-first graph gives [time, batch, ...] as it took it: for the checks, the same layout as its input.
+        SequenceAxes? outputAxes = context.TimeFirst && context.Sequence == SequenceAxes.TimeBatch ? SequenceAxes.BatchTime : context.Sequence;
+        long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, outputAxes);
 
         var model = new Model
         {
             Schema = DescriptionValidator.SchemaVersion,
             Name = modelName,
-            Doc = Describe(file, opset) + (stepState is null ? "" : " " + stepState),
+            Doc = Describe(file, opset) + (stepState is null ? "" : " " + stepState) + SequenceNote(context),
         };
         model.Inputs.Add(GraphInterface.Tensor(input.Name, graphInput.DescriptionShape));
         model.Outputs.Add(GraphInterface.Tensor(output.Name, outputShape));
@@ -240,6 +247,11 @@ internal static class ChainWalker
 
         return constants;
     }
+
+    /// <summary>What the generated class's header says about a whole-sequence graph's layout.</summary>
+    private static string SequenceNote(ImportContext context) =>
+        (context.TimeFirst ? " The graph is time first ([time, batch, ...]); each step is one description input." : "")
+        + (context.Layers.Any(LayerShapes.IsReverse) ? " Bidirectional: run whole sequences (PredictSequence)." : "");
 
     private static string Describe(ModelProto file, int opset)
     {

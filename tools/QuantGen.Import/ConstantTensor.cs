@@ -10,7 +10,7 @@ namespace QuantGen.Import;
 /// A tensor whose values are in the file (an initializer or a Constant node's value). The shape is
 /// checked when it is registered; the values are decoded, and checked, only when a converter asks for them.
 /// </summary>
-internal sealed class ConstantTensor
+internal sealed partial class ConstantTensor
 {
     private const int FloatDataType = 1;
     private const int Int64DataType = 7;

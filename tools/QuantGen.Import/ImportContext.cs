@@ -37,6 +37,18 @@ internal sealed class ImportContext
     /// </summary>
     public bool IsStepGraph { get; init; }
 
+    /// <summary>
+    /// 2 from a bidirectional LSTM or GRU until PyTorch's Transpose and Reshape have joined its directions
+    /// (<see cref="Converters.BidirectionalOutput"/>); 1 otherwise.
+    /// </summary>
+    public int Directions { get; set; } = 1;
+
+    /// <summary>
+    /// The graph input turned out to be time first ([time, batch, ...], nn.LSTM's default batch_first=False):
+    /// a recurrent node read it with no Transpose before. Its output is then time first too.
+    /// </summary>
+    public bool TimeFirst { get; set; }
+
     /// <summary>True while the current value is still the graph's token-id input (only a Gather can read it).</summary>
     public bool HoldsTokens { get; set; }
 
@@ -118,9 +130,21 @@ internal sealed class ImportContext
         }
     }
 
-    /// <summary>Appends the layer for a node, named after it.</summary>
+    /// <summary>Appends the layer for a node, named after it; a queued QDQ quantizer becomes its input quantizer.</summary>
     public void AddLayer(OnnxNode node, Layer layer)
     {
+        if (PendingQuantizer is not null)
+        {
+            if (PendingFromPreviousNode)
+            {
+                throw node.Error($"it reads a QuantizeLinear's integer output; only a DequantizeLinear with the same scale and zero point may");
+            }
+
+            layer.InputQuantizer = PendingQuantizer;
+            PendingQuantizer = null;
+            PendingAffine = null;
+        }
+
         // Checked as the walk goes, so a graph of a million nodes stops at the limit, not after the walk.
         if (_layers.Count >= DescriptionValidator.MaxLayers)
         {
@@ -129,7 +153,49 @@ internal sealed class ImportContext
 
         layer.Name = _names.For(node);
         _layers.Add(layer);
+        LayerNodes.Add(node);
     }
+
+    /// <summary>The node each layer was made from, layer by layer (a bidirectional node makes two).</summary>
+    public List<OnnxNode> LayerNodes { get; } = new List<OnnxNode>();
+
+    /// <summary>Every constant of the graph, by value name.</summary>
+    public IReadOnlyDictionary<string, ConstantTensor> Constants => _constants;
+
+    /// <summary>A QDQ pair's quantizer waiting for the next layer (<see cref="Converters.QuantizeLinearConverter"/>).</summary>
+    public ActivationQuantizer? PendingQuantizer { get; private set; }
+
+    /// <summary>The scale and zero point of the pending quantizer's QuantizeLinear, which its DequantizeLinear must repeat.</summary>
+    public (float Scale, int ZeroPoint)? PendingAffine { get; private set; }
+
+    /// <summary>True between a QuantizeLinear and its DequantizeLinear: the value holds integer codes.</summary>
+    public bool PendingFromPreviousNode { get; set; }
+
+    /// <summary>Queues a QDQ pair's quantizer; one still waiting (two pairs in a row) goes onto a flatten first.</summary>
+    public void QueueQuantizer(OnnxNode node, ActivationQuantizer quantizer, (float, int) affine)
+    {
+        if (PendingFromPreviousNode)
+        {
+            throw node.Error($"it quantizes a value that is already quantized (a QuantizeLinear after a QuantizeLinear)");
+        }
+
+        FlushQuantizer();
+        _pendingNode = node;
+        PendingQuantizer = quantizer;
+        PendingAffine = affine;
+        PendingFromPreviousNode = true;
+    }
+
+    /// <summary>A quantizer no layer took (the graph's end, or another QDQ pair next): a flatten layer carries it.</summary>
+    public void FlushQuantizer()
+    {
+        if (PendingQuantizer is not null && _pendingNode is not null)
+        {
+            AddLayer(_pendingNode, new Layer { Flatten = new Flatten() });
+        }
+    }
+
+    private OnnxNode? _pendingNode;
 
     /// <summary>Input <paramref name="index"/> of the node must be the chain's value (the data).</summary>
     public void RequireData(OnnxNode node, int index, string role)

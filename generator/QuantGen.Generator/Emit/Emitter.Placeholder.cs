@@ -12,8 +12,8 @@ internal static partial class Emitter
     /// class with every public member a generated model may have, each throwing. The build still fails on the
     /// QuantGen error that says why, but the code that uses the class compiles, so that error is the only
     /// one: without this, every use would add CS0246 (a class named by a &lt;QuantGenModel&gt; item is not
-    /// declared at all) or CS1061 (no Predict). The surface is the union of the stateless and the recurrent
-    /// API, because a broken description may not say which the model is.
+    /// declared at all) or CS1061 (no Predict). The surface is the union of the stateless, the recurrent and the
+    /// sequence API, because a broken description may not say which the model is.
     /// </summary>
     public static (string HintName, string Source) EmitPlaceholder(ModelBinding target)
     {
@@ -29,7 +29,7 @@ internal static partial class Emitter
         OpenTypes(w, target);
         w.Line($"/// <summary>A placeholder: the model in {Xml(file)} has errors (see the build's QuantGen diagnostics), and every member throws until they are fixed.</summary>");
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode({Literals.String(GeneratorName)}, {Literals.String(GeneratorVersion)})]");
-        w.Open($"{(target.Declare ? "public " : "")}partial class {cls} : global::QuantGen.IQuantModel, global::QuantGen.IRecurrentQuantModel");
+        w.Open($"{(target.Declare ? "public " : "")}partial class {cls} : global::QuantGen.IQuantModel, global::QuantGen.IRecurrentQuantModel, " + SequenceInterface);
         w.Line($"private const string Unavailable = {Literals.String($"The model in {fileName} could not be generated; the build reported why (QuantGen's QG errors). This class is a placeholder.")};");
         w.Line();
         string state = $"{Runtime}.RecurrentState";
@@ -45,6 +45,10 @@ internal static partial class Emitter
             $"public void Step({ReadOnlySpan} input, State state, {Span} output)",
             $"void global::QuantGen.IRecurrentQuantModel.Step(int token, {state} state, {Span} output)",
             $"void global::QuantGen.IRecurrentQuantModel.Step({ReadOnlySpan} input, {state} state, {Span} output)",
+            $"public void PredictSequence({ReadOnlySpan} inputs, int steps, {Span} outputs)",
+            $"public void PredictLast({ReadOnlySpan} inputs, int steps, {Span} output)",
+            $"public void PredictSequence(global::System.ReadOnlySpan<int> tokens, {Span} outputs)",
+            $"public void PredictLast(global::System.ReadOnlySpan<int> tokens, {Span} output)",
         ];
         foreach (string member in members)
         {

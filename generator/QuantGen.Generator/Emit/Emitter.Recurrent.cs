@@ -19,7 +19,7 @@ internal static partial class Emitter
         w.Line("/// The model holds no mutable state: a <see cref=\"State\"/> per sequence carries the hidden state and a step's working memory,");
         w.Line("/// so separate states may run on separate threads at once, and a step allocates nothing.");
         w.Line("/// </summary>");
-        OpenModelClass(w, plan, "global::QuantGen.IRecurrentQuantModel", $"{plan.InputLength} value(s) per step", $"{plan.OutputLength} values per step");
+        OpenModelClass(w, plan, "global::QuantGen.IRecurrentQuantModel, " + SequenceInterface, $"{plan.InputLength} value(s) per step", $"{plan.OutputLength} values per step");
         w.Line("/// <inheritdoc/>");
         w.Line($"public int VocabularySize => {plan.Vocabulary};");
         w.Line();
@@ -73,6 +73,9 @@ internal static partial class Emitter
         w.Line();
         w.Line($"void global::QuantGen.IRecurrentQuantModel.Step({ReadOnlySpan} input, {Runtime}.RecurrentState state, {Span} output) =>");
         w.Line($"    Step(input, {Runtime}.RecurrentState.Check<State>(state, nameof(state)), output);");
+        w.Line();
+        WriteSequenceMethods(w, plan);
+        WriteSteppedSequence(w, plan);
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();

@@ -21,8 +21,9 @@ internal static partial class Emitter
     public static IEnumerable<(string HintName, string Source)> Emit(ModelPlan plan, System.Threading.CancellationToken cancellationToken = default)
     {
         string hint = plan.Target.FullName;
-        yield return (hint + ".g.cs", EmitApi(plan));
-        yield return (hint + ".Kernels.g.cs", EmitKernels(plan));
+        bool wholeSequences = plan.Recurrent && ReverseLayers(plan).Any(r => r);
+        yield return (hint + ".g.cs", wholeSequences ? EmitSequenceApi(plan) : EmitApi(plan));
+        yield return (hint + ".Kernels.g.cs", wholeSequences ? EmitSequenceKernels(plan) : EmitKernels(plan));
         yield return (hint + ".Data.g.cs", EmitData(plan, cancellationToken));
     }
 

@@ -20,6 +20,23 @@ public static class EmbeddingLookup
         return (int)t;
     }
 
+    /// <summary>
+    /// A sequence's token ids as the one-value step inputs the model reads, each checked first (0 to
+    /// <paramref name="count"/> - 1), so that a bad id stops the sequence before any step runs.
+    /// </summary>
+    public static void Tokens(ReadOnlySpan<int> tokens, Span<float> inputs, int count, string name)
+    {
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            if ((uint)tokens[t] >= (uint)count)
+            {
+                throw new ArgumentOutOfRangeException(name, tokens[t], $"Token {t} is {tokens[t]}; a token id must be from 0 to {count - 1}.");
+            }
+
+            inputs[t] = tokens[t];
+        }
+    }
+
     /// <summary>Copies row <paramref name="token"/> of a float32 table into <paramref name="y"/>.</summary>
     public static void Float(int token, Span<float> y, ReadOnlySpan<float> table) => table.Slice(token * y.Length, y.Length).CopyTo(y);
 

@@ -44,7 +44,7 @@ public sealed class OnnxImportErrorTests
     {
         var builder = new OnnxGraphBuilder();
         builder.Append("Elu", "");
-        AssertFails(builder, "node #2 (Elu): the operator \"Elu\" is not supported (supported: Add, BatchNormalization, Constant, Conv, Div, Dropout, Flatten, GRU, Gather, Gemm, Identity, LSTM, MatMul, MaxPool, Mul, Relu, Reshape, Sigmoid, Softmax, Squeeze, Sub, Tanh, Transpose)");
+        AssertFails(builder, "node #2 (Elu): the operator \"Elu\" is not supported (supported: Add, BatchNormalization, Constant, Conv, DequantizeLinear, Div, Dropout, Flatten, GRU, Gather, Gemm, Identity, LSTM, MatMul, MaxPool, Mul, QuantizeLinear, Relu, Reshape, Sigmoid, Softmax, Squeeze, Sub, Tanh, Transpose)");
 
         builder = new OnnxGraphBuilder();
         builder.Append("Relu", "custom").Domain = "com.example";

@@ -168,8 +168,13 @@ public sealed class SequenceAndConvolutionImportTests
     {
         ModelProto file = Load("gru_lm");
         NodeProto gru = file.Graph.Node.First(n => n.OpType == "GRU");
-        gru.Attribute.Add(new AttributeProto { Name = "direction", Type = 3, S = ByteString.CopyFromUtf8("bidirectional") });
-        AssertFails(file, "node \"/gru/GRU\" (GRU): direction = \"bidirectional\" is not supported");
+        gru.Attribute.Add(new AttributeProto { Name = "direction", Type = 3, S = ByteString.CopyFromUtf8("reverse") });
+        AssertFails(file, "node \"/gru/GRU\" (GRU): direction = \"reverse\" is not supported; only forward and bidirectional (as nn.GRU exports) are");
+
+        // Bidirectional with one direction's weights: the shape check names the directions.
+        file = Load("gru_lm");
+        file.Graph.Node.First(n => n.OpType == "GRU").Attribute.Add(new AttributeProto { Name = "direction", Type = 3, S = ByteString.CopyFromUtf8("bidirectional") });
+        AssertFails(file, "node \"/gru/GRU\" (GRU): W has the shape [1, ");
 
         file = Load("conv_pool");
         file.Graph.Node.First(n => n.OpType == "Conv").Attribute.First(a => a.Name == "dilations").Ints[0] = 2;

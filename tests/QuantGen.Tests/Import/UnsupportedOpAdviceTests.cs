@@ -6,8 +6,8 @@ namespace QuantGen.Tests.Import;
 public sealed class UnsupportedOpAdviceTests
 {
     [Theory]
-    [InlineData("DequantizeLinear", "the model is already quantized (QDQ); import the float model and quantize it with `quantgen quantize`")]
-    [InlineData("MatMulInteger", "the model was quantized dynamically by ONNX Runtime; import the float model")]
+    [InlineData("QLinearConv", "the model is already quantized in the QOperator format; export it in the QDQ format (QuantizeLinear/DequantizeLinear around float operators), which imports")]
+    [InlineData("QLinearMatMul", "the model is already quantized in the QOperator format")]
     [InlineData("Clip", "Clip (nn.ReLU6, nn.Hardtanh) has no layer yet; nn.ReLU is supported")]
     [InlineData("Erf", "replace it in the model by supported operators before exporting")]
     public void The_error_names_node_and_operator_and_says_what_to_do(string op, string advice)

@@ -21,7 +21,7 @@ namespace App.Models
     /// so separate states may run on separate threads at once, and a step allocates nothing.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("QuantGen.Generator", "0.1.0")]
-    partial class CharModel : global::QuantGen.IRecurrentQuantModel
+    partial class CharModel : global::QuantGen.IRecurrentQuantModel, global::QuantGen.ISequenceQuantModel
     {
         /// <inheritdoc/>
         public string Name => "lm";
@@ -155,5 +155,60 @@ namespace App.Models
 
         void global::QuantGen.IRecurrentQuantModel.Step(global::System.ReadOnlySpan<float> input, global::QuantGen.Runtime.RecurrentState state, global::System.Span<float> output) =>
             Step(input, global::QuantGen.Runtime.RecurrentState.Check<State>(state, nameof(state)), output);
+
+        /// <summary>Runs <paramref name="steps"/> input vectors (1 values each, step after step) as one sequence from the zero state and writes every step's output (5 values each) into <paramref name="outputs"/>.</summary>
+        public void PredictSequence(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
+        {
+            global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, steps, 1, nameof(inputs));
+            global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, steps, 5, nameof(outputs));
+            global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
+            RunSequence(inputs, steps, outputs, lastOnly: false, global::QuantGen.Runtime.ScratchBuffer.Get(SequenceMemory(steps)));
+        }
+
+        /// <summary>Runs <paramref name="steps"/> (at least one) input vectors as one sequence from the zero state and writes the last step's output (5 values).</summary>
+        public void PredictLast(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> output)
+        {
+            global::QuantGen.Runtime.Guard.Steps(steps, nameof(steps));
+            global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, steps, 1, nameof(inputs));
+            global::QuantGen.Runtime.Guard.Length(output.Length, 5, nameof(output));
+            global::QuantGen.Runtime.Guard.NoOverlap(inputs, output, nameof(inputs), nameof(output));
+            RunSequence(inputs, steps, output, lastOnly: true, global::QuantGen.Runtime.ScratchBuffer.Get(SequenceMemory(steps)));
+        }
+
+        /// <summary>Runs a sequence of token ids from the zero state and writes every step's output into <paramref name="outputs"/> (tokens.Length x OutputLength values).</summary>
+        public void PredictSequence(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
+        {
+            global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, tokens.Length, 5, nameof(outputs));
+            global::System.Span<float> memory = global::QuantGen.Runtime.ScratchBuffer.Get(SequenceMemory(tokens.Length) + tokens.Length);
+            global::System.Span<float> inputs = memory.Slice(memory.Length - tokens.Length);
+            global::QuantGen.Runtime.EmbeddingLookup.Tokens(tokens, inputs, 5, nameof(tokens));
+            RunSequence(inputs, tokens.Length, outputs, lastOnly: false, memory.Slice(0, memory.Length - tokens.Length));
+        }
+
+        /// <summary>Runs a sequence of token ids (at least one) from the zero state and writes the last step's output.</summary>
+        public void PredictLast(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
+        {
+            global::QuantGen.Runtime.Guard.Steps(tokens.Length, nameof(tokens));
+            global::QuantGen.Runtime.Guard.Length(output.Length, 5, nameof(output));
+            global::System.Span<float> memory = global::QuantGen.Runtime.ScratchBuffer.Get(SequenceMemory(tokens.Length) + tokens.Length);
+            global::System.Span<float> inputs = memory.Slice(memory.Length - tokens.Length);
+            global::QuantGen.Runtime.EmbeddingLookup.Tokens(tokens, inputs, 5, nameof(tokens));
+            RunSequence(inputs, tokens.Length, output, lastOnly: true, memory.Slice(0, memory.Length - tokens.Length));
+        }
+
+        /// <summary>Floats of working memory for a sequence: the state (9) and a step's working memory (73), whatever its length.</summary>
+        private static int SequenceMemory(int steps) => 82;
+
+        /// <summary>The sequence step by step from the zero state; with <paramref name="lastOnly"/> every step writes into <paramref name="outputs"/> and the last one stays.</summary>
+        private static void RunSequence(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs, bool lastOnly, global::System.Span<float> memory)
+        {
+            global::System.Span<float> state = memory.Slice(0, 9);
+            state.Clear();
+            global::System.Span<float> scratch = memory.Slice(9, 73);
+            for (int t = 0; t < steps; t++)
+            {
+                Forward(inputs.Slice(t * 1, 1), lastOnly ? outputs : outputs.Slice(t * 5, 5), scratch, state);
+            }
+        }
     }
 }

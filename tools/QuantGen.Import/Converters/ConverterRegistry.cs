@@ -42,6 +42,8 @@ internal static class ConverterRegistry
         ["Squeeze"] = new SqueezeConverter(),
         ["Conv"] = new ConvConverter(),
         ["MaxPool"] = new MaxPoolConverter(),
+        ["QuantizeLinear"] = new QuantizeLinearConverter(),
+        ["DequantizeLinear"] = new DequantizeLinearConverter(),
     };
 
     /// <summary>
@@ -50,7 +52,7 @@ internal static class ConverterRegistry
     /// </summary>
     private static readonly HashSet<string> PerStep = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Gather", "LSTM", "GRU", "Transpose", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
+        "Gather", "LSTM", "GRU", "Transpose", "Reshape", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
     };
 
     public static bool WorksPerStep(string opType) => PerStep.Contains(opType);

@@ -6,7 +6,7 @@ using QuantGen.Schema;
 namespace QuantGen.Import.Converters;
 
 /// <summary>
-/// ONNX LSTM and GRU as PyTorch exports nn.LSTM / nn.GRU (one layer, forward; a GRU with linear_before_reset
+/// ONNX LSTM and GRU as PyTorch exports nn.LSTM / nn.GRU (one layer, forward or bidirectional, time first or after the Transpose of a batch_first input; a GRU with linear_before_reset
 /// 1, as PyTorch writes, or 0, the ONNX default, which becomes the description's resetBeforeProduct): X [time, batch, input] (after
 /// PyTorch's Transpose of a batch_first input), W [1, gates * hidden, input], R [1, gates * hidden, hidden],
 /// B [1, 2 * gates * hidden] = W's bias then R's, no sequence_lens, a zero initial state (checked and dropped
@@ -43,6 +43,14 @@ internal sealed class RecurrentConverter : IOpConverter
 
         // In a step graph batch and time are both 1: a time-first layer (nn.GRU(64, 256)) reads the
         // embedding's [1, 1, features] as it is.
+        // Outside a step graph, a recurrent node that reads the graph's [?, ?, features] with no Transpose
+        // before it is time first (batch_first=False): by ONNX's definition X's first axis is the time.
+        if (!context.IsStepGraph && context.Sequence == SequenceAxes.BatchTime && context.Layers.All(l => l.Lstm is null && l.Gru is null))
+        {
+            context.TimeFirst = true;
+            context.Sequence = SequenceAxes.TimeBatch;
+        }
+
         bool timeFirst = context.Sequence == SequenceAxes.TimeBatch || (context.IsStepGraph && context.Sequence == SequenceAxes.BatchTime);
         if (!timeFirst || context.SampleShape.Length != 1)
         {
@@ -57,30 +65,51 @@ internal sealed class RecurrentConverter : IOpConverter
             throw node.Error($"hidden_size = {hidden} must be given and positive");
         }
 
-        float[] w = Read(node, context, 1, "W", [1, gates * hidden, input]);
-        float[] r = Read(node, context, 2, "R", [1, gates * hidden, hidden]);
-        float[]? b = node.Inputs.Count > 3 && node.Inputs[3].Length > 0 ? Read(node, context, 3, "B", [1, 2 * gates * hidden]) : null;
+        // Bidirectional: W, R and B hold the forward direction then the backward one; the backward becomes a
+        // reverse layer right after the forward one (the description's bidirectional pair).
+        int directions = node.GetString("direction", "forward") == "bidirectional" ? 2 : 1;
+        if (directions == 2 && context.IsStepGraph)
+        {
+            throw node.Error($"a bidirectional layer cannot run one step at a time (its backward direction starts from the sequence's end); export the whole sequence, with no state inputs");
+        }
 
-        var inputWeights = Reorder(w, hidden, input, 0);
-        var recurrentWeights = Reorder(r, hidden, hidden, 0);
-        float[] inputBias = b is null ? [] : Reorder(b, hidden, 1, 0);
-        float[] recurrentBias = b is null ? [] : Reorder(b, hidden, 1, gates * (int)hidden);
-        Layer layer = _cell.Op == "LSTM"
-            ? new Layer { Lstm = new Schema.Lstm { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights) } }
-            : new Layer { Gru = new Schema.Gru { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights), ResetBeforeProduct = node.GetInt("linear_before_reset", 0) == 0 } };
-        (layer.Lstm?.InputBias ?? layer.Gru.InputBias).Add(inputBias);
-        (layer.Lstm?.RecurrentBias ?? layer.Gru.RecurrentBias).Add(recurrentBias);
-        context.AddLayer(node, layer);
+        float[] w = Read(node, context, 1, "W", [directions, gates * hidden, input]);
+        float[] r = Read(node, context, 2, "R", [directions, gates * hidden, hidden]);
+        float[]? b = node.Inputs.Count > 3 && node.Inputs[3].Length > 0 ? Read(node, context, 3, "B", [directions, 2 * gates * hidden]) : null;
+        for (int d = 0; d < directions; d++)
+        {
+            context.AddLayer(node, Direction(node, w, r, b, hidden, input, d));
+        }
+
+        context.Directions = directions;
         context.Sequence = SequenceAxes.TimeDirectionsBatch;
         context.SetSampleShape(node, [hidden]);
+    }
+
+    /// <summary>The layer of direction <paramref name="d"/> (0 forward, 1 backward: a reverse layer).</summary>
+    private Layer Direction(OnnxNode node, float[] w, float[] r, float[]? b, long hidden, long input, int d)
+    {
+        int gates = _cell.Order.Length;
+        int wAt = d * gates * (int)(hidden * input), rAt = d * gates * (int)(hidden * hidden), bAt = d * 2 * gates * (int)hidden;
+        var inputWeights = Reorder(w, hidden, input, wAt);
+        var recurrentWeights = Reorder(r, hidden, hidden, rAt);
+        float[] inputBias = b is null ? [] : Reorder(b, hidden, 1, bAt);
+        float[] recurrentBias = b is null ? [] : Reorder(b, hidden, 1, bAt + gates * (int)hidden);
+        bool reverse = d == 1;
+        Layer layer = _cell.Op == "LSTM"
+            ? new Layer { Lstm = new Schema.Lstm { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights), Reverse = reverse } }
+            : new Layer { Gru = new Schema.Gru { InputSize = (int)input, HiddenSize = (int)hidden, InputWeights = Floats(inputWeights), RecurrentWeights = Floats(recurrentWeights), ResetBeforeProduct = node.GetInt("linear_before_reset", 0) == 0, Reverse = reverse } };
+        (layer.Lstm?.InputBias ?? layer.Gru.InputBias).Add(inputBias);
+        (layer.Lstm?.RecurrentBias ?? layer.Gru.RecurrentBias).Add(recurrentBias);
+        return layer;
     }
 
     private void CheckAttributes(OnnxNode node)
     {
         string direction = node.GetString("direction", "forward");
-        if (direction != "forward")
+        if (direction is not ("forward" or "bidirectional"))
         {
-            throw node.Error($"direction = {OnnxText.Quote(direction)} is not supported; only forward (nn.{_cell.Op.ToLowerInvariant()} with bidirectional=False) is");
+            throw node.Error($"direction = {OnnxText.Quote(direction)} is not supported; only forward and bidirectional (as nn.{_cell.Op} exports) are");
         }
 
         IReadOnlyList<string>? activations = node.GetStrings("activations");

@@ -19,6 +19,11 @@ internal sealed class ReshapeConverter : IOpConverter
         context.RequireData(node, 0, "the data");
         bool allowZero = node.GetInt("allowzero", 0) != 0;
         long[] target = context.RequireConstant(node, 1, "the target shape").ReadInt64s();
+        if (BidirectionalOutput.TryReshape(node, context, target))
+        {
+            return;
+        }
+
         long[] sample = context.SampleShape;
         long length = context.SampleLength;
         string where = $"the target shape {OnnxText.Shape(target)} for {OnnxText.BatchShape(sample)}";

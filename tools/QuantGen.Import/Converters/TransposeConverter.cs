@@ -16,6 +16,11 @@ internal sealed class TransposeConverter : IOpConverter
         ImportContext.RequireInputCount(node, 1, 1);
         int rank = context.SampleShape.Length + 2;
         IReadOnlyList<long> perm = node.GetInts("perm", []);
+        if (BidirectionalOutput.TryTranspose(node, context, perm))
+        {
+            return;
+        }
+
         bool swapsBatchAndTime = perm.SequenceEqual(new long[] { 1, 0 }.Concat(Enumerable.Range(2, rank - 2).Select(i => (long)i)));
         if (context.Sequence is not (SequenceAxes.BatchTime or SequenceAxes.TimeBatch) || !swapsBatchAndTime)
         {

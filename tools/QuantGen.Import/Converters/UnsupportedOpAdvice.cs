@@ -12,12 +12,8 @@ internal static class UnsupportedOpAdvice
 {
     private static readonly Dictionary<string, string> Advice = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["QuantizeLinear"] = "the model is already quantized (QDQ); import the float model and quantize it with `quantgen quantize` (8-bit affine: --weights affine:8 --activations affine:8)",
-        ["DequantizeLinear"] = "the model is already quantized (QDQ); import the float model and quantize it with `quantgen quantize` (8-bit affine: --weights affine:8 --activations affine:8)",
-        ["DynamicQuantizeLinear"] = "the model was quantized dynamically by ONNX Runtime; import the float model and quantize it with `quantgen quantize`",
-        ["MatMulInteger"] = "the model was quantized dynamically by ONNX Runtime; import the float model and quantize it with `quantgen quantize`",
-        ["QLinearConv"] = "the model is already quantized; import the float model and quantize it with `quantgen quantize`",
-        ["QLinearMatMul"] = "the model is already quantized; import the float model and quantize it with `quantgen quantize`",
+        ["QLinearConv"] = "the model is already quantized in the QOperator format; export it in the QDQ format (QuantizeLinear/DequantizeLinear around float operators), which imports, or import the float model and run `quantgen quantize`",
+        ["QLinearMatMul"] = "the model is already quantized in the QOperator format; export it in the QDQ format (QuantizeLinear/DequantizeLinear around float operators), which imports, or import the float model and run `quantgen quantize`",
         ["Concat"] = "a Concat of computed values makes the graph branch, which a description cannot express yet; only the Concat of PyTorch's x.view(x.size(0), -1) is recognised",
         ["Shape"] = "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten() or torch.flatten(x, 1)",
         ["Unsqueeze"] = "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten() or torch.flatten(x, 1)",
