@@ -8,12 +8,18 @@ public static class ModelShape
     /// <summary>The number of values in the model's input.</summary>
     public static int InputLength(Model model) => model.Inputs[0].Shape.Aggregate(1, (a, b) => a * b);
 
-    /// <summary>The length of the vector a layer gives for an input of <paramref name="inputLength"/> values.</summary>
+    /// <summary>The number of values in the model's output: the last layer's (<see cref="ShapeTrace"/> follows the graph).</summary>
+    public static int OutputLength(Model model) => ShapeTrace.Of(model)[model.Layers.Count - 1].Output.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>
+    /// The length of the vector a single-input layer gives for an input of <paramref name="inputLength"/> values
+    /// (a Concat's is the sum of its inputs': <see cref="ShapeTrace"/>).
+    /// </summary>
     public static int OutputLength(Layer layer, int inputLength) => layer.OpCase switch
     {
         Layer.OpOneofCase.Dense => layer.Dense.OutFeatures,
         Layer.OpOneofCase.Embedding or Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru or
-            Layer.OpOneofCase.Conv2D or Layer.OpOneofCase.MaxPool2D => (int)LayerShapes.OutputLength(layer),
+            Layer.OpOneofCase.Conv2D or Layer.OpOneofCase.MaxPool2D or Layer.OpOneofCase.AvgPool2D or Layer.OpOneofCase.GlobalAvgPool2D => (int)LayerShapes.OutputLength(layer),
         _ => inputLength,
     };
 }

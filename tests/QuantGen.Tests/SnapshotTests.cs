@@ -77,7 +77,7 @@ public sealed class SnapshotTests
         VerifyAll(nameof(Convolution_with_quantized_weights_and_input), TestModels.Json(Convolution()), "Cnn", "App.Models");
 
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
-    private static void VerifyAll(string test, string json, string className, string? ns)
+    internal static void VerifyAll(string test, string json, string className, string? ns)
     {
         string[] names = className.Split('.');
         string declaration = names.Length == 1
