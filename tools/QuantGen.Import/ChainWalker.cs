@@ -28,6 +28,7 @@ internal static class ChainWalker
         OnnxNode[] nodes = graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
         Dictionary<string, ConstantTensor> constants = Constants(graph, nodes);
         nodes = FlattenShapeChain.Fold(nodes, constants);
+        nodes = PadIntoPool.Fold(nodes, constants);
         string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
         RefuseUnsupported(nodes);
@@ -41,7 +42,15 @@ internal static class ChainWalker
             throw new OnnxImportException($"the graph input {OnnxText.Quote(input.Name)} of a step graph must hold one step of one sequence: [1, 1] token ids or [1, 1, features...]");
         }
 
-        Walk(nodes, input.Name, output.Name, context);
+        if (context.Sequence is null && GraphWalker.Branches(nodes, context))
+        {
+            GraphWalker.Walk(nodes, graphInput, input.Name, output.Name, context);
+        }
+        else
+        {
+            Walk(nodes, input.Name, output.Name, context);
+        }
+
         long[] outputShape = GraphInterface.CheckOutput(output, context.SampleShape, context.Sequence);
 
         var model = new Model

@@ -42,6 +42,11 @@ internal static class ConverterRegistry
         ["Squeeze"] = new SqueezeConverter(),
         ["Conv"] = new ConvConverter(),
         ["MaxPool"] = new MaxPoolConverter(),
+        ["Clip"] = new ClipConverter(),
+        ["LeakyRelu"] = new LeakyReluConverter(),
+        ["AveragePool"] = new AveragePoolConverter(global: false),
+        ["GlobalAveragePool"] = new AveragePoolConverter(global: true),
+        ["Concat"] = new JoinConverter(),
     };
 
     /// <summary>
@@ -50,7 +55,7 @@ internal static class ConverterRegistry
     /// </summary>
     private static readonly HashSet<string> PerStep = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Gather", "LSTM", "GRU", "Transpose", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
+        "Gather", "LSTM", "GRU", "Transpose", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Clip", "LeakyRelu", "Identity", "Dropout",
     };
 
     public static bool WorksPerStep(string opType) => PerStep.Contains(opType);
