@@ -104,6 +104,11 @@ public static class LayerGraph
     /// <summary>A path of reads from <paramref name="from"/> back to <paramref name="reader"/> (e.g. "2 -> 3 -> 2"), or "" when the forward read closes no cycle.</summary>
     private static string CycleThrough(Model model, Dictionary<string, int> index, int reader, int from)
     {
+        if (from == reader)
+        {
+            return $"{reader} -> {reader}";
+        }
+
         // Depth-first over "reads" edges (a layer reads its named inputs, or the layer before).
         var path = new List<int> { reader, from };
         var seen = new HashSet<int> { from };
