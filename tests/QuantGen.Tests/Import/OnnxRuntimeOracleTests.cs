@@ -38,6 +38,7 @@ public sealed class OnnxRuntimeOracleTests(OnnxOracleModels compiled) : IClassFi
         }
 
         yield return (Path.Combine(AppContext.BaseDirectory, "digits", "digits.onnx"), 8);
+        yield return (Path.Combine(AppContext.BaseDirectory, "digits-resnet", "digits-resnet.onnx"), 8);
         yield return (Path.Combine(AppContext.BaseDirectory, "charlm", "charlm.onnx"), 0);
     }
 
