@@ -44,12 +44,7 @@ internal sealed class AveragePoolConverter : IOpConverter
             throw node.Error($"count_include_pad = {countIncludePad} is not supported; it must be 0 or 1");
         }
 
-        long[] kernel = [.. node.GetInts("kernel_shape")];
-        Window2d window = Window2d.Read(node, context, kernel);
-        if (window.PadH * 2 > window.KernelH || window.PadW * 2 > window.KernelW)
-        {
-            throw node.Error($"pads [{window.PadH}, {window.PadW}] are more than half the kernel [{window.KernelH}, {window.KernelW}]; a window could hold only padding");
-        }
+        Window2d window = Window2d.ReadPool(node, context);
 
         var pool = new AvgPool2d
         {

@@ -29,15 +29,9 @@ import onnx
 import torch
 from torch import nn
 
+from make_cnn_fixtures import randomize_batchnorm
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def randomize_batchnorm(bn):
-    with torch.no_grad():
-        bn.weight.uniform_(0.5, 1.5)
-        bn.bias.uniform_(-0.5, 0.5)
-        bn.running_mean.uniform_(-0.5, 0.5)
-        bn.running_var.uniform_(0.5, 2.0)
 
 
 class ActivationsPool(nn.Module):
