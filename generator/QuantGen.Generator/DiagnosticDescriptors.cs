@@ -50,6 +50,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ModelFileUnbound = new DiagnosticDescriptor(
         "QG0018", "No class is bound to the model file", "{0}", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnresolvedInput = new DiagnosticDescriptor(
+        "QG0019", "A layer's input names no earlier layer", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor For(DescriptionErrorCode code) => code switch
     {
         DescriptionErrorCode.InvalidJson => InvalidJson,
@@ -62,6 +65,7 @@ internal static class DiagnosticDescriptors
         DescriptionErrorCode.ThresholdsNotIncreasing => ThresholdsNotIncreasing,
         DescriptionErrorCode.NonFiniteParameter => NonFiniteParameter,
         DescriptionErrorCode.InvalidValue => InvalidValue,
+        DescriptionErrorCode.UnresolvedInput => UnresolvedInput,
         _ => DuplicateName,
     };
 }

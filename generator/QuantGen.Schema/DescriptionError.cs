@@ -19,6 +19,8 @@ public enum DescriptionErrorCode
     NonFiniteParameter = 9,
     InvalidValue = 10,
     DuplicateName = 11,
+    /// <summary>A name in a layer's <c>inputs</c> is no earlier layer's nor the model input's (QG0019).</summary>
+    UnresolvedInput = 19,
 }
 
 /// <summary>One problem found in a description: what, where in the JSON (a path), and where in the text.</summary>

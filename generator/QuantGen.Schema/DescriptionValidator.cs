@@ -67,7 +67,10 @@ public static partial class DescriptionValidator
         }
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
-        long length = inputLength, previousInput = 0;
+        int[][] sources = LayerGraph.Resolve(model, (i, k, message) => c.Add(DescriptionErrorCode.UnresolvedInput, $"layers[{i}].inputs[{k}]", message));
+        var lengths = new long[model.Layers.Count];
+        // What each single-input layer read: a reverse layer reads what its forward half (the layer before) read.
+        var reads = new long[model.Layers.Count];
         for (int i = 0; i < model.Layers.Count; i++)
         {
             c.CancellationToken.ThrowIfCancellationRequested();
@@ -86,11 +89,16 @@ public static partial class DescriptionValidator
                 }
             }
 
-            long handed = length;
-            length = LayerShapes.IsReverse(layer) ? ValidateReverseLayer(model, i, path, previousInput, c) : ValidateLayer(layer, i, path, length, c);
-            previousInput = handed;
+            // What the layer is handed: 0 (unknown) when a source did not resolve or had an error of its own.
+            long[] handed = Array.ConvertAll(sources[i], s => s == LayerGraph.ModelInput ? inputLength : lengths[s]);
+            bool resolved = handed.Length == Math.Max(1, layer.Inputs.Count);
+            reads[i] = resolved ? handed[0] : 0;
+            lengths[i] = LayerShapes.IsReverse(layer) ? ValidateReverseLayer(model, i, path, i > 0 ? reads[i - 1] : 0, c)
+                : LayerGraph.JoinsInputs(layer) ? ValidateJoin(layer, i, path, resolved ? handed : Array.Empty<long>(), c)
+                : ValidateSingleInput(layer, i, path, reads[i], c);
         }
 
+        long length = lengths[model.Layers.Count - 1];
         if (length > 0 && outputLength > 0 && length != outputLength)
         {
             c.Add(DescriptionErrorCode.ShapeMismatch, "outputs[0].shape", $"the output is declared with {outputLength} values but the last layer gives {length}");
@@ -151,8 +159,10 @@ public static partial class DescriptionValidator
         switch (layer.OpCase)
         {
             case Layer.OpOneofCase.None:
-                c.Add(DescriptionErrorCode.MissingField, path, $"layer {index} has no operation (one of dense, flatten, relu, sigmoid, tanh, softmax, embedding, lstm, gru, conv2d, maxPool2d)");
+                c.Add(DescriptionErrorCode.MissingField, path, $"layer {index} has no operation (one of dense, flatten, relu, sigmoid, tanh, softmax, embedding, lstm, gru, conv2d, maxPool2d, clip, leakyRelu, avgPool2d, globalAvgPool2d, add, concat)");
                 return 0;
+            case Layer.OpOneofCase.Clip or Layer.OpOneofCase.LeakyRelu or Layer.OpOneofCase.AvgPool2D or Layer.OpOneofCase.GlobalAvgPool2D:
+                return ValidateElementOrPoolLayer(layer, index, path, inputLength, c);
             case Layer.OpOneofCase.Dense:
                 return ValidateDense(layer.Dense, index, path + ".dense", inputLength, c);
             case Layer.OpOneofCase.Embedding or Layer.OpOneofCase.Lstm or Layer.OpOneofCase.Gru or Layer.OpOneofCase.Conv2D or Layer.OpOneofCase.MaxPool2D:

@@ -41,6 +41,12 @@ public static class LayerShapes
         Layer.OpOneofCase.Gru => "gru",
         Layer.OpOneofCase.Conv2D => "conv2d",
         Layer.OpOneofCase.MaxPool2D => "maxPool2d",
+        Layer.OpOneofCase.AvgPool2D => "avgPool2d",
+        Layer.OpOneofCase.GlobalAvgPool2D => "globalAvgPool2d",
+        Layer.OpOneofCase.Clip => "clip",
+        Layer.OpOneofCase.LeakyRelu => "leakyRelu",
+        Layer.OpOneofCase.Add => "add",
+        Layer.OpOneofCase.Concat => "concat",
         _ => "dense",
     };
 
@@ -101,7 +107,7 @@ public static class LayerShapes
     /// <summary>Output size of a window sweep: floor((size + 2 padding - kernel) / stride) + 1.</summary>
     public static long Out(int size, int kernel, int stride, int padding) => stride <= 0 ? 0 : ((long)size + 2L * padding - kernel) / stride + 1;
 
-    /// <summary>The output length of an Embedding, LSTM, GRU, Conv2d or MaxPool2d layer with valid fields.</summary>
+    /// <summary>The output length of an Embedding, LSTM, GRU, Conv2d or pooling layer with valid fields.</summary>
     public static long OutputLength(Layer layer) => layer.OpCase switch
     {
         Layer.OpOneofCase.Embedding => layer.Embedding.EmbeddingDim,
@@ -109,6 +115,8 @@ public static class LayerShapes
         Layer.OpOneofCase.Gru => layer.Gru.HiddenSize,
         Layer.OpOneofCase.Conv2D => layer.Conv2D.OutChannels * Out(layer.Conv2D.Height, layer.Conv2D.KernelH, layer.Conv2D.StrideH, layer.Conv2D.PaddingH) * Out(layer.Conv2D.Width, layer.Conv2D.KernelW, layer.Conv2D.StrideW, layer.Conv2D.PaddingW),
         Layer.OpOneofCase.MaxPool2D => layer.MaxPool2D.Channels * Out(layer.MaxPool2D.Height, layer.MaxPool2D.KernelH, layer.MaxPool2D.StrideH, layer.MaxPool2D.PaddingH) * Out(layer.MaxPool2D.Width, layer.MaxPool2D.KernelW, layer.MaxPool2D.StrideW, layer.MaxPool2D.PaddingW),
+        Layer.OpOneofCase.AvgPool2D => layer.AvgPool2D.Channels * Out(layer.AvgPool2D.Height, layer.AvgPool2D.KernelH, layer.AvgPool2D.StrideH, layer.AvgPool2D.PaddingH) * Out(layer.AvgPool2D.Width, layer.AvgPool2D.KernelW, layer.AvgPool2D.StrideW, layer.AvgPool2D.PaddingW),
+        Layer.OpOneofCase.GlobalAvgPool2D => layer.GlobalAvgPool2D.Channels,
         _ => 0,
     };
 

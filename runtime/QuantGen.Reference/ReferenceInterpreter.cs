@@ -16,6 +16,9 @@ public sealed partial class ReferenceInterpreter
     private readonly Dictionary<string, float[]> _weights = new Dictionary<string, float[]>();
     private readonly ReferenceOptions _options;
 
+    /// <summary>What each layer reads: earlier layers' indices, or <see cref="LayerGraph.ModelInput"/>.</summary>
+    private readonly int[][] _sources;
+
     /// <summary>Interprets a model that has passed <see cref="DescriptionValidator"/>.</summary>
     public ReferenceInterpreter(Model model)
         : this(model, new ReferenceOptions())
@@ -28,19 +31,16 @@ public sealed partial class ReferenceInterpreter
         _model = model;
         _options = options;
         InputLength = ModelShape.InputLength(model);
-        int length = InputLength;
+        _sources = LayerGraph.Sources(model);
         for (int i = 0; i < model.Layers.Count; i++)
         {
-            Layer layer = model.Layers[i];
-            foreach (LayerMatrix m in LayerShapes.Matrices(layer))
+            foreach (LayerMatrix m in LayerShapes.Matrices(model.Layers[i]))
             {
                 _weights[Key(i, m.Part)] = DequantizedWeights.Of(m.Weights!, m.Rows, m.Cols);
             }
-
-            length = ModelShape.OutputLength(layer, length);
         }
 
-        OutputLength = length;
+        OutputLength = ModelShape.OutputLength(model);
     }
 
     /// <summary>Reads, validates and interprets a description's JSON text.</summary>
@@ -55,7 +55,7 @@ public sealed partial class ReferenceInterpreter
 
     /// <summary>
     /// Runs the model and returns what each layer received, before its input quantizer (index i for
-    /// layer i), then the output (last index): what calibration needs.
+    /// layer i; an Add's or Concat's first input), then the output (last index): what calibration needs.
     /// </summary>
     public float[][] Trace(ReadOnlySpan<float> input) => Trace(input, NewState());
 
@@ -69,17 +69,26 @@ public sealed partial class ReferenceInterpreter
         }
 
         var trace = new float[_model.Layers.Count + 1][];
-        float[] x = input.ToArray();
+        var outputs = new float[_model.Layers.Count][];
+        float[] modelInput = input.ToArray();
         for (int i = 0; i < _model.Layers.Count; i++)
         {
             Layer layer = _model.Layers[i];
-            trace[i] = (float[])x.Clone();
+            float[][] reads = Array.ConvertAll(_sources[i], s => s == LayerGraph.ModelInput ? modelInput : outputs[s]);
+            trace[i] = (float[])reads[0].Clone();
+            if (LayerGraph.JoinsInputs(layer))
+            {
+                outputs[i] = Join(layer, reads);
+                continue;
+            }
+
+            float[] x = (float[])reads[0].Clone();
             Site(i, QuantizerSite.Input, layer.InputQuantizer, x);
 
-            x = Run(i, layer, x, state);
+            outputs[i] = Run(i, layer, x, state);
         }
 
-        trace[^1] = x;
+        trace[^1] = outputs[^1];
         return trace;
     }
 
@@ -142,6 +151,11 @@ public sealed partial class ReferenceInterpreter
                 return Convolve(index, layer.Conv2D, x);
             case Layer.OpOneofCase.MaxPool2D:
                 return MaxPool(layer.MaxPool2D, x);
+            case Layer.OpOneofCase.Clip:
+            case Layer.OpOneofCase.LeakyRelu:
+            case Layer.OpOneofCase.AvgPool2D:
+            case Layer.OpOneofCase.GlobalAvgPool2D:
+                return RunElementOrPool(layer, x);
             default:
                 throw new InvalidOperationException($"layer {index} has no operation");
         }

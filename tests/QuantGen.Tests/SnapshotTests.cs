@@ -92,7 +92,7 @@ public sealed class SnapshotTests
         VerifyAll(nameof(Convolution_with_the_integer_kernel), TestModels.Json(IntegerConvolution()), "CnnInt8", "App.Models");
 
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
-    private static void VerifyAll(string test, string json, string className, string? ns)
+    internal static void VerifyAll(string test, string json, string className, string? ns)
     {
         string[] names = className.Split('.');
         string declaration = names.Length == 1

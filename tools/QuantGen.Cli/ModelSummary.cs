@@ -44,12 +44,15 @@ public sealed record ModelSummary(string Name, int InputLength, int OutputLength
     {
         var layers = new List<LayerSummary>();
         IReadOnlyList<MatrixBytes> packed = ParameterBytes.Of(model);
-        int length = ModelShape.InputLength(model);
+        // Shapes follow the graph: a layer that names its inputs reads what they give (an Add's or Concat's first).
+        IReadOnlyList<(int[] Input, int[] Output)> shapes = ShapeTrace.Of(model);
+        int length = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             int index = i;
             Layer layer = model.Layers[i];
-            int next = ModelShape.OutputLength(layer, length);
+            length = shapes[i].Input.Aggregate(1, (a, b) => a * b);
+            int next = shapes[i].Output.Aggregate(1, (a, b) => a * b);
             var matrices = LayerShapes.Matrices(layer)
                 .Select(m =>
                 {

@@ -31,6 +31,7 @@ internal static class ChainWalker
         nodes = QuantizedGraph.FoldConstantDequantize(nodes, constants, quantized, opset);
         nodes = DynamicQuantizedMatMul.Rewrite(nodes, constants, quantized, opset);
         nodes = FlattenShapeChain.Fold(nodes, constants);
+        nodes = PadIntoPool.Fold(nodes, constants);
         string? stepState = StepGraph.Bind(ref nodes, graph, constants);
         nodes = RecurrentGraph.DropZeroInitialStates(nodes, graph, constants);
         RefuseUnsupported(nodes);
@@ -44,7 +45,15 @@ internal static class ChainWalker
             throw new OnnxImportException($"the graph input {OnnxText.Quote(input.Name)} of a step graph must hold one step of one sequence: [1, 1] token ids or [1, 1, features...]");
         }
 
-        Walk(nodes, input.Name, output.Name, context);
+        if (context.Sequence is null && GraphWalker.Branches(nodes, context))
+        {
+            GraphWalker.Walk(nodes, graphInput, input.Name, output.Name, context);
+        }
+        else
+        {
+            Walk(nodes, input.Name, output.Name, context);
+        }
+
         context.FlushQuantizer();
         QuantizedWeights.Encode(context, quantized);
         // A time-first graph gives [time, batch, ...] as it took it: for the checks, the same layout as its input.

@@ -130,6 +130,16 @@ internal sealed class ImportContext
         }
     }
 
+    /// <summary>
+    /// For a graph walk (<see cref="GraphWalker"/>), which visits branches in turn: the fold target that holds
+    /// for the value the next node reads (null where nothing may fold into the layer before).
+    /// </summary>
+    public void SetFoldState(Layer? target, string value)
+    {
+        FoldTarget = target;
+        FoldTargetValue = value;
+    }
+
     /// <summary>Appends the layer for a node, named after it; a queued QDQ quantizer becomes its input quantizer.</summary>
     public void AddLayer(OnnxNode node, Layer layer)
     {

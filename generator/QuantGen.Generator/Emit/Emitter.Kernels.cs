@@ -47,6 +47,7 @@ internal static partial class Emitter
             w.Line($"{Span} a = scratch.Slice({at}, {plan.WorkLength});");
             w.Line($"{Span} b = scratch.Slice({at + plan.WorkLength}, {plan.WorkLength});");
             at += 2 * plan.WorkLength;
+            at = WriteExtraWorkBuffers(w, plan, at);
         }
 
         if (plan.QuantizedLength > 0)
@@ -90,6 +91,14 @@ internal static partial class Emitter
             case LayerOp.MaxPool2d:
                 WriteMaxPool(w, layer);
                 return;
+            case LayerOp.AvgPool2d:
+            case LayerOp.GlobalAvgPool2d:
+                WriteAveragePool(w, layer);
+                return;
+            case LayerOp.Add:
+            case LayerOp.Concat:
+                WriteJoin(w, layer);
+                return;
         }
 
         string source = WriteInputQuantizer(w, layer);
@@ -105,7 +114,9 @@ internal static partial class Emitter
         w.Line($"// {layer.Op}: {layer.Reason}.");
         string call = layer.Op switch
         {
-            LayerOp.Flatten => layer.Quantizer is not null && layer.Destination != BufferSlot.Quantized ? $"{source}.CopyTo({destination})" : "",
+            LayerOp.Flatten => source != destination ? $"{source}.CopyTo({destination})" : "",
+            LayerOp.Clip => $"{Runtime}.Activations.Clip({source}, {destination}, {Literals.Float(layer.Scalars[0])}, {Literals.Float(layer.Scalars[1])})",
+            LayerOp.LeakyRelu => $"{Runtime}.Activations.LeakyRelu({source}, {destination}, {Literals.Float(layer.Scalars[0])})",
             LayerOp.Relu => $"{Runtime}.Activations.Relu({source}, {destination})",
             LayerOp.Sigmoid => $"{Runtime}.Activations.Sigmoid({source}, {destination})",
             LayerOp.Tanh => $"{Runtime}.Activations.Tanh({source}, {destination})",
@@ -166,12 +177,11 @@ internal static partial class Emitter
         };
     }
 
-    private static string BufferExpression(BufferSlot buffer, int length) => buffer switch
+    private static string BufferExpression(BufferSlot buffer, int length) => buffer.Kind switch
     {
-        BufferSlot.Input => "input",
-        BufferSlot.Output => "output",
-        BufferSlot.A => $"a.Slice(0, {length})",
-        BufferSlot.B => $"b.Slice(0, {length})",
+        BufferKind.Input => "input",
+        BufferKind.Output => "output",
+        BufferKind.Work => $"{WorkBufferName(buffer.Index)}.Slice(0, {length})",
         _ => $"q.Slice(0, {length})",
     };
 }

@@ -14,6 +14,12 @@ internal enum LayerOp
     Gru,
     Conv2d,
     MaxPool2d,
+    Clip,
+    LeakyRelu,
+    AvgPool2d,
+    GlobalAvgPool2d,
+    Add,
+    Concat,
 }
 
 internal enum QuantizerKind
@@ -26,17 +32,33 @@ internal enum QuantizerKind
     OnlineMultiBinary,
 }
 
-/// <summary>Where a layer reads from or writes to.</summary>
-internal enum BufferSlot
+internal enum BufferKind
 {
     Input,
     Output,
-    /// <summary>The first of two working buffers that layers write in turn.</summary>
-    A,
-    B,
+    /// <summary>A working buffer: a chain's layers write buffers 0 and 1 (a and b) in turn; a graph's may need more.</summary>
+    Work,
     /// <summary>The buffer that holds a layer's quantized input.</summary>
     Quantized,
 }
+
+/// <summary>Where a layer reads from or writes to: the model's input or output, the quantized input, or working buffer <see cref="Index"/>.</summary>
+internal readonly record struct BufferSlot(BufferKind Kind, int Index = 0)
+{
+    public static BufferSlot Input => new BufferSlot(BufferKind.Input);
+
+    public static BufferSlot Output => new BufferSlot(BufferKind.Output);
+
+    /// <summary>The first of the two working buffers that a chain's layers write in turn.</summary>
+    public static BufferSlot A => new BufferSlot(BufferKind.Work, 0);
+
+    public static BufferSlot B => new BufferSlot(BufferKind.Work, 1);
+
+    public static BufferSlot Quantized => new BufferSlot(BufferKind.Quantized);
+}
+
+/// <summary>One of the values an Add or a Concat reads, and its length.</summary>
+internal readonly record struct LayerRead(BufferSlot Slot, int Length);
 
 /// <summary>An activation quantizer with its parameters (tables are small: at most 256 values).</summary>
 internal sealed record QuantizerPlan(
@@ -62,6 +84,8 @@ internal sealed record QuantizerPlan(
 /// <param name="Window">Channels, height, width, kernel h/w, stride h/w, padding h/w of a Conv2d or MaxPool2d layer; empty otherwise.</param>
 /// <param name="InputShape">The shape the layer reads (<see cref="QuantGen.Schema.ShapeTrace"/>), for the class's metadata.</param>
 /// <param name="OutputShape">The shape the layer writes.</param>
+/// <param name="Reads">Every value an Add or a Concat reads, in order; empty for other layers, which read <paramref name="PreviousOutput"/>.</param>
+/// <param name="Scalars">Clip's min and max, LeakyRelu's alpha, AvgPool2d's count_include_pad (1 or 0); empty for other layers.</param>
 internal sealed record LayerPlan(
     int Index,
     string Name,
@@ -77,7 +101,9 @@ internal sealed record LayerPlan(
     RecurrencePlan? Recurrence,
     EquatableArray<int> Window,
     EquatableArray<int> InputShape,
-    EquatableArray<int> OutputShape)
+    EquatableArray<int> OutputShape,
+    EquatableArray<LayerRead> Reads = default,
+    EquatableArray<float> Scalars = default)
 {
     /// <summary>The matrices' codecs, as the header table and the layer comment show them.</summary>
     public string WeightSummary => string.Join("; ", System.Linq.Enumerable.Select(Matrices, m => (m.Part.Length == 0 ? "" : m.Part + " ") + m.Summary));
@@ -122,13 +148,15 @@ internal sealed record ModelPlan(
     long Float32WeightBytes,
     ModelFile Source,
     bool Recurrent,
-    int Vocabulary)
+    int Vocabulary,
+    int ExtraWorkBuffers = 0)
 {
     /// <summary>Parameter bytes: what the generated class's WeightBytes, its header and <c>quantgen inspect</c> show.</summary>
     public long WeightBytes => Blob.PayloadBytes;
 
-    /// <summary>Floats of working memory per call: buffers A and B, the quantized input, the kernels' scratch
+    /// <summary>Floats of working memory per call: buffers A and B (and, for a graph that branches, the
+    /// <see cref="ExtraWorkBuffers"/> more that its live values need), the quantized input, the kernels' scratch
     /// (tables of partial sums, decoded rows, input codes), and the gate, patch and column buffers of
     /// recurrent and convolution layers.</summary>
-    public int ScratchLength => 2 * WorkLength + QuantizedLength + KernelScratchLength + LayerScratchLength;
+    public int ScratchLength => (2 + ExtraWorkBuffers) * WorkLength + QuantizedLength + KernelScratchLength + LayerScratchLength;
 }

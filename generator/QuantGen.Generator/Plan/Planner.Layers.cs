@@ -38,6 +38,8 @@ internal static partial class Planner
                 return ("the maximum of each window", null, window);
             }
 
+            case Layer.OpOneofCase.Clip or Layer.OpOneofCase.LeakyRelu or Layer.OpOneofCase.AvgPool2D or Layer.OpOneofCase.GlobalAvgPool2D or Layer.OpOneofCase.Add or Layer.OpOneofCase.Concat:
+                return PlanElementOrJoin(layer);
             case Layer.OpOneofCase.Dense:
                 return ("y = W x + b", null, noWindow);
             case Layer.OpOneofCase.Flatten:

@@ -53,12 +53,18 @@ internal static partial class Planner
         long floatBytes = 0;
         BufferSlot current = BufferSlot.Input;
         IReadOnlyList<(int[] Input, int[] Output)> shapes = ShapeTrace.Of(model);
+        GraphBuffers? graph = LayerGraph.IsChain(model) ? null : GraphBuffers.Assign(model, shapes);
 
         for (int i = 0; i < model.Layers.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             Layer layer = model.Layers[i];
-            int outputLength = ModelShape.OutputLength(layer, length);
+            if (graph is not null)
+            {
+                (current, length) = (graph.Previous[i], graph.InputLengths[i]);
+            }
+
+            int outputLength = graph is null ? ModelShape.OutputLength(layer, length) : shapes[i].Output.Aggregate(1, (a, b) => a * b);
             QuantizerPlan? quantizer = layer.InputQuantizer is null ? null : QuantizerPlans.Of(layer.InputQuantizer);
             LayerOp op = OpOf(layer);
 
@@ -85,7 +91,15 @@ internal static partial class Planner
 
             BufferSlot source = quantizerRuns ? BufferSlot.Quantized : current;
             BufferSlot destination;
-            if (op == LayerOp.Flatten && quantizer is null)
+            if (graph is not null)
+            {
+                destination = graph.Destinations[i];
+                if (destination.Kind == BufferKind.Work)
+                {
+                    sizes.Work = Math.Max(sizes.Work, outputLength);
+                }
+            }
+            else if (op == LayerOp.Flatten && quantizer is null)
             {
                 destination = current;
             }
@@ -99,12 +113,13 @@ internal static partial class Planner
             }
 
             (string reason, RecurrencePlan? recurrence, EquatableArray<int> window) = PlanLayerWork(layer, matrices, sizes);
-            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, matrices.ToEquatableArray(), reason, recurrence, window, shapes[i].Input.ToEquatableArray(), shapes[i].Output.ToEquatableArray()));
+            EquatableArray<LayerRead> reads = graph is not null && LayerGraph.JoinsInputs(layer) ? graph.ReadsOf[i].ToEquatableArray() : default;
+            layers.Add(new LayerPlan(i, layer.Name, op, length, outputLength, current, source, destination, quantizer, matrices.ToEquatableArray(), reason, recurrence, window, shapes[i].Input.ToEquatableArray(), shapes[i].Output.ToEquatableArray(), reads, ScalarsOf(layer)));
             current = destination;
             length = outputLength;
         }
 
-        int scratch = 2 * sizes.Work + sizes.Quantized + sizes.Kernel + sizes.Layer;
+        int scratch = (2 + (graph?.ExtraWorkBuffers ?? 0)) * sizes.Work + sizes.Quantized + sizes.Kernel + sizes.Layer;
         return new ModelPlan(
             target,
             model.Name,
@@ -127,7 +142,8 @@ internal static partial class Planner
             floatBytes,
             file,
             LayerShapes.IsRecurrent(model),
-            LayerShapes.TakesTokens(model) ? model.Layers[0].Embedding.NumEmbeddings : 0);
+            LayerShapes.TakesTokens(model) ? model.Layers[0].Embedding.NumEmbeddings : 0,
+            graph?.ExtraWorkBuffers ?? 0);
     }
 
     /// <summary>Chooses the matrix's kernel, repacks its tensors once into the blob, and records what the emitter needs.</summary>
@@ -209,6 +225,12 @@ internal static partial class Planner
         Layer.OpOneofCase.Lstm => LayerOp.Lstm,
         Layer.OpOneofCase.Gru => LayerOp.Gru,
         Layer.OpOneofCase.Conv2D => LayerOp.Conv2d,
+        Layer.OpOneofCase.Clip => LayerOp.Clip,
+        Layer.OpOneofCase.LeakyRelu => LayerOp.LeakyRelu,
+        Layer.OpOneofCase.AvgPool2D => LayerOp.AvgPool2d,
+        Layer.OpOneofCase.GlobalAvgPool2D => LayerOp.GlobalAvgPool2d,
+        Layer.OpOneofCase.Add => LayerOp.Add,
+        Layer.OpOneofCase.Concat => LayerOp.Concat,
         _ => LayerOp.MaxPool2d,
     };
 

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace QuantGen.Runtime;
 
 /// <summary>Element-wise activation functions; source and destination may be the same span. NaN propagates.</summary>
-public static class Activations
+public static partial class Activations
 {
     /// <summary>y = max(x, 0), element by element.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)

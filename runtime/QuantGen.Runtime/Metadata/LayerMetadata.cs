@@ -20,13 +20,13 @@ public sealed class LayerMetadata
     /// <summary>The layer's name in the description ("" when it has none).</summary>
     public required string Name { get; init; }
 
-    /// <summary>What the layer computes: Dense, Conv2d, MaxPool2d, Flatten, Embedding, Lstm, Gru, Relu, Sigmoid, Tanh or Softmax.</summary>
+    /// <summary>What the layer computes: Dense, Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Embedding, Lstm, Gru, Relu, Sigmoid, Tanh, Softmax, Clip, LeakyRelu, Add or Concat.</summary>
     public required string Kind { get; init; }
 
     /// <summary>The shape of the values the layer reads (for the first layer, the model's input shape).</summary>
     public required IReadOnlyList<int> InputShape { get => _inputShape; init => _inputShape = Copy(value); }
 
-    /// <summary>The shape of the values the layer writes: channels, height, width after a Conv2d or MaxPool2d; one dimension otherwise.</summary>
+    /// <summary>The shape of the values the layer writes: channels, height, width after a Conv2d or a pooling layer; one dimension otherwise (an element-wise layer or an Add keeps its input's).</summary>
     public required IReadOnlyList<int> OutputShape { get => _outputShape; init => _outputShape = Copy(value); }
 
     /// <summary>Bits per weight code: 1 to 8 for quantized weights (the wider, when an LSTM's or GRU's two matrices differ), 32 for float32 weights, 0 for a layer without weights.</summary>

@@ -8,7 +8,7 @@ public sealed class UnsupportedOpAdviceTests
     [Theory]
     [InlineData("QLinearConv", "the model is already quantized in the QOperator format; export it in the QDQ format (QuantizeLinear/DequantizeLinear around float operators), which imports")]
     [InlineData("QLinearMatMul", "the model is already quantized in the QOperator format")]
-    [InlineData("Clip", "Clip (nn.ReLU6, nn.Hardtanh) has no layer yet; nn.ReLU is supported")]
+    [InlineData("Shape", "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten()")]
     [InlineData("Erf", "replace it in the model by supported operators before exporting")]
     public void The_error_names_node_and_operator_and_says_what_to_do(string op, string advice)
     {

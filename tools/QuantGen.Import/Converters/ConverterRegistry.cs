@@ -44,6 +44,11 @@ internal static class ConverterRegistry
         ["MaxPool"] = new MaxPoolConverter(),
         ["QuantizeLinear"] = new QuantizeLinearConverter(),
         ["DequantizeLinear"] = new DequantizeLinearConverter(),
+        ["Clip"] = new ClipConverter(),
+        ["LeakyRelu"] = new LeakyReluConverter(),
+        ["AveragePool"] = new AveragePoolConverter(global: false),
+        ["GlobalAveragePool"] = new AveragePoolConverter(global: true),
+        ["Concat"] = new JoinConverter(),
     };
 
     /// <summary>
@@ -52,7 +57,7 @@ internal static class ConverterRegistry
     /// </summary>
     private static readonly HashSet<string> PerStep = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Gather", "LSTM", "GRU", "Transpose", "Reshape", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Identity", "Dropout",
+        "Gather", "LSTM", "GRU", "Transpose", "Reshape", "Squeeze", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Clip", "LeakyRelu", "Identity", "Dropout",
     };
 
     public static bool WorksPerStep(string opType) => PerStep.Contains(opType);

@@ -21,12 +21,7 @@ internal sealed class MaxPoolConverter : IOpConverter
             throw node.Error($"ceil_mode = {ceilMode} and storage_order = {storageOrder} are not supported; both must be 0 (nn.MaxPool2d's default ceil_mode=False)");
         }
 
-        long[] kernel = [.. node.GetInts("kernel_shape")];
-        Window2d window = Window2d.Read(node, context, kernel);
-        if (window.PadH * 2 > window.KernelH || window.PadW * 2 > window.KernelW)
-        {
-            throw node.Error($"pads [{window.PadH}, {window.PadW}] are more than half the kernel [{window.KernelH}, {window.KernelW}]; a window could hold only padding");
-        }
+        Window2d window = Window2d.ReadPool(node, context);
 
         var pool = new MaxPool2d
         {

@@ -14,13 +14,8 @@ internal static class UnsupportedOpAdvice
     {
         ["QLinearConv"] = "the model is already quantized in the QOperator format; export it in the QDQ format (QuantizeLinear/DequantizeLinear around float operators), which imports, or import the float model and run `quantgen quantize`",
         ["QLinearMatMul"] = "the model is already quantized in the QOperator format; export it in the QDQ format (QuantizeLinear/DequantizeLinear around float operators), which imports, or import the float model and run `quantgen quantize`",
-        ["Concat"] = "a Concat of computed values makes the graph branch, which a description cannot express yet; only the Concat of PyTorch's x.view(x.size(0), -1) is recognised",
         ["Shape"] = "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten() or torch.flatten(x, 1)",
         ["Unsqueeze"] = "computed shapes are only recognised as PyTorch's x.view(x.size(0), -1); flatten with nn.Flatten() or torch.flatten(x, 1)",
-        ["Clip"] = "Clip (nn.ReLU6, nn.Hardtanh) has no layer yet; nn.ReLU is supported",
-        ["LeakyRelu"] = "LeakyRelu has no layer yet; nn.ReLU is supported",
-        ["AveragePool"] = "average pooling has no layer yet; nn.MaxPool2d is supported",
-        ["GlobalAveragePool"] = "average pooling has no layer yet; nn.MaxPool2d (or a Linear over the flattened map) is supported",
     };
 
     /// <summary>The advice for <paramref name="op"/>, or the general way out.</summary>

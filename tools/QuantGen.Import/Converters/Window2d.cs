@@ -14,6 +14,19 @@ internal sealed record Window2d(long Channels, long Height, long Width, long Ker
 
     public long OutWidth => (Width + 2 * PadW - KernelW) / StrideW + 1;
 
+    /// <summary>A pooling window: the kernel from kernel_shape, and pads of at most half the kernel (a window of only padding has no value).</summary>
+    public static Window2d ReadPool(OnnxNode node, ImportContext context)
+    {
+        long[] kernel = [.. node.GetInts("kernel_shape")];
+        Window2d window = Read(node, context, kernel);
+        if (window.PadH * 2 > window.KernelH || window.PadW * 2 > window.KernelW)
+        {
+            throw node.Error($"pads [{window.PadH}, {window.PadW}] are more than half the kernel [{window.KernelH}, {window.KernelW}]; a window could hold only padding");
+        }
+
+        return window;
+    }
+
     /// <summary>Reads the attributes; <paramref name="kernel"/> is [kh, kw] (for Conv, from the weights).</summary>
     public static Window2d Read(OnnxNode node, ImportContext context, long[] kernel)
     {
