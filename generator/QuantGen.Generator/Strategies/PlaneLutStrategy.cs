@@ -26,7 +26,7 @@ internal sealed class PlaneLutStrategy : KernelStrategy
         m.Use != MatrixUse.Lookup && WeightRepacking.LutPlaneCount(m.Weights) is > 0 and <= MaxPlanes;
 
     public override double Cost(MatrixRequest m) =>
-        CostModel.PerCall + (m.Cols + 3) / 4 * CostModel.LutPerTable
+        CostModel.PerCall + CostModel.LutPerCall + (m.Cols + 3) / 4 * CostModel.LutPerTable
         + (double)KernelGeometry.LutBlocks(m.Rows) * (CostModel.LutPerBlock + Planes(m) * (CostModel.LutPerBlockPlane + KernelGeometry.LutGroups(m.Cols) * CostModel.LutPerBlockGroup));
 
     public override int Planes(MatrixRequest m) => WeightRepacking.LutPlaneCount(m.Weights);

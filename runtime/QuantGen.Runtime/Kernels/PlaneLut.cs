@@ -69,16 +69,18 @@ public static class PlaneLut
         KernelChecks.AtLeast(sumScales.Length, KernelGeometry.LutSumScaleFloats(rows), nameof(sumScales));
         tables = tables.Slice(0, TableLength(cols));
         float sum = BuildTables(x, tables);
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Dense512(tables, planes, planeCount, groups, planeScales, sumScales, bias, sum, y);
+            return;
+        }
+
         Span<float> block = stackalloc float[BlockRows];
         for (int b = 0; b < blocks; b++)
         {
             ReadOnlySpan<byte> blockPlanes = planes.Slice(b * planeCount * groups * BlockRows, planeCount * groups * BlockRows);
             ReadOnlySpan<float> scales = planeScales.Slice(b * planeCount * BlockRows, planeCount * BlockRows);
-            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
-            {
-                Block512(tables, blockPlanes, planeCount, groups, scales, block);
-            }
-            else if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+            if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
             {
                 Block256(tables, blockPlanes, planeCount, groups, scales, block);
             }
@@ -91,11 +93,51 @@ public static class PlaneLut
                 BlockScalar(tables, blockPlanes, planeCount, groups, scales, block);
             }
 
-            int first = b * BlockRows;
-            int count = Math.Min(BlockRows, rows - first);
-            for (int i = 0; i < count; i++)
+            Finish(block, b * BlockRows, sumScales, sum, bias, y);
+        }
+    }
+
+    /// <summary>y[first + i] = block[i] + sumScales[first + i] * sum + bias[first + i] for the block's real rows.</summary>
+    private static void Finish(ReadOnlySpan<float> block, int first, ReadOnlySpan<float> sumScales, float sum, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        int count = Math.Min(BlockRows, y.Length - first);
+        for (int i = 0; i < count; i++)
+        {
+            y[first + i] = block[i] + sumScales[first + i] * sum + (bias.IsEmpty ? 0f : bias[first + i]);
+        }
+    }
+
+    /// <summary>
+    /// The AVX-512 matrix loop: each block's result stays in a register and whole blocks finish in vector
+    /// operations (the same multiply and adds, in the same order, as <see cref="Finish"/>). On the small
+    /// layers of a digits MLP the per-block slicing and scalar finish cost as much as the lookups.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void Dense512(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> planeScales, ReadOnlySpan<float> sumScales, ReadOnlySpan<float> bias, float sum, Span<float> y)
+    {
+        int rows = y.Length;
+        ref float t = ref MemoryMarshal.GetReference(tables);
+        ref byte w = ref MemoryMarshal.GetReference(planes);
+        ref float s = ref MemoryMarshal.GetReference(planeScales);
+        ref float ss = ref MemoryMarshal.GetReference(sumScales);
+        ref float bi = ref MemoryMarshal.GetReference(bias);
+        ref float o = ref MemoryMarshal.GetReference(y);
+        Vector512<float> total = Vector512.Create(sum);
+        Span<float> block = stackalloc float[BlockRows];
+        int blockBytes = planeCount * groups * BlockRows;
+        for (int first = 0, b = 0; first < rows; first += BlockRows, b++)
+        {
+            Vector512<float> result = Block512(ref t, ref Unsafe.Add(ref w, (nint)b * blockBytes), planeCount, groups, ref Unsafe.Add(ref s, (nint)b * planeCount * BlockRows));
+            if (first + BlockRows <= rows)
             {
-                y[first + i] = block[i] + sumScales[first + i] * sum + (bias.IsEmpty ? 0f : bias[first + i]);
+                Vector512<float> value = result + (Vector512.LoadUnsafe(ref ss, (nuint)first) * total);
+                value += bias.IsEmpty ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref bi, (nuint)first);
+                value.StoreUnsafe(ref o, (nuint)first);
+            }
+            else
+            {
+                result.StoreUnsafe(ref MemoryMarshal.GetReference(block));
+                Finish(block, first, sumScales, sum, bias, y);
             }
         }
     }
@@ -109,8 +151,27 @@ public static class PlaneLut
     {
         int quads = tables.Length / 16;
         float sum = 0f;
+        int g = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Groups wholly inside x, without the padding checks: tables are rebuilt for every input.
+            Vector512<float> b0 = Bit512(0), b1 = Bit512(1), b2 = Bit512(2), b3 = Bit512(3);
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float tr = ref MemoryMarshal.GetReference(tables);
+            for (int whole = Math.Min(quads, x.Length / 4); g < whole; g++)
+            {
+                float v0 = Unsafe.Add(ref xr, 4 * g), v1 = Unsafe.Add(ref xr, 4 * g + 1);
+                float v2 = Unsafe.Add(ref xr, 4 * g + 2), v3 = Unsafe.Add(ref xr, 4 * g + 3);
+                sum += (v0 + v1) + (v2 + v3);
+                Vector512<float> r = (Vector512.Create(v0) * b0) + (Vector512.Create(v1) * b1);
+                r = r + (Vector512.Create(v2) * b2);
+                r = r + (Vector512.Create(v3) * b3);
+                r.StoreUnsafe(ref tr, (nuint)(16 * g));
+            }
+        }
+
         Span<float> v = stackalloc float[4];
-        for (int g = 0; g < quads; g++)
+        for (; g < quads; g++)
         {
             for (int k = 0; k < 4; k++)
             {
@@ -156,10 +217,9 @@ public static class PlaneLut
     private static Vector512<float> Bit512(int k) =>
         Vector512.ConvertToSingle((Vector512<int>.Indices >>> k) & Vector512<int>.One);
 
-    private static void Block512(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Block512(ref float t, ref byte w, int planeCount, int groups, ref float scales)
     {
-        ref float t = ref MemoryMarshal.GetReference(tables);
-        ref byte w = ref MemoryMarshal.GetReference(planes);
         Vector512<float> result = Vector512<float>.Zero;
         for (int p = 0; p < planeCount; p++)
         {
@@ -186,10 +246,10 @@ public static class PlaneLut
                 a1 += Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref t, tg + 16), i0 >>> 4);
             }
 
-            result += ((a0 + a1) + (a2 + a3)) * Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(scales), (nuint)(p * BlockRows));
+            result += ((a0 + a1) + (a2 + a3)) * Vector512.LoadUnsafe(ref scales, (nuint)(p * BlockRows));
         }
 
-        result.StoreUnsafe(ref MemoryMarshal.GetReference(block));
+        return result;
     }
 
     private static void Block256(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
