@@ -134,9 +134,12 @@ for (int round = 0; round < rounds; round++)
 string loadAfter = LoadAverage();
 double elapsed = (DateTime.UtcNow - started).TotalSeconds;
 
-// The table.
-string[] targets = ["float32 >= ONNX Runtime", "8/8 >= 2x float32", "4/4 >= 2x float32", "3/3 >= 1x float32", "2/2 >= 1.5x float32", ""];
-double[] targetRatios = [1.0, 2.0, 2.0, 1.0, 1.5];
+// The table. Issue 11's bars: the recurrent models' variants at 2x, 2x, 1x and 1.5x of float32; on the digits
+// models every quantized variant faster than float32.
+string[] recurrentTargets = ["float32 >= ONNX Runtime", "8/8 >= 2x float32", "4/4 >= 2x float32", "3/3 >= 1x float32", "2/2 >= 1.5x float32"];
+double[] recurrentRatios = [1.0, 2.0, 2.0, 1.0, 1.5];
+string[] digitsTargets = ["float32 >= ONNX Runtime", "faster than float32", "faster than float32", "faster than float32", "faster than float32"];
+double[] digitsRatios = [1.0, 1.0, 1.0, 1.0, 1.0];
 var table = new StringBuilder();
 table.AppendLine("| model | variant (weights / activations) | us/step | vs float32 | vs ORT | WeightBytes | issue 11 target |");
 table.AppendLine("|---|---|---:|---:|---:|---:|---|");
@@ -154,7 +157,9 @@ foreach ((string model, Runner[] generated, Runner ort) in groups)
         if (v < generated.Length)
         {
             double ratio = v == 0 ? ortUs / us : floatUs / us;
-            target = $"{targets[v]}: {(ratio >= targetRatios[v] ? "met" : "missed")} ({ratio:0.00}x)";
+            bool digits = generated[0].Model is "mlp" or "cnn";
+            (string[] targets, double[] ratios) = digits ? (digitsTargets, digitsRatios) : (recurrentTargets, recurrentRatios);
+            target = $"{targets[v]}: {(ratio >= ratios[v] ? "met" : "missed")} ({ratio:0.00}x)";
         }
 
         string weights = row.WeightBytes is long b ? b.ToString("N0", CultureInfo.InvariantCulture) : "-";
