@@ -5,7 +5,7 @@ public static partial class DescriptionValidator
 {
     /// <summary>
     /// A reverse layer must follow a forward layer of the same kind and sizes, and reads what that layer read
-    /// (<paramref name="pairInput"/>). The online multi-bit input quantizer is refused here: its working
+    /// (<paramref name="pairInput"/>), so it names no inputs of its own. The online multi-bit input quantizer is refused here: its working
     /// memory is sized by the planner from the running length, which for a reverse layer is the forward
     /// half's output, not the input it quantizes.
     /// </summary>
@@ -18,6 +18,12 @@ public static partial class DescriptionValidator
         if (previous is null || previous.OpCase != layer.OpCase || LayerShapes.IsReverse(previous))
         {
             c.Add(DescriptionErrorCode.InvalidValue, $"{path}.{kind}.reverse", $"layer {index} ({kind}) is reverse, the backward half of a bidirectional layer; it must follow the forward half, a {kind} layer without reverse");
+            return 0;
+        }
+
+        if (layer.Inputs.Count > 0)
+        {
+            c.Add(DescriptionErrorCode.InvalidValue, path + ".inputs", $"layer {index} ({kind}, reverse) reads what its forward half, layer {index - 1}, reads; give inputs on the forward half, not here");
             return 0;
         }
 

@@ -89,6 +89,12 @@ public static class LayerGraph
                         ? $"layer {i} reads \"{Shorten(name)}\" and the layers form a cycle ({cycle}); a layer may read only layers listed before it"
                         : $"layer {i} reads \"{Shorten(name)}\", layer {source}, which is listed after it; list the layers so that each reads only earlier ones");
                 }
+                else if (source + 1 < i && LayerShapes.IsReverse(model.Layers[source + 1]))
+                {
+                    // A bidirectional pair's output is its backward half's (both directions, 2 x hidden); the
+                    // forward half alone is not a tensor any layer can read.
+                    error(i, k, $"layer {i} reads \"{Shorten(name)}\", layer {source}, the forward half of the bidirectional pair ending at layer {source + 1}; read the pair's output, layer {source + 1}");
+                }
                 else
                 {
                     list.Add(source);

@@ -58,10 +58,8 @@ public sealed partial class ReferenceInterpreter
         {
             int t = reverse ? sequence.Length - 1 - k : k;
             float[] x = (float[])sequence[t].Clone();
-            if (layer.InputQuantizer is not null)
-            {
-                ReferenceQuantizers.Apply(layer.InputQuantizer, x);
-            }
+            // The same site as a step's: the observer sees the values (calibration) and Portable holds.
+            Site(index, QuantizerSite.Input, layer.InputQuantizer, x);
 
             result[t] = Run(index, layer, x, state);
         }

@@ -255,7 +255,15 @@ public static class ModelQuantizer
             },
         });
         // A recurrent model reads the calibration rows as one sequence (a token or vector per row), so the
-        // traced hidden states are those of running text, not of a first step from the zero state.
+        // traced hidden states are those of running text, not of a first step from the zero state. A model with
+        // a bidirectional layer runs that sequence whole (its backward half starts from the last row).
+        if (LayerShapes.RunsWholeSequences(model))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            interpreter.RunSequence(calibration.ToArray());
+            return samples.ToArray();
+        }
+
         ReferenceInterpreter.SequenceState sequence = interpreter.NewState();
         foreach (float[] row in calibration)
         {

@@ -58,5 +58,27 @@ public sealed class ReverseLayerValidationTests
         Assert.Equal("layers[2].inputQuantizer.onlineMultiBinary", error.Path);
     }
 
+    [Fact]
+    public void A_reverse_layer_names_no_inputs_of_its_own()
+    {
+        // It reads what its forward half reads; inputs naming anything else would be ignored, so they are refused.
+        Model model = Valid();
+        model.Layers[2].Inputs.Add("embed");
+        DescriptionError error = Assert.Single(Errors(model));
+        Assert.Equal((DescriptionErrorCode.InvalidValue, "layers[2].inputs"), (error.Code, error.Path));
+        Assert.Contains("forward half", error.Message);
+    }
+
+    [Fact]
+    public void A_later_layer_cannot_read_the_forward_half_alone()
+    {
+        // The pair's output (both halves, 2 x hidden) is the backward half's; the forward half's own output is not a tensor.
+        Model model = Valid();
+        model.Layers[3].Inputs.Add("forward");
+        DescriptionError error = Assert.Single(Errors(model));
+        Assert.Equal("layers[3].inputs[0]", error.Path);
+        Assert.Contains("bidirectional", error.Message);
+    }
+
     private static IReadOnlyList<DescriptionError> Errors(Model model) => DescriptionLoader.Load(TestModels.Json(model)).Errors;
 }
