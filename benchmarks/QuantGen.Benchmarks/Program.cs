@@ -37,6 +37,14 @@ public static class Program
             return 0;
         }
 
+        if (args.Length > 0 && args[0] == "--threads")
+        {
+            // The opt-in row split against one thread (wall time): run on an otherwise idle machine.
+            Job threads = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15);
+            BenchmarkRunner.Run<ThreadBenchmarks>(DefaultConfig.Instance.AddJob(threads.AsDefault()).WithOptions(ConfigOptions.DisableOptimizationsValidator));
+            return 0;
+        }
+
         // In process, so the weights of a shape are laid out once for all its cases; short iterations so a
         // full run stays under ten minutes on a shared 2-core machine. Ratios within one run are what count.
         Job job = Job.Default

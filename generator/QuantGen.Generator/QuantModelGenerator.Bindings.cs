@@ -10,6 +10,9 @@ namespace QuantGen.Generator;
 
 public sealed partial class QuantModelGenerator
 {
+    /// <summary>The most threads [QuantModel(Threads = N)] may ask for.</summary>
+    private const int MaxThreads = 64;
+
     /// <summary>A class with [QuantModel] -> a <see cref="ModelBinding"/> of plain strings, or the reason it cannot hold a model.</summary>
     private static ModelBinding Bind(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -47,8 +50,22 @@ public sealed partial class QuantModelGenerator
             problem = $"{symbol.Name} must not be generic";
         }
 
+        int threads = 1;
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            if (named.Key == "Threads" && named.Value.Value is int t)
+            {
+                threads = t;
+            }
+        }
+
+        if (threads < 1 || threads > MaxThreads)
+        {
+            problem ??= $"[QuantModel] Threads = {threads}: give 1 (the default, every call on the calling thread) to {MaxThreads}";
+        }
+
         DiagnosticInfo? error = problem is null ? null : new DiagnosticInfo(DiagnosticDescriptors.InvalidTarget, problem, location);
-        return new ModelBinding(ns, symbol.Name, containing.ToEquatableArray(), path, directory, location, error);
+        return new ModelBinding(ns, symbol.Name, containing.ToEquatableArray(), path, directory, location, error, Threads: threads);
     }
 
     private static string Keyword(INamedTypeSymbol type) => type switch

@@ -17,4 +17,11 @@ public sealed class QuantModelAttribute : Attribute
 
     /// <summary>The description file (<c>*.qgm.json</c>).</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// Threads a large fully connected layer may split its rows across (1 to 64; default 1). Opt-in: with the
+    /// default every call runs on the calling thread and allocates nothing. With more, a fully connected layer
+    /// whose float32 or integer weights take at least a megabyte runs its rows in that many parts at once (same results).
+    /// </summary>
+    public int Threads { get; set; } = 1;
 }

@@ -107,7 +107,7 @@ internal static partial class Emitter
         {
             MatrixPlan m = layer.Matrices[0];
             WriteKernelComment(w, m);
-            w.Line(MatrixCall(m, source, destination) + ";");
+            w.Line((m.SplitThreads > 1 ? SplitCall(m, source, destination) : MatrixCall(m, source, destination)) + ";");
             return;
         }
 
@@ -154,7 +154,8 @@ internal static partial class Emitter
     }
 
     private static void WriteKernelComment(SourceWriter w, MatrixPlan m) =>
-        w.Line($"// {(m.Part.Length == 0 ? "Kernel" : m.Part + " matrix, kernel")} {m.Kernel}: {m.Reason}.");
+        w.Line($"// {(m.Part.Length == 0 ? "Kernel" : m.Part + " matrix, kernel")} {m.Kernel}: {m.Reason}"
+            + (m.SplitThreads > 1 ? $"; rows split across {m.SplitThreads} threads ([QuantModel(Threads = {m.SplitThreads})], {Invariant.Grouped(m.WeightBytes)} bytes of weights)." : "."));
 
     /// <summary>y = W x + b (or a table row) with the kernel the registry chose for the matrix.</summary>
     private static string MatrixCall(MatrixPlan m, string x, string y)
@@ -162,6 +163,14 @@ internal static partial class Emitter
         string bias = m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default";
         string scratch = m.ScratchFloats == 0 ? "default" : $"kernelScratch.Slice(0, {m.ScratchFloats})";
         return KernelRegistry.Get(m.Kernel).Call(m, x, y, bias, scratch);
+    }
+
+    /// <summary>The product with its rows split across the model's threads (opt-in, large layers): each part runs
+    /// the same kernel over its rows' slice of the tensors, with scratch of its own.</summary>
+    private static string SplitCall(MatrixPlan m, string x, string y)
+    {
+        string rows = KernelRegistry.Get(m.Kernel).CallRows(m, "rowsIn", "rowsOut", "firstRow", m.ScratchFloats == 0 ? "default" : "rowScratch");
+        return $"{Runtime}.RowSplit.Run({x}, {y}, threads: {m.SplitThreads}, scratchFloats: {m.ScratchFloats}, static (rowsIn, rowsOut, firstRow, rowScratch) => {rows})";
     }
 
     private static string QuantizerCall(QuantizerPlan q, int layer, string source, string destination, int length, string what = "")

@@ -77,6 +77,7 @@ internal sealed record TensorPlan(string Name, int Layer, string Part, TensorRol
 /// <param name="WeightBytes">Bytes of this matrix's tensors in the blob (without alignment padding).</param>
 /// <param name="Summary">The codec, e.g. "Uniform 4-bit signed, per-row scale".</param>
 /// <param name="Reason">Why this kernel, and the bounds it relies on: the generated comment.</param>
+/// <param name="SplitThreads">Threads the rows are split across (runtime RowSplit); 1: the calling thread alone.</param>
 internal sealed record MatrixPlan(
     string Part,
     string Data,
@@ -97,4 +98,5 @@ internal sealed record MatrixPlan(
     int ScratchFloats,
     long WeightBytes,
     string Summary,
-    string Reason);
+    string Reason,
+    int SplitThreads = 1);

@@ -7,7 +7,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// A class marked <c>[QuantModel("file")]</c>, or named by a <c>&lt;QuantGenModel ClassName="..."&gt;</c> item,
 /// boiled down to strings: where it lives, which file it names, where the attribute is (for diagnostics),
 /// or why the class cannot hold a model. <see cref="Declare"/>: the generator also declares the class
-/// (public partial), because no source file does.
+/// (public partial), because no source file does. <see cref="Threads"/>: the attribute's opt-in to split large
+/// layers' rows across threads.
 /// </summary>
 internal sealed record ModelBinding(
     string? Namespace,
@@ -17,7 +18,8 @@ internal sealed record ModelBinding(
     string SourceDirectory,
     LocationInfo? Location,
     DiagnosticInfo? Error,
-    bool Declare = false)
+    bool Declare = false,
+    int Threads = 1)
 {
     /// <summary>The class's full name, for hint names and messages.</summary>
     public string FullName

@@ -72,7 +72,7 @@ internal static partial class Planner
             foreach (MatrixRequest request in MatrixRequests.Of(layer, i))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                matrices.Add(PlanMatrix(request, blob));
+                matrices.Add(PlanMatrix(request, blob, target.Threads));
                 floatBytes += 4L * (request.Weights64 + (request.Bias?.Count ?? 0));
                 // A batched kernel's scratch is the layer's (PlanLayerWork); a per-product kernel's is kernelScratch.
                 if (!matrices[matrices.Count - 1].Batched)
@@ -147,7 +147,7 @@ internal static partial class Planner
     }
 
     /// <summary>Chooses the matrix's kernel, repacks its tensors once into the blob, and records what the emitter needs.</summary>
-    private static MatrixPlan PlanMatrix(MatrixRequest m, BlobBuilder blob)
+    private static MatrixPlan PlanMatrix(MatrixRequest m, BlobBuilder blob, int threads)
     {
         KernelStrategy strategy = KernelRegistry.Choose(m);
         var packed = new List<byte[]>();
@@ -180,8 +180,22 @@ internal static partial class Planner
             strategy.ScratchFloats(m),
             bytes,
             CodecText.Summary(w),
-            strategy.Reason(m, packed));
+            strategy.Reason(m, packed),
+            SplitThreads(strategy, m, bytes, threads));
     }
+
+    /// <summary>
+    /// Below this many bytes of weights a layer stays on one thread even when the model allows more: handing parts
+    /// to workers costs several microseconds, a good share of a product that streams less than a megabyte.
+    /// </summary>
+    internal const long MinSplitBytes = 1L << 20;
+
+    /// <summary>The threads a fully connected layer's rows run on: the model's Threads when its kernel can run a
+    /// range of rows (<see cref="KernelStrategy.CallRows"/>) and its weights take at least <see cref="MinSplitBytes"/>, else 1.</summary>
+    private static int SplitThreads(KernelStrategy strategy, MatrixRequest m, long bytes, int threads) =>
+        threads > 1 && m.Part.Length == 0 && m.Use == MatrixUse.Product && !strategy.Batches(m)
+            && bytes >= MinSplitBytes && strategy.SplitsRows && KernelGeometry.SplitParts(m.Rows, threads) > 1
+            ? threads : 1;
 
     /// <summary>The strategy's tensors, then the bias (every product has its own), each with the code that makes its bytes.</summary>
     private static IEnumerable<(TensorShape Shape, Func<byte[]> Make)> TensorsOf(KernelStrategy strategy, MatrixRequest m)

@@ -74,6 +74,11 @@ internal sealed class FloatStrategy : KernelStrategy
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
         $"{Runtime}.DenseKernels.Float({x}, {y}, QuantGenData.{m.Data}FloatWeights, {bias})";
 
+    public override bool SplitsRows => true;
+
+    public override string CallRows(MatrixPlan m, string x, string y, string first, string scratch) =>
+        $"{Runtime}.DenseKernels.Float({x}, {y}, QuantGenData.{m.Data}FloatWeights.Slice({first} * {m.Cols}, {y}.Length * {m.Cols}), {RowSlice(m.HasBias, $"QuantGenData.{m.Data}Bias", first, y)})";
+
     public override string CallMany(MatrixPlan m, string x, string window, string y, string bias, string scratch) =>
         $"{Runtime}.ConvolutionKernels.Float({x}, {y}, {window}, QuantGenData.{m.Data}FloatWeights, {bias}, {scratch})";
 }

@@ -55,6 +55,16 @@ internal sealed class Int8Strategy : KernelStrategy
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
         $"{Runtime}.Int8.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, QuantGenData.{m.Data}Int8Product, QuantGenData.{m.Data}Int8Constant, QuantGenData.{m.Data}Int8PerSum, {bias}, {scratch})";
 
+    public override bool SplitsRows => true;
+
+    public override string CallRows(MatrixPlan m, string x, string y, string first, string scratch)
+    {
+        int stride = KernelGeometry.Int8RowBytes(m.Cols);
+        string Rows(string tensor) => RowSlice(true, $"QuantGenData.{m.Data}{tensor}", first, y);
+        return $"{Runtime}.Int8.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes).Slice({first} * {stride}, {y}.Length * {stride}), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, "
+            + $"{Rows("Int8Product")}, {Rows("Int8Constant")}, {Rows("Int8PerSum")}, {RowSlice(m.HasBias, $"QuantGenData.{m.Data}Bias", first, y)}, {scratch})";
+    }
+
     /// <summary>The bound the generator knows from the actual codes: the largest |dot| any input can give, (2^bits - 1) * sum |q_w| of the worst row.</summary>
     private static long Bound(byte[] codes, int rows, int stride, int inputBits)
     {

@@ -56,5 +56,19 @@ internal abstract class KernelStrategy
     /// </summary>
     public abstract string Call(MatrixPlan m, string x, string y, string bias, string scratch);
 
+    /// <summary>A per-row tensor's rows [first, first + y.Length), or default when the matrix has none.</summary>
+    protected static string RowSlice(bool present, string tensor, string first, string y) =>
+        present ? $"{tensor}.Slice({first}, {y}.Length)" : "default";
+
+    /// <summary>Whether <see cref="CallRows"/> can compute a range of the rows (so the rows can be split across threads).</summary>
+    public virtual bool SplitsRows => false;
+
+    /// <summary>
+    /// The call that computes rows [<paramref name="first"/>, <paramref name="first"/> + y.Length) of the product into
+    /// <paramref name="y"/>: the same arithmetic per row as <see cref="Call"/>, over the rows' slice of every tensor.
+    /// </summary>
+    public virtual string CallRows(MatrixPlan m, string x, string y, string first, string scratch) =>
+        throw new System.NotSupportedException($"{Kind} does not split rows");
+
     protected const string Runtime = "global::QuantGen.Runtime";
 }

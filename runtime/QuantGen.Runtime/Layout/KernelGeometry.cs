@@ -133,4 +133,16 @@ internal static class KernelGeometry
         int map = (height + 2 * paddingH) * (width + 2 * paddingW) * ConvInt8Channels(channels) + 64;
         return (codes + map + 3) / 4;
     }
+
+    /// <summary>Rows of a part when a product's rows are split across threads are a multiple of this (a table
+    /// kernel's block; four cache lines of floats).</summary>
+    public const int SplitAlignment = 16;
+
+    /// <summary>The parts a product of <paramref name="rows"/> rows is split into: at most <paramref name="threads"/>,
+    /// each at least <see cref="SplitAlignment"/> rows.</summary>
+    public static int SplitParts(int rows, int threads) => System.Math.Max(1, System.Math.Min(threads, rows / SplitAlignment));
+
+    /// <summary>The first row of part <paramref name="part"/> of <paramref name="parts"/> (part == parts gives rows).</summary>
+    public static int SplitFirst(int rows, int parts, int part) =>
+        part >= parts ? rows : (int)((long)rows * part / parts / SplitAlignment * SplitAlignment);
 }
