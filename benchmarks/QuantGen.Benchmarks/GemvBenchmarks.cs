@@ -56,6 +56,12 @@ public class GemvBenchmarks
         }
     }
 
+    /// <summary>The runtime's batched float kernel: two weight rows times four inputs per pass, the rows reused by
+    /// every input of the batch while they sit in L1 (at batch 1 the same work as Fp32_DenseKernelsFloat).</summary>
+    [Benchmark]
+    public void Fp32_DenseKernelsFloatMany() =>
+        DenseKernels.FloatMany(_w.Contiguous.AsSpan(0, Batch * _w.Cols), _w.Outputs.AsSpan(0, Batch * _w.Rows), Batch, _w.Float, default);
+
     [Benchmark]
     public void Xnor_1x1() => Xnor(1, 1);
 

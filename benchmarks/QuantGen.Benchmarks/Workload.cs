@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Linq;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using QuantGen.Generator.Layout;
@@ -41,6 +42,8 @@ internal sealed class Workload
         }
 
         Output = new float[rows];
+        Contiguous = Inputs.SelectMany(v => v).ToArray();
+        Outputs = new float[MaxBatch * rows];
         Fp32Bytes = new byte[(long)rows * cols * 4];
         random.NextBytes(Fp32Bytes);
         for (int bits = 1; bits <= 3; bits++)
@@ -65,6 +68,11 @@ internal sealed class Workload
     public float[] Float { get; }
     public float[][] Inputs { get; }
     public float[] Output { get; }
+
+    /// <summary>The inputs stored one after another, and room for a batch's outputs: the batched kernels' layout.</summary>
+    public float[] Contiguous { get; }
+
+    public float[] Outputs { get; }
     public float[] Scratch { get; }
 
     /// <summary>Random bytes as large as the float32 weights, for the read-bandwidth probe.</summary>

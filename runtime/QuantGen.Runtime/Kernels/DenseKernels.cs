@@ -10,7 +10,7 @@ namespace QuantGen.Runtime;
 /// x.Length columns. Each decodes a row of packed codes to float, then takes a vector dot product.
 /// They are the baseline that faster kernels replace per layer (the generator's Planner picks).
 /// </summary>
-public static class DenseKernels
+public static partial class DenseKernels
 {
     private const int RowsPerPass = 4;
 

@@ -37,6 +37,35 @@ public sealed class FloatKernelTests
         AssertClose(w, cols, x, new float[rows], y, $"Float {rows}x{cols} without bias");
     }
 
+    public static IEnumerable<object[]> BatchShapes() =>
+        from rows in new[] { 1, 2, 3, 5 }
+        from cols in new[] { 1, 7, 8, 9, 16, 17, 33, 100 }
+        from batch in new[] { 1, 2, 3, 4, 5, 9 }
+        select new object[] { rows, cols, batch };
+
+    [Theory]
+    [MemberData(nameof(BatchShapes))]
+    public void FloatMany_equals_Float_on_each_input_bit_for_bit(int rows, int cols, int batch)
+    {
+        // The batched kernel keeps Float's two chains, tail and final sum per (row, input): Predict over a batch
+        // must give what one Predict per input gives. Odd rows and inputs past a multiple of 4 hit the repeat paths.
+        var random = new Random((rows * 7919) + (cols * 31) + batch);
+        float[] w = TestModels.RandomFloats(random, rows * cols, -1f, 1f);
+        float[] x = TestModels.RandomFloats(random, batch * cols, -2f, 2f);
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        foreach (float[] b in new[] { bias, Array.Empty<float>() })
+        {
+            var many = new float[batch * rows];
+            DenseKernels.FloatMany(x, many, batch, w, b);
+            for (int i = 0; i < batch; i++)
+            {
+                var one = new float[rows];
+                DenseKernels.Float(x.AsSpan(i * cols, cols), one, w, b);
+                Assert.Equal(one, many.AsSpan(i * rows, rows).ToArray());
+            }
+        }
+    }
+
     [Fact]
     public void Float_tail_keeps_an_infinite_weight_infinite()
     {

@@ -1,0 +1,140 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace QuantGen.Runtime;
+
+public static partial class DenseKernels
+{
+    /// <summary>Inputs one pass of <see cref="FloatMany"/> multiplies by the same two weight rows.</summary>
+    private const int InputsPerPass = 4;
+
+    /// <summary>
+    /// Float32 weights times a batch: outputs[b] = W inputs[b] + bias for <paramref name="batch"/> inputs stored one
+    /// after another (and outputs likewise). Each pass multiplies two weight rows by four inputs, and the rows stay
+    /// in L1 while every input passes, so the weights stream from memory once for the whole batch instead of once
+    /// per input (a GEMM micro-kernel in place of repeated products). Every (row, input) keeps the two FMA chains,
+    /// the masked column tail and the final sum of <see cref="Float"/>, so each output equals what
+    /// <see cref="Float"/> gives for that input alone, bit for bit.
+    /// </summary>
+    public static void FloatMany(ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
+    {
+        if (batch <= 0)
+        {
+            return;
+        }
+
+        int cols = inputs.Length / batch;
+        int rows = outputs.Length / batch;
+        KernelChecks.AtLeast(inputs.Length, (long)batch * cols, nameof(inputs));
+        KernelChecks.AtLeast(weights.Length, (long)rows * cols, nameof(weights));
+        KernelChecks.AtLeast(bias.IsEmpty ? rows : bias.Length, rows, nameof(bias));
+        if (rows == 0)
+        {
+            return;
+        }
+
+        // Whole groups of four inputs share each weight load; the rest (and narrow rows or machines, where the
+        // single-input kernel has its own width cascade) run one input at a time.
+        int grouped = batch / InputsPerPass * InputsPerPass;
+        ref float w = ref MemoryMarshal.GetReference(weights);
+        ref float x = ref MemoryMarshal.GetReference(inputs);
+        if (grouped > 0 && Vector512.IsHardwareAccelerated && cols >= Vector512<float>.Count)
+        {
+            FloatManyRows<FloatLanes512, Vector512<float>>(ref x, grouped, cols, ref w, rows, outputs, bias);
+        }
+        else if (grouped > 0 && Vector256.IsHardwareAccelerated && cols >= Vector256<float>.Count)
+        {
+            FloatManyRows<FloatLanes256, Vector256<float>>(ref x, grouped, cols, ref w, rows, outputs, bias);
+        }
+        else
+        {
+            grouped = 0;
+        }
+
+        for (int b = grouped; b < batch; b++)
+        {
+            Float(inputs.Slice(b * cols, cols), outputs.Slice(b * rows, rows), weights, bias);
+        }
+    }
+
+    /// <summary>The loop of <see cref="FloatMany"/>, once for every width L; cols &gt;= L.Count, batch a multiple of 4.</summary>
+    private static void FloatManyRows<L, V>(ref float x, int batch, int cols, ref float w, int rows, Span<float> y, ReadOnlySpan<float> bias)
+        where L : struct, IFloatLanes<V>
+        where V : struct
+    {
+        int n = L.Count;
+        nuint full = (nuint)(cols / n * n);
+        int tail = cols % n;
+        V mask = L.TailMask(tail);
+        nuint last = (nuint)(cols - n);
+        for (int r0 = 0; r0 < rows; r0 += 2)
+        {
+            // A last odd row is computed twice rather than by a second loop, as Float repeats its last row.
+            int r1 = Math.Min(r0 + 1, rows - 1);
+            ref float w0 = ref Unsafe.Add(ref w, (nint)r0 * cols);
+            ref float w1 = ref Unsafe.Add(ref w, (nint)r1 * cols);
+            for (int b0 = 0; b0 < batch; b0 += InputsPerPass)
+            {
+                ref float x0 = ref Unsafe.Add(ref x, (nint)b0 * cols);
+                ref float x1 = ref Unsafe.Add(ref x0, cols);
+                ref float x2 = ref Unsafe.Add(ref x1, cols);
+                ref float x3 = ref Unsafe.Add(ref x2, cols);
+
+                // Chains a (even vectors) and b (odd vectors and the tail) per (row, input), as in FloatRows.
+                V a00 = L.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+                V b00 = a00, b01 = a00, b02 = a00, b03 = a00, b10 = a00, b11 = a00, b12 = a00, b13 = a00;
+                nuint c = 0;
+                for (; c + (nuint)(2 * n) <= full; c += (nuint)(2 * n))
+                {
+                    nuint d = c + (nuint)n;
+                    V p = L.Load(ref w0, c), q = L.Load(ref w1, c);
+                    V u0 = L.Load(ref x0, c), u1 = L.Load(ref x1, c), u2 = L.Load(ref x2, c), u3 = L.Load(ref x3, c);
+                    a00 = L.MultiplyAdd(p, u0, a00); a01 = L.MultiplyAdd(p, u1, a01); a02 = L.MultiplyAdd(p, u2, a02); a03 = L.MultiplyAdd(p, u3, a03);
+                    a10 = L.MultiplyAdd(q, u0, a10); a11 = L.MultiplyAdd(q, u1, a11); a12 = L.MultiplyAdd(q, u2, a12); a13 = L.MultiplyAdd(q, u3, a13);
+                    p = L.Load(ref w0, d);
+                    q = L.Load(ref w1, d);
+                    u0 = L.Load(ref x0, d); u1 = L.Load(ref x1, d); u2 = L.Load(ref x2, d); u3 = L.Load(ref x3, d);
+                    b00 = L.MultiplyAdd(p, u0, b00); b01 = L.MultiplyAdd(p, u1, b01); b02 = L.MultiplyAdd(p, u2, b02); b03 = L.MultiplyAdd(p, u3, b03);
+                    b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
+                }
+
+                if (c < full)
+                {
+                    V p = L.Load(ref w0, c), q = L.Load(ref w1, c);
+                    V u0 = L.Load(ref x0, c), u1 = L.Load(ref x1, c), u2 = L.Load(ref x2, c), u3 = L.Load(ref x3, c);
+                    a00 = L.MultiplyAdd(p, u0, a00); a01 = L.MultiplyAdd(p, u1, a01); a02 = L.MultiplyAdd(p, u2, a02); a03 = L.MultiplyAdd(p, u3, a03);
+                    a10 = L.MultiplyAdd(q, u0, a10); a11 = L.MultiplyAdd(q, u1, a11); a12 = L.MultiplyAdd(q, u2, a12); a13 = L.MultiplyAdd(q, u3, a13);
+                }
+
+                if (tail > 0)
+                {
+                    // Float's masked last vector: lanes counted already are 0 on both sides.
+                    V p = L.And(L.Load(ref w0, last), mask), q = L.And(L.Load(ref w1, last), mask);
+                    V u0 = L.And(L.Load(ref x0, last), mask), u1 = L.And(L.Load(ref x1, last), mask);
+                    V u2 = L.And(L.Load(ref x2, last), mask), u3 = L.And(L.Load(ref x3, last), mask);
+                    b00 = L.MultiplyAdd(p, u0, b00); b01 = L.MultiplyAdd(p, u1, b01); b02 = L.MultiplyAdd(p, u2, b02); b03 = L.MultiplyAdd(p, u3, b03);
+                    b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
+                }
+
+                Store(y, rows, r0, b0, L.Sum(L.Add(a00, b00)), L.Sum(L.Add(a01, b01)), L.Sum(L.Add(a02, b02)), L.Sum(L.Add(a03, b03)), bias);
+                if (r0 + 1 < rows)
+                {
+                    Store(y, rows, r0 + 1, b0, L.Sum(L.Add(a10, b10)), L.Sum(L.Add(a11, b11)), L.Sum(L.Add(a12, b12)), L.Sum(L.Add(a13, b13)), bias);
+                }
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="r"/> of the outputs of inputs b0 .. b0 + 3.</summary>
+    private static void Store(Span<float> y, int rows, int r, int b0, float s0, float s1, float s2, float s3, ReadOnlySpan<float> bias)
+    {
+        float add = Bias(bias, r);
+        int at = (b0 * rows) + r;
+        y[at] = s0 + add;
+        y[at + rows] = s1 + add;
+        y[at + (2 * rows)] = s2 + add;
+        y[at + (3 * rows)] = s3 + add;
+    }
+}
