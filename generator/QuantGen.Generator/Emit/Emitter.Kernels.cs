@@ -32,6 +32,11 @@ internal static partial class Emitter
         }
 
         w.Close();
+        if (plan.BatchTile > 0)
+        {
+            WriteForwardTile(w, plan);
+        }
+
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();
@@ -112,9 +117,17 @@ internal static partial class Emitter
         }
 
         w.Line($"// {layer.Op}: {layer.Reason}.");
-        string call = layer.Op switch
+        string call = layer.Op == LayerOp.Flatten ? (source != destination ? $"{source}.CopyTo({destination})" : "") : ElementwiseCall(layer, source, destination);
+        if (call.Length > 0)
         {
-            LayerOp.Flatten => source != destination ? $"{source}.CopyTo({destination})" : "",
+            w.Line(call + ";");
+        }
+    }
+
+    /// <summary>An element-wise layer's call.</summary>
+    private static string ElementwiseCall(LayerPlan layer, string source, string destination) =>
+        layer.Op switch
+        {
             LayerOp.Clip => $"{Runtime}.Activations.Clip({source}, {destination}, {Literals.Float(layer.Scalars[0])}, {Literals.Float(layer.Scalars[1])})",
             LayerOp.LeakyRelu => $"{Runtime}.Activations.LeakyRelu({source}, {destination}, {Literals.Float(layer.Scalars[0])})",
             LayerOp.Relu => $"{Runtime}.Activations.Relu({source}, {destination})",
@@ -123,11 +136,6 @@ internal static partial class Emitter
             LayerOp.Softmax => $"{Runtime}.Activations.Softmax({source}, {destination})",
             _ => throw new InvalidOperationException("no emitter for layer op " + layer.Op),
         };
-        if (call.Length > 0)
-        {
-            w.Line(call + ";");
-        }
-    }
 
     /// <summary>
     /// Runs the layer's input quantizer into q unless the kernel that reads the input codes it itself, and

@@ -59,10 +59,18 @@ internal static partial class Emitter
         w.Line($"{Runtime}.Guard.BatchLength(inputs.Length, batchSize, {plan.InputLength}, nameof(inputs));");
         w.Line($"{Runtime}.Guard.BatchLength(outputs.Length, batchSize, {plan.OutputLength}, nameof(outputs));");
         w.Line($"{Runtime}.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));");
-        WriteScratch(w, plan);
-        w.Open("for (int i = 0; i < batchSize; i++)");
-        w.Line($"Forward(inputs.Slice(i * {plan.InputLength}, {plan.InputLength}), outputs.Slice(i * {plan.OutputLength}, {plan.OutputLength}), scratch);");
-        w.Close();
+        if (plan.BatchTile > 0)
+        {
+            WriteBatchLoop(w, plan);
+        }
+        else
+        {
+            WriteScratch(w, plan);
+            w.Open("for (int i = 0; i < batchSize; i++)");
+            w.Line($"Forward(inputs.Slice(i * {plan.InputLength}, {plan.InputLength}), outputs.Slice(i * {plan.OutputLength}, {plan.OutputLength}), scratch);");
+            w.Close();
+        }
+
         w.Close();
         w.Close();
         CloseTypes(w, plan);

@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace QuantGen.Generator.Model;
 
 /// <summary>What a layer does.</summary>
@@ -159,4 +161,19 @@ internal sealed record ModelPlan(
     /// (tables of partial sums, decoded rows, input codes), and the gate, patch and column buffers of
     /// recurrent and convolution layers.</summary>
     public int ScratchLength => (2 + ExtraWorkBuffers) * WorkLength + QuantizedLength + KernelScratchLength + LayerScratchLength;
+
+    /// <summary>Inputs <c>Predict(inputs, outputs, batchSize)</c> runs through the layers together (0: one at a time):
+    /// a chain of fully connected and element-wise layers with a float32 product the batched kernel can take
+    /// (runtime DenseKernels.FloatMany, which reuses each weight load for four inputs).</summary>
+    public int BatchTile =>
+        !Recurrent && ExtraWorkBuffers == 0 && LayerScratchLength == 0
+        && Layers.All(l => l.Op is LayerOp.Dense or LayerOp.Relu or LayerOp.Sigmoid or LayerOp.Tanh or LayerOp.Softmax or LayerOp.Flatten or LayerOp.Clip or LayerOp.LeakyRelu)
+        && Layers.Any(TakesBatchedFloat) ? 4 : 0;
+
+    /// <summary>Floats of working memory a batched call needs beyond <see cref="ScratchLength"/>: two buffers of <see cref="BatchTile"/> layer outputs.</summary>
+    public int BatchScratchLength => 2 * BatchTile * WorkLength;
+
+    /// <summary>A fully connected layer whose float32 product runs a whole tile in one call.</summary>
+    public static bool TakesBatchedFloat(LayerPlan layer) =>
+        layer.Op == LayerOp.Dense && layer.Quantizer is null && layer.Matrices[0] is { Kernel: KernelKind.Float, Batched: false, SplitThreads: 1 };
 }
