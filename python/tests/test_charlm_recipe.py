@@ -35,25 +35,24 @@ def _forward_backward(model, tokens, share):
     return logits.detach(), [p.grad.clone() for p in model.parameters()], states
 
 
-def test_shared_codes_give_the_values_and_gradients_of_coding_anew():
+def _shared_and_anew(head_bits):
     torch.manual_seed(3)
-    model = _model(2, 2)
+    model = _model(2, head_bits)
     tokens = torch.randint(0, 9, (7, 3))
-    logits, grads, states = _forward_backward(model, tokens, share=True)
-    ref_logits, ref_grads, ref_states = _forward_backward(model, tokens, share=False)
+    return model, _forward_backward(model, tokens, share=True), _forward_backward(model, tokens, share=False)
+
+
+def test_shared_codes_give_the_values_and_gradients_of_coding_anew():
+    _, (logits, grads, states), (ref_logits, ref_grads, ref_states) = _shared_and_anew(2)
     assert torch.equal(logits, ref_logits)
     assert all(torch.equal(g, r) for g, r in zip(grads, ref_grads))
     assert all(torch.equal(a, b) for s, r in zip(states, ref_states) for a, b in zip(s, r))
 
 
 def test_a_quantizer_unlike_the_recurrent_one_is_not_shared():
-    # The head's input coded with 3 bits while h's recurrence uses 2: sharing would be wrong, so run codes anew
-    # and its logits differ from a model whose head quantizer is the recurrent one's.
-    torch.manual_seed(3)
-    model = _model(2, 3)
-    tokens = torch.randint(0, 9, (7, 3))
-    logits, _, _ = _forward_backward(model, tokens, share=True)
-    ref_logits, _, _ = _forward_backward(model, tokens, share=False)
+    # The head's input coded with 3 bits while h's recurrence uses 2: sharing would be wrong, so run codes it
+    # anew (and still shares the second LSTM's input codes, which match).
+    model, (logits, _, _), (ref_logits, _, _) = _shared_and_anew(3)
     assert torch.equal(logits, ref_logits)
     assert not charlm_qat._same_online_codes(model[5], model[4].recurrent_quantizer)
     assert charlm_qat._same_online_codes(model[3], model[2].recurrent_quantizer)
