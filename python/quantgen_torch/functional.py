@@ -110,7 +110,8 @@ def alternating_codes(x, bits, cycles=2, ties="larger"):
     codes = torch.zeros(rows, n, dtype=torch.int64)
     alphas = torch.zeros(rows, bits, dtype=torch.float32)
     for j in range(bits):
-        alpha = (residual.to(torch.float64).abs().sum(dim=1) / n).to(torch.float32) if n else torch.zeros(rows)
+        # |r| is exact in float32, so taking it before the widening gives the same doubles in one fewer pass.
+        alpha = (residual.abs().to(torch.float64).sum(dim=1) / n).to(torch.float32) if n else torch.zeros(rows)
         alphas[:, j] = alpha
         positive = residual >= 0
         codes |= positive.to(torch.int64) << j
@@ -124,8 +125,14 @@ def alternating_codes(x, bits, cycles=2, ties="larger"):
     return torch.gather(table, 1, codes), alphas, codes
 
 
+def _code_signs(bits):
+    """[2^bits, bits] float64: entry [m, j] is +1 where code m has bit j set, else -1."""
+    codes = torch.arange(1 << bits).unsqueeze(1)
+    return ((codes >> torch.arange(bits)) & 1).to(torch.float64) * 2 - 1
+
+
 def _least_squares_alphas(xd, codes, bits, alphas):
-    signs = torch.stack([((codes >> j) & 1).to(torch.float64) * 2 - 1 for j in range(bits)], dim=2)  # [rows, n, bits]
+    signs = _code_signs(bits)[codes]  # [rows, n, bits]: one lookup instead of bits shift-and-convert passes
     gram = torch.einsum("rna,rnb->rab", signs, signs)
     rhs = torch.einsum("rna,rn->ra", signs, xd)
     # The Gram matrix holds integers: a rank test is exact. A singular row keeps its alphas (its system is
@@ -139,13 +146,12 @@ def _least_squares_alphas(xd, codes, bits, alphas):
 def _nearest_codes(x, bits, alphas, ties):
     table = _multibit_values(alphas, bits)  # [rows, 2^k]
     sums, order = torch.sort(table, dim=1, stable=True)
-    distance = (x.unsqueeze(2) - sums.unsqueeze(1)).abs()  # [rows, n, 2^k]
+    # argmin takes the first of equal distances; for "larger" it runs over the sums in descending order
+    # (the small table reversed, not the [rows, n, 2^k] distances), so the first is the largest sum.
     if ties == "larger":
-        flipped = torch.flip(distance, dims=[2])
-        best = (1 << bits) - 1 - torch.argmin(flipped, dim=2)
-    else:
-        best = torch.argmin(distance, dim=2)
-    return torch.gather(order, 1, best)
+        sums, order = torch.flip(sums, dims=[1]), torch.flip(order, dims=[1])
+    distance = torch.sub(x.unsqueeze(2), sums.unsqueeze(1)).abs_()  # [rows, n, 2^k]
+    return torch.gather(order, 1, torch.argmin(distance, dim=2))
 
 
 # ----------------------------------------------------------------------------------------------------

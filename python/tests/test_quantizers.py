@@ -85,6 +85,23 @@ def test_alternating_codes_give_an_exact_zero_the_positive_code():
     assert rec[0, 0].item() == pytest.approx(-2 / 3, abs=1e-6)
 
 
+@pytest.mark.parametrize("ties", ["larger", "smaller"])
+def test_nearest_codes_take_the_nearest_sum_and_break_ties_by_the_rule(ties):
+    # Coefficients 0.5, 0.5, 0.25 give repeated sums (+0.5 - 0.5 = 0 twice, ...) and inputs halfway between
+    # sums: the code must be the nearest sum's, of equal ones the largest (or smallest) sum, of equal sums the
+    # last (or first) code in the table's stable order, as a plain scan over the codes picks it.
+    alphas = t([[0.5, 0.5, 0.25], [1.0, 0.0, 0.125]])
+    x = t([[v / 8 for v in range(-12, 13)], [v / 16 for v in range(-20, 30, 2)]])
+    codes = Fq._nearest_codes(x, 3, alphas, ties)
+    table = Fq._multibit_values(alphas, 3)
+    for r in range(2):
+        order = sorted(range(8), key=lambda m: table[r, m].item())  # stable: equal sums keep code order
+        for i in range(x.shape[1]):
+            distances = [abs(x[r, i].item() - table[r, m].item()) for m in order]
+            nearest = [m for m, d in zip(order, distances) if d == min(distances)]
+            assert codes[r, i].item() == (nearest[-1] if ties == "larger" else nearest[0]), (r, i)
+
+
 def _two_bit_error(x, alphas, codes):
     table = Fq._multibit_values(alphas, 2)
     return float(((x - torch.gather(table, 1, codes)) ** 2).sum())

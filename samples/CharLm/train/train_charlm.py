@@ -5,18 +5,23 @@ Model: Embedding(V, 32) -> LSTM(32 -> 256) -> LSTM(256 -> 256) -> Linear(256 -> 
 The last HELDOUT_CHARS characters (the end of Revelation) are never trained on; export_charlm.py commits
 a slice of them for the sample's bits-per-character figures.
 
-Usage: python3 train_charlm.py [--cpu-minutes M] [--wall-minutes W] [--init start.pt] [-o out.pt]
+Usage: python3 train_charlm.py [--cpu-minutes M] [--wall-minutes W] [--init start.pt] [--lr LR] [-o out.pt]
 (single-threaded: the machine is shared). Training stops at M minutes of this process's CPU time or W
 minutes of wall time, whichever comes first; the learning rate follows a cosine from LR to LR/30 over
-whichever of the two is further along. --init starts from an earlier checkpoint's weights (a fresh Adam).
+whichever of the two is further along. --init starts from an earlier checkpoint's weights (a fresh Adam;
+a warm start wants a lower --lr than the 3e-3 from scratch).
 """
 import argparse
 import math
+import os
 import re
 import subprocess
 import sys
 import time
 
+# OpenBLAS (Debian's libopenblas0-pthread) keeps its own thread pool, which torch.set_num_threads(1) does not
+# reach: without this a "single-threaded" run took 1.4 cores of the shared 2-core machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import torch
 import torch.nn as nn
 
@@ -81,6 +86,7 @@ def main():
     p.add_argument("--cpu-minutes", type=float, default=16.0)
     p.add_argument("--wall-minutes", type=float, default=float("inf"))
     p.add_argument("--init", help="a checkpoint of this script to start from")
+    p.add_argument("--lr", type=float, default=LR, help="peak learning rate of the cosine")
     p.add_argument("-o", "--output", default="charlm.pt")
     args = p.parse_args()
     out = args.output
@@ -98,7 +104,7 @@ def main():
         model.load_state_dict(init["model"])
         done_steps, done_cpu = init["step"], init.get("cpu_minutes", 0.0)
         print(f"from {args.init}: {done_steps} steps, {done_cpu:.1f} CPU-minutes, held-out bpc {init['bpc']:.4f}", flush=True)
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     # Contiguous streams per batch row so the hidden state carries over between windows (truncated BPTT).
     stream_len = (len(train) - 1) // BATCH
@@ -125,7 +131,7 @@ def main():
     best = float("inf")
     while budget.progress() < 1:
         for g in opt.param_groups:
-            g["lr"] = budget.lr(LR)
+            g["lr"] = budget.lr(args.lr)
         if pos + SEQ > stream_len:
             pos, state = 0, None
         x, y = xs[:, pos : pos + SEQ], ys[:, pos : pos + SEQ]
