@@ -50,7 +50,7 @@ internal sealed class Workload
         {
             MultiBinaryCodec m = MultiBinary(random, rows, cols, bits);
             XnorWeights[bits] = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(m, rows, cols)).ToArray();
-            XnorCoefficients[bits] = [.. m.Coefficients];
+            XnorCoefficients[bits] = WeightRepacking.XnorCoefficients(m, rows);
         }
 
         UniformCodec two = Uniform(random, rows, cols, 2);

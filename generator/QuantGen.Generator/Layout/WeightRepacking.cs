@@ -126,7 +126,8 @@ internal static class WeightRepacking
         return new LutWeights(planes, PackPlanes(rows, cols, planes, planeBit), ScaleBlocks(rows, planes, scales), Padded(rows, offsets));
     }
 
-    /// <summary>Multi-bit binary planes as 64-bit words, [row][plane][KernelGeometry.XnorRowWords], zero-padded, little-endian bytes.</summary>
+    /// <summary>Multi-bit binary planes as 64-bit words in the xor/popcount layout (<see cref="KernelGeometry.XnorWordIndex"/>:
+    /// groups of 8 rows interleaved word by word), zero-padded, little-endian bytes.</summary>
     public static byte[] XnorPlanes(MultiBinaryCodec m, int rows, int cols)
     {
         int words = KernelGeometry.XnorRowWords(cols);
@@ -137,16 +138,31 @@ internal static class WeightRepacking
         {
             for (int p = 0; p < m.Bits; p++)
             {
-                long rowStart = ((long)r * m.Bits + p) * words * 64;
                 for (int c = 0; c < cols; c++)
                 {
                     long source = p * planeSize + (long)r * cols + c;
                     if ((bits[source >> 3] >> (int)(source & 7) & 1) != 0)
                     {
-                        long target = rowStart + c;
+                        long target = KernelGeometry.XnorWordIndex(r, p, c / 64, m.Bits, words) * 64 + c % 64;
                         result[target >> 3] |= (byte)(1 << (int)(target & 7));
                     }
                 }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The per-row plane coefficients in the xor/popcount layout (<see cref="KernelGeometry.XnorCoefficientIndex"/>),
+    /// zero past the last row.</summary>
+    public static float[] XnorCoefficients(MultiBinaryCodec m, int rows)
+    {
+        var result = new float[KernelGeometry.XnorCoefficientFloats(rows, m.Bits)];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int p = 0; p < m.Bits; p++)
+            {
+                result[KernelGeometry.XnorCoefficientIndex(r, p, m.Bits)] = m.Coefficients[r * m.Bits + p];
             }
         }
 

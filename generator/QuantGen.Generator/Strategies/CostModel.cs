@@ -55,14 +55,16 @@ internal static class CostModel
     /// <summary>Byte codes times float: per 16 weights of a padded row (one widening load, a conversion, a multiply-add).</summary>
     public const double BytePer16 = 0.26;
 
-    /// <summary>xor/popcount: per row, the fixed cost of its passes and epilogue.</summary>
-    public const double XnorPerRow = 2.0;
+    /// <summary>xor/popcount: per group of 8 rows, its epilogue (bias, stores).</summary>
+    public const double XnorPerGroup = 2.0;
 
-    /// <summary>xor/popcount: per row, plane pair and 512-bit chunk (vector popcount by nibble lookups).</summary>
-    public const double XnorPerChunkPair = 2.8;
+    /// <summary>xor/popcount: per group of 8 rows and plane pair, folding the carry-save counters into counts and
+    /// the counts into the 8 rows' sums.</summary>
+    public const double XnorPerGroupPair = 3.0;
 
-    /// <summary>xor/popcount on rows of at most 128 columns: per row, plane pair and 64-bit word (scalar POPCNT).</summary>
-    public const double XnorPerWordPair = 1.0;
+    /// <summary>xor/popcount: per group of 8 rows, plane pair and 64-bit word (one 512-bit vector through the
+    /// carry-save adders, a quarter of a nibble-lookup popcount).</summary>
+    public const double XnorPerGroupWordPair = 0.45;
 
     /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
     public const double PatchPerValue = 1.0;

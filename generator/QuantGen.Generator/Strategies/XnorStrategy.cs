@@ -22,10 +22,9 @@ internal sealed class XnorStrategy : KernelStrategy
     public override double Cost(MatrixRequest m)
     {
         int pairs = m.Weights.MultiBinary.Bits * m.Input!.Bits;
-        double perRow = KernelGeometry.XnorShortRows(m.Cols)
-            ? pairs * ((m.Cols + 63) / 64) * CostModel.XnorPerWordPair
-            : pairs * (KernelGeometry.XnorRowWords(m.Cols) / 8) * CostModel.XnorPerChunkPair;
-        return CostModel.PerCall + m.Rows * (CostModel.XnorPerRow + perRow);
+        int groups = KernelGeometry.XnorGroups(m.Rows);
+        double perGroup = CostModel.XnorPerGroup + pairs * (CostModel.XnorPerGroupPair + KernelGeometry.XnorRowWords(m.Cols) * CostModel.XnorPerGroupWordPair);
+        return CostModel.PerCall + groups * perGroup;
     }
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
@@ -34,15 +33,17 @@ internal sealed class XnorStrategy : KernelStrategy
         int words = KernelGeometry.XnorRowWords(m.Cols);
         return new[]
         {
-            new TensorShape(TensorRole.XnorPlanes, TensorKind.Bytes, KernelGeometry.XnorPlaneBytes(m.Rows, m.Cols, bits), $"{m.What}{bits} bit planes of {{-1, +1}} as 64-bit words, [row][plane][{words}], {m.Shape}"),
-            new TensorShape(TensorRole.Coefficients, TensorKind.Floats, m.Weights.MultiBinary.Coefficients.Count, $"{m.What}coefficients, {m.Rows} x {bits}"),
+            new TensorShape(TensorRole.XnorPlanes, TensorKind.Bytes, KernelGeometry.XnorPlaneBytes(m.Rows, m.Cols, bits),
+                $"{m.What}{bits} bit planes of {{-1, +1}} as 64-bit words, [group of 8 rows][plane][{words}][8], {m.Shape}"),
+            new TensorShape(TensorRole.Coefficients, TensorKind.Floats, KernelGeometry.XnorCoefficientFloats(m.Rows, bits),
+                $"{m.What}coefficients, [group of 8 rows][{bits}][8]"),
         };
     }
 
     public override IReadOnlyList<byte[]> Pack(MatrixRequest m) => new[]
     {
         WeightRepacking.XnorPlanes(m.Weights.MultiBinary, m.Rows, m.Cols),
-        LittleEndian.Floats(m.Weights.MultiBinary.Coefficients),
+        LittleEndian.Floats(WeightRepacking.XnorCoefficients(m.Weights.MultiBinary, m.Rows)),
     };
 
     public override int ScratchFloats(MatrixRequest m) => KernelGeometry.XnorScratchFloats(m.Cols, m.Input!.Bits);
@@ -51,11 +52,9 @@ internal sealed class XnorStrategy : KernelStrategy
     {
         QuantizerPlan q = m.Input!;
         int words = KernelGeometry.XnorRowWords(m.Cols);
-        string counting = KernelGeometry.XnorShortRows(m.Cols)
-            ? $"rows of {m.Cols} columns count with scalar POPCNT over their {(m.Cols + 63) / 64} real 64-bit words"
-            : $"rows padded to {words * 64} bits count by nibble lookups (vpshufb) summed with vpsadbw, each pair's count at most {m.Cols}";
-        return $"xor/popcount over {m.Weights.MultiBinary.Bits} x {q.Bits} plane pairs, 4 rows per pass; the input coded online ({q.Cycles} alternating cycles) inside the kernel; "
-            + counting + "; coefficients x betas applied once per row";
+        return $"xor/popcount over {m.Weights.MultiBinary.Bits} x {q.Bits} plane pairs; the input coded online ({q.Cycles} alternating cycles) inside the kernel; "
+            + $"rows of {words} 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), counted through carry-save adders "
+            + $"and nibble lookups, each pair's count at most {m.Cols}; coefficients x betas applied once per row";
     }
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>

@@ -15,24 +15,26 @@ namespace QuantGen.Runtime;
 /// are applied once per row at the end, never per element.
 /// </summary>
 /// <remarks>
-/// Layout of <c>weights</c>: [row][plane][<see cref="RowWords"/> 64-bit words], bit c of a row = column c
-/// (set = +1), padded with zero bits to a multiple of 512 so every path reads whole vectors and no tail
-/// loop exists. The activation planes are padded the same way; padding is 0 on both sides, so it never
-/// counts as a disagreement and n stays the true column count.
-/// Popcount: .NET 10 exposes neither VPOPCNTQ nor a vector PopCount here, so bytes are counted by two
-/// nibble lookups (vpshufb) and summed with vpsadbw, four rows per pass so each activation vector is
-/// loaded once for four rows. Paths: Vector512 (Avx512BW), Vector256 (Avx2), Vector128 (Ssse3, or on ARM64
-/// AdvSimd: CNT counts each byte in one instruction and UADDLP/UADALP fold the bytes into 64-bit lanes), scalar POPCNT;
-/// the counting loop is written once (Accumulate) over a struct per path (PopLanes512/256/128/1). On
-/// AVX-512 the product keeps each row's partial counts in their lanes across plane pairs (Multiply512),
-/// an epilogue the narrower paths do not have; its counting is the same shared loop.
+/// Layout of <c>weights</c>: rows in groups of <see cref="GroupRows"/> (8), [group][plane][word][row of the group]
+/// of 64-bit words, bit c of a word = column 64 word + c (set = +1); columns padded with zero bits to a
+/// multiple of 64, rows to a multiple of 8 (padding rows all zero). One Vector512 is one word of the 8 rows, so
+/// each 64-bit lane counts one row and no row pays a horizontal sum; a row of 64 columns costs one word, not
+/// the 512 bits a row-major vector layout pads it to. Coefficients are laid out the same way, [group][plane][row
+/// of the group] (<see cref="KernelGeometry.XnorCoefficientFloats"/>), so 8 rows' coefficients are one load.
+/// The activation planes are padded the same way as a row; padding is 0 on both sides, so it never counts
+/// as a disagreement and n stays the true column count.
+/// Popcount: .NET 10 exposes neither VPOPCNTQ nor a vector PopCount here, so bytes are counted by two nibble
+/// lookups (vpshufb) and summed per 64-bit lane with vpsadbw. On AVX-512 carry-save adders (vpternlog) fold four
+/// xor results into one before each lookup (Multiply512). The narrower paths count each vector: Vector256 (Avx2),
+/// Vector128 (Ssse3, or on ARM64 AdvSimd: CNT counts each byte in one instruction and UADDLP/UADALP fold the bytes
+/// into 64-bit lanes), scalar POPCNT, written once (Group) over a struct per path (PopLanes256/128/1).
 /// </remarks>
 public static class Xnor
 {
-    /// <summary>Rows handled per pass.</summary>
-    private const int RowsPerPass = 4;
+    /// <summary>Rows interleaved word by word in the weight layout: one Vector512 holds one word of each.</summary>
+    public const int GroupRows = KernelGeometry.XnorGroupRows;
 
-    /// <summary>64-bit words per row and plane: the columns rounded up to 512 bits.</summary>
+    /// <summary>64-bit words per row and plane: the columns rounded up to 64.</summary>
     public static int RowWords(int cols) => KernelGeometry.XnorRowWords(cols);
 
     /// <summary>Floats of scratch <see cref="Dense"/> needs: the cleaned input, the reconstruction, the codes (padded) and the activation planes.</summary>
@@ -41,7 +43,7 @@ public static class Xnor
     /// <summary>
     /// Codes x with the alternating quantizer (bit-identical codes to <see cref="ActivationQuantizers.OnlineMultiBinary"/>),
     /// packs the activation planes, then y = W x by popcount. <paramref name="weights"/> as described above,
-    /// <paramref name="coefficients"/> [row * weightBits + p] as in the description.
+    /// <paramref name="coefficients"/> in the kernel's layout (see the remarks).
     /// </summary>
     public static void Dense(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
@@ -50,7 +52,7 @@ public static class Xnor
         int cols = x.Length;
         int words = RowWords(cols);
         KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(y.Length, cols, weightBits) / 8, nameof(weights));
-        KernelChecks.AtLeast(coefficients.Length, (long)y.Length * weightBits, nameof(coefficients));
+        KernelChecks.AtLeast(coefficients.Length, KernelGeometry.XnorCoefficientFloats(y.Length, weightBits), nameof(coefficients));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
         Span<float> clean = scratch.Slice(0, cols);
         Span<float> reconstruction = scratch.Slice(cols, cols);
@@ -119,61 +121,46 @@ public static class Xnor
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
         ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
     {
-        // Rows of at most KernelGeometry.XnorShortRowWords real words (128 columns) count faster with scalar POPCNT over those
-        // words than with a 512-bit vector that is mostly row padding: the padding words are zero in weights
-        // and activations alike, so skipping them changes no count. (CharLm's hidden-128 LSTM ran 4x slower
-        // through the padded vector path than through a scalar popcount.)
-        int realWords = (cols + 63) / 64;
-        bool shortRows = KernelGeometry.XnorShortRows(cols);
-        if (!shortRows && Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
+        int rows = y.Length;
+        int groups = KernelGeometry.XnorGroups(rows);
+        KernelChecks.AtLeast(activations.Length, (long)betas.Length * RowWords(cols), nameof(activations));
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(rows, cols, weightBits) / 8, nameof(weights));
+        KernelChecks.AtLeast(coefficients.Length, KernelGeometry.XnorCoefficientFloats(rows, weightBits), nameof(coefficients));
+        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
         {
             Multiply512(activations, betas, cols, y, weights, weightBits, coefficients, bias);
             return;
         }
 
-        int rows = y.Length;
-        int words = RowWords(cols);
-        int activationBits = betas.Length;
-        ref ulong w = ref MemoryMarshal.GetReference(weights);
-        Vector128<float> n = Vector128.Create((float)cols);
-        for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
+        Span<float> sums = stackalloc float[GroupRows];
+        for (int g = 0; g < groups; g++)
         {
-            // The last pass repeats the last row instead of running a second, one-row loop.
-            int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
-            // Four rows' sums in one register: counts come back as a vector, so the per-pass epilogue is a few
-            // vector instructions (the same float operations per row as a scalar loop would make).
-            Vector128<float> sums = Vector128<float>.Zero;
-            for (int p = 0; p < weightBits; p++)
+            if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
             {
-                ref ulong w0 = ref Unsafe.Add(ref w, ((nint)r0 * weightBits + p) * words);
-                ref ulong w1 = ref Unsafe.Add(ref w, ((nint)r1 * weightBits + p) * words);
-                ref ulong w2 = ref Unsafe.Add(ref w, ((nint)r2 * weightBits + p) * words);
-                ref ulong w3 = ref Unsafe.Add(ref w, ((nint)r3 * weightBits + p) * words);
-                Vector128<float> c = Vector128.Create(
-                    coefficients[r0 * weightBits + p], coefficients[r1 * weightBits + p], coefficients[r2 * weightBits + p], coefficients[r3 * weightBits + p]);
-                for (int j = 0; j < activationBits; j++)
-                {
-                    ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
-                    Vector128<float> counts = Vector128.ConvertToSingle(shortRows
-                        ? Count<PopLanes1, ulong>(ref w0, ref w1, ref w2, ref w3, ref a, realWords)
-                        : Count(ref w0, ref w1, ref w2, ref w3, ref a, words));
-                    sums += c * (Vector128.Create(betas[j]) * (n - (counts + counts)));
-                }
+                Group<PopLanes256, Vector256<byte>>(activations, betas, cols, g, weights, weightBits, coefficients, sums);
+            }
+            else if (Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.IsSupported))
+            {
+                Group<PopLanes128, Vector128<byte>>(activations, betas, cols, g, weights, weightBits, coefficients, sums);
+            }
+            else
+            {
+                Group<PopLanes1, ulong>(activations, betas, cols, g, weights, weightBits, coefficients, sums);
             }
 
-            for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
+            int first = g * GroupRows;
+            for (int i = 0; i < GroupRows && first + i < rows; i++)
             {
-                y[r0 + k] = sums.GetElement(k) + (bias.IsEmpty ? 0f : bias[r0 + k]);
+                y[first + i] = sums[i] + (bias.IsEmpty ? 0f : bias[first + i]);
             }
         }
     }
 
     /// <summary>
-    /// The AVX-512 product. Short rows (512 columns are one vector) made the per-pair horizontal sum of the
-    /// counts cost as much as the counting itself, so here the partial counts of each row stay in their
-    /// lanes: each lane's dot product m_lane - 2 C_pj(lane) (m_lane: the real columns the lane covers, an exact
-    /// small integer as before) is weighted by c[r, p] * beta_j and accumulated per row over all plane pairs
-    /// in float lanes, with one horizontal sum per row at the end instead of one per pair.
+    /// The AVX-512 product. A vector is one word of a group's 8 rows, so each 64-bit lane's count is one
+    /// row's and no row pays a horizontal sum; the 8 rows' sums live in one Vector256 of floats. Per plane
+    /// pair, the xor results of 4 words at a time pass through carry-save adders (Harley-Seal: vpternlog
+    /// majority and 3-way xor), so one nibble-lookup popcount counts 4 vectors (<see cref="Count512"/>).
     /// </summary>
     private static void Multiply512(
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
@@ -181,117 +168,168 @@ public static class Xnor
     {
         int rows = y.Length;
         int words = RowWords(cols);
-        int vectors = words / 8;
         int activationBits = betas.Length;
-        // SAD lane 2i counts word i of every vector (64 columns each); odd lanes hold the zero high halves.
-        Span<float> columns = stackalloc float[16];
-        columns.Clear();
-        for (int i = 0; i < 8; i++)
+        Vector512<byte> table = PopLanes512.Table;
+        Vector256<float> n = Vector256.Create((float)cols);
+        ref ulong a0 = ref MemoryMarshal.GetReference(activations);
+        ref ulong w0 = ref MemoryMarshal.GetReference(weights);
+        ref float c0 = ref MemoryMarshal.GetReference(coefficients);
+        ref float beta0 = ref MemoryMarshal.GetReference(betas);
+        for (int first = 0; first < rows; first += GroupRows)
         {
-            for (int v = 0; v < vectors; v++)
+            Vector256<float> sums = Vector256<float>.Zero;
+            nint plane = (nint)(first / GroupRows) * weightBits;
+            for (int p = 0; p < weightBits; p++, plane++)
             {
-                columns[2 * i] += Math.Clamp(cols - (512 * v + 64 * i), 0, 64);
-            }
-        }
-
-        Vector512<float> m = Vector512.Create((ReadOnlySpan<float>)columns);
-        ref ulong w = ref MemoryMarshal.GetReference(weights);
-        for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
-        {
-            // The last pass repeats the last row instead of running a second, one-row loop.
-            int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
-            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-            for (int p = 0; p < weightBits; p++)
-            {
-                ref ulong w0 = ref Unsafe.Add(ref w, ((nint)r0 * weightBits + p) * words);
-                ref ulong w1 = ref Unsafe.Add(ref w, ((nint)r1 * weightBits + p) * words);
-                ref ulong w2 = ref Unsafe.Add(ref w, ((nint)r2 * weightBits + p) * words);
-                ref ulong w3 = ref Unsafe.Add(ref w, ((nint)r3 * weightBits + p) * words);
-                float c0 = coefficients[r0 * weightBits + p], c1 = coefficients[r1 * weightBits + p];
-                float c2 = coefficients[r2 * weightBits + p], c3 = coefficients[r3 * weightBits + p];
+                ref ulong w = ref Unsafe.Add(ref w0, plane * words * GroupRows);
+                Vector256<float> c = Vector256.LoadUnsafe(ref c0, (nuint)(plane * GroupRows));
                 for (int j = 0; j < activationBits; j++)
                 {
-                    ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
-                    Accumulate<PopLanes512, Vector512<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words, out Vector512<byte> t0, out Vector512<byte> t1, out Vector512<byte> t2, out Vector512<byte> t3);
-
-                    // A lane's count is below 2^31 (it counts at most one 64-bit word per vector), so its low
-                    // 32 bits are the count and the high 32 bits are 0: both convert exactly.
-                    float beta = betas[j];
-                    s0 += (m - 2f * Vector512.ConvertToSingle(t0.AsInt32())) * Vector512.Create(c0 * beta);
-                    s1 += (m - 2f * Vector512.ConvertToSingle(t1.AsInt32())) * Vector512.Create(c1 * beta);
-                    s2 += (m - 2f * Vector512.ConvertToSingle(t2.AsInt32())) * Vector512.Create(c2 * beta);
-                    s3 += (m - 2f * Vector512.ConvertToSingle(t3.AsInt32())) * Vector512.Create(c3 * beta);
+                    Vector512<ulong> counts = Count512(table, ref w, ref Unsafe.Add(ref a0, (nint)j * words), words);
+                    Vector256<float> count = Vector256.ConvertToSingle(Avx512F.ConvertToVector256Int32(counts.AsInt64()));
+                    sums += c * Vector256.Create(Unsafe.Add(ref beta0, j)) * (n - (count + count));
                 }
             }
 
-            Vector128<float> sums = Vector128.Create(Vector512.Sum(s0), Vector512.Sum(s1), Vector512.Sum(s2), Vector512.Sum(s3));
-            for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
+            if (first + GroupRows <= rows)
             {
-                y[r0 + k] = sums.GetElement(k) + (bias.IsEmpty ? 0f : bias[r0 + k]);
+                if (!bias.IsEmpty)
+                {
+                    sums += Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)first);
+                }
+
+                sums.StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)first);
+            }
+            else
+            {
+                for (int i = 0; first + i < rows; i++)
+                {
+                    y[first + i] = sums.GetElement(i) + (bias.IsEmpty ? 0f : bias[first + i]);
+                }
             }
         }
-    }
-
-    /// <summary>popcount(w_k xor a) over <paramref name="words"/> words for four rows; the fastest path the machine has.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Count(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words) =>
-        Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Count<PopLanes512, Vector512<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Count<PopLanes256, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.IsSupported) ? Count<PopLanes128, Vector128<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, words)
-        : Count<PopLanes1, ulong>(ref w0, ref w1, ref w2, ref w3, ref a, words);
-
-
-    /// <summary>popcount(w_k xor a) over <paramref name="words"/> words for four rows, on the path L, reduced to four counts.</summary>
-    private static Vector128<int> Count<L, V>(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words)
-        where L : struct, IPopLanes<V>
-        where V : struct
-    {
-        Accumulate<L, V>(ref w0, ref w1, ref w2, ref w3, ref a, words, out V t0, out V t1, out V t2, out V t3);
-        if (words * 64 <= ushort.MaxValue)
-        {
-            // No row can count more than its words * 64 bits, so the four totals fit 16-bit fields of each
-            // 64-bit lane without carrying into each other: one horizontal sum instead of four.
-            ulong packed = L.Sum(L.Or(L.Or(t0, L.ShiftLeft(t1, 16)), L.Or(L.ShiftLeft(t2, 32), L.ShiftLeft(t3, 48))));
-            return Vector128.Create((int)(packed & 0xFFFF), (int)(packed >> 16 & 0xFFFF), (int)(packed >> 32 & 0xFFFF), (int)(packed >> 48));
-        }
-
-        return Vector128.Create((int)L.Sum(t0), (int)L.Sum(t1), (int)L.Sum(t2), (int)L.Sum(t3));
     }
 
     /// <summary>
-    /// The counting loop, written once for every path: per vector, xor with the activation vector loaded
-    /// once for four rows, count bits per byte into byte counters, and fold the byte counters into 64-bit
-    /// lane totals (t0..t3) before they can overflow. <paramref name="words"/> is a whole number of L's vectors.
+    /// popcount(W[v] xor broadcast(a[v])) summed over the words, per 64-bit lane (= per row of the group).
+    /// Harley-Seal: carry-save adders keep the running sum as bit-sliced counters ones, twos and fours, so a
+    /// block of 8 words costs 7 adders (14 vpternlog) and one nibble-lookup popcount of the eights it carries
+    /// out, instead of 8 popcounts; the counters are counted once at the end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<L, V>(ref ulong w0, ref ulong w1, ref ulong w2, ref ulong w3, ref ulong a, int words, out V t0, out V t1, out V t2, out V t3)
+    private static Vector512<ulong> Count512(Vector512<byte> table, ref ulong w, ref ulong a, int words)
+    {
+        Vector512<ulong> totals = Vector512<ulong>.Zero;
+        Vector512<byte> ones = Vector512<byte>.Zero, twos = ones, fours = ones, eights = ones;
+        int v = 0;
+        // The eights' byte counters gain at most 8 per block of 8 words: fold them every 31 blocks. The block's
+        // references move instead of an index, so every load below has a constant offset (indexing cost four
+        // scalar instructions per vector, as many as the vector work).
+        ref ulong wb = ref w, ab = ref a;
+        for (int blocks = 0; v + 8 <= words; blocks++, v += 8)
+        {
+            if (blocks == MaxVectorsPerByteSum)
+            {
+                totals += Avx512BW.SumAbsoluteDifferences(eights, Vector512<byte>.Zero).AsUInt64() << 3;
+                eights = Vector512<byte>.Zero;
+                blocks = 0;
+            }
+
+            Add(ref ones, Word512(ref wb, ref ab, 0), Word512(ref wb, ref ab, 1), out Vector512<byte> twosA);
+            Add(ref ones, Word512(ref wb, ref ab, 2), Word512(ref wb, ref ab, 3), out Vector512<byte> twosB);
+            Add(ref twos, twosA, twosB, out Vector512<byte> foursA);
+            Add(ref ones, Word512(ref wb, ref ab, 4), Word512(ref wb, ref ab, 5), out twosA);
+            Add(ref ones, Word512(ref wb, ref ab, 6), Word512(ref wb, ref ab, 7), out twosB);
+            Add(ref twos, twosA, twosB, out Vector512<byte> foursB);
+            Add(ref fours, foursA, foursB, out Vector512<byte> carry);
+            eights += PopLanes512.Pop(table, carry);
+            wb = ref Unsafe.Add(ref wb, 8 * GroupRows);
+            ab = ref Unsafe.Add(ref ab, 8);
+        }
+
+        Vector512<byte> rest = Vector512<byte>.Zero;
+        if (v + 4 <= words)
+        {
+            // Half a block: its fours join the counter by a half adder, the carry counted as an eight.
+            Add(ref ones, Word512(ref wb, ref ab, 0), Word512(ref wb, ref ab, 1), out Vector512<byte> twosA);
+            Add(ref ones, Word512(ref wb, ref ab, 2), Word512(ref wb, ref ab, 3), out Vector512<byte> twosB);
+            Add(ref twos, twosA, twosB, out Vector512<byte> foursA);
+            rest = PopLanes512.Pop(table, fours & foursA);
+            fours ^= foursA;
+            v += 4;
+        }
+
+        // Weight 8 (eights and the half block's carry, summed apart: eights may hold 248 per byte), then 4, 2
+        // and 1 with the last 0-3 words counted singly: every byte of that sum stays under 32 + 16 + 8 + 24.
+        Vector512<ulong> carried = Avx512BW.SumAbsoluteDifferences(eights, Vector512<byte>.Zero).AsUInt64()
+            + Avx512BW.SumAbsoluteDifferences(rest, Vector512<byte>.Zero).AsUInt64();
+        Vector512<byte> fourTimes = PopLanes512.Pop(table, fours);
+        Vector512<byte> twoTimes = PopLanes512.Pop(table, twos);
+        rest = fourTimes + fourTimes + fourTimes + fourTimes + twoTimes + twoTimes + PopLanes512.Pop(table, ones);
+        for (; v < words; v++)
+        {
+            rest += PopLanes512.Pop(table, Word512(ref w, ref a, v));
+        }
+
+        return totals + (carried << 3) + Avx512BW.SumAbsoluteDifferences(rest, Vector512<byte>.Zero).AsUInt64();
+    }
+
+    /// <summary>A full adder over every bit: sum = sum xor b xor c (vpternlog 0x96), carry = majority(sum, b, c) (0xE8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(ref Vector512<byte> sum, Vector512<byte> b, Vector512<byte> c, out Vector512<byte> carry)
+    {
+        carry = Avx512F.TernaryLogic(sum, b, c, 0xE8);
+        sum = Avx512F.TernaryLogic(sum, b, c, 0x96);
+    }
+
+    /// <summary>Word v of the group's 8 rows xor word v of the activation plane (in every lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Word512(ref ulong w, ref ulong a, int v) =>
+        (Vector512.LoadUnsafe(ref Unsafe.Add(ref w, v * GroupRows)) ^ Vector512.Create(Unsafe.Add(ref a, v))).AsByte();
+
+    /// <summary>
+    /// One group of 8 rows on a narrower path: a vector holds one word of L.Words rows, so the group is
+    /// counted in 8 / L.Words slices, each lane's total again one row's; plain per-vector popcounts.
+    /// </summary>
+    private static void Group<L, V>(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, int g,
+        ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, Span<float> sums)
         where L : struct, IPopLanes<V>
         where V : struct
     {
-        V lut = L.Table;
-        t0 = L.Zero;
-        t1 = t0;
-        t2 = t0;
-        t3 = t0;
-        int vectors = words / L.Words;
-        for (int v0 = 0; v0 < vectors; v0 += L.VectorsPerByteSum)
+        int words = RowWords(cols);
+        sums.Clear();
+        V table = L.Table;
+        for (int p = 0; p < weightBits; p++)
         {
-            int end = Math.Min(vectors, v0 + L.VectorsPerByteSum);
-            V b0 = L.Zero, b1 = b0, b2 = b0, b3 = b0;
-            for (int v = v0; v < end; v++)
+            nint plane = (nint)g * weightBits + p;
+            ref ulong w = ref Unsafe.Add(ref MemoryMarshal.GetReference(weights), plane * words * GroupRows);
+            for (int j = 0; j < betas.Length; j++)
             {
-                nuint at = (nuint)(L.Words * v);
-                V x = L.Load(ref a, at);
-                b0 = L.AddBytes(b0, L.Pop(lut, L.Xor(L.Load(ref w0, at), x)));
-                b1 = L.AddBytes(b1, L.Pop(lut, L.Xor(L.Load(ref w1, at), x)));
-                b2 = L.AddBytes(b2, L.Pop(lut, L.Xor(L.Load(ref w2, at), x)));
-                b3 = L.AddBytes(b3, L.Pop(lut, L.Xor(L.Load(ref w3, at), x)));
-            }
+                ref ulong a = ref Unsafe.AsRef(in activations[j * words]);
+                for (int s = 0; s < GroupRows; s += L.Words)
+                {
+                    V totals = L.Zero;
+                    for (int v0 = 0; v0 < words; v0 += L.VectorsPerByteSum)
+                    {
+                        int end = Math.Min(words, v0 + L.VectorsPerByteSum);
+                        V bytes = L.Zero;
+                        for (int v = v0; v < end; v++)
+                        {
+                            V x = L.Xor(L.Load(ref w, (nuint)(v * GroupRows + s)), L.Broadcast(Unsafe.Add(ref a, v)));
+                            bytes = L.AddBytes(bytes, L.Pop(table, x));
+                        }
 
-            t0 = L.AddTotals(t0, b0);
-            t1 = L.AddTotals(t1, b1);
-            t2 = L.AddTotals(t2, b2);
-            t3 = L.AddTotals(t3, b3);
+                        totals = L.AddTotals(totals, bytes);
+                    }
+
+                    for (int i = 0; i < L.Words; i++)
+                    {
+                        float count = L.Lane(totals, i);
+                        sums[s + i] += coefficients[(int)plane * GroupRows + s + i] * betas[j] * (cols - (count + count));
+                    }
+                }
+            }
         }
     }
 
@@ -300,7 +338,7 @@ public static class Xnor
 
     /// <summary>
     /// One path of the popcount: V holds bytes while counting (bits per byte, summed per byte) and 64-bit
-    /// lane totals after <see cref="AddTotals"/>. The JIT compiles <see cref="Accumulate{L, V}"/> once per struct.
+    /// lane totals after <see cref="AddTotals"/>. The JIT compiles <see cref="Group{L, V}"/> once per struct.
     /// </summary>
     private interface IPopLanes<V>
         where V : struct
@@ -316,6 +354,7 @@ public static class Xnor
         /// <summary>The nibble table <see cref="Pop"/> looks up, made once per loop.</summary>
         static abstract V Table { get; }
 
+        /// <summary><see cref="Words"/> consecutive words from source + at.</summary>
         static abstract V Load(ref ulong source, nuint at);
 
         static abstract V Xor(V a, V b);
@@ -328,13 +367,11 @@ public static class Xnor
         /// <summary>totals + the sum of the byte counters of each 64-bit lane (vpsadbw against zero).</summary>
         static abstract V AddTotals(V totals, V bytes);
 
-        static abstract V Or(V a, V b);
+        /// <summary>The word in every 64-bit lane.</summary>
+        static abstract V Broadcast(ulong word);
 
-        /// <summary>Each 64-bit lane shifted left.</summary>
-        static abstract V ShiftLeft(V v, int bits);
-
-        /// <summary>The sum of the 64-bit lanes.</summary>
-        static abstract ulong Sum(V totals);
+        /// <summary>64-bit lane <paramref name="i"/> of the totals.</summary>
+        static abstract ulong Lane(V totals, int i);
     }
 
     // Byte counters hold at most 8 per vector, so they are summed (vpsadbw) at least every 31 vectors.
@@ -372,13 +409,10 @@ public static class Xnor
             (totals.AsUInt64() + Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64()).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> Or(Vector512<byte> a, Vector512<byte> b) => a | b;
+        public static Vector512<byte> Broadcast(ulong word) => Vector512.Create(word).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> ShiftLeft(Vector512<byte> v, int bits) => (v.AsUInt64() << bits).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Sum(Vector512<byte> totals) => Vector512.Sum(totals.AsUInt64());
+        public static ulong Lane(Vector512<byte> totals, int i) => totals.AsUInt64().GetElement(i);
     }
 
     private readonly struct PopLanes256 : IPopLanes<Vector256<byte>>
@@ -413,13 +447,10 @@ public static class Xnor
             (totals.AsUInt64() + Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64()).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Or(Vector256<byte> a, Vector256<byte> b) => a | b;
+        public static Vector256<byte> Broadcast(ulong word) => Vector256.Create(word).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> ShiftLeft(Vector256<byte> v, int bits) => (v.AsUInt64() << bits).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Sum(Vector256<byte> totals) => Vector256.Sum(totals.AsUInt64());
+        public static ulong Lane(Vector256<byte> totals, int i) => totals.AsUInt64().GetElement(i);
     }
 
     private readonly struct PopLanes128 : IPopLanes<Vector128<byte>>
@@ -463,13 +494,10 @@ public static class Xnor
                 : (totals.AsUInt64() + Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64()).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<byte> Or(Vector128<byte> a, Vector128<byte> b) => a | b;
+        public static Vector128<byte> Broadcast(ulong word) => Vector128.Create(word).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<byte> ShiftLeft(Vector128<byte> v, int bits) => (v.AsUInt64() << bits).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Sum(Vector128<byte> totals) => Vector128.Sum(totals.AsUInt64());
+        public static ulong Lane(Vector128<byte> totals, int i) => totals.AsUInt64().GetElement(i);
     }
 
     /// <summary>
@@ -502,12 +530,9 @@ public static class Xnor
         public static ulong AddTotals(ulong totals, ulong bytes) => totals + bytes;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Or(ulong a, ulong b) => a | b;
+        public static ulong Broadcast(ulong word) => word;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong ShiftLeft(ulong v, int bits) => v << bits;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Sum(ulong totals) => totals;
+        public static ulong Lane(ulong totals, int i) => totals;
     }
 }

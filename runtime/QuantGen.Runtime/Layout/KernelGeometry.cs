@@ -15,8 +15,8 @@ internal static class KernelGeometry
     /// <summary>Rows of one block of the bit-plane table kernel: one permute looks up 16 rows.</summary>
     public const int LutBlockRows = 16;
 
-    /// <summary>Bits per padded row of the xor/popcount kernel: a whole Vector512, so no path has a tail loop.</summary>
-    public const int XnorRowBits = 512;
+    /// <summary>Rows of one group of the xor/popcount kernel's layout: one Vector512 holds one 64-bit word of each.</summary>
+    public const int XnorGroupRows = 8;
 
     /// <summary>Bytes per padded row of the integer kernel: a whole Vector512 of bytes.</summary>
     public const int Int8RowAlignment = 64;
@@ -24,24 +24,18 @@ internal static class KernelGeometry
     /// <summary>A byte count rounded up to <see cref="BlobAlignment"/>: the space a tensor takes in the blob.</summary>
     public static long Aligned(long bytes) => (bytes + BlobAlignment - 1) / BlobAlignment * BlobAlignment;
 
-    /// <summary>64-bit words per row and plane of the xor/popcount kernel: the columns rounded up to <see cref="XnorRowBits"/>.</summary>
-    public static int XnorRowWords(int cols) => (cols + XnorRowBits - 1) / XnorRowBits * (XnorRowBits / 64);
+    /// <summary>64-bit words per row and plane of the xor/popcount kernel: the columns rounded up to 64.</summary>
+    public static int XnorRowWords(int cols) => (cols + 63) / 64;
+
+    /// <summary>Groups of <see cref="XnorGroupRows"/> rows of the xor/popcount kernel (the last one zero-padded).</summary>
+    public static int XnorGroups(int rows) => (rows + XnorGroupRows - 1) / XnorGroupRows;
 
     /// <summary>
     /// Floats of scratch the xor/popcount kernel needs for one input: the cleaned input and its
     /// reconstruction (cols each), the codes, one byte per padded column (words * 64 bytes = words * 16
     /// floats), and the packed activation planes (bits * words * 8 bytes = bits * words * 2 floats).
     /// </summary>
-    public static int XnorScratchFloats(int cols, int activationBits) => 2 * cols + XnorRowWords(cols) * 16 + activationBits * XnorRowWords(cols) * 2;
-
-    /// <summary>
-    /// Rows of at most this many real 64-bit words (128 columns) are counted with scalar POPCNT over those
-    /// words: a 512-bit vector would be mostly row padding (CharLm's hidden-128 LSTM ran 4x slower through it).
-    /// </summary>
-    public const int XnorShortRowWords = 2;
-
-    /// <summary>Whether a row of <paramref name="cols"/> columns takes the scalar POPCNT path of the xor/popcount kernel.</summary>
-    public static bool XnorShortRows(int cols) => (cols + 63) / 64 <= XnorShortRowWords;
+    public static int XnorScratchFloats(int cols, int activationBits) => 2 * cols + XnorCodeFloats(cols) + XnorActivationPlaneFloats(cols, activationBits);
 
     /// <summary>Floats of the xor/popcount scratch that hold the input's codes, one byte per padded column; they follow the 2 * cols floats of cleaned input and reconstruction.</summary>
     public static int XnorCodeFloats(int cols) => XnorRowWords(cols) * 16;
@@ -49,8 +43,20 @@ internal static class KernelGeometry
     /// <summary>Floats of the xor/popcount scratch that hold the packed activation planes; they follow the codes.</summary>
     public static int XnorActivationPlaneFloats(int cols, int activationBits) => activationBits * XnorRowWords(cols) * 2;
 
-    /// <summary>Bytes of a xor/popcount weight matrix: [row][plane][row words].</summary>
-    public static long XnorPlaneBytes(int rows, int cols, int planes) => (long)rows * planes * XnorRowWords(cols) * 8;
+    /// <summary>Bytes of a xor/popcount weight matrix: [group][plane][row words][8 rows].</summary>
+    public static long XnorPlaneBytes(int rows, int cols, int planes) => (long)XnorGroups(rows) * XnorGroupRows * planes * XnorRowWords(cols) * 8;
+
+    /// <summary>Floats of the xor/popcount kernel's coefficients: [group][plane][8 rows], zero past the last row.</summary>
+    public static int XnorCoefficientFloats(int rows, int planes) => XnorGroups(rows) * XnorGroupRows * planes;
+
+    /// <summary>Where weight word <paramref name="word"/> of row <paramref name="row"/>, plane <paramref name="plane"/> sits in the
+    /// xor/popcount layout, in 64-bit words.</summary>
+    public static long XnorWordIndex(int row, int plane, int word, int planes, int words) =>
+        (((long)(row / XnorGroupRows) * planes + plane) * words + word) * XnorGroupRows + row % XnorGroupRows;
+
+    /// <summary>Where coefficient [row][plane] sits in the xor/popcount layout.</summary>
+    public static int XnorCoefficientIndex(int row, int plane, int planes) =>
+        ((row / XnorGroupRows) * planes + plane) * XnorGroupRows + row % XnorGroupRows;
 
     /// <summary>Groups of 8 columns in a row of the table kernel (one byte per row and group).</summary>
     public static int LutGroups(int cols) => (cols + 7) / 8;

@@ -77,7 +77,7 @@ public sealed class FastKernelTests
         var random = new Random(Seed(weightBits, activationBits, rows, cols));
         Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
         ulong[] planes = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
-        float[] coefficients = weights.MultiBinary.Coefficients.ToArray();
+        float[] coefficients = WeightRepacking.XnorCoefficients(weights.MultiBinary, rows);
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
         var scratch = new float[Xnor.ScratchFloats(cols, activationBits)];

@@ -9,35 +9,31 @@ namespace App.Models
         /// <summary>The model's parameters and lookup tables.</summary>
         private static class QuantGenData
         {
-            // 448 bytes, each tensor at a 64-byte boundary:
+            // 384 bytes, each tensor at a 64-byte boundary:
             //   offset       bytes  tensor
-            //   0               32  layer 0: 2 {0, 1} planes, [16-row block][plane][8-column group][row], 4 x 8
-            //   64             128  layer 0: plane scales, [16-row block][plane][row]
-            //   192             64  layer 0: per-row multiple of sum(x)
-            //   256              3  layer 2: 2-bit level indices, 3 x 4
-            //   320             16  layer 2: level table
-            //   384             12  layer 2: bias
-            private static global::System.ReadOnlySpan<byte> Base64 => "RFL4jgAAAAAAAAAAAAAAAAfDBusAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJyZeD9mqho/LmS7Pp+vlz8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACcmfg+ZqqaPi5kOz6frxc/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAANXM6v5n/574ii4y+bodjvwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADLfKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADw74Q9UJLLPRgQPT5YDWs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPwAAgL4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="u8;
+            //   0              128  layer 0: 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 4 x 8
+            //   128             64  layer 0: coefficients, [group of 8 rows][2][8]
+            //   192              3  layer 2: 2-bit level indices, 3 x 4
+            //   256             16  layer 2: level table
+            //   320             12  layer 2: bias
+            private static global::System.ReadOnlySpan<byte> Base64 => "RAAAAAAAAABSAAAAAAAAAPgAAAAAAAAAjgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAcAAAAAAAAAwwAAAAAAAAAGAAAAAAAAAOsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACcmfg+ZqqaPi5kOz6frxc/AAAAAAAAAAAAAAAAAAAAAJyZeD5mqho+LmS7PZ+vlz4AAAAAAAAAAAAAAAAAAAAAMt8oAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPDvhD1Qkss9GBA9PlgNaz8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/AACAvgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"u8;
 
-            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 448);
+            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 384);
 
-            /// <summary>Layer 0: 2 {0, 1} planes, [16-row block][plane][8-column group][row], 4 x 8.</summary>
-            internal static global::System.ReadOnlySpan<byte> L0LutPlanes => Blob.Bytes(0, 32);
+            /// <summary>Layer 0: 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 4 x 8.</summary>
+            internal static global::System.ReadOnlySpan<byte> L0XnorPlanes => Blob.Bytes(0, 128);
 
-            /// <summary>Layer 0: plane scales, [16-row block][plane][row].</summary>
-            internal static global::System.ReadOnlySpan<float> L0LutPlaneScales => Blob.Floats(64, 32);
-
-            /// <summary>Layer 0: per-row multiple of sum(x).</summary>
-            internal static global::System.ReadOnlySpan<float> L0LutSumScales => Blob.Floats(192, 16);
+            /// <summary>Layer 0: coefficients, [group of 8 rows][2][8].</summary>
+            internal static global::System.ReadOnlySpan<float> L0Coefficients => Blob.Floats(128, 16);
 
             /// <summary>Layer 2: 2-bit level indices, 3 x 4.</summary>
-            internal static global::System.ReadOnlySpan<byte> L2Codes => Blob.Bytes(256, 3);
+            internal static global::System.ReadOnlySpan<byte> L2Codes => Blob.Bytes(192, 3);
 
             /// <summary>Layer 2: level table.</summary>
-            internal static global::System.ReadOnlySpan<float> L2Levels => Blob.Floats(320, 4);
+            internal static global::System.ReadOnlySpan<float> L2Levels => Blob.Floats(256, 4);
 
             /// <summary>Layer 2: bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L2Bias => Blob.Floats(384, 3);
+            internal static global::System.ReadOnlySpan<float> L2Bias => Blob.Floats(320, 3);
 
             /// <summary>Layer 2's LogQuant levels 2^((fsr + step * i) / 16), fsr -16, step 4; below them is 0.</summary>
             internal static global::System.ReadOnlySpan<float> Q2Levels => [0.5f, 0.59460354f, 0.70710677f, 0.8408964f, 1f, 1.1892071f, 1.4142135f];

@@ -13,15 +13,14 @@ namespace App.Models
             global::System.Span<float> a = scratch.Slice(0, 4);
             global::System.Span<float> b = scratch.Slice(4, 4);
             // A layer's quantized input.
-            global::System.Span<float> q = scratch.Slice(8, 8);
+            global::System.Span<float> q = scratch.Slice(8, 4);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(16, 32);
+            global::System.Span<float> kernelScratch = scratch.Slice(12, 36);
 
             // Layer 0 "binary": Dense 8 -> 4, weights MultiBinary 2-bit, per-row coefficients.
-            // Input quantized: OnlineMultiBinary 2-bit, 2 cycles.
-            global::QuantGen.Runtime.ActivationQuantizers.OnlineMultiBinary(input, q.Slice(0, 8), bits: 2, cycles: 2, kernelScratch.Slice(0, 8));
-            // Kernel PlaneLut: bit-plane table lookup: 2 planes (the sign planes as (+-1 + 1) / 2, scaled by 2c, minus sum(c) sum(x)) times the quantized input (OnlineMultiBinary values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 8), a.Slice(0, 4), QuantGenData.L0LutPlanes, planeCount: 2, QuantGenData.L0LutPlaneScales, QuantGenData.L0LutSumScales, default, kernelScratch.Slice(0, 32));
+            // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
+            // Kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), counted through carry-save adders and nibble lookups, each pair's count at most 8; coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(input, a.Slice(0, 4), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L0XnorPlanes), weightBits: 2, QuantGenData.L0Coefficients, default, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 36));
 
             // Layer 1 "relu": Relu 4 -> 4.
             // Relu: element-wise max(x, 0).

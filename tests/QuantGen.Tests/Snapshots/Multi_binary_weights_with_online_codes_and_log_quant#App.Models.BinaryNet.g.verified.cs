@@ -6,12 +6,12 @@
 // MultiBinary 2-bit weights, online 2-bit activations; LogQuant before a float head
 //
 //   #  layer    op       shape   weights                                  input quantizer                    kernel     bytes
-//   0  binary   Dense    8 -> 4  MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  PlaneLut   224
+//   0  binary   Dense    8 -> 4  MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  Xnor       192
 //   1  relu     Relu     4 -> 4  -                                        -                                  Relu       -
 //   2  head     Dense    4 -> 3  Levels 2-bit, 4 levels                   LogQuant 3-bit, fsr -16, step 4    DecodeRow  31
 //   3  softmax  Softmax  3 -> 3  -                                        -                                  Softmax    -
 //
-// Parameters: 255 bytes packed; 188 bytes as float32 (0.7x smaller).
+// Parameters: 223 bytes packed; 188 bytes as float32 (0.8x smaller).
 
 namespace App.Models
 {
@@ -32,7 +32,7 @@ namespace App.Models
         public int OutputLength => 3;
 
         /// <inheritdoc/>
-        public long WeightBytes => 255;
+        public long WeightBytes => 223;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 188;
@@ -49,7 +49,7 @@ namespace App.Models
                 Input = new global::QuantGen.TensorMetadata("x", [8]),
                 Output = new global::QuantGen.TensorMetadata("p", [3]),
                 VocabularySize = 0,
-                WeightBytes = 255,
+                WeightBytes = 223,
                 Float32WeightBytes = 188,
                 Layers =
                 [
@@ -59,7 +59,7 @@ namespace App.Models
                         InputShape = [8], OutputShape = [4],
                         WeightBits = 2, ActivationBits = 2,
                         Weights = "MultiBinary 2-bit, per-row coefficients", InputQuantizer = "OnlineMultiBinary 2-bit, 2 cycles",
-                        Kernel = "PlaneLut", ParameterBytes = 224,
+                        Kernel = "Xnor", ParameterBytes = 192,
                     },
                     new global::QuantGen.LayerMetadata
                     {
