@@ -280,11 +280,17 @@ public static class Xnor
             v += 4;
         }
 
-        // Weight 8: the eights and the half block's carry, summed apart (eights may hold 248 per byte).
-        totalsA += (Avx512BW.SumAbsoluteDifferences(eightsA, Vector512<byte>.Zero).AsUInt64() + Avx512BW.SumAbsoluteDifferences(restA, Vector512<byte>.Zero).AsUInt64()) << 3;
-        totalsB += (Avx512BW.SumAbsoluteDifferences(eightsB, Vector512<byte>.Zero).AsUInt64() + Avx512BW.SumAbsoluteDifferences(restB, Vector512<byte>.Zero).AsUInt64()) << 3;
-        restA = Total(table, foursA, twosA, onesA);
-        restB = Total(table, foursB, twosB, onesB);
+        if (v > 0)
+        {
+            // Weight 8: the eights and the half block's carry, summed apart (eights may hold 248 per byte).
+            // Rows of fewer than 4 words skip this: counting counters that are all zero cost more than their
+            // words (a 64-column layer has one).
+            totalsA += (Avx512BW.SumAbsoluteDifferences(eightsA, Vector512<byte>.Zero).AsUInt64() + Avx512BW.SumAbsoluteDifferences(restA, Vector512<byte>.Zero).AsUInt64()) << 3;
+            totalsB += (Avx512BW.SumAbsoluteDifferences(eightsB, Vector512<byte>.Zero).AsUInt64() + Avx512BW.SumAbsoluteDifferences(restB, Vector512<byte>.Zero).AsUInt64()) << 3;
+            restA = Total(table, foursA, twosA, onesA);
+            restB = Total(table, foursB, twosB, onesB);
+        }
+
         for (; v < words; v++)
         {
             Vector512<byte> x = Vector512.Create(Unsafe.Add(ref a, v)).AsByte();
