@@ -55,16 +55,18 @@ internal static class CostModel
     /// <summary>Byte codes times float: per 16 weights of a padded row (one widening load, a conversion, a multiply-add).</summary>
     public const double BytePer16 = 0.26;
 
-    /// <summary>xor/popcount: per group of 8 rows, its epilogue (bias, stores).</summary>
-    public const double XnorPerGroup = 2.0;
+    /// <summary>xor/popcount: per group of 8 rows, its epilogue (bias, stores). The three xor/popcount figures fit
+    /// `--costs` (benchmarks/QuantGen.Benchmarks) at 1024x64 and 128x64 (one word: about 2.3 ns per group and pair)
+    /// and 1024x256 (four words), with a training job on the other core.</summary>
+    public const double XnorPerGroup = 1.0;
 
     /// <summary>xor/popcount: per group of 8 rows and plane pair, folding the carry-save counters into counts and
     /// the counts into the 8 rows' sums.</summary>
-    public const double XnorPerGroupPair = 3.0;
+    public const double XnorPerGroupPair = 2.0;
 
     /// <summary>xor/popcount: per group of 8 rows, plane pair and 64-bit word (one 512-bit vector through the
     /// carry-save adders, a quarter of a nibble-lookup popcount).</summary>
-    public const double XnorPerGroupWordPair = 0.45;
+    public const double XnorPerGroupWordPair = 0.6;
 
     /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
     public const double PatchPerValue = 1.0;
