@@ -1,5 +1,5 @@
 using System;
-using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace QuantGen.Runtime;
 
@@ -14,56 +14,83 @@ public static class RecurrentCells
     /// Updates <paramref name="c"/> and writes the new hidden state into <paramref name="h"/>.
     /// </summary>
     /// <remarks>
-    /// Vectorised (System.Numerics.Vector's Exp, in double): five scalar MathF.Exp/Tanh calls per unit took a
+    /// Vectorised (<see cref="ICellLanes{V}"/>, in double): five scalar MathF.Exp/Tanh calls per unit took a
     /// third of a 512-unit 2-bit step.
     /// </remarks>
     public static void Lstm(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell)
     {
-        int n = h.Length;
         int k = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (; k + Vector<float>.Count <= n; k += Vector<float>.Count)
-            {
-                Vector<float> i = Sigmoid(new Vector<float>(gx.Slice(k)) + new Vector<float>(gh.Slice(k)));
-                Vector<float> f = Sigmoid(new Vector<float>(gx.Slice(n + k)) + new Vector<float>(gh.Slice(n + k)));
-                Vector<float> g = Tanh(new Vector<float>(gx.Slice(2 * n + k)) + new Vector<float>(gh.Slice(2 * n + k)));
-                Vector<float> o = Sigmoid(new Vector<float>(gx.Slice(3 * n + k)) + new Vector<float>(gh.Slice(3 * n + k)));
-                Vector<float> cell = f * new Vector<float>(c.Slice(k)) + i * g;
-                cell.CopyTo(c.Slice(k));
-                (o * (sigmoidCell ? Sigmoid(cell) : Tanh(cell))).CopyTo(h.Slice(k));
-            }
+            k = Lstm<CellLanes512, Vector512<float>>(k, gx, gh, c, h, sigmoidCell);
         }
 
-        for (; k < n; k++)
+        if (Vector256.IsHardwareAccelerated)
         {
-            float i = Sigmoid(gx[k] + gh[k]);
-            float f = Sigmoid(gx[n + k] + gh[n + k]);
-            float g = MathF.Tanh(gx[2 * n + k] + gh[2 * n + k]);
-            float o = Sigmoid(gx[3 * n + k] + gh[3 * n + k]);
-            float cell = f * c[k] + i * g;
-            c[k] = cell;
-            h[k] = o * (sigmoidCell ? Sigmoid(cell) : MathF.Tanh(cell));
+            k = Lstm<CellLanes256, Vector256<float>>(k, gx, gh, c, h, sigmoidCell);
         }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            k = Lstm<CellLanes128, Vector128<float>>(k, gx, gh, c, h, sigmoidCell);
+        }
+
+        Lstm<CellLanes1, float>(k, gx, gh, c, h, sigmoidCell);
+    }
+
+    /// <summary>The LSTM cell from unit <paramref name="k"/> on, in whole vectors of L; returns the first unit left.</summary>
+    private static int Lstm<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell)
+        where L : struct, ICellLanes<V>
+        where V : struct
+    {
+        int n = h.Length;
+        for (; k + L.Count <= n; k += L.Count)
+        {
+            V i = L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k)));
+            V f = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
+            V g = L.Tanh(L.Add(L.Load(gx, 2 * n + k), L.Load(gh, 2 * n + k)));
+            V o = L.Sigmoid(L.Add(L.Load(gx, 3 * n + k), L.Load(gh, 3 * n + k)));
+            V cell = L.Add(L.Multiply(f, L.Load(c, k)), L.Multiply(i, g));
+            L.Store(cell, c, k);
+            L.Store(L.Multiply(o, sigmoidCell ? L.Sigmoid(cell) : L.Tanh(cell)), h, k);
+        }
+
+        return k;
     }
 
     /// <summary>The GRU's reset product r * (U_n h + d_n), which bit-RNN quantizes before the candidate. Vectorised as the LSTM cell.</summary>
     public static void GruReset(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> reset)
     {
-        int n = reset.Length;
         int k = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (; k + Vector<float>.Count <= n; k += Vector<float>.Count)
-            {
-                (Sigmoid(new Vector<float>(gx.Slice(k)) + new Vector<float>(gh.Slice(k))) * new Vector<float>(gh.Slice(2 * n + k))).CopyTo(reset.Slice(k));
-            }
+            k = GruReset<CellLanes512, Vector512<float>>(k, gx, gh, reset);
         }
 
-        for (; k < n; k++)
+        if (Vector256.IsHardwareAccelerated)
         {
-            reset[k] = Sigmoid(gx[k] + gh[k]) * gh[2 * n + k];
+            k = GruReset<CellLanes256, Vector256<float>>(k, gx, gh, reset);
         }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            k = GruReset<CellLanes128, Vector128<float>>(k, gx, gh, reset);
+        }
+
+        GruReset<CellLanes1, float>(k, gx, gh, reset);
+    }
+
+    private static int GruReset<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> reset)
+        where L : struct, ICellLanes<V>
+        where V : struct
+    {
+        int n = reset.Length;
+        for (; k + L.Count <= n; k += L.Count)
+        {
+            L.Store(L.Multiply(L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(gh, 2 * n + k)), reset, k);
+        }
+
+        return k;
     }
 
     /// <summary>
@@ -72,63 +99,73 @@ public static class RecurrentCells
     /// </summary>
     public static void GruResetHidden(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> h, Span<float> resetHidden)
     {
-        int n = h.Length;
         int k = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (; k + Vector<float>.Count <= n; k += Vector<float>.Count)
-            {
-                (Sigmoid(new Vector<float>(gx.Slice(k)) + new Vector<float>(gh.Slice(k))) * new Vector<float>(h.Slice(k))).CopyTo(resetHidden.Slice(k));
-            }
+            k = GruResetHidden<CellLanes512, Vector512<float>>(k, gx, gh, h, resetHidden);
         }
 
-        for (; k < n; k++)
+        if (Vector256.IsHardwareAccelerated)
         {
-            resetHidden[k] = Sigmoid(gx[k] + gh[k]) * h[k];
+            k = GruResetHidden<CellLanes256, Vector256<float>>(k, gx, gh, h, resetHidden);
         }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            k = GruResetHidden<CellLanes128, Vector128<float>>(k, gx, gh, h, resetHidden);
+        }
+
+        GruResetHidden<CellLanes1, float>(k, gx, gh, h, resetHidden);
+    }
+
+    private static int GruResetHidden<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> h, Span<float> resetHidden)
+        where L : struct, ICellLanes<V>
+        where V : struct
+    {
+        int n = h.Length;
+        for (; k + L.Count <= n; k += L.Count)
+        {
+            L.Store(L.Multiply(L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(h, k)), resetHidden, k);
+        }
+
+        return k;
     }
 
     /// <summary>n = tanh(W_n x + b_n + reset) (sigmoid with <paramref name="sigmoidCandidate"/>), h = (1 - z) * n + z * h.</summary>
     public static void GruUpdate(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate)
     {
-        int n = h.Length;
         int k = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (; k + Vector<float>.Count <= n; k += Vector<float>.Count)
-            {
-                Vector<float> z = Sigmoid(new Vector<float>(gx.Slice(n + k)) + new Vector<float>(gh.Slice(n + k)));
-                Vector<float> a = new Vector<float>(gx.Slice(2 * n + k)) + new Vector<float>(reset.Slice(k));
-                Vector<float> candidate = sigmoidCandidate ? Sigmoid(a) : Tanh(a);
-                ((Vector<float>.One - z) * candidate + z * new Vector<float>(h.Slice(k))).CopyTo(h.Slice(k));
-            }
+            k = GruUpdate<CellLanes512, Vector512<float>>(k, gx, gh, reset, h, sigmoidCandidate);
         }
 
-        for (; k < n; k++)
+        if (Vector256.IsHardwareAccelerated)
         {
-            float z = Sigmoid(gx[n + k] + gh[n + k]);
-            float a = gx[2 * n + k] + reset[k];
-            float candidate = sigmoidCandidate ? Sigmoid(a) : MathF.Tanh(a);
-            h[k] = (1f - z) * candidate + z * h[k];
+            k = GruUpdate<CellLanes256, Vector256<float>>(k, gx, gh, reset, h, sigmoidCandidate);
         }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            k = GruUpdate<CellLanes128, Vector128<float>>(k, gx, gh, reset, h, sigmoidCandidate);
+        }
+
+        GruUpdate<CellLanes1, float>(k, gx, gh, reset, h, sigmoidCandidate);
     }
 
-    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
-
-    // In double, rounded once to float: as close to the reference's double Math.Exp / Math.Tanh as the scalar
-    // MathF forms. A float tanh as 2 sigmoid(2v) - 1 was not: its error near 0 flipped an online code downstream.
-    private static Vector<float> Sigmoid(Vector<float> x)
+    private static int GruUpdate<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate)
+        where L : struct, ICellLanes<V>
+        where V : struct
     {
-        Vector.Widen(x, out Vector<double> low, out Vector<double> high);
-        return Vector.Narrow(Vector<double>.One / (Vector<double>.One + Vector.Exp(-low)), Vector<double>.One / (Vector<double>.One + Vector.Exp(-high)));
-    }
+        int n = h.Length;
+        for (; k + L.Count <= n; k += L.Count)
+        {
+            V z = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
+            V a = L.Add(L.Load(gx, 2 * n + k), L.Load(reset, k));
+            V candidate = sigmoidCandidate ? L.Sigmoid(a) : L.Tanh(a);
+            L.Store(L.Add(L.Multiply(L.Subtract(L.One, z), candidate), L.Multiply(z, L.Load(h, k))), h, k);
+        }
 
-    private static Vector<float> Tanh(Vector<float> x)
-    {
-        Vector.Widen(x, out Vector<double> low, out Vector<double> high);
-        return Vector.Narrow(Tanh(low), Tanh(high));
+        return k;
     }
-
-    /// <summary>1 - 2 / (e^2v + 1): exact limits +-1 for large |v| (e^2v overflows to infinity or underflows to 0).</summary>
-    private static Vector<double> Tanh(Vector<double> v) => Vector<double>.One - new Vector<double>(2.0) / (Vector.Exp(v + v) + Vector<double>.One);
 }
