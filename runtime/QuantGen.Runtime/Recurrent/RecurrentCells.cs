@@ -17,155 +17,131 @@ public static class RecurrentCells
     /// Vectorised (<see cref="ICellLanes{V}"/>, in double): five scalar MathF.Exp/Tanh calls per unit took a
     /// third of a 512-unit 2-bit step.
     /// </remarks>
-    public static void Lstm(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell)
-    {
-        int k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            k = Lstm<CellLanes512, Vector512<float>>(k, gx, gh, c, h, sigmoidCell);
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            k = Lstm<CellLanes256, Vector256<float>>(k, gx, gh, c, h, sigmoidCell);
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            k = Lstm<CellLanes128, Vector128<float>>(k, gx, gh, c, h, sigmoidCell);
-        }
-
-        Lstm<CellLanes1, float>(k, gx, gh, c, h, sigmoidCell);
-    }
-
-    /// <summary>The LSTM cell from unit <paramref name="k"/> on, in whole vectors of L; returns the first unit left.</summary>
-    private static int Lstm<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell)
-        where L : struct, ICellLanes<V>
-        where V : struct
-    {
-        int n = h.Length;
-        for (; k + L.Count <= n; k += L.Count)
-        {
-            V i = L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k)));
-            V f = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
-            V g = L.Tanh(L.Add(L.Load(gx, 2 * n + k), L.Load(gh, 2 * n + k)));
-            V o = L.Sigmoid(L.Add(L.Load(gx, 3 * n + k), L.Load(gh, 3 * n + k)));
-            V cell = L.Add(L.Multiply(f, L.Load(c, k)), L.Multiply(i, g));
-            L.Store(cell, c, k);
-            L.Store(L.Multiply(o, sigmoidCell ? L.Sigmoid(cell) : L.Tanh(cell)), h, k);
-        }
-
-        return k;
-    }
+    public static void Lstm(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell) =>
+        Cascade(new LstmCell(gx, gh, c, h, sigmoidCell));
 
     /// <summary>The GRU's reset product r * (U_n h + d_n), which bit-RNN quantizes before the candidate. Vectorised as the LSTM cell.</summary>
-    public static void GruReset(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> reset)
-    {
-        int k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            k = GruReset<CellLanes512, Vector512<float>>(k, gx, gh, reset);
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            k = GruReset<CellLanes256, Vector256<float>>(k, gx, gh, reset);
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            k = GruReset<CellLanes128, Vector128<float>>(k, gx, gh, reset);
-        }
-
-        GruReset<CellLanes1, float>(k, gx, gh, reset);
-    }
-
-    private static int GruReset<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> reset)
-        where L : struct, ICellLanes<V>
-        where V : struct
-    {
-        int n = reset.Length;
-        for (; k + L.Count <= n; k += L.Count)
-        {
-            L.Store(L.Multiply(L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(gh, 2 * n + k)), reset, k);
-        }
-
-        return k;
-    }
+    public static void GruReset(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> reset) =>
+        Cascade(new GruResetCell(gx, gh, gh.Slice(2 * reset.Length), reset, reset.Length));
 
     /// <summary>
     /// r * h, for a GRU whose reset comes before the recurrent product (ONNX's linear_before_reset = 0): the
     /// product U (r * h) + d then gives the reset term of <see cref="GruUpdate"/> in its n rows.
     /// </summary>
-    public static void GruResetHidden(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> h, Span<float> resetHidden)
-    {
-        int k = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            k = GruResetHidden<CellLanes512, Vector512<float>>(k, gx, gh, h, resetHidden);
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            k = GruResetHidden<CellLanes256, Vector256<float>>(k, gx, gh, h, resetHidden);
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            k = GruResetHidden<CellLanes128, Vector128<float>>(k, gx, gh, h, resetHidden);
-        }
-
-        GruResetHidden<CellLanes1, float>(k, gx, gh, h, resetHidden);
-    }
-
-    private static int GruResetHidden<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> h, Span<float> resetHidden)
-        where L : struct, ICellLanes<V>
-        where V : struct
-    {
-        int n = h.Length;
-        for (; k + L.Count <= n; k += L.Count)
-        {
-            L.Store(L.Multiply(L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(h, k)), resetHidden, k);
-        }
-
-        return k;
-    }
+    public static void GruResetHidden(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> h, Span<float> resetHidden) =>
+        Cascade(new GruResetCell(gx, gh, h, resetHidden, h.Length));
 
     /// <summary>n = tanh(W_n x + b_n + reset) (sigmoid with <paramref name="sigmoidCandidate"/>), h = (1 - z) * n + z * h.</summary>
-    public static void GruUpdate(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate)
+    public static void GruUpdate(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate) =>
+        Cascade(new GruUpdateCell(gx, gh, reset, h, sigmoidCandidate));
+
+    /// <summary>
+    /// Runs a cell over all its units: whole vectors of the widest accelerated width first, then of each
+    /// narrower one over what is left, then the scalar twin.
+    /// </summary>
+    private static void Cascade<C>(C cell)
+        where C : ICell, allows ref struct
     {
         int k = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            k = GruUpdate<CellLanes512, Vector512<float>>(k, gx, gh, reset, h, sigmoidCandidate);
+            k = cell.Run<CellLanes512, Vector512<float>>(k);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            k = GruUpdate<CellLanes256, Vector256<float>>(k, gx, gh, reset, h, sigmoidCandidate);
+            k = cell.Run<CellLanes256, Vector256<float>>(k);
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
-            k = GruUpdate<CellLanes128, Vector128<float>>(k, gx, gh, reset, h, sigmoidCandidate);
+            k = cell.Run<CellLanes128, Vector128<float>>(k);
         }
 
-        GruUpdate<CellLanes1, float>(k, gx, gh, reset, h, sigmoidCandidate);
+        cell.Run<CellLanes1, float>(k);
     }
 
-    private static int GruUpdate<L, V>(int k, ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate)
-        where L : struct, ICellLanes<V>
-        where V : struct
+    /// <summary>A cell's element-wise work over its operands.</summary>
+    private interface ICell
     {
-        int n = h.Length;
-        for (; k + L.Count <= n; k += L.Count)
-        {
-            V z = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
-            V a = L.Add(L.Load(gx, 2 * n + k), L.Load(reset, k));
-            V candidate = sigmoidCandidate ? L.Sigmoid(a) : L.Tanh(a);
-            L.Store(L.Add(L.Multiply(L.Subtract(L.One, z), candidate), L.Multiply(z, L.Load(h, k))), h, k);
-        }
+        /// <summary>Units k, k + 1, ... in whole vectors of L; returns the first unit left.</summary>
+        int Run<L, V>(int k)
+            where L : struct, ICellLanes<V>
+            where V : struct;
+    }
 
-        return k;
+    private readonly ref struct LstmCell(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell) : ICell
+    {
+        private readonly ReadOnlySpan<float> gx = gx;
+        private readonly ReadOnlySpan<float> gh = gh;
+        private readonly Span<float> c = c;
+        private readonly Span<float> h = h;
+        private readonly bool sigmoidCell = sigmoidCell;
+
+        public int Run<L, V>(int k)
+            where L : struct, ICellLanes<V>
+            where V : struct
+        {
+            int n = h.Length;
+            for (; k + L.Count <= n; k += L.Count)
+            {
+                V i = L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k)));
+                V f = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
+                V g = L.Tanh(L.Add(L.Load(gx, 2 * n + k), L.Load(gh, 2 * n + k)));
+                V o = L.Sigmoid(L.Add(L.Load(gx, 3 * n + k), L.Load(gh, 3 * n + k)));
+                V cell = L.Add(L.Multiply(f, L.Load(c, k)), L.Multiply(i, g));
+                L.Store(cell, c, k);
+                L.Store(L.Multiply(o, sigmoidCell ? L.Sigmoid(cell) : L.Tanh(cell)), h, k);
+            }
+
+            return k;
+        }
+    }
+
+    /// <summary>sigmoid(gx_r + gh_r) * factor over n units, the GRU's reset gate applied to <paramref name="factor"/>: U_n h + d_n or h.</summary>
+    private readonly ref struct GruResetCell(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> factor, Span<float> result, int n) : ICell
+    {
+        private readonly ReadOnlySpan<float> gx = gx;
+        private readonly ReadOnlySpan<float> gh = gh;
+        private readonly ReadOnlySpan<float> factor = factor;
+        private readonly Span<float> result = result;
+        private readonly int n = n;
+
+        public int Run<L, V>(int k)
+            where L : struct, ICellLanes<V>
+            where V : struct
+        {
+            for (; k + L.Count <= n; k += L.Count)
+            {
+                L.Store(L.Multiply(L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(factor, k)), result, k);
+            }
+
+            return k;
+        }
+    }
+
+    private readonly ref struct GruUpdateCell(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, ReadOnlySpan<float> reset, Span<float> h, bool sigmoidCandidate) : ICell
+    {
+        private readonly ReadOnlySpan<float> gx = gx;
+        private readonly ReadOnlySpan<float> gh = gh;
+        private readonly ReadOnlySpan<float> reset = reset;
+        private readonly Span<float> h = h;
+        private readonly bool sigmoidCandidate = sigmoidCandidate;
+
+        public int Run<L, V>(int k)
+            where L : struct, ICellLanes<V>
+            where V : struct
+        {
+            int n = h.Length;
+            for (; k + L.Count <= n; k += L.Count)
+            {
+                V z = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
+                V a = L.Add(L.Load(gx, 2 * n + k), L.Load(reset, k));
+                V candidate = sigmoidCandidate ? L.Sigmoid(a) : L.Tanh(a);
+                L.Store(L.Add(L.Multiply(L.Subtract(L.One, z), candidate), L.Multiply(z, L.Load(h, k))), h, k);
+            }
+
+            return k;
+        }
     }
 }
