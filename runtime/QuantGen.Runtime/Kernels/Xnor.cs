@@ -269,9 +269,11 @@ public static class Xnor
         }
 
         Vector512<byte> restA = Vector512<byte>.Zero, restB = restA;
-        if (v + 4 <= words)
+        if (v > 0 && v + 4 <= words)
         {
-            // Half a block: its fours join the counter by a half adder, the carry counted as an eight.
+            // Half a block after whole ones: its fours join the counter by a half adder, the carry counted as an
+            // eight. Rows of fewer than 8 words count every word directly below: for them the adders and the
+            // final count of three counters cost more than they save (a 256-column row, 4 words, ran twice as slow).
             Quarter(ref ra, ref rb, ref rx, 0, ref onesA, ref onesB, ref twosA, ref twosB, out Vector512<byte> fourA, out Vector512<byte> fourB);
             restA = PopLanes512.Pop(table, foursA & fourA);
             restB = PopLanes512.Pop(table, foursB & fourB);
@@ -283,8 +285,6 @@ public static class Xnor
         if (v > 0)
         {
             // Weight 8: the eights and the half block's carry, summed apart (eights may hold 248 per byte).
-            // Rows of fewer than 4 words skip this: counting counters that are all zero cost more than their
-            // words (a 64-column layer has one).
             totalsA += (Avx512BW.SumAbsoluteDifferences(eightsA, Vector512<byte>.Zero).AsUInt64() + Avx512BW.SumAbsoluteDifferences(restA, Vector512<byte>.Zero).AsUInt64()) << 3;
             totalsB += (Avx512BW.SumAbsoluteDifferences(eightsB, Vector512<byte>.Zero).AsUInt64() + Avx512BW.SumAbsoluteDifferences(restB, Vector512<byte>.Zero).AsUInt64()) << 3;
             restA = Total(table, foursA, twosA, onesA);
