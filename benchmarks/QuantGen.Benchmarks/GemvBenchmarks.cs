@@ -14,6 +14,7 @@ namespace QuantGen.Benchmarks;
 public class GemvBenchmarks
 {
     private Workload _w = null!;
+    private OnnxGemm _ort = null!;
 
     [Params("1024x1024", "2600x1300", "4096x4096")]
     public string Shape { get; set; } = "";
@@ -26,7 +27,15 @@ public class GemvBenchmarks
     {
         string[] parts = Shape.Split('x');
         _w = Workload.Of(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        _ort = new OnnxGemm(_w.Float, _w.Output.Length, _w.Inputs[0].Length, _w.Contiguous[..(Batch * _w.Inputs[0].Length)], new float[Batch * _w.Output.Length], Batch);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _ort.Dispose();
+
+    /// <summary>ONNX Runtime 1.31.1 on the same float32 weights (one Gemm node, one thread; a batch is one call).</summary>
+    [Benchmark]
+    public void Ort_Fp32_Gemm() => _ort.Run();
 
     [Benchmark(Baseline = true)]
     public void Fp32_TensorPrimitivesDot()

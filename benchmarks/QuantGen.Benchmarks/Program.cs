@@ -127,10 +127,10 @@ public static class Program
     /// <summary>The bytes of weights a kernel streams per product (as laid out, padding included); 0 when not a streaming kernel.</summary>
     private static long WeightBytes(string method, long rows, long cols) => method switch
     {
-        "Fp32_TensorPrimitivesDot" or "Fp32_Vector512x4" or "Fp32_DenseKernelsFloat" or "Read_Fp32Size" => rows * cols * 4,
-        "Xnor_1x1" => rows * 1 * QuantGen.Runtime.Xnor.RowWords((int)cols) * 8,
-        "Xnor_2x2" => rows * 2 * QuantGen.Runtime.Xnor.RowWords((int)cols) * 8,
-        "Xnor_3x3" => rows * 3 * QuantGen.Runtime.Xnor.RowWords((int)cols) * 8,
+        "Fp32_TensorPrimitivesDot" or "Fp32_Vector512x4" or "Fp32_DenseKernelsFloat" or "Read_Fp32Size" or "Ort_Fp32_Gemm" => rows * cols * 4,
+        "Xnor_1x1" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 1),
+        "Xnor_2x2" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 2),
+        "Xnor_3x3" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 3),
         "Lut_W2_Float" => QuantGen.Runtime.PlaneLut.PlaneBytes((int)rows, (int)cols, 2),
         "Int8_x_Int8" => rows * QuantGen.Runtime.Int8.RowBytes((int)cols),
         _ => 0,
