@@ -18,6 +18,11 @@ Methods:
 Writes the exported description and, with --expected, PyTorch's logits for the first EXPECTED_STEPS held-out
 characters (the C# parity test's fixture); with --quantgen it also runs `quantgen eval` on the export over
 the same EVAL_CHARS characters and fails unless its bits per character equal PyTorch's within 1e-3.
+--checkpoint writes the run's state (model, Adam, step, CPU and wall time used, data position and carried
+state) every --checkpoint-minutes CPU-minutes and at the end; --resume continues that run exactly (its
+schedule and data order), --stop-at-step ends an invocation early without changing the schedule, and
+--resume with --export-only exports a checkpoint. --init-export starts from an earlier export's dequantized
+weights instead of the float model's and prints the start's bits/char beside the export's own.
 
     /usr/bin/python3 python/recipes/charlm_qat.py --method alternating:3 --cpu-minutes 12 \\
         -o samples/CharLm/data/charlm-qat-alternating3.qgm.json --quantgen tools/QuantGen.Cli/bin/Release/net10.0/quantgen.dll
@@ -47,10 +52,12 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(SAMPLE, "train"))
 
 import quantgen_torch as qt  # noqa: E402
+from quantgen_torch.dequantize import weights_values  # noqa: E402
 from quantgen_torch.export import export_model, save_model  # noqa: E402
 from quantgen_torch.quantizers import ActivationQuantizer  # noqa: E402
 from train_charlm import HELDOUT_CHARS, Budget, load_text, update  # noqa: E402
 
+FLOAT = os.path.join(DATA, "charlm-float.qgm.json")
 EVAL_CHARS = 2000
 EXPECTED_STEPS = 48
 
@@ -59,10 +66,17 @@ def floats(values, *shape):
     return torch.tensor(values, dtype=torch.float32).reshape(*shape)
 
 
-def build(method, bits):
-    """The float model's layers with the method's quantizers, as an nn.Sequential the export walks: a bare
-    activation quantizer before a layer becomes that layer's input quantizer."""
-    with open(os.path.join(DATA, "charlm-float.qgm.json")) as f:
+def matrix(weights, rows, cols):
+    """A description's Weights message (float32 or quantized) as the float32 [rows, cols] it stands for."""
+    return torch.from_numpy(weights_values(weights, (rows, cols)))
+
+
+def build(method, bits, description=FLOAT):
+    """The model's layers with the method's quantizers, as an nn.Sequential the export walks: a bare
+    activation quantizer before a layer becomes that layer's input quantizer. The latent weights are the
+    description's: the float model's, or an earlier export's dequantized weights (what its generated code
+    multiplies by) for a warm start."""
+    with open(description) as f:
         layers = json.load(f)["layers"]
     if method == "alternating":
         weights, inputs = (lambda: qt.AlternatingWeight(bits)), (lambda: qt.OnlineAlternatingActivation(bits))
@@ -74,7 +88,7 @@ def build(method, bits):
             e = layer["embedding"]
             m = qt.QEmbedding(e["numEmbeddings"], e["embeddingDim"], weight_quantizer=weights())
             with torch.no_grad():
-                m.weight.copy_(floats(e["weights"]["float32"]["values"], e["numEmbeddings"], e["embeddingDim"]))
+                m.weight.copy_(matrix(e["weights"], e["numEmbeddings"], e["embeddingDim"]))
             modules.append(m)
             if method == "bitrnn":
                 modules.append(nn.ReLU())
@@ -85,8 +99,8 @@ def build(method, bits):
                          hidden_quantizer=inputs() if method == "bitrnn" else None,
                          recurrent_quantizer=inputs() if method == "alternating" else None)
             with torch.no_grad():
-                m.weight_ih.copy_(floats(r["inputWeights"]["float32"]["values"], -1, r["inputSize"]))
-                m.weight_hh.copy_(floats(r["recurrentWeights"]["float32"]["values"], -1, r["hiddenSize"]))
+                m.weight_ih.copy_(matrix(r["inputWeights"], 4 * r["hiddenSize"], r["inputSize"]))
+                m.weight_hh.copy_(matrix(r["recurrentWeights"], 4 * r["hiddenSize"], r["hiddenSize"]))
                 m.bias_ih.copy_(floats(r["inputBias"], -1))
                 m.bias_hh.copy_(floats(r["recurrentBias"], -1))
             modules += [inputs(), m]
@@ -94,7 +108,7 @@ def build(method, bits):
             d = layer["dense"]
             m = qt.QLinear(d["inFeatures"], d["outFeatures"], weight_quantizer=weights())
             with torch.no_grad():
-                m.weight.copy_(floats(d["weights"]["float32"]["values"], d["outFeatures"], d["inFeatures"]))
+                m.weight.copy_(matrix(d["weights"], d["outFeatures"], d["inFeatures"]))
                 m.bias.copy_(floats(d["bias"], -1))
             modules += [inputs(), m]
         else:
@@ -151,23 +165,85 @@ def bits_per_char(model, tokens):
     return F.cross_entropy(logits[:-1, 0].double(), tokens[1:]).item() / math.log(2), logits[:, 0]
 
 
+# What defines a run: a resumed run takes these from its checkpoint, so it continues the same schedule on
+# the same data (the command line's values of them are ignored).
+RUN_SETTINGS = ("method", "lr", "batch", "seq", "seed", "cpu_minutes", "wall_minutes", "max_steps", "init_export", "train_text")
+
+
+def save_checkpoint(path, settings, model, opt, budget, pos, states):
+    """Everything the next step depends on; written to a temporary file, then renamed over `path`, so a
+    checkpoint on disk is always a whole one."""
+    tmp = path + ".tmp"
+    torch.save({"settings": settings, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                "budget": budget.state(), "pos": pos, "states": states, "rng": torch.get_rng_state()}, tmp)
+    os.replace(tmp, path)
+
+
+def quantgen_bits_per_char(dll, description, held):
+    """`quantgen eval` of a description over the held-out tokens: its bits per character and its output."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tokens = os.path.join(tmp, "heldout.npz")
+        np.savez(tokens, tokens=held.numpy().astype(np.int64))
+        out = subprocess.run(["dotnet", dll, "eval", description, "--data", tokens],
+                             check=True, capture_output=True, text=True).stdout
+    m = re.search(r"bits-per-token: ([\d.]+)", out)
+    if not m:
+        sys.exit(f"quantgen eval printed no bits-per-token:\n{out}")
+    return float(m.group(1)), out.strip()
+
+
+def check_warm_start(init_export, held, start_bpc, dll):
+    """Prints the warm start's bits/char beside the export's own figure (its doc's, and `quantgen eval`'s
+    with --quantgen): equal when re-quantizing the dequantized weights gives back the export's codes."""
+    with open(init_export) as f:
+        doc = json.load(f).get("doc", "")
+    m = re.search(r"PyTorch ([\d.]+) bits/char on the first (\d+) held-out characters", doc)
+    if m and int(m.group(2)) == len(held):
+        print(f"{os.path.basename(init_export)}'s doc: {float(m.group(1)):.4f} bits/char on these characters", flush=True)
+    if dll:
+        bpc, _ = quantgen_bits_per_char(dll, init_export, held)
+        print(f"quantgen eval of {os.path.basename(init_export)}: {bpc:.4f} bits/char; warm start in PyTorch: "
+              f"{start_bpc:.4f} ({'equal' if abs(bpc - start_bpc) <= 1e-3 else 'NOT equal'} within 1e-3)", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--method", required=True, help="alternating:K or bitrnn:K")
+    p.add_argument("--method", help="alternating:K or bitrnn:K")
     p.add_argument("--cpu-minutes", type=float, default=10.0, help="training budget in CPU time of this process")
     p.add_argument("--wall-minutes", type=float, default=float("inf"), help="and in wall time: the first to run out ends training")
+    p.add_argument("--max-steps", type=float, default=float("inf"), help="and in steps (the schedule follows whichever is furthest along)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate, cosine to lr/30 over the budget")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seq", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init-export", help="warm start: latent weights = this earlier export's dequantized weights (.qgm.json)")
+    p.add_argument("--train-text", help="train on this file instead of the sample's training text (tests)")
+    p.add_argument("--eval-chars", type=int, default=EVAL_CHARS, help="held-out characters to measure bits/char on")
+    p.add_argument("--checkpoint", help="write a checkpoint here every --checkpoint-minutes CPU-minutes and at the end")
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--resume", help="continue the run of this checkpoint exactly (its settings, schedule and data order)")
+    p.add_argument("--stop-at-step", type=int, help="end this invocation after this many steps of the run, schedule unchanged")
+    p.add_argument("--export-only", action="store_true", help="with --resume: export the checkpoint's model, no training")
     p.add_argument("-o", "--output", required=True, help="the exported description (.qgm.json)")
     p.add_argument("--expected", help="also write PyTorch's tokens and logits for the parity test (.json)")
     p.add_argument("--quantgen", help="quantgen.dll: also run `quantgen eval` on the export and compare")
     args = p.parse_args()
+    checkpoint = None
+    if args.resume:
+        checkpoint = torch.load(args.resume)
+        for name in RUN_SETTINGS:
+            setattr(args, name, checkpoint["settings"][name])
+        print(f"resuming {args.resume}: step {checkpoint['budget']['steps']}, "
+              f"{checkpoint['budget']['cpu_seconds'] / 60:.1f} CPU-minutes used", flush=True)
+    elif args.export_only:
+        sys.exit("--export-only exports a checkpoint: give --resume")
+    if not args.method or ":" not in args.method:
+        sys.exit("--method: alternating:K or bitrnn:K")
     method, bits = args.method.split(":")
     bits = int(bits)
     if method not in ("alternating", "bitrnn"):
         sys.exit("--method: alternating:K or bitrnn:K")
+    settings = {name: getattr(args, name) for name in RUN_SETTINGS}
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(1)
@@ -175,23 +251,37 @@ def main():
         vocab = json.load(f)
     index = {c: i for i, c in enumerate(vocab)}
     with open(os.path.join(DATA, "charlm-heldout.txt")) as f:
-        held = torch.tensor([index[c] for c in f.read()[:EVAL_CHARS]], dtype=torch.long)
-    train = torch.tensor([index[c] for c in load_text()[:-HELDOUT_CHARS]], dtype=torch.long)
+        held = torch.tensor([index[c] for c in f.read()[:args.eval_chars]], dtype=torch.long)
+    if args.train_text:
+        with open(args.train_text) as f:
+            text = f.read()
+    else:
+        text = load_text()[:-HELDOUT_CHARS]
+    train = torch.tensor([index[c] for c in text], dtype=torch.long)
 
-    model = build(method, bits)
-    began = time.process_time()
-    start_bpc, _ = bits_per_char(model, held)
-    print(f"first {len(held)} held-out characters, quantized, before fine-tuning: {start_bpc:.4f} bits/char "
-          f"({time.process_time() - began:.0f} CPU-s to evaluate)", flush=True)
-
+    model = build(method, bits, args.init_export or FLOAT)
     # Contiguous streams per batch row so the state carries over between windows (truncated BPTT).
     stream_len = (len(train) - 1) // args.batch
     xs = train[: stream_len * args.batch].view(args.batch, stream_len)
     ys = train[1: stream_len * args.batch + 1].view(args.batch, stream_len)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    budget = Budget(args.cpu_minutes, args.wall_minutes)
-    last, step, pos, states = time.process_time(), 0, 0, None
-    while budget.progress() < 1:
+    pos, states = 0, None
+    if checkpoint:
+        model.load_state_dict(checkpoint["model"])
+        opt.load_state_dict(checkpoint["optimizer"])
+        pos, states = checkpoint["pos"], checkpoint["states"]
+        torch.set_rng_state(checkpoint["rng"])
+    else:
+        began = time.process_time()
+        start_bpc, _ = bits_per_char(model, held)
+        print(f"first {len(held)} held-out characters, quantized, before fine-tuning: {start_bpc:.4f} bits/char "
+              f"({time.process_time() - began:.0f} CPU-s to evaluate)", flush=True)
+        if args.init_export:
+            check_warm_start(args.init_export, held, start_bpc, args.quantgen)
+    # Created after the evaluation above, so a fresh run's budget and a resumed one's count training alone.
+    budget = Budget(args.cpu_minutes, args.wall_minutes, args.max_steps, checkpoint["budget"] if checkpoint else None)
+    last = last_saved = time.process_time()
+    while not args.export_only and budget.progress() < 1 and (args.stop_at_step is None or budget.steps < args.stop_at_step):
         for g in opt.param_groups:
             g["lr"] = budget.lr(args.lr)
         if pos + args.seq > stream_len:
@@ -201,16 +291,27 @@ def main():
         loss = F.cross_entropy(logits.reshape(-1, len(vocab)), ys[:, pos:pos + args.seq].t().reshape(-1))
         pos += args.seq
         update(opt, model, loss)
-        step += 1
+        budget.steps += 1
         if time.process_time() - last > 60:
-            print(f"{budget.cpu_minutes():.1f} cpu-min step {step} train {loss.item() / math.log(2):.3f} bits/char", flush=True)
+            print(f"{budget.cpu_minutes():.1f} cpu-min step {budget.steps} lr {opt.param_groups[0]['lr']:.2e} "
+                  f"train {loss.item() / math.log(2):.3f} bits/char", flush=True)
             last = time.process_time()
-    cpu_minutes = budget.cpu_minutes()
+        if args.checkpoint and time.process_time() - last_saved > args.checkpoint_minutes * 60:
+            save_checkpoint(args.checkpoint, settings, model, opt, budget, pos, states)
+            # The held-out figure beside each checkpoint (3 CPU-s for 2,000 characters): the run's curve.
+            print(f"{budget.cpu_minutes():.1f} cpu-min step {budget.steps}: wrote {args.checkpoint}; held-out "
+                  f"{bits_per_char(model, held)[0]:.4f} bits/char", flush=True)
+            last_saved = time.process_time()
+    if args.checkpoint and not args.export_only:
+        save_checkpoint(args.checkpoint, settings, model, opt, budget, pos, states)
+        print(f"wrote {args.checkpoint}", flush=True)
+    step, cpu_minutes = budget.steps, budget.cpu_minutes()
     bpc, logits = bits_per_char(model, held)
     print(f"quantization-aware: {bpc:.4f} bits/char on the first {len(held)} held-out characters, "
           f"{step} steps of {args.batch} x {args.seq} characters in {cpu_minutes:.1f} CPU-minutes", flush=True)
 
-    doc = (f"CharLm (King James Bible), quantization-aware fine-tuning from the float model "
+    start = (f"warm-started from {os.path.basename(args.init_export)}" if args.init_export else "from the float model")
+    doc = (f"CharLm (King James Bible), quantization-aware fine-tuning {start} "
            f"(python/recipes/charlm_qat.py --method {args.method}, {step} steps of {args.batch} x {args.seq} characters); "
            f"PyTorch {bpc:.4f} bits/char on the first {len(held)} held-out characters")
     description = export_model(model, [1], name=f"charlm-qat-{method}{bits}", doc=doc, input_name="token", output_name="logits")
@@ -223,14 +324,9 @@ def main():
         print("wrote", args.expected)
 
     if args.quantgen:
-        with tempfile.TemporaryDirectory() as tmp:
-            tokens = os.path.join(tmp, "heldout.npz")
-            np.savez(tokens, tokens=held.numpy().astype(np.int64))
-            out = subprocess.run(["dotnet", args.quantgen, "eval", args.output, "--data", tokens],
-                                 check=True, capture_output=True, text=True).stdout
-        print(out.strip())
-        m = re.search(r"bits-per-token: ([\d.]+)", out)
-        if not m or abs(float(m.group(1)) - bpc) > 1e-3:
+        qbpc, out = quantgen_bits_per_char(args.quantgen, args.output, held)
+        print(out)
+        if abs(qbpc - bpc) > 1e-3:
             sys.exit(f"quantgen eval disagrees with PyTorch ({bpc:.4f} bits/char)")
         print("quantgen eval agrees with PyTorch within 1e-3")
 

@@ -44,18 +44,28 @@ def load_text():
 
 class Budget:
     """A training budget: CPU minutes of this process or wall minutes, whichever runs out first (the machine
-    is shared, so CPU time measures the work done and wall time bounds the waiting); the learning rate
-    follows a cosine from lr to lr/30 over whichever is further along."""
+    is shared, so CPU time measures the work done and wall time bounds the waiting), and optionally a number
+    of steps; the learning rate follows a cosine from lr to lr/30 over whichever is further along.
+    `used` = state() of a budget saved in a checkpoint: a resumed run continues its progress and schedule."""
 
-    def __init__(self, cpu_minutes, wall_minutes=float("inf")):
-        self.cpu, self.wall = cpu_minutes * 60, wall_minutes * 60
-        self.cpu_start, self.wall_start = time.process_time(), time.time()
+    def __init__(self, cpu_minutes, wall_minutes=float("inf"), max_steps=float("inf"), used=None):
+        self.cpu, self.wall, self.max_steps = cpu_minutes * 60, wall_minutes * 60, max_steps
+        used = used or {"cpu_seconds": 0.0, "wall_seconds": 0.0, "steps": 0}
+        self.cpu_start, self.wall_start = time.process_time() - used["cpu_seconds"], time.time() - used["wall_seconds"]
+        self.steps = used["steps"]
 
     def cpu_minutes(self):
         return (time.process_time() - self.cpu_start) / 60
 
+    def state(self):
+        return {"cpu_seconds": time.process_time() - self.cpu_start, "wall_seconds": time.time() - self.wall_start,
+                "steps": self.steps}
+
     def progress(self):
-        return max((time.process_time() - self.cpu_start) / self.cpu, (time.time() - self.wall_start) / self.wall)
+        def part(done, budget):
+            return done / budget if budget > 0 else 1.0
+        return max(part(time.process_time() - self.cpu_start, self.cpu), part(time.time() - self.wall_start, self.wall),
+                   part(self.steps, self.max_steps))
 
     def lr(self, lr):
         return lr / 30 + (lr - lr / 30) * 0.5 * (1 + math.cos(math.pi * min(1.0, self.progress())))
