@@ -58,25 +58,24 @@ public static partial class AlternatingQuantizer
         Span<double> rhs = stackalloc double[FusedMaxBits];
         Span<float> sums = stackalloc float[1 << FusedMaxBits];
         Span<byte> order = stackalloc byte[1 << FusedMaxBits];
-        Statistics stats = default;
 
         double total = TotalAndAbs(xs, out double absolute);
+        // The least-squares system each gathering pass fills for the next cycle.
+        var system = new LeastSquares(gram.Slice(0, bits * bits), rhs.Slice(0, bits), n, total);
         float alpha = (float)(absolute / n);
         for (int j = 0; j < bits; j++)
         {
             alphas[j] = alpha;
             bool last = j == bits - 1;
-            alpha = (float)(GreedyPass(xs, j == 0 ? xs : residual, residual, code, j, alphas[j], lastValid, gather: last && cycles > 0, bits, ref stats) / n);
+            alpha = (float)(GreedyPass(xs, j == 0 ? xs : residual, residual, code, j, alphas[j], lastValid, gather: last && cycles > 0, bits, system) / n);
         }
 
         for (int cycle = 0; cycle < cycles; cycle++)
         {
-            stats.Fill(gram.Slice(0, bits * bits), rhs.Slice(0, bits), bits, n, total);
             Solve(gram.Slice(0, bits * bits), rhs.Slice(0, bits), bits, alphas);
             SortedSums(alphas.Slice(0, bits), sums.Slice(0, 1 << bits), order.Slice(0, 1 << bits));
             bool final = cycle == cycles - 1;
-            stats = default;
-            SearchPass(xs, code, sums.Slice(0, 1 << bits), order.Slice(0, 1 << bits), lastValid, gather: !final, bits, ref stats, final ? residual : default);
+            SearchPass(xs, code, sums, order, lastValid, gather: !final, bits, system, final ? residual : default);
         }
 
         if (cycles == 0)
@@ -106,63 +105,102 @@ public static partial class AlternatingQuantizer
         return true;
     }
 
-    /// <summary>What one least-squares step needs from the codes: per bit, the sum of x where it is set; per
-    /// pair of bits, the count of values where they differ (exact integers).</summary>
-    private struct Statistics
+    /// <summary>The least-squares system a gathering pass fills (views of the caller's buffers) and what it needs
+    /// besides the codes: the count of real values and the sum of x.</summary>
+    private readonly ref struct LeastSquares(Span<double> gram, Span<double> rhs, int count, double total)
     {
-        public Vector512<float> Set0, Set1, Set2, Set3;
-        public Vector512<int> Differ01, Differ02, Differ03, Differ12, Differ13, Differ23;
+        public Span<double> Gram { get; } = gram;
 
+        public Span<double> Rhs { get; } = rhs;
+
+        public int Count { get; } = count;
+
+        public double Total { get; } = total;
+    }
+
+    /// <summary>The bit count as a type, so each pass is compiled for its count (constant loops, no dead sums).</summary>
+    private interface IBitCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct OneBit : IBitCount { public static int Count => 1; }
+
+    private readonly struct TwoBits : IBitCount { public static int Count => 2; }
+
+    private readonly struct ThreeBits : IBitCount { public static int Count => 3; }
+
+    private readonly struct FourBits : IBitCount { public static int Count => 4; }
+
+    /// <summary>
+    /// What the next least-squares step needs from a pass's codes: per bit, the sum of x where it is set; per pair
+    /// of bits, the count of values where they differ (exact integers). Kept in the pass's own locals: accumulating
+    /// through a reference to the caller's struct made every vector wait on a store and a reload of each sum.
+    /// </summary>
+    private struct Accumulators<TBits>
+        where TBits : IBitCount
+    {
+        private Vector512<float> _set0, _set1, _set2, _set3;
+        private Vector512<int> _differ01, _differ02, _differ03, _differ12, _differ13, _differ23;
+
+        /// <summary>Adds x where each bit is set, and counts (in the <paramref name="valid"/> lanes) where two bits differ.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Gather(Vector512<float> x, Vector512<int> c, Vector512<int> valid, int bits)
+        public void Add(Vector512<float> x, Vector512<int> c, Vector512<int> valid)
         {
-            Vector512<int> one = Vector512<int>.One;
-            Vector512<int> b0 = c & one, b1 = (c >>> 1) & one, b2 = (c >>> 2) & one, b3 = (c >>> 3) & one;
-            Set0 += Vector512.ConditionalSelect(Vector512.Equals(b0, one).AsSingle(), x, Vector512<float>.Zero);
-            if (bits < 2)
+            // All ones where bit j is set: x & m adds x there and +0 elsewhere, as selecting 0 did.
+            Vector512<int> m0 = (c << 31) >> 31;
+            _set0 += (x.AsInt32() & m0).AsSingle();
+            if (TBits.Count < 2)
             {
                 return;
             }
 
-            Set1 += Vector512.ConditionalSelect(Vector512.Equals(b1, one).AsSingle(), x, Vector512<float>.Zero);
-            Differ01 += (b0 ^ b1) & valid;
-            if (bits < 3)
+            Vector512<int> m1 = (c << 30) >> 31;
+            _set1 += (x.AsInt32() & m1).AsSingle();
+            _differ01 -= (m0 ^ m1) & valid;
+            if (TBits.Count < 3)
             {
                 return;
             }
 
-            Set2 += Vector512.ConditionalSelect(Vector512.Equals(b2, one).AsSingle(), x, Vector512<float>.Zero);
-            Differ02 += (b0 ^ b2) & valid;
-            Differ12 += (b1 ^ b2) & valid;
-            if (bits < 4)
+            Vector512<int> m2 = (c << 29) >> 31;
+            _set2 += (x.AsInt32() & m2).AsSingle();
+            _differ02 -= (m0 ^ m2) & valid;
+            _differ12 -= (m1 ^ m2) & valid;
+            if (TBits.Count < 4)
             {
                 return;
             }
 
-            Set3 += Vector512.ConditionalSelect(Vector512.Equals(b3, one).AsSingle(), x, Vector512<float>.Zero);
-            Differ03 += (b0 ^ b3) & valid;
-            Differ13 += (b1 ^ b3) & valid;
-            Differ23 += (b2 ^ b3) & valid;
+            Vector512<int> m3 = (c << 28) >> 31;
+            _set3 += (x.AsInt32() & m3).AsSingle();
+            _differ03 -= (m0 ^ m3) & valid;
+            _differ13 -= (m1 ^ m3) & valid;
+            _differ23 -= (m2 ^ m3) & valid;
         }
 
-        /// <summary>(B^T B) and B^T x for b in {-1, +1}: B^T B = n on the diagonal and n - 2 * differ off it;
-        /// (B^T x)_a = 2 * (sum of x where bit a is set) - sum x.</summary>
-        public readonly void Fill(Span<double> gram, Span<double> rhs, int bits, int n, double total)
+        /// <summary>The next least-squares system: (B^T B) and B^T x for b in {-1, +1}, B^T B = n on the diagonal and
+        /// n - 2 * differ off it, (B^T x)_a = 2 * (sum of x where bit a is set) - sum x. Inlined, so the pass never
+        /// takes this struct's address and its sums stay in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Fill(in LeastSquares system)
         {
+            Span<double> gram = system.Gram, rhs = system.Rhs;
+            int bits = TBits.Count, n = system.Count;
             for (int a = 0; a < bits; a++)
             {
-                rhs[a] = 2 * Total(a switch { 0 => Set0, 1 => Set1, 2 => Set2, _ => Set3 }) - total;
+                rhs[a] = 2 * Total(a switch { 0 => _set0, 1 => _set1, 2 => _set2, _ => _set3 }) - system.Total;
                 gram[a * bits + a] = n;
                 for (int b = a + 1; b < bits; b++)
                 {
                     Vector512<int> differ = (a, b) switch
                     {
-                        (0, 1) => Differ01,
-                        (0, 2) => Differ02,
-                        (0, 3) => Differ03,
-                        (1, 2) => Differ12,
-                        (1, 3) => Differ13,
-                        _ => Differ23,
+                        (0, 1) => _differ01,
+                        (0, 2) => _differ02,
+                        (0, 3) => _differ03,
+                        (1, 2) => _differ12,
+                        (1, 3) => _differ13,
+                        _ => _differ23,
                     };
                     double value = n - 2.0 * Vector512.Sum(differ);
                     gram[a * bits + b] = value;
@@ -198,7 +236,19 @@ public static partial class AlternatingQuantizer
     /// where r >= 0, r -= +-alpha into <paramref name="residual"/>; returns the sum of the new |r| over the real
     /// values (the next step's alpha times n). With <paramref name="gather"/>, the codes are final after this
     /// step and their statistics over <paramref name="xs"/> are gathered.</summary>
-    private static double GreedyPass(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, int bits, ref Statistics stats)
+    private static double GreedyPass(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, int bits, in LeastSquares system)
+    {
+        switch (bits)
+        {
+            case 1: return GreedyPass<OneBit>(xs, from, residual, code, j, alpha, lastValid, gather, system);
+            case 2: return GreedyPass<TwoBits>(xs, from, residual, code, j, alpha, lastValid, gather, system);
+            case 3: return GreedyPass<ThreeBits>(xs, from, residual, code, j, alpha, lastValid, gather, system);
+            default: return GreedyPass<FourBits>(xs, from, residual, code, j, alpha, lastValid, gather, system);
+        }
+    }
+
+    private static double GreedyPass<TBits>(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, in LeastSquares system)
+        where TBits : IBitCount
     {
         ref float x = ref MemoryMarshal.GetReference(xs);
         ref float source = ref MemoryMarshal.GetReference(from);
@@ -207,6 +257,7 @@ public static partial class AlternatingQuantizer
         Vector512<float> plus = Vector512.Create(alpha), minus = Vector512.Create(-alpha);
         Vector512<int> bit = Vector512.Create(1 << j);
         Vector512<float> abs = Vector512<float>.Zero;
+        Accumulators<TBits> sums = default;
         int lastStart = residual.Length - 16;
         for (int i = 0; i < residual.Length; i += 16)
         {
@@ -221,8 +272,13 @@ public static partial class AlternatingQuantizer
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (gather)
             {
-                stats.Gather(Vector512.LoadUnsafe(ref x, (nuint)i), codes, valid, bits);
+                sums.Add(Vector512.LoadUnsafe(ref x, (nuint)i), codes, valid);
             }
+        }
+
+        if (gather)
+        {
+            sums.Fill(system);
         }
 
         return Total(abs);
@@ -230,18 +286,31 @@ public static partial class AlternatingQuantizer
 
     /// <summary>The code search for fixed alphas (the nearest of the sorted sums; ties to the larger, as in the
     /// reference); gathers the new codes' statistics, or, on the last cycle, writes the reconstruction.</summary>
-    private static void SearchPass(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, int bits, ref Statistics stats, Span<float> reconstruction)
+    private static void SearchPass(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, int bits, in LeastSquares system, Span<float> reconstruction)
     {
-        var search = new NearestSum512(sums, order);
+        switch (bits)
+        {
+            case 1: SearchPass<OneBit>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
+            case 2: SearchPass<TwoBits>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
+            case 3: SearchPass<ThreeBits>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
+            default: SearchPass<FourBits>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
+        }
+    }
+
+    private static void SearchPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, in LeastSquares system, Span<float> reconstruction)
+        where TBits : IBitCount
+    {
+        var search = new NearestSum512(sums, order, 1 << TBits.Count);
         ref float x = ref MemoryMarshal.GetReference(xs);
         ref byte c = ref MemoryMarshal.GetReference(code);
         ref float y = ref MemoryMarshal.GetReference(reconstruction);
         bool write = !reconstruction.IsEmpty;
+        Accumulators<TBits> totals = default;
         int lastStart = xs.Length - 16;
         for (int i = 0; i < xs.Length; i += 16)
         {
             Vector512<float> v = Vector512.LoadUnsafe(ref x, (nuint)i);
-            Vector512<int> best = search.Best(v);
+            Vector512<int> best = search.Best<TBits>(v);
             Vector512<int> codes = search.Code(best);
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (write)
@@ -252,8 +321,13 @@ public static partial class AlternatingQuantizer
 
             if (gather)
             {
-                stats.Gather(v, codes, i == lastStart ? lastValid : Vector512<int>.AllBitsSet, bits);
+                totals.Add(v, codes, i == lastStart ? lastValid : Vector512<int>.AllBitsSet);
             }
+        }
+
+        if (gather)
+        {
+            totals.Fill(system);
         }
     }
 }

@@ -104,7 +104,11 @@ public static partial class AlternatingQuantizer
             return 0;
         }
 
-        var search = new NearestSum512(sums, order);
+        Span<float> sums16 = stackalloc float[16];
+        Span<byte> order16 = stackalloc byte[16];
+        sums.CopyTo(sums16);
+        order.Slice(0, combos).CopyTo(order16);
+        var search = new NearestSum512(sums16, order16, combos);
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref byte c = ref MemoryMarshal.GetReference(code);
         int i = 0;
@@ -157,33 +161,35 @@ public static partial class AlternatingQuantizer
         private readonly Vector512<int> _codeLanes;
         private readonly Vector512<int> _last;
 
-        public NearestSum512(ReadOnlySpan<float> sums, ReadOnlySpan<byte> order)
+        /// <summary>The search over the first <paramref name="count"/> of 16 sorted sums (and their codes): the lanes
+        /// past <paramref name="count"/> are never read, so they may hold anything.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public NearestSum512(ReadOnlySpan<float> sums16, ReadOnlySpan<byte> order16, int count)
         {
-            Span<float> table = stackalloc float[16];
-            Span<int> codes = stackalloc int[16];
-            table.Clear();
-            codes.Clear();
-            sums.CopyTo(table);
-            for (int k = 0; k < sums.Length; k++)
-            {
-                codes[k] = order[k];
-            }
-
-            _sums = sums;
-            _sumLanes = Vector512.Create((ReadOnlySpan<float>)table);
-            _codeLanes = Vector512.Create((ReadOnlySpan<int>)codes);
-            _last = Vector512.Create(sums.Length - 1);
+            _sums = sums16.Slice(0, count);
+            _sumLanes = Vector512.Create(sums16.Slice(0, 16));
+            _codeLanes = Avx512F.ConvertToVector512Int32(Vector128.Create(order16.Slice(0, 16)));
+            _last = Vector512.Create(count - 1);
         }
 
         /// <summary>Each value's index into the sorted sums.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<int> Best(Vector512<float> v)
+        public Vector512<int> Best(Vector512<float> v) => Best(v, _sums.Length);
+
+        /// <summary><see cref="Best(Vector512{float})"/> for a search of 2^bits sums known when the caller is compiled.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<int> Best<TBits>(Vector512<float> v)
+            where TBits : IBitCount => Best(v, 1 << TBits.Count);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector512<int> Best(Vector512<float> v, int count)
         {
             Vector512<int> lo = Vector512<int>.Zero;
-            for (int k = 0; k < _sums.Length; k++)
+            ref float sums = ref MemoryMarshal.GetReference(_sums);
+            for (int k = 0; k < count; k++)
             {
                 // A true comparison is -1 as an integer: lo counts the sums below v.
-                lo -= Vector512.LessThan(Vector512.Create(_sums[k]), v).AsInt32();
+                lo -= Vector512.LessThan(Vector512.Create(Unsafe.Add(ref sums, k)), v).AsInt32();
             }
 
             Vector512<int> below = Vector512.Max(lo - Vector512<int>.One, Vector512<int>.Zero);
