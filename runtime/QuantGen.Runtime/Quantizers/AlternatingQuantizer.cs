@@ -234,6 +234,13 @@ public static partial class AlternatingQuantizer
     /// system (codes that are equal or opposite) keeps <paramref name="alphas"/> as they are.</summary>
     private static void Solve(Span<double> gram, Span<double> rhs, int bits, Span<float> alphas)
     {
+        if (bits <= 2)
+        {
+            // Run-time coding solves a 1x1 or 2x2 system per cycle: the same steps, unrolled.
+            SolveSmall(gram, rhs, bits, alphas);
+            return;
+        }
+
         // Forward elimination with partial pivoting.
         for (int col = 0; col < bits; col++)
         {
@@ -292,15 +299,69 @@ public static partial class AlternatingQuantizer
         }
     }
 
+    /// <summary>
+    /// <see cref="Solve"/> for 1 or 2 bits, operation for operation: the same pivot choice (row 0 unless row 1's
+    /// entry is strictly larger in magnitude), the same singular test, elimination and back substitution.
+    /// </summary>
+    private static void SolveSmall(Span<double> gram, Span<double> rhs, int bits, Span<float> alphas)
+    {
+        if (bits == 1)
+        {
+            if (Math.Abs(gram[0]) >= 0.5)
+            {
+                alphas[0] = (float)(rhs[0] / gram[0]);
+            }
+
+            return;
+        }
+
+        double g00 = gram[0], g01 = gram[1], g10 = gram[2], g11 = gram[3], r0 = rhs[0], r1 = rhs[1];
+        if (Math.Abs(g10) > Math.Abs(g00))
+        {
+            (g00, g01, g10, g11, r0, r1) = (g10, g11, g00, g01, r1, r0);
+        }
+
+        if (Math.Abs(g00) < 0.5)
+        {
+            return;
+        }
+
+        double f = g10 / g00;
+        g11 -= f * g01;
+        r1 -= f * r0;
+        if (Math.Abs(g11) < 0.5)
+        {
+            return;
+        }
+
+        double s1 = r1 / g11;
+        double s0 = r0;
+        s0 -= g01 * s1;
+        alphas[0] = (float)(s0 / g00);
+        alphas[1] = (float)s1;
+    }
+
     /// <summary>The 2^bits sums sum_j alpha_j b_j in ascending order, each with its code; stable, so equal sums keep
     /// the lower code first.</summary>
     private static void SortedSums(ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
     {
         int combos = sums.Length;
+        // Value(m) for every m by doubling: the codes below 2^j hold the sums of their first j terms, and bit j adds
+        // +alpha_j or -alpha_j to each, the same additions in the same order as Value makes.
+        sums[0] = 0f;
+        for (int j = 0; j < alphas.Length; j++)
+        {
+            float alpha = alphas[j];
+            for (int m = 0; m < 1 << j; m++)
+            {
+                sums[m | 1 << j] = sums[m] + alpha;
+                sums[m] += -alpha;
+            }
+        }
+
         for (int m = 0; m < combos; m++)
         {
             order[m] = (byte)m;
-            sums[m] = Value((byte)m, alphas);
         }
 
         // Insertion sort of at most 256 values.
