@@ -48,16 +48,65 @@ public static class VectorMath
         return sum;
     }
 
-    /// <summary>Sum of the values.</summary>
+    /// <summary>
+    /// Sum of the values, in 16 lanes: lane l adds a[l], a[l + 16], ... in order, then the lanes fold as a tree
+    /// (l + 8 into l, then l + 4, l + 2, l + 1). Every path makes exactly these additions, so the sum does not
+    /// depend on the machine; one chain of dependent adds per 16 values instead of one per value (a 512-value
+    /// input took about 0.6 us, more than the product it belonged to).
+    /// </summary>
     public static float Sum(ReadOnlySpan<float> a)
     {
-        float sum = 0f;
-        foreach (float x in a)
+        int whole = a.Length & ~15;
+        ref float x = ref MemoryMarshal.GetReference(a);
+        Span<float> lanes = stackalloc float[16];
+        if (Vector512.IsHardwareAccelerated)
         {
-            sum += x;
+            Vector512<float> acc = Vector512<float>.Zero;
+            for (int i = 0; i < whole; i += 16)
+            {
+                acc += Vector512.LoadUnsafe(ref x, (nuint)i);
+            }
+
+            acc.StoreUnsafe(ref MemoryMarshal.GetReference(lanes));
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> low = Vector256<float>.Zero, high = low;
+            for (int i = 0; i < whole; i += 16)
+            {
+                low += Vector256.LoadUnsafe(ref x, (nuint)i);
+                high += Vector256.LoadUnsafe(ref x, (nuint)i + 8);
+            }
+
+            low.StoreUnsafe(ref MemoryMarshal.GetReference(lanes));
+            high.StoreUnsafe(ref MemoryMarshal.GetReference(lanes), 8);
+        }
+        else
+        {
+            lanes.Clear();
+            for (int i = 0; i < whole; i += 16)
+            {
+                for (int l = 0; l < 16; l++)
+                {
+                    lanes[l] += a[i + l];
+                }
+            }
         }
 
-        return sum;
+        for (int i = whole; i < a.Length; i++)
+        {
+            lanes[i - whole] += a[i];
+        }
+
+        for (int width = 8; width > 0; width >>= 1)
+        {
+            for (int l = 0; l < width; l++)
+            {
+                lanes[l] += lanes[l + width];
+            }
+        }
+
+        return lanes[0];
     }
 
     /// <summary>y[i] = x[i] where it is finite, 0 where it is NaN or infinite (how every online coder treats
