@@ -31,6 +31,23 @@ public static partial class AlternatingQuantizer
             return false;
         }
 
+        // One instantiation per bit count, so every pass below is called directly and compiled for that count.
+        switch (bits)
+        {
+            case 1: Fused<OneBit>(x, cycles, alphas, reconstruction, codes); break;
+            case 2: Fused<TwoBits>(x, cycles, alphas, reconstruction, codes); break;
+            case 3: Fused<ThreeBits>(x, cycles, alphas, reconstruction, codes); break;
+            default: Fused<FourBits>(x, cycles, alphas, reconstruction, codes); break;
+        }
+
+        return true;
+    }
+
+    [SkipLocalsInit]
+    private static void Fused<TBits>(ReadOnlySpan<float> x, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
+        where TBits : IBitCount
+    {
+        int n = x.Length, bits = TBits.Count;
         // Whole vectors: x itself and the reconstruction as the residual when n is a multiple of 16, else padded
         // copies whose padding lanes are masked out of every count and |r| sum (x's padding is 0, so it adds
         // nothing to the sums of x).
@@ -67,7 +84,7 @@ public static partial class AlternatingQuantizer
         {
             alphas[j] = alpha;
             bool last = j == bits - 1;
-            alpha = (float)(GreedyPass(xs, j == 0 ? xs : residual, residual, code, j, alphas[j], lastValid, gather: last && cycles > 0, bits, system) / n);
+            alpha = (float)(GreedyPass<TBits>(xs, j == 0 ? xs : residual, residual, code, j, alphas[j], lastValid, gather: last && cycles > 0, system) / n);
         }
 
         for (int cycle = 0; cycle < cycles; cycle++)
@@ -75,7 +92,7 @@ public static partial class AlternatingQuantizer
             Solve(gram.Slice(0, bits * bits), rhs.Slice(0, bits), bits, alphas);
             SortedSums(alphas.Slice(0, bits), sums.Slice(0, 1 << bits), order.Slice(0, 1 << bits));
             bool final = cycle == cycles - 1;
-            SearchPass(xs, code, sums, order, lastValid, gather: !final, bits, system, final ? residual : default);
+            SearchPass<TBits>(xs, code, sums, order, lastValid, gather: !final, system, final ? residual : default);
         }
 
         if (cycles == 0)
@@ -102,7 +119,6 @@ public static partial class AlternatingQuantizer
 
         GC.KeepAlive(rentedFloats);
         GC.KeepAlive(rentedBytes);
-        return true;
     }
 
     /// <summary>The least-squares system a gathering pass fills (views of the caller's buffers) and what it needs
@@ -236,17 +252,6 @@ public static partial class AlternatingQuantizer
     /// where r >= 0, r -= +-alpha into <paramref name="residual"/>; returns the sum of the new |r| over the real
     /// values (the next step's alpha times n). With <paramref name="gather"/>, the codes are final after this
     /// step and their statistics over <paramref name="xs"/> are gathered.</summary>
-    private static double GreedyPass(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, int bits, in LeastSquares system)
-    {
-        switch (bits)
-        {
-            case 1: return GreedyPass<OneBit>(xs, from, residual, code, j, alpha, lastValid, gather, system);
-            case 2: return GreedyPass<TwoBits>(xs, from, residual, code, j, alpha, lastValid, gather, system);
-            case 3: return GreedyPass<ThreeBits>(xs, from, residual, code, j, alpha, lastValid, gather, system);
-            default: return GreedyPass<FourBits>(xs, from, residual, code, j, alpha, lastValid, gather, system);
-        }
-    }
-
     private static double GreedyPass<TBits>(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, in LeastSquares system)
         where TBits : IBitCount
     {
@@ -286,17 +291,6 @@ public static partial class AlternatingQuantizer
 
     /// <summary>The code search for fixed alphas (the nearest of the sorted sums; ties to the larger, as in the
     /// reference); gathers the new codes' statistics, or, on the last cycle, writes the reconstruction.</summary>
-    private static void SearchPass(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, int bits, in LeastSquares system, Span<float> reconstruction)
-    {
-        switch (bits)
-        {
-            case 1: SearchPass<OneBit>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
-            case 2: SearchPass<TwoBits>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
-            case 3: SearchPass<ThreeBits>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
-            default: SearchPass<FourBits>(xs, code, sums, order, lastValid, gather, system, reconstruction); break;
-        }
-    }
-
     private static void SearchPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, in LeastSquares system, Span<float> reconstruction)
         where TBits : IBitCount
     {
