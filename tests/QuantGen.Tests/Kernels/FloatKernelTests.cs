@@ -38,10 +38,13 @@ public sealed class FloatKernelTests
     }
 
     public static IEnumerable<object[]> BatchShapes() =>
-        from rows in new[] { 1, 2, 3, 5 }
-        from cols in new[] { 1, 7, 8, 9, 16, 17, 33, 100 }
-        from batch in new[] { 1, 2, 3, 4, 5, 9 }
-        select new object[] { rows, cols, batch };
+        (from rows in new[] { 1, 2, 3, 5 }
+         from cols in new[] { 1, 7, 8, 9, 16, 17, 33, 100 }
+         from batch in new[] { 1, 2, 3, 4, 5, 9 }
+         select new object[] { rows, cols, batch })
+        // Several blocks of rows (about 256 KB of weights each), an odd last block, and inputs too wide for the
+        // aligned copy of a group of four (4,500 columns).
+        .Concat(new[] { new object[] { 67, 1300, 9 }, new object[] { 31, 4500, 5 }, new object[] { 102, 1024, 8 } });
 
     [Theory]
     [MemberData(nameof(BatchShapes))]
