@@ -15,10 +15,10 @@ public sealed class SnapshotTests
     public void Tiny_example_from_the_docs() =>
         VerifyAll(nameof(Tiny_example_from_the_docs), File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "tiny.qgm.json")), "Tiny", "App.Models");
 
-    /// <summary>A batch runs four inputs at a time: the float head in one batched call, the 4-bit layer and tanh per input.</summary>
+    /// <summary>A batch runs up to 16 inputs at a time: the float head in one batched call, the 4-bit layer and tanh per input.</summary>
     [Fact]
-    public void Float_layers_take_a_batch_four_inputs_at_a_time() =>
-        VerifyAll(nameof(Float_layers_take_a_batch_four_inputs_at_a_time), TestModels.Json(TestModels.TwoLayer("batched", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), _ => null, 12)), "Batched", "App.Models");
+    public void Float_layers_take_a_batch_sixteen_inputs_at_a_time() =>
+        VerifyAll(nameof(Float_layers_take_a_batch_sixteen_inputs_at_a_time), TestModels.Json(TestModels.TwoLayer("batched", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), _ => null, 12)), "Batched", "App.Models");
 
     [Fact]
     public void Multi_binary_weights_with_online_codes_and_log_quant()

@@ -3,14 +3,15 @@ using QuantGen.Generator.Model;
 namespace QuantGen.Generator.Emit;
 
 /// <summary>
-/// A batch through a chain of fully connected and element-wise layers, <see cref="ModelPlan.BatchTile"/> inputs
-/// at a time: each float32 product takes the whole tile in one call (DenseKernels.FloatMany, every weight load
-/// reused by the tile's inputs), every other step runs per input as <c>Forward</c> runs it. FloatMany equals Float
+/// A batch through a chain of fully connected and element-wise layers, up to <see cref="ModelPlan.BatchTile"/> inputs
+/// at a time (the last tile takes what is left): each float32 product takes the whole tile in one call
+/// (DenseKernels.FloatMany, every weight load reused by the tile's inputs), every other step runs per input as
+/// <c>Forward</c> runs it. FloatMany equals Float
 /// per input bit for bit, so a batch gives exactly what one Predict per input gives.
 /// </summary>
 internal static partial class Emitter
 {
-    /// <summary>The batch overload's body: whole tiles through ForwardTile, the rest through Forward.</summary>
+    /// <summary>The batch overload's body: tiles of up to <see cref="ModelPlan.BatchTile"/> inputs through ForwardTile.</summary>
     private static void WriteBatchLoop(SourceWriter w, ModelPlan plan)
     {
         int tile = plan.BatchTile;
@@ -26,12 +27,9 @@ internal static partial class Emitter
             w.Line($"{Span} scratch = {Runtime}.ScratchBuffer.Get({total});");
         }
 
-        w.Line("int i = 0;");
-        w.Open($"for (; i + {tile} <= batchSize; i += {tile})");
-        w.Line($"ForwardTile(inputs.Slice(i * {plan.InputLength}, {tile * plan.InputLength}), outputs.Slice(i * {plan.OutputLength}, {tile * plan.OutputLength}), scratch);");
-        w.Close();
-        w.Open("for (; i < batchSize; i++)");
-        w.Line($"Forward(inputs.Slice(i * {plan.InputLength}, {plan.InputLength}), outputs.Slice(i * {plan.OutputLength}, {plan.OutputLength}), scratch);");
+        w.Open($"for (int i = 0; i < batchSize; i += {tile})");
+        w.Line($"int count = global::System.Math.Min({tile}, batchSize - i);");
+        w.Line($"ForwardTile(inputs.Slice(i * {plan.InputLength}, count * {plan.InputLength}), outputs.Slice(i * {plan.OutputLength}, count * {plan.OutputLength}), count, scratch);");
         w.Close();
     }
 
@@ -40,8 +38,8 @@ internal static partial class Emitter
     {
         int tile = plan.BatchTile;
         w.Line();
-        w.Line($"/// <summary>Runs {tile} inputs through the layers together: each float32 product in one batched call, the other steps per input.</summary>");
-        w.Open($"private static void ForwardTile({ReadOnlySpan} inputs, {Span} outputs, {Span} scratch)");
+        w.Line($"/// <summary>Runs count (1 to {tile}) inputs through the layers together: each float32 product in one batched call, the other steps per input.</summary>");
+        w.Open($"private static void ForwardTile({ReadOnlySpan} inputs, {Span} outputs, int count, {Span} scratch)");
         WriteBuffers(w, plan);
         w.Line($"// The tile's layer outputs, after the per-input working memory.");
         w.Line($"{Span} at = scratch.Slice({plan.ScratchLength}, {tile * plan.WorkLength});");
@@ -49,27 +47,27 @@ internal static partial class Emitter
         foreach (LayerPlan layer in plan.Layers)
         {
             w.Line();
-            WriteTileLayer(w, layer, tile);
+            WriteTileLayer(w, layer);
         }
 
         w.Close();
     }
 
-    private static void WriteTileLayer(SourceWriter w, LayerPlan layer, int tile)
+    private static void WriteTileLayer(SourceWriter w, LayerPlan layer)
     {
         int input = layer.InputLength, output = layer.OutputLength;
-        string source = TileBuffer(layer.PreviousOutput, input, tile);
-        string destination = TileBuffer(layer.Destination, output, tile);
-        w.Line($"// Layer {layer.Index}: {layer.Op} {input} -> {output}, {tile} inputs.");
+        string source = TileBuffer(layer.PreviousOutput, input);
+        string destination = TileBuffer(layer.Destination, output);
+        w.Line($"// Layer {layer.Index}: {layer.Op} {input} -> {output}, the tile's inputs.");
         if (ModelPlan.TakesBatchedFloat(layer))
         {
             MatrixPlan m = layer.Matrices[0];
             string bias = m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default";
-            w.Line($"{Runtime}.DenseKernels.FloatMany({source}, {destination}, {tile}, QuantGenData.{m.Data}FloatWeights, {bias});");
+            w.Line($"{Runtime}.DenseKernels.FloatMany({source}, {destination}, count, QuantGenData.{m.Data}FloatWeights, {bias});");
             return;
         }
 
-        w.Open($"for (int t = 0; t < {tile}; t++)");
+        w.Open("for (int t = 0; t < count; t++)");
         string x = $"{source}.Slice(t * {input}, {input})";
         string y = $"{destination}.Slice(t * {output}, {output})";
         bool fused = layer.Op == LayerOp.Dense && layer.Matrices[0].FusesInput;
@@ -91,11 +89,11 @@ internal static partial class Emitter
     }
 
     /// <summary>A tile's buffer: the batch's inputs or outputs, or the tile's own copy of work buffer a or b.</summary>
-    private static string TileBuffer(BufferSlot slot, int length, int tile) => slot.Kind switch
+    private static string TileBuffer(BufferSlot slot, int length) => slot.Kind switch
     {
         BufferKind.Input => "inputs",
         BufferKind.Output => "outputs",
-        BufferKind.Work => $"{(slot.Index == 0 ? "at" : "bt")}.Slice(0, {tile * length})",
+        BufferKind.Work => $"{(slot.Index == 0 ? "at" : "bt")}.Slice(0, count * {length})",
         _ => throw new System.InvalidOperationException("a batched layer reads or writes " + slot.Kind),
     };
 }

@@ -8,14 +8,16 @@ namespace QuantGen.Tests.Threads;
 /// <summary>
 /// Predict over a batch gives exactly what one Predict per input gives, for every compiled test model: models of
 /// fully connected and element-wise layers run whole tiles (float32 products batched, DenseKernels.FloatMany), the
-/// others one input at a time. Nine inputs: two whole tiles of four and one left over.
+/// others one input at a time. 9 inputs: one tile (two groups of four in the batched kernel and one left over);
+/// 37: two whole tiles of 16 and a tile of 5.
 /// </summary>
 public sealed class BatchPredictTests(CompiledModels models) : IClassFixture<CompiledModels>
 {
-    [Fact]
-    public void A_batch_equals_one_predict_per_input_bit_for_bit()
+    [Theory]
+    [InlineData(9)]
+    [InlineData(37)]
+    public void A_batch_equals_one_predict_per_input_bit_for_bit(int batch)
     {
-        const int batch = 9;
         int tiled = 0;
         foreach (ModelCase c in models.Cases.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
         {

@@ -28,8 +28,8 @@ namespace App.Models
             global::QuantGen.Runtime.DenseKernels.Float(b.Slice(0, 19), output, QuantGenData.L2FloatWeights, QuantGenData.L2Bias);
         }
 
-        /// <summary>Runs 4 inputs through the layers together: each float32 product in one batched call, the other steps per input.</summary>
-        private static void ForwardTile(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> scratch)
+        /// <summary>Runs count (1 to 16) inputs through the layers together: each float32 product in one batched call, the other steps per input.</summary>
+        private static void ForwardTile(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count, global::System.Span<float> scratch)
         {
             // Layers write into a and b in turn; the last layer writes into output.
             global::System.Span<float> a = scratch.Slice(0, 19);
@@ -37,23 +37,23 @@ namespace App.Models
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
             global::System.Span<float> kernelScratch = scratch.Slice(38, 64);
             // The tile's layer outputs, after the per-input working memory.
-            global::System.Span<float> at = scratch.Slice(102, 76);
-            global::System.Span<float> bt = scratch.Slice(178, 76);
+            global::System.Span<float> at = scratch.Slice(102, 304);
+            global::System.Span<float> bt = scratch.Slice(406, 304);
 
-            // Layer 0: Dense 37 -> 19, 4 inputs.
-            for (int t = 0; t < 4; t++)
+            // Layer 0: Dense 37 -> 19, the tile's inputs.
+            for (int t = 0; t < count; t++)
             {
-                global::QuantGen.Runtime.ByteCodes.Dense(inputs.Slice(t * 37, 37), at.Slice(0, 76).Slice(t * 19, 19), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, QuantGenData.L0ByteOffsets, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
+                global::QuantGen.Runtime.ByteCodes.Dense(inputs.Slice(t * 37, 37), at.Slice(0, count * 19).Slice(t * 19, 19), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, QuantGenData.L0ByteOffsets, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
             }
 
-            // Layer 1: Tanh 19 -> 19, 4 inputs.
-            for (int t = 0; t < 4; t++)
+            // Layer 1: Tanh 19 -> 19, the tile's inputs.
+            for (int t = 0; t < count; t++)
             {
-                global::QuantGen.Runtime.Activations.Tanh(at.Slice(0, 76).Slice(t * 19, 19), bt.Slice(0, 76).Slice(t * 19, 19));
+                global::QuantGen.Runtime.Activations.Tanh(at.Slice(0, count * 19).Slice(t * 19, 19), bt.Slice(0, count * 19).Slice(t * 19, 19));
             }
 
-            // Layer 2: Dense 19 -> 5, 4 inputs.
-            global::QuantGen.Runtime.DenseKernels.FloatMany(bt.Slice(0, 76), outputs, 4, QuantGenData.L2FloatWeights, QuantGenData.L2Bias);
+            // Layer 2: Dense 19 -> 5, the tile's inputs.
+            global::QuantGen.Runtime.DenseKernels.FloatMany(bt.Slice(0, count * 19), outputs, count, QuantGenData.L2FloatWeights, QuantGenData.L2Bias);
         }
     }
 }
