@@ -239,13 +239,21 @@ def quantgen_bits_per_char(dll, description, held):
     return float(m.group(1)), out.strip()
 
 
-def check_warm_start(init_export, held, start_bpc, dll):
+def heldout_text(chars):
+    """At least the first `chars` of the 50,000 held-out characters: the sample's slice (data/charlm-heldout.txt,
+    the first 20,000) or, for more, the end of the text (train_charlm.load_text, from Debian's bible-kjv)."""
+    with open(os.path.join(DATA, "charlm-heldout.txt")) as f:
+        text = f.read()
+    return text if chars <= len(text) else load_text()[-HELDOUT_CHARS:]
+
+
+def check_warm_start(init_export, held, start_bpc, dll, offset=0):
     """Prints the warm start's bits/char beside the export's own figure (its doc's, and `quantgen eval`'s
     with --quantgen): equal when re-quantizing the dequantized weights gives back the export's codes."""
     with open(init_export) as f:
         doc = json.load(f).get("doc", "")
     m = re.search(r"PyTorch ([\d.]+) bits/char on the first (\d+) held-out characters", doc)
-    if m and int(m.group(2)) == len(held):
+    if m and int(m.group(2)) == len(held) and not offset:
         print(f"{os.path.basename(init_export)}'s doc: {float(m.group(1)):.4f} bits/char on these characters", flush=True)
     if dll:
         bpc, _ = quantgen_bits_per_char(dll, init_export, held)
@@ -270,6 +278,8 @@ def main():
     p.add_argument("--distill-temperature", type=float, default=2.0, help="softmax temperature of the distillation term")
     p.add_argument("--train-text", help="train on this file instead of the sample's training text (tests)")
     p.add_argument("--eval-chars", type=int, default=EVAL_CHARS, help="held-out characters to measure bits/char on")
+    p.add_argument("--eval-offset", type=int, default=0, help="measure from this held-out character on (the sample's slice "
+                   "is the first 20,000 of the 50,000 never trained on; past it, a validation text the sample never shows)")
     p.add_argument("--checkpoint", help="write a checkpoint here every --checkpoint-minutes CPU-minutes and at the end")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--resume", help="continue the run of this checkpoint exactly (its settings, schedule and data order)")
@@ -305,8 +315,10 @@ def main():
     with open(os.path.join(DATA, "charlm-vocab.json")) as f:
         vocab = json.load(f)
     index = {c: i for i, c in enumerate(vocab)}
-    with open(os.path.join(DATA, "charlm-heldout.txt")) as f:
-        held = torch.tensor([index[c] for c in f.read()[:args.eval_chars]], dtype=torch.long)
+    end = args.eval_offset + args.eval_chars
+    held = torch.tensor([index[c] for c in heldout_text(end)[args.eval_offset:end]], dtype=torch.long)
+    where = (f"the first {len(held)} held-out characters" if not args.eval_offset else
+             f"held-out characters {args.eval_offset} to {args.eval_offset + len(held)}")
     if args.train_text:
         with open(args.train_text) as f:
             text = f.read()
@@ -338,10 +350,10 @@ def main():
     else:
         began = time.process_time()
         start_bpc, _ = bits_per_char(model, held)
-        print(f"first {len(held)} held-out characters, quantized, before fine-tuning: {start_bpc:.4f} bits/char "
+        print(f"{where}, quantized, before fine-tuning: {start_bpc:.4f} bits/char "
               f"({time.process_time() - began:.0f} CPU-s to evaluate)", flush=True)
         if args.init_export:
-            check_warm_start(args.init_export, held, start_bpc, args.quantgen)
+            check_warm_start(args.init_export, held, start_bpc, args.quantgen, args.eval_offset)
     # Created after the evaluation above, so a fresh run's budget and a resumed one's count training alone.
     budget = Budget(args.cpu_minutes, args.wall_minutes, args.max_steps, checkpoint["budget"] if checkpoint else None)
     last = last_saved = time.process_time()
@@ -377,7 +389,7 @@ def main():
         print(f"wrote {args.checkpoint}", flush=True)
     step, cpu_minutes = budget.steps, budget.cpu_minutes()
     bpc, logits = bits_per_char(model, held)
-    print(f"quantization-aware: {bpc:.4f} bits/char on the first {len(held)} held-out characters, "
+    print(f"quantization-aware: {bpc:.4f} bits/char on {where}, "
           f"{step} steps of {args.batch} x {args.seq} characters in {cpu_minutes:.1f} CPU-minutes", flush=True)
 
     start = (f"warm-started from {os.path.basename(args.init_export)}" if args.init_export else
@@ -386,7 +398,7 @@ def main():
         start += f", distilled from the float model (weight {args.distill:g}, temperature {args.distill_temperature:g})"
     doc = (f"CharLm (King James Bible), quantization-aware fine-tuning {start} "
            f"(python/recipes/charlm_qat.py --method {args.method}, {step} steps of {args.batch} x {args.seq} characters); "
-           f"PyTorch {bpc:.4f} bits/char on the first {len(held)} held-out characters")
+           f"PyTorch {bpc:.4f} bits/char on {where}")
     description = export_model(model, [1], name=f"charlm-qat-{method}{bits}", doc=doc, input_name="token", output_name="logits")
     save_model(description, args.output)
     print("wrote", args.output)

@@ -65,3 +65,18 @@ def test_a_restart_begins_from_the_checkpoints_state_with_a_new_schedule(tmp_pat
     assert r["budget"]["steps"] == 2 and r["settings"]["lr"] == 1e-4
     assert r["pos"] == f["pos"] + 2 * 8
     assert all(s["step"] == 4 for s in r["optimizer"]["state"].values())
+
+
+def test_eval_offset_measures_further_held_out_characters(tmp_path, monkeypatch, capsys):
+    first = str(tmp_path / "first")
+    _recipe(monkeypatch, *_TINY, "--max-steps", "1", "--eval-offset", "100", "--checkpoint", first + ".pt",
+            "--expected", first + "-expected.json", "-o", first + ".json")
+    printed = capsys.readouterr().out
+    with open(charlm_qat.os.path.join(charlm_qat.DATA, "charlm-vocab.json")) as f:
+        index = {c: i for i, c in enumerate(json.load(f))}
+    held = torch.tensor([index[c] for c in charlm_qat.heldout_text(130)[100:130]])
+    model = charlm_qat.build("alternating", 2)
+    model.load_state_dict(torch.load(first + ".pt")["model"])
+    assert f"{charlm_qat.bits_per_char(model, held)[0]:.4f} bits/char on held-out characters 100 to 130" in printed
+    with open(first + "-expected.json") as f:
+        assert json.load(f)["tokens"] == held.tolist()
