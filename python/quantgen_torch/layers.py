@@ -6,11 +6,46 @@ An activation quantizer sees one input vector per row: [samples, features] (a Co
 flattened, a recurrent layer's input at one time step), as the generated code quantizes it.
 """
 
+import contextlib
 import math
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+# How the layers multiply and squash. Training uses PyTorch's float32 (BLAS sums, float32 sigmoid and tanh).
+# The reference interpreter (and so `quantgen eval`) accumulates every W x + b in double and computes
+# sigmoid and tanh in double, each rounded once to float32 (ReferenceInterpreter.cs, .Layers.cs). The two
+# differ by float32 ulps, which is nothing for most models but can flip an online code of h that sits at
+# a near-tie in a 2-bit recurrence, after which the two runs part (python/README.md).
+# `reference_arithmetic()` switches the layers to the reference's rounding for an evaluation.
+_REFERENCE = False
+
+
+@contextlib.contextmanager
+def reference_arithmetic():
+    """Within the block, QLinear, QConv2d, QLSTM and QGRU compute products in double and sigmoid/tanh in double,
+    each rounded once to float32, as the reference interpreter does (evaluation only: not for training)."""
+    global _REFERENCE
+    before, _REFERENCE = _REFERENCE, True
+    try:
+        yield
+    finally:
+        _REFERENCE = before
+
+
+def _linear(x, w, b=None):
+    if not _REFERENCE:
+        return F.linear(x, w, b)
+    return F.linear(x.double(), w.double(), None if b is None else b.double()).float()
+
+
+def _sigmoid(v):
+    return torch.sigmoid(v.double()).float() if _REFERENCE else torch.sigmoid(v)
+
+
+def _tanh(v):
+    return torch.tanh(v.double()).float() if _REFERENCE else torch.tanh(v)
 
 
 def _quantize_input(quantizer, x):
@@ -37,7 +72,7 @@ class QLinear(nn.Linear):
         x2 = x.reshape(-1, self.in_features)
         if self.input_quantizer is not None:
             x2 = self.input_quantizer(x2)
-        return F.linear(x2, self.quantized_weight(), self.bias).reshape(*shape[:-1], self.out_features)
+        return _linear(x2, self.quantized_weight(), self.bias).reshape(*shape[:-1], self.out_features)
 
 
 class QConv2d(nn.Conv2d):
@@ -55,7 +90,10 @@ class QConv2d(nn.Conv2d):
 
     def forward(self, x):
         x = _quantize_input(self.input_quantizer, x)
-        return F.conv2d(x, self.quantized_weight(), self.bias, self.stride, self.padding)
+        if not _REFERENCE:
+            return F.conv2d(x, self.quantized_weight(), self.bias, self.stride, self.padding)
+        bias = None if self.bias is None else self.bias.double()
+        return F.conv2d(x.double(), self.quantized_weight().double(), bias, self.stride, self.padding).float()
 
 
 class QEmbedding(nn.Embedding):
@@ -101,7 +139,7 @@ class _QRecurrent(nn.Module):
         return w, u
 
     def _candidate(self, v):
-        return torch.sigmoid(v) if self.sigmoid_candidate else torch.tanh(v)
+        return _sigmoid(v) if self.sigmoid_candidate else _tanh(v)
 
     def _hq(self, v):
         return v if self.hidden_quantizer is None else self.hidden_quantizer(v)
@@ -120,7 +158,7 @@ class _QRecurrent(nn.Module):
 
     def _recurrent_product(self, h, u):
         hq = h if self.recurrent_quantizer is None else self.recurrent_quantizer(h)
-        return F.linear(hq, u, self.bias_hh)
+        return _linear(hq, u, self.bias_hh)
 
 
 class QLSTM(_QRecurrent):
@@ -137,12 +175,12 @@ class QLSTM(_QRecurrent):
     def step(self, xt, state, w, u):
         h, c = state
         n = self.hidden_size
-        gx = F.linear(xt, w, self.bias_ih)
+        gx = _linear(xt, w, self.bias_ih)
         gh = self._recurrent_product(h, u)
-        i = torch.sigmoid(gx[:, :n] + gh[:, :n])
-        f = torch.sigmoid(gx[:, n:2 * n] + gh[:, n:2 * n])
-        g = torch.tanh(gx[:, 2 * n:3 * n] + gh[:, 2 * n:3 * n])
-        o = torch.sigmoid(gx[:, 3 * n:] + gh[:, 3 * n:])
+        i = _sigmoid(gx[:, :n] + gh[:, :n])
+        f = _sigmoid(gx[:, n:2 * n] + gh[:, n:2 * n])
+        g = _tanh(gx[:, 2 * n:3 * n] + gh[:, 2 * n:3 * n])
+        o = _sigmoid(gx[:, 3 * n:] + gh[:, 3 * n:])
         c = f * c + i * g
         h = self._hq(o * self._candidate(c))
         return (h, c)
@@ -161,10 +199,10 @@ class QGRU(_QRecurrent):
     def step(self, xt, state, w, u):
         (h,) = state
         n = self.hidden_size
-        gx = F.linear(xt, w, self.bias_ih)
+        gx = _linear(xt, w, self.bias_ih)
         gh = self._recurrent_product(h, u)
-        r = torch.sigmoid(gx[:, :n] + gh[:, :n])
-        z = torch.sigmoid(gx[:, n:2 * n] + gh[:, n:2 * n])
+        r = _sigmoid(gx[:, :n] + gh[:, :n])
+        z = _sigmoid(gx[:, n:2 * n] + gh[:, n:2 * n])
         reset = self._hq(r * gh[:, 2 * n:])
         cand = self._candidate(gx[:, 2 * n:] + reset)
         return (self._hq((1 - z) * cand + z * h),)
