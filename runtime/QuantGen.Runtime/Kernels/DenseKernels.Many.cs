@@ -96,72 +96,72 @@ public static partial class DenseKernels
         ref float quad = ref aligned ? ref AlignedStart(buffer) : ref x;
         for (int block = 0; block < rows; block += blockRows)
         {
-        int blockEnd = Math.Min(block + blockRows, rows);
-        for (int b0 = 0; b0 < batch; b0 += InputsPerPass)
-        {
-            int step = aligned ? stride : cols;
-            if (aligned)
+            int blockEnd = Math.Min(block + blockRows, rows);
+            for (int b0 = 0; b0 < batch; b0 += InputsPerPass)
             {
-                for (int k = 0; k < InputsPerPass; k++)
+                int step = aligned ? stride : cols;
+                if (aligned)
                 {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x, (nint)(b0 + k) * cols), cols).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref quad, k * stride), cols));
+                    for (int k = 0; k < InputsPerPass; k++)
+                    {
+                        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x, (nint)(b0 + k) * cols), cols).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref quad, k * stride), cols));
+                    }
+                }
+
+                ref float x0 = ref aligned ? ref quad : ref Unsafe.Add(ref x, (nint)b0 * cols);
+                ref float x1 = ref Unsafe.Add(ref x0, step);
+                ref float x2 = ref Unsafe.Add(ref x1, step);
+                ref float x3 = ref Unsafe.Add(ref x2, step);
+                for (int r0 = block; r0 < blockEnd; r0 += 2)
+                {
+                    // A last odd row is computed twice rather than by a second loop, as Float repeats its last row.
+                    int r1 = Math.Min(r0 + 1, rows - 1);
+                    ref float w0 = ref Unsafe.Add(ref w, (nint)r0 * cols);
+                    ref float w1 = ref Unsafe.Add(ref w, (nint)r1 * cols);
+
+                    // Chains a (even vectors) and b (odd vectors and the tail) per (row, input), as in FloatRows.
+                    V a00 = L.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+                    V b00 = a00, b01 = a00, b02 = a00, b03 = a00, b10 = a00, b11 = a00, b12 = a00, b13 = a00;
+                    nuint c = 0;
+                    for (; c + (nuint)(2 * n) <= full; c += (nuint)(2 * n))
+                    {
+                        nuint d = c + (nuint)n;
+                        V p = L.Load(ref w0, c), q = L.Load(ref w1, c);
+                        V u0 = L.Load(ref x0, c), u1 = L.Load(ref x1, c), u2 = L.Load(ref x2, c), u3 = L.Load(ref x3, c);
+                        a00 = L.MultiplyAdd(p, u0, a00); a01 = L.MultiplyAdd(p, u1, a01); a02 = L.MultiplyAdd(p, u2, a02); a03 = L.MultiplyAdd(p, u3, a03);
+                        a10 = L.MultiplyAdd(q, u0, a10); a11 = L.MultiplyAdd(q, u1, a11); a12 = L.MultiplyAdd(q, u2, a12); a13 = L.MultiplyAdd(q, u3, a13);
+                        p = L.Load(ref w0, d);
+                        q = L.Load(ref w1, d);
+                        u0 = L.Load(ref x0, d); u1 = L.Load(ref x1, d); u2 = L.Load(ref x2, d); u3 = L.Load(ref x3, d);
+                        b00 = L.MultiplyAdd(p, u0, b00); b01 = L.MultiplyAdd(p, u1, b01); b02 = L.MultiplyAdd(p, u2, b02); b03 = L.MultiplyAdd(p, u3, b03);
+                        b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
+                    }
+
+                    if (c < full)
+                    {
+                        V p = L.Load(ref w0, c), q = L.Load(ref w1, c);
+                        V u0 = L.Load(ref x0, c), u1 = L.Load(ref x1, c), u2 = L.Load(ref x2, c), u3 = L.Load(ref x3, c);
+                        a00 = L.MultiplyAdd(p, u0, a00); a01 = L.MultiplyAdd(p, u1, a01); a02 = L.MultiplyAdd(p, u2, a02); a03 = L.MultiplyAdd(p, u3, a03);
+                        a10 = L.MultiplyAdd(q, u0, a10); a11 = L.MultiplyAdd(q, u1, a11); a12 = L.MultiplyAdd(q, u2, a12); a13 = L.MultiplyAdd(q, u3, a13);
+                    }
+
+                    if (tail > 0)
+                    {
+                        // Float's masked last vector: lanes counted already are 0 on both sides.
+                        V p = L.And(L.Load(ref w0, last), mask), q = L.And(L.Load(ref w1, last), mask);
+                        V u0 = L.And(L.Load(ref x0, last), mask), u1 = L.And(L.Load(ref x1, last), mask);
+                        V u2 = L.And(L.Load(ref x2, last), mask), u3 = L.And(L.Load(ref x3, last), mask);
+                        b00 = L.MultiplyAdd(p, u0, b00); b01 = L.MultiplyAdd(p, u1, b01); b02 = L.MultiplyAdd(p, u2, b02); b03 = L.MultiplyAdd(p, u3, b03);
+                        b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
+                    }
+
+                    Store(y, rows, r0, b0, L.Sum(L.Add(a00, b00)), L.Sum(L.Add(a01, b01)), L.Sum(L.Add(a02, b02)), L.Sum(L.Add(a03, b03)), bias);
+                    if (r0 + 1 < rows)
+                    {
+                        Store(y, rows, r0 + 1, b0, L.Sum(L.Add(a10, b10)), L.Sum(L.Add(a11, b11)), L.Sum(L.Add(a12, b12)), L.Sum(L.Add(a13, b13)), bias);
+                    }
                 }
             }
-
-            ref float x0 = ref aligned ? ref quad : ref Unsafe.Add(ref x, (nint)b0 * cols);
-            ref float x1 = ref Unsafe.Add(ref x0, step);
-            ref float x2 = ref Unsafe.Add(ref x1, step);
-            ref float x3 = ref Unsafe.Add(ref x2, step);
-            for (int r0 = block; r0 < blockEnd; r0 += 2)
-            {
-                // A last odd row is computed twice rather than by a second loop, as Float repeats its last row.
-                int r1 = Math.Min(r0 + 1, rows - 1);
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r0 * cols);
-                ref float w1 = ref Unsafe.Add(ref w, (nint)r1 * cols);
-
-                // Chains a (even vectors) and b (odd vectors and the tail) per (row, input), as in FloatRows.
-                V a00 = L.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-                V b00 = a00, b01 = a00, b02 = a00, b03 = a00, b10 = a00, b11 = a00, b12 = a00, b13 = a00;
-                nuint c = 0;
-                for (; c + (nuint)(2 * n) <= full; c += (nuint)(2 * n))
-                {
-                    nuint d = c + (nuint)n;
-                    V p = L.Load(ref w0, c), q = L.Load(ref w1, c);
-                    V u0 = L.Load(ref x0, c), u1 = L.Load(ref x1, c), u2 = L.Load(ref x2, c), u3 = L.Load(ref x3, c);
-                    a00 = L.MultiplyAdd(p, u0, a00); a01 = L.MultiplyAdd(p, u1, a01); a02 = L.MultiplyAdd(p, u2, a02); a03 = L.MultiplyAdd(p, u3, a03);
-                    a10 = L.MultiplyAdd(q, u0, a10); a11 = L.MultiplyAdd(q, u1, a11); a12 = L.MultiplyAdd(q, u2, a12); a13 = L.MultiplyAdd(q, u3, a13);
-                    p = L.Load(ref w0, d);
-                    q = L.Load(ref w1, d);
-                    u0 = L.Load(ref x0, d); u1 = L.Load(ref x1, d); u2 = L.Load(ref x2, d); u3 = L.Load(ref x3, d);
-                    b00 = L.MultiplyAdd(p, u0, b00); b01 = L.MultiplyAdd(p, u1, b01); b02 = L.MultiplyAdd(p, u2, b02); b03 = L.MultiplyAdd(p, u3, b03);
-                    b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
-                }
-
-                if (c < full)
-                {
-                    V p = L.Load(ref w0, c), q = L.Load(ref w1, c);
-                    V u0 = L.Load(ref x0, c), u1 = L.Load(ref x1, c), u2 = L.Load(ref x2, c), u3 = L.Load(ref x3, c);
-                    a00 = L.MultiplyAdd(p, u0, a00); a01 = L.MultiplyAdd(p, u1, a01); a02 = L.MultiplyAdd(p, u2, a02); a03 = L.MultiplyAdd(p, u3, a03);
-                    a10 = L.MultiplyAdd(q, u0, a10); a11 = L.MultiplyAdd(q, u1, a11); a12 = L.MultiplyAdd(q, u2, a12); a13 = L.MultiplyAdd(q, u3, a13);
-                }
-
-                if (tail > 0)
-                {
-                    // Float's masked last vector: lanes counted already are 0 on both sides.
-                    V p = L.And(L.Load(ref w0, last), mask), q = L.And(L.Load(ref w1, last), mask);
-                    V u0 = L.And(L.Load(ref x0, last), mask), u1 = L.And(L.Load(ref x1, last), mask);
-                    V u2 = L.And(L.Load(ref x2, last), mask), u3 = L.And(L.Load(ref x3, last), mask);
-                    b00 = L.MultiplyAdd(p, u0, b00); b01 = L.MultiplyAdd(p, u1, b01); b02 = L.MultiplyAdd(p, u2, b02); b03 = L.MultiplyAdd(p, u3, b03);
-                    b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
-                }
-
-                Store(y, rows, r0, b0, L.Sum(L.Add(a00, b00)), L.Sum(L.Add(a01, b01)), L.Sum(L.Add(a02, b02)), L.Sum(L.Add(a03, b03)), bias);
-                if (r0 + 1 < rows)
-                {
-                    Store(y, rows, r0 + 1, b0, L.Sum(L.Add(a10, b10)), L.Sum(L.Add(a11, b11)), L.Sum(L.Add(a12, b12)), L.Sum(L.Add(a13, b13)), bias);
-                }
-            }
-        }
         }
     }
 
