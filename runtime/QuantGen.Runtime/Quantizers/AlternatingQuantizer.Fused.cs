@@ -134,20 +134,6 @@ public static partial class AlternatingQuantizer
         public double Total { get; } = total;
     }
 
-    /// <summary>The bit count as a type, so each pass is compiled for its count (constant loops, no dead sums).</summary>
-    private interface IBitCount
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct OneBit : IBitCount { public static int Count => 1; }
-
-    private readonly struct TwoBits : IBitCount { public static int Count => 2; }
-
-    private readonly struct ThreeBits : IBitCount { public static int Count => 3; }
-
-    private readonly struct FourBits : IBitCount { public static int Count => 4; }
-
     /// <summary>
     /// What the next least-squares step needs from a pass's codes: per bit, the sum of x where it is set; per pair
     /// of bits, the count of values where they differ (exact integers). Kept in the pass's own locals: accumulating

@@ -66,7 +66,7 @@ public sealed class FastKernelTests
     }
 
     public static IEnumerable<object[]> XnorCases() =>
-        from bits in new[] { (1, 1), (2, 2), (3, 3), (1, 3), (4, 2) }
+        from bits in new[] { (1, 1), (2, 2), (3, 3), (1, 3), (4, 2), (2, 4), (1, 5) }
         from shape in Shapes()
         select new object[] { bits.Item1, bits.Item2, shape[0], shape[1] };
 
