@@ -49,8 +49,8 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void Recurrent_model_with_integer_and_table_kernels() =>
-        VerifyAll(nameof(Recurrent_model_with_integer_and_table_kernels), TestModels.Json(RecurrentLm()), "CharModel", "App.Models");
+    public void Recurrent_model_with_integer_and_xor_popcount_kernels() =>
+        VerifyAll(nameof(Recurrent_model_with_integer_and_xor_popcount_kernels), TestModels.Json(RecurrentLm()), "CharModel", "App.Models");
 
     /// <summary>Embedding -> LSTM with 4-bit weights and activations -> GRU with alternating 2-bit weights and online codes -> float head.</summary>
     internal static Model RecurrentLm()

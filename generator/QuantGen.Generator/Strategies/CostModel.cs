@@ -56,17 +56,17 @@ internal static class CostModel
     public const double BytePer16 = 0.26;
 
     /// <summary>xor/popcount: per group of 8 rows, its epilogue (bias, stores). The three xor/popcount figures fit
-    /// `--costs` (benchmarks/QuantGen.Benchmarks) at 1024x64 and 128x64 (one word: about 2.3 ns per group and pair)
-    /// and 1024x256 (four words), with a training job on the other core.</summary>
-    public const double XnorPerGroup = 1.0;
+    /// `--costs` (benchmarks/QuantGen.Benchmarks) at 1024x64 (one word) and 1024x256 (four words), 2x2 and 3x3 planes,
+    /// and a timing of the kernel alone on 4x8 to 128x64 (one to sixteen groups: 27 to 116 ns at 2x2, within 10%).</summary>
+    public const double XnorPerGroup = 1.3;
 
-    /// <summary>xor/popcount: per group of 8 rows and plane pair, folding the carry-save counters into counts and
-    /// the counts into the 8 rows' sums.</summary>
-    public const double XnorPerGroupPair = 2.0;
+    /// <summary>xor/popcount: per group of 8 rows and plane pair, summing the byte counters into the 8 rows' counts
+    /// and the counts into their sums.</summary>
+    public const double XnorPerGroupPair = 0.9;
 
-    /// <summary>xor/popcount: per group of 8 rows, plane pair and 64-bit word (one 512-bit vector through the
-    /// carry-save adders, a quarter of a nibble-lookup popcount).</summary>
-    public const double XnorPerGroupWordPair = 0.6;
+    /// <summary>xor/popcount: per group of 8 rows, plane pair and 64-bit word (one 512-bit xor, a byte permute and an
+    /// affine transform counting it, two adds).</summary>
+    public const double XnorPerGroupWordPair = 0.4;
 
     /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
     public const double PatchPerValue = 1.0;

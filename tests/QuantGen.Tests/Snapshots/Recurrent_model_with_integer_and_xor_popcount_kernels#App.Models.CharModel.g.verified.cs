@@ -5,13 +5,13 @@
 // Model "lm": 1 inputs ("token") -> 5 outputs ("logits").
 // Embedding -> LSTM (4-bit weights and activations) -> GRU (alternating 2-bit) -> Dense
 //
-//   #  layer  op         shape   weights                                                                                           input quantizer                    kernel              bytes
-//   0  embed  Embedding  1 -> 4  Uniform 4-bit signed, per-row scale                                                               -                                  Lookup              30
-//   1  lstm   Lstm       4 -> 3  Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale          Uniform 4-bit over [-1, 1]         Int8, Int8          1,920
-//   2  gru    Gru        3 -> 3  Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  PlaneLut, PlaneLut  520
-//   3  head   Dense      3 -> 5  Float32                                                                                           -                                  Float               60
+//   #  layer  op         shape   weights                                                                                           input quantizer                    kernel      bytes
+//   0  embed  Embedding  1 -> 4  Uniform 4-bit signed, per-row scale                                                               -                                  Lookup      30
+//   1  lstm   Lstm       4 -> 3  Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale          Uniform 4-bit over [-1, 1]         Int8, Int8  1,920
+//   2  gru    Gru        3 -> 3  Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  Xnor, Xnor  840
+//   3  head   Dense      3 -> 5  Float32                                                                                           -                                  Float       60
 //
-// Parameters: 2,530 bytes packed; 860 bytes as float32 (0.3x smaller).
+// Parameters: 2,850 bytes packed; 860 bytes as float32 (0.3x smaller).
 
 namespace App.Models
 {
@@ -36,7 +36,7 @@ namespace App.Models
         public int VocabularySize => 5;
 
         /// <inheritdoc/>
-        public long WeightBytes => 2530;
+        public long WeightBytes => 2850;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 860;
@@ -53,7 +53,7 @@ namespace App.Models
                 Input = new global::QuantGen.TensorMetadata("token", [1]),
                 Output = new global::QuantGen.TensorMetadata("logits", [5]),
                 VocabularySize = 5,
-                WeightBytes = 2530,
+                WeightBytes = 2850,
                 Float32WeightBytes = 860,
                 Layers =
                 [
@@ -79,7 +79,7 @@ namespace App.Models
                         InputShape = [3], OutputShape = [3],
                         WeightBits = 2, ActivationBits = 2,
                         Weights = "Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients", InputQuantizer = "OnlineMultiBinary 2-bit, 2 cycles",
-                        Kernel = "PlaneLut, PlaneLut", ParameterBytes = 520,
+                        Kernel = "Xnor, Xnor", ParameterBytes = 840,
                     },
                     new global::QuantGen.LayerMetadata
                     {
@@ -93,11 +93,11 @@ namespace App.Models
             };
         }
 
-        /// <summary>One sequence's state: 9 hidden and cell values, and 292 bytes of working memory for a step. One step at a time: a second thread stepping it at the same moment gets an InvalidOperationException.</summary>
+        /// <summary>One sequence's state: 9 hidden and cell values, and 256 bytes of working memory for a step. One step at a time: a second thread stepping it at the same moment gets an InvalidOperationException.</summary>
         public sealed class State : global::QuantGen.Runtime.RecurrentState
         {
             /// <summary>The zero state, as at the start of a sequence.</summary>
-            public State() : base(typeof(CharModel), 9, 73) { }
+            public State() : base(typeof(CharModel), 9, 64) { }
 
             internal global::System.Span<float> Vectors => StateSpan;
 
@@ -196,15 +196,15 @@ namespace App.Models
             RunSequence(inputs, tokens.Length, output, lastOnly: true, memory.Slice(0, memory.Length - tokens.Length));
         }
 
-        /// <summary>Floats of working memory for a sequence: the state (9) and a step's working memory (73), whatever its length.</summary>
-        private static int SequenceMemory(int steps) => 82;
+        /// <summary>Floats of working memory for a sequence: the state (9) and a step's working memory (64), whatever its length.</summary>
+        private static int SequenceMemory(int steps) => 73;
 
         /// <summary>The sequence step by step from the zero state; with <paramref name="lastOnly"/> every step writes into <paramref name="outputs"/> and the last one stays.</summary>
         private static void RunSequence(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs, bool lastOnly, global::System.Span<float> memory)
         {
             global::System.Span<float> state = memory.Slice(0, 9);
             state.Clear();
-            global::System.Span<float> scratch = memory.Slice(9, 73);
+            global::System.Span<float> scratch = memory.Slice(9, 64);
             for (int t = 0; t < steps; t++)
             {
                 Forward(inputs.Slice(t * 1, 1), lastOnly ? outputs : outputs.Slice(t * 5, 5), scratch, state);

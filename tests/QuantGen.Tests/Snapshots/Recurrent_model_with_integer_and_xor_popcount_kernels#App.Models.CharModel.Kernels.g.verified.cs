@@ -12,12 +12,10 @@ namespace App.Models
             // Layers write into a and b in turn; the last layer writes into output.
             global::System.Span<float> a = scratch.Slice(0, 4);
             global::System.Span<float> b = scratch.Slice(4, 4);
-            // A layer's quantized input.
-            global::System.Span<float> q = scratch.Slice(8, 3);
             // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
-            global::System.Span<float> kernelScratch = scratch.Slice(11, 32);
+            global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
             // Gate products of the recurrent layers; the patch and output column of the convolutions.
-            global::System.Span<float> layerScratch = scratch.Slice(43, 30);
+            global::System.Span<float> layerScratch = scratch.Slice(34, 30);
 
             // Layer 0 "embed": Embedding 1 -> 4, weights Uniform 4-bit signed, per-row scale.
             // Kernel Lookup: decode the token's row of the table.
@@ -38,14 +36,12 @@ namespace App.Models
 
             // Layer 2 "gru": Gru 3 -> 3, weights Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients.
             // Gru: gates r, z, n stacked in one matrix each: W x and U h, then the cell update.
-            // Input quantized: OnlineMultiBinary 2-bit, 2 cycles.
-            global::QuantGen.Runtime.ActivationQuantizers.OnlineMultiBinary(b.Slice(0, 3), q.Slice(0, 3), bits: 2, cycles: 2, kernelScratch.Slice(0, 3));
-            // Input matrix, kernel PlaneLut: bit-plane table lookup: 2 planes (the sign planes as (+-1 + 1) / 2, scaled by 2c, minus sum(c) sum(x)) times the quantized input (OnlineMultiBinary values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 3), layerScratch.Slice(0, 9), QuantGenData.L2InputLutPlanes, planeCount: 2, QuantGenData.L2InputLutPlaneScales, QuantGenData.L2InputLutSumScales, QuantGenData.L2InputBias, kernelScratch.Slice(0, 32));
-            // h quantized for the recurrent product (the state keeps h): OnlineMultiBinary 2-bit, 2 cycles.
-            global::QuantGen.Runtime.ActivationQuantizers.OnlineMultiBinary(state.Slice(6, 3), layerScratch.Slice(18, 3), bits: 2, cycles: 2, kernelScratch.Slice(0, 3));
-            // Recurrent matrix, kernel PlaneLut: bit-plane table lookup: 2 planes (the sign planes as (+-1 + 1) / 2, scaled by 2c, minus sum(c) sum(x)) times the quantized input (OnlineMultiBinary values); per input, 16 partial sums for every 4 columns (32 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(layerScratch.Slice(18, 3), layerScratch.Slice(9, 9), QuantGenData.L2RecurrentLutPlanes, planeCount: 2, QuantGenData.L2RecurrentLutPlaneScales, QuantGenData.L2RecurrentLutSumScales, QuantGenData.L2RecurrentBias, kernelScratch.Slice(0, 32));
+            // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
+            // Input matrix, kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), counted through carry-save adders and nibble lookups, each pair's count at most 3; coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(b.Slice(0, 3), layerScratch.Slice(0, 9), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L2InputXnorPlanes), weightBits: 2, QuantGenData.L2InputCoefficients, QuantGenData.L2InputBias, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 26));
+            // h quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles.
+            // Recurrent matrix, kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), counted through carry-save adders and nibble lookups, each pair's count at most 3; coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(state.Slice(6, 3), layerScratch.Slice(9, 9), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L2RecurrentXnorPlanes), weightBits: 2, QuantGenData.L2RecurrentCoefficients, QuantGenData.L2RecurrentBias, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 26));
             // reset = r * (U_n h + d_n).
             global::QuantGen.Runtime.RecurrentCells.GruReset(layerScratch.Slice(0, 9), layerScratch.Slice(9, 9), layerScratch.Slice(21, 3));
             // n = tanh(W_n x + b_n + reset), h = (1 - z) * n + z * h.
