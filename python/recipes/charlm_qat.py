@@ -341,6 +341,9 @@ def main():
         opt.load_state_dict(earlier["optimizer"])
         # (a checkpoint of a run without distillation has no teacher state: the teacher starts one window cold)
         pos, states, teacher_state = earlier["pos"], earlier["states"], earlier.get("teacher_state")
+        if earlier["settings"]["batch"] != args.batch or earlier["settings"]["seq"] != args.seq:
+            # Another batch cuts the text into other streams: the data position and carried state do not apply.
+            pos, states, teacher_state = 0, None, None
         print(f"from {args.init_checkpoint}: step {earlier['budget']['steps']} of its run", flush=True)
     if checkpoint:
         model.load_state_dict(checkpoint["model"])
