@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace QuantGen.Runtime;
 
@@ -345,6 +346,18 @@ public static partial class AlternatingQuantizer
     /// the lower code first.</summary>
     private static void SortedSums(ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
     {
+        if (alphas.Length == 2)
+        {
+            SortedSums2(alphas[0], alphas[1], sums, order);
+            return;
+        }
+
+        SortedSumsGeneral(alphas, sums, order);
+    }
+
+    /// <summary><see cref="SortedSums"/> for any bit count: the doubling, then an insertion sort.</summary>
+    internal static void SortedSumsGeneral(ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
+    {
         int combos = sums.Length;
         // Value(m) for every m by doubling: the codes below 2^j hold the sums of their first j terms, and bit j adds
         // +alpha_j or -alpha_j to each, the same additions in the same order as Value makes.
@@ -379,6 +392,45 @@ public static partial class AlternatingQuantizer
 
             sums[b + 1] = key;
             order[b + 1] = keyCode;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SortedSums"/> for two bits in locals: the same additions as the doubling, then the four values sorted
+    /// by swapping adjacent ones only when the left is larger (odd-even transposition, four phases), which is stable
+    /// and so orders them as the insertion sort does. Called twice per coding, the general loop through spans cost as
+    /// much as a pass over 64 values.
+    /// </summary>
+    internal static void SortedSums2(float alpha0, float alpha1, Span<float> sums, Span<byte> order)
+    {
+        float plus0 = 0f + alpha0, minus0 = 0f + -alpha0;
+        float s0 = minus0 + -alpha1, s1 = plus0 + -alpha1, s2 = minus0 + alpha1, s3 = plus0 + alpha1;
+        int c0 = 0, c1 = 1, c2 = 2, c3 = 3;
+        for (int round = 0; round < 2; round++)
+        {
+            Exchange(ref s0, ref c0, ref s1, ref c1);
+            Exchange(ref s2, ref c2, ref s3, ref c3);
+            Exchange(ref s1, ref c1, ref s2, ref c2);
+        }
+
+        sums[0] = s0;
+        sums[1] = s1;
+        sums[2] = s2;
+        sums[3] = s3;
+        order[0] = (byte)c0;
+        order[1] = (byte)c1;
+        order[2] = (byte)c2;
+        order[3] = (byte)c3;
+    }
+
+    /// <summary>Swaps two neighbours (and their codes) when the left one is larger.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Exchange(ref float left, ref int leftCode, ref float right, ref int rightCode)
+    {
+        if (left > right)
+        {
+            (left, right) = (right, left);
+            (leftCode, rightCode) = (rightCode, leftCode);
         }
     }
 

@@ -16,6 +16,38 @@ public sealed class AlternatingReferenceTests
 {
     private static readonly int[] Lengths = [16, 17, 100, 1037];
 
+    [Fact]
+    public void The_two_bit_sorted_sums_equal_the_general_sort_bit_for_bit()
+    {
+        // Ties (equal alphas, a zero alpha, signed zeros) decide which code a value between two equal sums takes,
+        // so the two-bit network must order them exactly as the insertion sort does.
+        var cases = new System.Collections.Generic.List<(float, float)>
+        {
+            (1f, 0.5f), (0.5f, 1f), (1f, 1f), (1f, -1f), (-1f, 1f), (0f, 0f), (-0f, 0f), (0f, -0f), (-0f, -0f),
+            (0f, 2f), (2f, 0f), (-0f, 2f), (2f, -0f), (-3f, -0.25f), (float.Epsilon, 0f), (1e30f, 1e-30f),
+        };
+        var random = new Random(5);
+        for (int i = 0; i < 2000; i++)
+        {
+            cases.Add(((float)(random.NextDouble() * 4 - 2), (float)(random.NextDouble() * 4 - 2)));
+        }
+
+        foreach ((float a0, float a1) in cases)
+        {
+            var sums = new float[4];
+            var order = new byte[4];
+            var expectedSums = new float[4];
+            var expectedOrder = new byte[4];
+            AlternatingQuantizer.SortedSums2(a0, a1, sums, order);
+            AlternatingQuantizer.SortedSumsGeneral([a0, a1], expectedSums, expectedOrder);
+            for (int k = 0; k < 4; k++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expectedSums[k]) == BitConverter.SingleToInt32Bits(sums[k]) && expectedOrder[k] == order[k],
+                    $"alphas ({a0:R}, {a1:R}), entry {k}: expected {expectedSums[k]:R} (code {expectedOrder[k]}), got {sums[k]:R} (code {order[k]})");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
