@@ -53,8 +53,8 @@ internal sealed class XnorStrategy : KernelStrategy
         QuantizerPlan q = m.Input!;
         int words = KernelGeometry.XnorRowWords(m.Cols);
         return $"xor/popcount over {m.Weights.MultiBinary.Bits} x {q.Bits} plane pairs; the input coded online ({q.Cycles} alternating cycles) inside the kernel; "
-            + $"rows of {words} 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), counted through carry-save adders "
-            + $"and nibble lookups, each pair's count at most {m.Cols}; coefficients x betas applied once per row";
+            + $"rows of {words} 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every "
+            + $"activation plane and counted by byte lookups, each pair's count at most {m.Cols}; coefficients x betas applied once per row";
     }
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>

@@ -19,7 +19,7 @@ namespace App.Models
 
             // Layer 0 "binary": Dense 8 -> 4, weights MultiBinary 2-bit, per-row coefficients.
             // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
-            // Kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), counted through carry-save adders and nibble lookups, each pair's count at most 8; coefficients x betas applied once per row.
+            // Kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 8; coefficients x betas applied once per row.
             global::QuantGen.Runtime.Xnor.Dense(input, a.Slice(0, 4), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L0XnorPlanes), weightBits: 2, QuantGenData.L0Coefficients, default, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 36));
 
             // Layer 1 "relu": Relu 4 -> 4.
