@@ -17,8 +17,9 @@ public static partial class Xnor
     /// <remarks>
     /// Each xor result is counted directly, in four instructions: a two-table byte permute (vpermi2b) counts the
     /// low 7 bits of every byte and an affine transform (vgf2p8affineqb) moves the top bit down to be added.
-    /// That is cheaper than the nibble lookups (six instructions) and than carry-save adders in front of them,
-    /// which this replaced: at 2600x1300 3x3 36.6 -> 26.3 us, at the language model's 1024x256 4.2 -> 2.8 us.
+    /// That is cheaper than the nibble lookups (six instructions) and than carry-save adders in front of them
+    /// (<see cref="MultiplyCarrySave512"/>, kept for AVX-512 without VBMI and GFNI): at 2600x1300 3x3 36.6 -> 26.3 us,
+    /// at the language model's 1024x256 4.2 -> 2.8 us.
     /// </remarks>
     private static void Multiply512(
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,

@@ -28,6 +28,8 @@ public sealed class IsaPathTests
 
     public static IEnumerable<object[]> Variables() =>
     [
+        // AVX-512 without GFNI (as on Skylake-X and Cascade Lake): the xor/popcount product's carry-save path.
+        ["DOTNET_EnableGFNI", "0", "Vector512"],
         ["DOTNET_EnableAVX512", "0", "Vector256"],
         ["DOTNET_PreferredVectorBitWidth", "256", "Vector256"],
         ["DOTNET_EnableAVX2", "0", "Vector128"],
