@@ -26,7 +26,7 @@ namespace QuantGen.Runtime;
 /// Popcount: .NET 10 exposes neither VPOPCNTQ nor a vector PopCount here, so bytes are counted by table lookups
 /// and summed per 64-bit lane with vpsadbw. On AVX-512 with VBMI and GFNI a byte permute and an affine transform
 /// count each xor result (Multiply512, Xnor.Avx512.cs); without them carry-save adders (vpternlog) fold the xor results
-/// before nibble lookups (MultiplyCarrySave512). The narrower paths count each vector by two nibble lookups
+/// before nibble lookups (Xnor.CarrySave512.cs). The narrower paths count each vector by two nibble lookups
 /// (vpshufb): Vector256 (Avx2),
 /// Vector128 (Ssse3, or on ARM64 AdvSimd: CNT counts each byte in one instruction and UADDLP/UADALP fold the bytes
 /// into 64-bit lanes), scalar POPCNT, written once (Group) over a struct per path (PopLanes256/128/1).
@@ -128,17 +128,9 @@ public static partial class Xnor
         KernelChecks.AtLeast(activations.Length, (long)betas.Length * RowWords(cols), nameof(activations));
         KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(rows, cols, weightBits) / 8, nameof(weights));
         KernelChecks.AtLeast(coefficients.Length, KernelGeometry.XnorCoefficientFloats(rows, weightBits), nameof(coefficients));
-        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported && Avx512DQ.IsSupported)
         {
-            if (Avx512DQ.IsSupported && Avx512Vbmi.IsSupported && Gfni.V512.IsSupported)
-            {
-                Multiply512(activations, betas, cols, y, weights, weightBits, coefficients, bias);
-            }
-            else
-            {
-                MultiplyCarrySave512(activations, betas, cols, y, weights, weightBits, coefficients, bias);
-            }
-
+            Multiply512(activations, betas, cols, y, weights, weightBits, coefficients, bias);
             return;
         }
 
