@@ -178,24 +178,24 @@ public static partial class Xnor
                 }
             }
 
-            termsA += Term(tA0, n, beta);
-            termsB += Term(tB0, n, beta);
+            AddTerm(ref termsA, tA0, n, beta);
+            AddTerm(ref termsB, tB0, n, beta);
             if (planes > 1)
             {
-                termsA += Term(tA1, n, Unsafe.Add(ref beta, 1));
-                termsB += Term(tB1, n, Unsafe.Add(ref beta, 1));
+                AddTerm(ref termsA, tA1, n, Unsafe.Add(ref beta, 1));
+                AddTerm(ref termsB, tB1, n, Unsafe.Add(ref beta, 1));
             }
 
             if (planes > 2)
             {
-                termsA += Term(tA2, n, Unsafe.Add(ref beta, 2));
-                termsB += Term(tB2, n, Unsafe.Add(ref beta, 2));
+                AddTerm(ref termsA, tA2, n, Unsafe.Add(ref beta, 2));
+                AddTerm(ref termsB, tB2, n, Unsafe.Add(ref beta, 2));
             }
 
             if (planes > 3)
             {
-                termsA += Term(tA3, n, Unsafe.Add(ref beta, 3));
-                termsB += Term(tB3, n, Unsafe.Add(ref beta, 3));
+                AddTerm(ref termsA, tA3, n, Unsafe.Add(ref beta, 3));
+                AddTerm(ref termsB, tB3, n, Unsafe.Add(ref beta, 3));
             }
         }
 
@@ -211,10 +211,11 @@ public static partial class Xnor
         }
     }
 
-    /// <summary>beta * (n - 2 popcount) of a group's 8 rows: the popcount stays an integer until then.</summary>
+    /// <summary>terms += beta * (n - 2 popcount) for a group's 8 rows (one fused multiply-add): the popcount stays an
+    /// integer until then.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Term(Vector512<ulong> count, Vector512<long> n, float beta) =>
-        Vector256.Create(beta) * Avx512DQ.ConvertToVector256Single(n - (count.AsInt64() + count.AsInt64()));
+    private static void AddTerm(ref Vector256<float> terms, Vector512<ulong> count, Vector512<long> n, float beta) =>
+        terms = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Avx512DQ.ConvertToVector256Single(n - (count.AsInt64() + count.AsInt64())), terms);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> Lanes(Vector512<byte> counts) => Avx512BW.SumAbsoluteDifferences(counts, Vector512<byte>.Zero).AsUInt64();

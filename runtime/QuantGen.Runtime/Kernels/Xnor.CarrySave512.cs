@@ -27,8 +27,8 @@ public static partial class Xnor
             for (int j = 0; j < TBits.Count; j++)
             {
                 Count512(low, ref wA, ref wB, ref Unsafe.Add(ref a, (nint)j * words), words, out Vector512<ulong> countsA, out Vector512<ulong> countsB);
-                termsA += Term(countsA, n, Unsafe.Add(ref beta, j));
-                termsB += Term(countsB, n, Unsafe.Add(ref beta, j));
+                AddTerm(ref termsA, countsA, n, Unsafe.Add(ref beta, j));
+                AddTerm(ref termsB, countsB, n, Unsafe.Add(ref beta, j));
             }
         }
     }
