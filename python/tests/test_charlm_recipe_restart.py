@@ -67,6 +67,20 @@ def test_a_restart_begins_from_the_checkpoints_state_with_a_new_schedule(tmp_pat
     assert all(s["step"] == 4 for s in r["optimizer"]["state"].values())
 
 
+def test_a_restart_with_another_batch_starts_its_streams_anew(tmp_path, monkeypatch):
+    first, restart = (str(tmp_path / n) for n in ("first", "restart"))
+    _recipe(monkeypatch, *_TINY, "--stop-at-step", "2", "--checkpoint", first + ".pt", "-o", first + ".json")
+    # Batch 3 cuts the text into three streams: the two-stream position and state do not fit them.
+    wider = [a if a != "2" or _TINY[i - 1] != "--batch" else "3" for i, a in enumerate(_TINY)]
+    _recipe(monkeypatch, *wider, "--init-checkpoint", first + ".pt", "--max-steps", "1",
+            "--checkpoint", restart + ".pt", "-o", restart + ".json")
+    f, r = torch.load(first + ".pt"), torch.load(restart + ".pt")
+    assert r["settings"]["batch"] == 3 and r["budget"]["steps"] == 1
+    assert r["pos"] == 8 and f["pos"] == 2 * 8  # one window from the start of the new streams
+    assert all(s[0].shape[0] == 3 for s in r["states"])
+    assert all(s["step"] == 3 for s in r["optimizer"]["state"].values())  # Adam's moments still carried
+
+
 def test_eval_offset_measures_further_held_out_characters(tmp_path, monkeypatch, capsys):
     first = str(tmp_path / "first")
     _recipe(monkeypatch, *_TINY, "--max-steps", "1", "--eval-offset", "100", "--checkpoint", first + ".pt",
