@@ -18,8 +18,8 @@ public static partial class Xnor
     /// Each xor result is counted directly, in four instructions: a two-table byte permute (vpermi2b) counts the
     /// low 7 bits of every byte and an affine transform (vgf2p8affineqb) moves the top bit down to be added.
     /// That is cheaper than the nibble lookups (six instructions) and than carry-save adders in front of them
-    /// (<see cref="CarrySaveCounter"/>, kept for AVX-512 without VBMI and GFNI): at 2600x1300 3x3 36.6 -> 26.3 us,
-    /// at the language model's 1024x256 4.2 -> 2.8 us.
+    /// (<see cref="CarrySaveCounter"/>, kept for AVX-512 without VBMI and GFNI): at 2600x1300 3x3 37.7 -> 27 to 29 us,
+    /// at the language model's 1024x256 2x2 2.0 -> 1.5 us and 3x3 4.2 -> 3.1 us (the kernel alone, thread time).
     /// </remarks>
     private static void Multiply512(
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
