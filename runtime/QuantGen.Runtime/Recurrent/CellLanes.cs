@@ -10,11 +10,10 @@ namespace QuantGen.Runtime;
 /// narrower ones over what is left, ending with the scalar twin, as TensorPrimitives' drivers do.
 /// </summary>
 /// <remarks>
-/// The vector sigmoid and tanh are computed in double and rounded once to float (as close to the reference's
-/// double Math.Exp / Math.Tanh as the scalar MathF forms; a float tanh as 2 sigmoid(2v) - 1 was not: its
-/// error near 0 flipped an online code downstream). Every width computes the same per-lane formula, so a
-/// wider path gives the same bits; Vector512 does it for 16 lanes per step where System.Numerics.Vector
-/// (256 bits here) did 8: the cells were a third of a 2x256 language model's alternating 2-bit step.
+/// The lanes give the primitives (exp, division, a select); sigmoid and tanh are written once over them in
+/// <see cref="CellMath"/>, so every width computes the same per-lane formula and the vector widths give the same
+/// bits (the scalar twin's MathF.Exp may differ from the vector exp in the last bit). Vector512 runs 16 lanes per
+/// step where System.Numerics.Vector (256 bits here) ran 8.
 /// </remarks>
 internal interface ICellLanes<V>
     where V : struct
@@ -33,9 +32,19 @@ internal interface ICellLanes<V>
 
     static abstract V Multiply(V a, V b);
 
-    static abstract V Sigmoid(V x);
+    static abstract V Divide(V a, V b);
 
-    static abstract V Tanh(V x);
+    static abstract V Create(float value);
+
+    static abstract V Exp(V x);
+
+    static abstract V Abs(V x);
+
+    /// <summary>|magnitude| with the sign of <paramref name="sign"/>.</summary>
+    static abstract V CopySign(V magnitude, V sign);
+
+    /// <summary>a where a &lt; limit, else b.</summary>
+    static abstract V SelectBelow(V a, V limit, V ifBelow, V otherwise);
 }
 
 internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
@@ -60,21 +69,23 @@ internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> x)
-    {
-        (Vector512<double> low, Vector512<double> high) = Vector512.Widen(x);
-        return Vector512.Narrow(Vector512<double>.One / (Vector512<double>.One + Vector512.Exp(-low)), Vector512<double>.One / (Vector512<double>.One + Vector512.Exp(-high)));
-    }
+    public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x)
-    {
-        (Vector512<double> low, Vector512<double> high) = Vector512.Widen(x);
-        return Vector512.Narrow(Tanh(low), Tanh(high));
-    }
+    public static Vector512<float> Create(float value) => Vector512.Create(value);
 
-    /// <summary>1 - 2 / (e^2v + 1): exact limits +-1 for large |v| (e^2v overflows to infinity or underflows to 0).</summary>
-    private static Vector512<double> Tanh(Vector512<double> v) => Vector512<double>.One - Vector512.Create(2.0) / (Vector512.Exp(v + v) + Vector512<double>.One);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> CopySign(Vector512<float> magnitude, Vector512<float> sign) => Vector512.CopySign(magnitude, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SelectBelow(Vector512<float> a, Vector512<float> limit, Vector512<float> ifBelow, Vector512<float> otherwise) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(a, limit), ifBelow, otherwise);
 }
 
 internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
@@ -99,21 +110,23 @@ internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x)
-    {
-        (Vector256<double> low, Vector256<double> high) = Vector256.Widen(x);
-        return Vector256.Narrow(Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-low)), Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-high)));
-    }
+    public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x)
-    {
-        (Vector256<double> low, Vector256<double> high) = Vector256.Widen(x);
-        return Vector256.Narrow(Tanh(low), Tanh(high));
-    }
+    public static Vector256<float> Create(float value) => Vector256.Create(value);
 
-    /// <summary>1 - 2 / (e^2v + 1), as <see cref="CellLanes512"/>.</summary>
-    private static Vector256<double> Tanh(Vector256<double> v) => Vector256<double>.One - Vector256.Create(2.0) / (Vector256.Exp(v + v) + Vector256<double>.One);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> CopySign(Vector256<float> magnitude, Vector256<float> sign) => Vector256.CopySign(magnitude, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SelectBelow(Vector256<float> a, Vector256<float> limit, Vector256<float> ifBelow, Vector256<float> otherwise) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(a, limit), ifBelow, otherwise);
 }
 
 internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
@@ -138,24 +151,26 @@ internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
     public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sigmoid(Vector128<float> x)
-    {
-        (Vector128<double> low, Vector128<double> high) = Vector128.Widen(x);
-        return Vector128.Narrow(Vector128<double>.One / (Vector128<double>.One + Vector128.Exp(-low)), Vector128<double>.One / (Vector128<double>.One + Vector128.Exp(-high)));
-    }
+    public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Tanh(Vector128<float> x)
-    {
-        (Vector128<double> low, Vector128<double> high) = Vector128.Widen(x);
-        return Vector128.Narrow(Tanh(low), Tanh(high));
-    }
+    public static Vector128<float> Create(float value) => Vector128.Create(value);
 
-    /// <summary>1 - 2 / (e^2v + 1), as <see cref="CellLanes512"/>.</summary>
-    private static Vector128<double> Tanh(Vector128<double> v) => Vector128<double>.One - Vector128.Create(2.0) / (Vector128.Exp(v + v) + Vector128<double>.One);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> CopySign(Vector128<float> magnitude, Vector128<float> sign) => Vector128.CopySign(magnitude, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> SelectBelow(Vector128<float> a, Vector128<float> limit, Vector128<float> ifBelow, Vector128<float> otherwise) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(a, limit), ifBelow, otherwise);
 }
 
-/// <summary>The scalar twin: the last lanes of a cell whose size is not a multiple of the narrowest vector, in float (MathF).</summary>
+/// <summary>The scalar twin: the last lanes of a cell whose size is not a multiple of the narrowest vector (MathF.Exp).</summary>
 internal readonly struct CellLanes1 : ICellLanes<float>
 {
     public static int Count => 1;
@@ -178,8 +193,20 @@ internal readonly struct CellLanes1 : ICellLanes<float>
     public static float Multiply(float a, float b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+    public static float Divide(float a, float b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Tanh(float x) => MathF.Tanh(x);
+    public static float Create(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Exp(float x) => MathF.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Abs(float x) => MathF.Abs(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float CopySign(float magnitude, float sign) => MathF.CopySign(magnitude, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SelectBelow(float a, float limit, float ifBelow, float otherwise) => a < limit ? ifBelow : otherwise;
 }

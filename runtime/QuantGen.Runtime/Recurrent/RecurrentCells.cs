@@ -14,8 +14,8 @@ public static class RecurrentCells
     /// Updates <paramref name="c"/> and writes the new hidden state into <paramref name="h"/>.
     /// </summary>
     /// <remarks>
-    /// Vectorised (<see cref="ICellLanes{V}"/>, in double): five scalar MathF.Exp/Tanh calls per unit took a
-    /// third of a 512-unit 2-bit step.
+    /// Vectorised (<see cref="ICellLanes{V}"/>, sigmoid and tanh in float by <see cref="CellMath"/>): five scalar
+    /// MathF.Exp/Tanh calls per unit took a third of a 512-unit 2-bit step.
     /// </remarks>
     public static void Lstm(ReadOnlySpan<float> gx, ReadOnlySpan<float> gh, Span<float> c, Span<float> h, bool sigmoidCell) =>
         Cascade(new LstmCell(gx, gh, c, h, sigmoidCell));
@@ -85,13 +85,13 @@ public static class RecurrentCells
             int n = h.Length;
             for (; k + L.Count <= n; k += L.Count)
             {
-                V i = L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k)));
-                V f = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
-                V g = L.Tanh(L.Add(L.Load(gx, 2 * n + k), L.Load(gh, 2 * n + k)));
-                V o = L.Sigmoid(L.Add(L.Load(gx, 3 * n + k), L.Load(gh, 3 * n + k)));
+                V i = CellMath.Sigmoid<L, V>(L.Add(L.Load(gx, k), L.Load(gh, k)));
+                V f = CellMath.Sigmoid<L, V>(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
+                V g = CellMath.Tanh<L, V>(L.Add(L.Load(gx, 2 * n + k), L.Load(gh, 2 * n + k)));
+                V o = CellMath.Sigmoid<L, V>(L.Add(L.Load(gx, 3 * n + k), L.Load(gh, 3 * n + k)));
                 V cell = L.Add(L.Multiply(f, L.Load(c, k)), L.Multiply(i, g));
                 L.Store(cell, c, k);
-                L.Store(L.Multiply(o, sigmoidCell ? L.Sigmoid(cell) : L.Tanh(cell)), h, k);
+                L.Store(L.Multiply(o, sigmoidCell ? CellMath.Sigmoid<L, V>(cell) : CellMath.Tanh<L, V>(cell)), h, k);
             }
 
             return k;
@@ -113,7 +113,7 @@ public static class RecurrentCells
         {
             for (; k + L.Count <= n; k += L.Count)
             {
-                L.Store(L.Multiply(L.Sigmoid(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(factor, k)), result, k);
+                L.Store(L.Multiply(CellMath.Sigmoid<L, V>(L.Add(L.Load(gx, k), L.Load(gh, k))), L.Load(factor, k)), result, k);
             }
 
             return k;
@@ -135,9 +135,9 @@ public static class RecurrentCells
             int n = h.Length;
             for (; k + L.Count <= n; k += L.Count)
             {
-                V z = L.Sigmoid(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
+                V z = CellMath.Sigmoid<L, V>(L.Add(L.Load(gx, n + k), L.Load(gh, n + k)));
                 V a = L.Add(L.Load(gx, 2 * n + k), L.Load(reset, k));
-                V candidate = sigmoidCandidate ? L.Sigmoid(a) : L.Tanh(a);
+                V candidate = sigmoidCandidate ? CellMath.Sigmoid<L, V>(a) : CellMath.Tanh<L, V>(a);
                 L.Store(L.Add(L.Multiply(L.Subtract(L.One, z), candidate), L.Multiply(z, L.Load(h, k))), h, k);
             }
 
