@@ -235,13 +235,28 @@ public static partial class AlternatingQuantizer
     /// system (codes that are equal or opposite) keeps <paramref name="alphas"/> as they are.</summary>
     private static void Solve(Span<double> gram, Span<double> rhs, int bits, Span<float> alphas)
     {
-        if (bits <= 2)
+        if (bits <= 3)
         {
-            // Run-time coding solves a 1x1 or 2x2 system per cycle: the same steps, unrolled.
-            SolveSmall(gram, rhs, bits, alphas);
+            // Run-time coding solves a system of 1 to 3 unknowns per cycle: the same steps, unrolled in locals
+            // (AlternatingQuantizer.Small.cs).
+            if (bits == 3)
+            {
+                Solve3(gram, rhs, alphas);
+            }
+            else
+            {
+                SolveSmall(gram, rhs, bits, alphas);
+            }
+
             return;
         }
 
+        SolveGeneral(gram, rhs, bits, alphas);
+    }
+
+    /// <summary><see cref="Solve"/> for any size, the loops the unrolled forms follow step for step.</summary>
+    internal static void SolveGeneral(Span<double> gram, Span<double> rhs, int bits, Span<float> alphas)
+    {
         // Forward elimination with partial pivoting.
         for (int col = 0; col < bits; col++)
         {
@@ -300,48 +315,6 @@ public static partial class AlternatingQuantizer
         }
     }
 
-    /// <summary>
-    /// <see cref="Solve"/> for 1 or 2 bits, operation for operation: the same pivot choice (row 0 unless row 1's
-    /// entry is strictly larger in magnitude), the same singular test, elimination and back substitution.
-    /// </summary>
-    private static void SolveSmall(Span<double> gram, Span<double> rhs, int bits, Span<float> alphas)
-    {
-        if (bits == 1)
-        {
-            if (Math.Abs(gram[0]) >= 0.5)
-            {
-                alphas[0] = (float)(rhs[0] / gram[0]);
-            }
-
-            return;
-        }
-
-        double g00 = gram[0], g01 = gram[1], g10 = gram[2], g11 = gram[3], r0 = rhs[0], r1 = rhs[1];
-        if (Math.Abs(g10) > Math.Abs(g00))
-        {
-            (g00, g01, g10, g11, r0, r1) = (g10, g11, g00, g01, r1, r0);
-        }
-
-        if (Math.Abs(g00) < 0.5)
-        {
-            return;
-        }
-
-        double f = g10 / g00;
-        g11 -= f * g01;
-        r1 -= f * r0;
-        if (Math.Abs(g11) < 0.5)
-        {
-            return;
-        }
-
-        double s1 = r1 / g11;
-        double s0 = r0;
-        s0 -= g01 * s1;
-        alphas[0] = (float)(s0 / g00);
-        alphas[1] = (float)s1;
-    }
-
     /// <summary>The 2^bits sums sum_j alpha_j b_j in ascending order, each with its code; stable, so equal sums keep
     /// the lower code first.</summary>
     private static void SortedSums(ReadOnlySpan<float> alphas, Span<float> sums, Span<byte> order)
@@ -349,6 +322,12 @@ public static partial class AlternatingQuantizer
         if (alphas.Length == 2)
         {
             SortedSums2(alphas[0], alphas[1], sums, order);
+            return;
+        }
+
+        if (alphas.Length == 3)
+        {
+            SortedSums3(alphas[0], alphas[1], alphas[2], sums, order);
             return;
         }
 
@@ -392,45 +371,6 @@ public static partial class AlternatingQuantizer
 
             sums[b + 1] = key;
             order[b + 1] = keyCode;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="SortedSums"/> for two bits in locals: the same additions as the doubling, then the four values sorted
-    /// by swapping adjacent ones only when the left is larger (odd-even transposition, four phases), which is stable
-    /// and so orders them as the insertion sort does. Called twice per coding, the general loop through spans cost as
-    /// much as a pass over 64 values.
-    /// </summary>
-    internal static void SortedSums2(float alpha0, float alpha1, Span<float> sums, Span<byte> order)
-    {
-        float plus0 = 0f + alpha0, minus0 = 0f + -alpha0;
-        float s0 = minus0 + -alpha1, s1 = plus0 + -alpha1, s2 = minus0 + alpha1, s3 = plus0 + alpha1;
-        int c0 = 0, c1 = 1, c2 = 2, c3 = 3;
-        for (int round = 0; round < 2; round++)
-        {
-            Exchange(ref s0, ref c0, ref s1, ref c1);
-            Exchange(ref s2, ref c2, ref s3, ref c3);
-            Exchange(ref s1, ref c1, ref s2, ref c2);
-        }
-
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
-        order[0] = (byte)c0;
-        order[1] = (byte)c1;
-        order[2] = (byte)c2;
-        order[3] = (byte)c3;
-    }
-
-    /// <summary>Swaps two neighbours (and their codes) when the left one is larger.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Exchange(ref float left, ref int leftCode, ref float right, ref int rightCode)
-    {
-        if (left > right)
-        {
-            (left, right) = (right, left);
-            (leftCode, rightCode) = (rightCode, leftCode);
         }
     }
 

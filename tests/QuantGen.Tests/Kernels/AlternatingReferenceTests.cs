@@ -48,6 +48,88 @@ public sealed class AlternatingReferenceTests
         }
     }
 
+    [Fact]
+    public void The_three_bit_sorted_sums_equal_the_general_sort_bit_for_bit()
+    {
+        // As for two bits: equal alphas, zero and signed-zero alphas make equal sums, whose order decides codes.
+        float[] special = [0f, -0f, 1f, -1f, 0.5f, 2f, float.Epsilon];
+        var cases = new System.Collections.Generic.List<(float, float, float)>();
+        foreach (float a in special)
+        {
+            foreach (float b in special)
+            {
+                foreach (float c in special)
+                {
+                    cases.Add((a, b, c));
+                }
+            }
+        }
+
+        var random = new Random(6);
+        for (int i = 0; i < 3000; i++)
+        {
+            cases.Add(((float)(random.NextDouble() * 4 - 2), (float)(random.NextDouble() * 4 - 2), (float)(random.NextDouble() * 4 - 2)));
+        }
+
+        foreach ((float a0, float a1, float a2) in cases)
+        {
+            var sums = new float[8];
+            var order = new byte[8];
+            var expectedSums = new float[8];
+            var expectedOrder = new byte[8];
+            AlternatingQuantizer.SortedSums3(a0, a1, a2, sums, order);
+            AlternatingQuantizer.SortedSumsGeneral([a0, a1, a2], expectedSums, expectedOrder);
+            for (int k = 0; k < 8; k++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expectedSums[k]) == BitConverter.SingleToInt32Bits(sums[k]) && expectedOrder[k] == order[k],
+                    $"alphas ({a0:R}, {a1:R}, {a2:R}), entry {k}: expected {expectedSums[k]:R} (code {expectedOrder[k]}), got {sums[k]:R} (code {order[k]})");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_three_bit_solve_equals_the_general_elimination_bit_for_bit()
+    {
+        // Gram matrices of counts (integers, as coding makes them), with rows that force each pivot choice, ties
+        // between candidate pivots, and singular systems (which must leave the alphas as they were).
+        var random = new Random(7);
+        var systems = new System.Collections.Generic.List<double[]>
+        {
+            new double[] { 64, 0, 0, 0, 64, 0, 0, 0, 64 },
+            new double[] { 0, 1, 2, 5, 0, 1, 1, 2, 0 },
+            new double[] { 1, 2, 3, 2, 4, 6, 1, 1, 1 },
+            new double[] { 0.25, 1, 1, 0.25, 1, 2, 0.25, 3, 1 },
+            new double[] { 3, 1, 1, -3, 2, 1, 3, 0, 5 },
+            new double[] { 2, 2, 2, 2, 2, 2, 2, 2, 2 },
+            new double[] { 4, 1, 0, 1, 4, 1, 0, 1, 0 },
+        };
+        for (int i = 0; i < 3000; i++)
+        {
+            int n = random.Next(1, 200);
+            var system = new double[9];
+            for (int k = 0; k < 9; k++)
+            {
+                system[k] = random.Next(-n, n + 1);
+            }
+
+            systems.Add(system);
+        }
+
+        foreach (double[] gram in systems)
+        {
+            double[] rhs = [random.NextDouble() * 100 - 50, random.NextDouble() * 100 - 50, random.NextDouble() * 100 - 50];
+            float[] alphas = [0.75f, 0.5f, 0.25f];
+            float[] expected = [0.75f, 0.5f, 0.25f];
+            AlternatingQuantizer.Solve3((double[])gram.Clone(), (double[])rhs.Clone(), alphas);
+            AlternatingQuantizer.SolveGeneral((double[])gram.Clone(), (double[])rhs.Clone(), 3, expected);
+            for (int k = 0; k < 3; k++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected[k]) == BitConverter.SingleToInt32Bits(alphas[k]),
+                    $"gram [{string.Join(", ", gram)}], rhs [{string.Join(", ", rhs)}]: alpha {k} {alphas[k]:R}, general {expected[k]:R}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
