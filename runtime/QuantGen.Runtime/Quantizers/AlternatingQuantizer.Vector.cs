@@ -184,13 +184,56 @@ public static partial class AlternatingQuantizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Vector512<int> Best(Vector512<float> v, int count)
         {
-            Vector512<int> lo = Vector512<int>.Zero;
+            // The count of sums below v: every compare independent of the others (a binary search's chain of
+            // permutes and compares was slower), unrolled (the loop it replaces was not, and its loop overhead doubled the
+            // search's cost), in two chains of masked adds. With count a constant the ifs fold away.
+            Vector512<int> lo = Vector512<int>.Zero, odd = lo;
             ref float sums = ref MemoryMarshal.GetReference(_sums);
-            for (int k = 0; k < count; k++)
+            lo = CountBelow(lo, ref sums, 0, v);
+            odd = CountBelow(odd, ref sums, 1, v);
+            if (count > 2)
             {
-                // A true comparison is -1 as an integer: lo counts the sums below v.
-                lo -= Vector512.LessThan(Vector512.Create(Unsafe.Add(ref sums, k)), v).AsInt32();
+                lo = CountBelow(lo, ref sums, 2, v);
+                odd = CountBelow(odd, ref sums, 3, v);
             }
+
+            if (count > 4)
+            {
+                lo = CountBelow(lo, ref sums, 4, v);
+                odd = CountBelow(odd, ref sums, 5, v);
+            }
+
+            if (count > 6)
+            {
+                lo = CountBelow(lo, ref sums, 6, v);
+                odd = CountBelow(odd, ref sums, 7, v);
+            }
+
+            if (count > 8)
+            {
+                lo = CountBelow(lo, ref sums, 8, v);
+                odd = CountBelow(odd, ref sums, 9, v);
+            }
+
+            if (count > 10)
+            {
+                lo = CountBelow(lo, ref sums, 10, v);
+                odd = CountBelow(odd, ref sums, 11, v);
+            }
+
+            if (count > 12)
+            {
+                lo = CountBelow(lo, ref sums, 12, v);
+                odd = CountBelow(odd, ref sums, 13, v);
+            }
+
+            if (count > 14)
+            {
+                lo = CountBelow(lo, ref sums, 14, v);
+                odd = CountBelow(odd, ref sums, 15, v);
+            }
+
+            lo += odd;
 
             Vector512<int> below = Vector512.Max(lo - Vector512<int>.One, Vector512<int>.Zero);
             Vector512<int> above = Vector512.Min(lo, _last);
@@ -198,6 +241,11 @@ public static partial class AlternatingQuantizer
             Vector512<float> high = Avx512F.PermuteVar16x32(_sumLanes, above);
             return Vector512.ConditionalSelect(Vector512.LessThan(v - low, high - v).AsInt32(), below, above);
         }
+
+        /// <summary>counter + 1 in the lanes where sum k is below v.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<int> CountBelow(Vector512<int> counter, ref float sums, int k, Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Create(Unsafe.Add(ref sums, k)), v).AsInt32(), counter + Vector512<int>.One, counter);
 
         /// <summary>The codes of sorted-sum indices.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
