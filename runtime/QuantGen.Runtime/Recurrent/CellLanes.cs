@@ -36,7 +36,17 @@ internal interface ICellLanes<V>
 
     static abstract V Create(float value);
 
+    /// <summary>e^x: the vector widths compute <see cref="CellMath.Exp{L, V}"/> from the primitives below, the scalar twin MathF.Exp.</summary>
     static abstract V Exp(V x);
+
+    /// <summary>x rounded to the nearest integer (ties to even).</summary>
+    static abstract V Round(V x);
+
+    /// <summary>value * 2^n for integral n in [-150, 130] (in two steps, so that neither factor leaves the normal range).</summary>
+    static abstract V ScaleByPowerOfTwo(V value, V n);
+
+    /// <summary>x limited to [lo, hi]; NaN stays NaN.</summary>
+    static abstract V Clamp(V x, V lo, V hi);
 
     static abstract V Abs(V x);
 
@@ -75,7 +85,24 @@ internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
     public static Vector512<float> Create(float value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+    public static Vector512<float> Exp(Vector512<float> x) => CellMath.Exp<CellLanes512, Vector512<float>>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Round(Vector512<float> x) => Vector512.Round(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> value, Vector512<float> n)
+    {
+        Vector512<int> whole = Vector512.ConvertToInt32(n);
+        Vector512<int> half = whole >> 1;
+        Vector512<float> first = ((half + Vector512.Create(127)) << 23).AsSingle();
+        Vector512<float> second = ((whole - half + Vector512.Create(127)) << 23).AsSingle();
+        return value * first * second;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Clamp(Vector512<float> x, Vector512<float> lo, Vector512<float> hi) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, hi), hi, Vector512.ConditionalSelect(Vector512.LessThan(x, lo), lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
@@ -116,7 +143,24 @@ internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
     public static Vector256<float> Create(float value) => Vector256.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+    public static Vector256<float> Exp(Vector256<float> x) => CellMath.Exp<CellLanes256, Vector256<float>>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Round(Vector256<float> x) => Vector256.Round(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> value, Vector256<float> n)
+    {
+        Vector256<int> whole = Vector256.ConvertToInt32(n);
+        Vector256<int> half = whole >> 1;
+        Vector256<float> first = ((half + Vector256.Create(127)) << 23).AsSingle();
+        Vector256<float> second = ((whole - half + Vector256.Create(127)) << 23).AsSingle();
+        return value * first * second;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, hi), hi, Vector256.ConditionalSelect(Vector256.LessThan(x, lo), lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
@@ -157,7 +201,24 @@ internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
     public static Vector128<float> Create(float value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
+    public static Vector128<float> Exp(Vector128<float> x) => CellMath.Exp<CellLanes128, Vector128<float>>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Round(Vector128<float> x) => Vector128.Round(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> value, Vector128<float> n)
+    {
+        Vector128<int> whole = Vector128.ConvertToInt32(n);
+        Vector128<int> half = whole >> 1;
+        Vector128<float> first = ((half + Vector128.Create(127)) << 23).AsSingle();
+        Vector128<float> second = ((whole - half + Vector128.Create(127)) << 23).AsSingle();
+        return value * first * second;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Clamp(Vector128<float> x, Vector128<float> lo, Vector128<float> hi) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(x, hi), hi, Vector128.ConditionalSelect(Vector128.LessThan(x, lo), lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);
@@ -200,6 +261,15 @@ internal readonly struct CellLanes1 : ICellLanes<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Exp(float x) => MathF.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Round(float x) => MathF.Round(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ScaleByPowerOfTwo(float value, float n) => MathF.ScaleB(value, (int)n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Clamp(float x, float lo, float hi) => x > hi ? hi : x < lo ? lo : x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Abs(float x) => MathF.Abs(x);
