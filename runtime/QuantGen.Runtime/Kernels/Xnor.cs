@@ -72,7 +72,9 @@ public static partial class Xnor
     {
         VectorMath.FiniteOrZero(x, clean);
 
-        AlternatingQuantizer.Quantize(clean, bits, cycles, betas, reconstruction, codes.Slice(0, x.Length));
+        // All of codes (padded to whole words) goes to the coder, which then codes in place; the bytes past x are
+        // cleared after, as padding must be.
+        AlternatingQuantizer.Quantize(clean, bits, cycles, betas, reconstruction, codes);
         codes.Slice(x.Length).Clear();
     }
 

@@ -56,7 +56,10 @@ public static partial class AlternatingQuantizer
         float[]? rentedFloats = null;
         byte[]? rentedBytes = null;
         Span<float> floats = whole ? default : padded <= 2048 ? stackalloc float[2 * padded] : (rentedFloats = new float[2 * padded]);
-        Span<byte> code = padded <= 4096 ? stackalloc byte[padded] : (rentedBytes = new byte[padded]);
+        // The caller's codes are the working buffer when they have room for the padded length (the xor/popcount
+        // kernel's scratch does): no copy at the end. The first greedy step writes every code byte, so no clearing.
+        bool direct = codes.Length >= padded;
+        Span<byte> code = direct ? codes.Slice(0, padded) : padded <= 4096 ? stackalloc byte[padded] : (rentedBytes = new byte[padded]);
         scoped ReadOnlySpan<float> xs = x;
         scoped Span<float> residual = reconstruction.Slice(0, n);
         if (!whole)
@@ -68,7 +71,6 @@ public static partial class AlternatingQuantizer
             residual = floats.Slice(padded, padded);
         }
 
-        code.Clear();
         Vector512<int> lastValid = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - (padded - 16)));
 
         Span<double> gram = stackalloc double[FusedMaxBits * FusedMaxBits];
@@ -112,7 +114,7 @@ public static partial class AlternatingQuantizer
             residual.Slice(0, n).CopyTo(reconstruction);
         }
 
-        if (!codes.IsEmpty)
+        if (!codes.IsEmpty && !direct)
         {
             code.Slice(0, n).CopyTo(codes);
         }
@@ -259,7 +261,9 @@ public static partial class AlternatingQuantizer
             Vector512<float> next = (v - Vector512.ConditionalSelect(positive, plus, minus)) & valid.AsSingle();
             next.StoreUnsafe(ref r, (nuint)i);
             abs += Vector512.Abs(next);
-            Vector512<int> codes = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref c, (nuint)i)) | (positive.AsInt32() & bit);
+            // Bit j joins the bits before it; the first step starts each code (the buffer is not cleared).
+            Vector512<int> earlier = j == 0 ? Vector512<int>.Zero : Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref c, (nuint)i));
+            Vector512<int> codes = earlier | (positive.AsInt32() & bit);
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (gather)
             {

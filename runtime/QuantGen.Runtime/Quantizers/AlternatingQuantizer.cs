@@ -19,7 +19,8 @@ public static partial class AlternatingQuantizer
     /// <summary>
     /// Codes <paramref name="x"/>. Writes the k alphas, the reconstruction (may alias nothing; may be x's
     /// own storage only if x is not needed after), and, when <paramref name="codes"/> is not empty, each
-    /// element's code: bit j set when b_j = +1.
+    /// element's code: bit j set when b_j = +1. Bytes of <paramref name="codes"/> past x.Length may be
+    /// overwritten (the vector path works in place there when they reach a multiple of 16).
     /// </summary>
     public static void Quantize(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
     {
