@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
@@ -52,23 +53,11 @@ public static partial class Activations
         }
     }
 
-    /// <summary>y = 1 / (1 + exp(-x)), element by element.</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            y[i] = 1f / (1f + MathF.Exp(-x[i]));
-        }
-    }
+    /// <summary>y = 1 / (1 + exp(-x)), element by element (CellMath's float formula, as the recurrent cells).</summary>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, default(SigmoidOp));
 
-    /// <summary>y = tanh(x), element by element.</summary>
-    public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            y[i] = MathF.Tanh(x[i]);
-        }
-    }
+    /// <summary>y = tanh(x), element by element (CellMath's float formula, as the recurrent cells).</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, default(TanhOp));
 
     /// <summary>exp(x - max) / sum, so large inputs do not overflow.</summary>
     public static void Softmax(ReadOnlySpan<float> x, Span<float> y)
@@ -79,12 +68,11 @@ public static partial class Activations
             max = v > max ? v : max;
         }
 
+        Map(x, y, new ShiftedExpOp(max));
         float sum = 0f;
         for (int i = 0; i < x.Length; i++)
         {
-            float e = MathF.Exp(x[i] - max);
-            y[i] = e;
-            sum += e;
+            sum += y[i];
         }
 
         float inverse = 1f / sum;
@@ -92,5 +80,90 @@ public static partial class Activations
         {
             y[i] *= inverse;
         }
+    }
+
+    /// <summary>
+    /// y[i] = op(x[i]) at the widest accelerated vector width for every element, a last partial vector through a
+    /// padded copy, so an element's result does not depend on the span's length or its place in it (a batch gives
+    /// each input what a single call gives); the scalar twin only where no vector width is accelerated.
+    /// Source and destination may be the same span.
+    /// </summary>
+    private static void Map<F>(ReadOnlySpan<float> x, Span<float> y, F op)
+        where F : struct, IElementOp
+    {
+        KernelChecks.AtLeast(y.Length, x.Length, nameof(y));
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Map<F, CellLanes512, Vector512<float>>(x, y, op);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Map<F, CellLanes256, Vector256<float>>(x, y, op);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Map<F, CellLanes128, Vector128<float>>(x, y, op);
+        }
+        else
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                y[i] = op.Apply<CellLanes1, float>(x[i]);
+            }
+        }
+    }
+
+    private static void Map<F, L, V>(ReadOnlySpan<float> x, Span<float> y, F op)
+        where F : struct, IElementOp
+        where L : struct, ICellLanes<V>
+        where V : struct
+    {
+        int i = 0;
+        for (; i + L.Count <= x.Length; i += L.Count)
+        {
+            L.Store(op.Apply<L, V>(L.Load(x, i)), y, i);
+        }
+
+        if (i < x.Length)
+        {
+            Span<float> tail = stackalloc float[L.Count];
+            tail.Clear();
+            x.Slice(i).CopyTo(tail);
+            L.Store(op.Apply<L, V>(L.Load(tail, 0)), tail, 0);
+            tail.Slice(0, x.Length - i).CopyTo(y.Slice(i));
+        }
+    }
+
+    /// <summary>An element-wise function over the cells' lane primitives.</summary>
+    private interface IElementOp
+    {
+        V Apply<L, V>(V v)
+            where L : struct, ICellLanes<V>
+            where V : struct;
+    }
+
+    private readonly struct SigmoidOp : IElementOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public V Apply<L, V>(V v)
+            where L : struct, ICellLanes<V>
+            where V : struct => CellMath.Sigmoid<L, V>(v);
+    }
+
+    private readonly struct TanhOp : IElementOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public V Apply<L, V>(V v)
+            where L : struct, ICellLanes<V>
+            where V : struct => CellMath.Tanh<L, V>(v);
+    }
+
+    /// <summary>e^(v - max), softmax's numerators.</summary>
+    private readonly struct ShiftedExpOp(float max) : IElementOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public V Apply<L, V>(V v)
+            where L : struct, ICellLanes<V>
+            where V : struct => L.Exp(L.Subtract(v, L.Create(max)));
     }
 }
