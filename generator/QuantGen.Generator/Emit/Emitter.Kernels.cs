@@ -73,6 +73,13 @@ internal static partial class Emitter
         {
             w.Line("// Gate products of the recurrent layers; the patch and output column of the convolutions.");
             w.Line($"{Span} layerScratch = scratch.Slice({at}, {plan.LayerScratchLength});");
+            at += plan.LayerScratchLength;
+        }
+
+        if (plan.SharedCodesLength > 0)
+        {
+            w.Line("// Coded vectors two xor/popcount kernels share: a recurrent layer's h, coded by the next layer at one step and reused by the recurrent product at the next.");
+            w.Line($"{Span} sharedCodes = scratch.Slice({at}, {plan.SharedCodesLength});");
         }
     }
 

@@ -128,6 +128,12 @@ internal static partial class Emitter
         w.Line($"{Span} state = memory.Slice(0, {plan.StateLength});");
         w.Line("state.Clear();");
         w.Line($"{Span} scratch = memory.Slice({plan.StateLength}, {plan.ScratchLength});");
+        if (plan.SharedCodesLength > 0)
+        {
+            // The thread's buffer may hold another model's data where the shared codes go: start them empty.
+            w.Line($"scratch.Slice({plan.ScratchLength - plan.SharedCodesLength}).Clear();");
+        }
+
         w.Open("for (int t = 0; t < steps; t++)");
         w.Line($"Forward(inputs.Slice(t * {i}, {i}), lastOnly ? outputs : outputs.Slice(t * {o}, {o}), scratch, state);");
         w.Close();

@@ -78,6 +78,8 @@ internal sealed record TensorPlan(string Name, int Layer, string Part, TensorRol
 /// <param name="Summary">The codec, e.g. "Uniform 4-bit signed, per-row scale".</param>
 /// <param name="Reason">Why this kernel, and the bounds it relies on: the generated comment.</param>
 /// <param name="SplitThreads">Threads the rows are split across (runtime RowSplit); 1: the calling thread alone.</param>
+/// <param name="SharedCodes">Where the slot this xor/popcount matrix shares with another reader of the same vector starts in
+/// the model's shared-codes memory (Plan/SharedCodes.cs); -1: none, the kernel codes its input every call.</param>
 internal sealed record MatrixPlan(
     string Part,
     string Data,
@@ -99,4 +101,5 @@ internal sealed record MatrixPlan(
     long WeightBytes,
     string Summary,
     string Reason,
-    int SplitThreads = 1);
+    int SplitThreads = 1,
+    int SharedCodes = -1);

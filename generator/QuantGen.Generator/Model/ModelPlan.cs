@@ -151,7 +151,8 @@ internal sealed record ModelPlan(
     ModelFile Source,
     bool Recurrent,
     int Vocabulary,
-    int ExtraWorkBuffers = 0)
+    int ExtraWorkBuffers = 0,
+    int SharedCodesLength = 0)
 {
     /// <summary>Parameter bytes: what the generated class's WeightBytes, its header and <c>quantgen inspect</c> show.</summary>
     public long WeightBytes => Blob.PayloadBytes;
@@ -159,8 +160,8 @@ internal sealed record ModelPlan(
     /// <summary>Floats of working memory per call: buffers A and B (and, for a graph that branches, the
     /// <see cref="ExtraWorkBuffers"/> more that its live values need), the quantized input, the kernels' scratch
     /// (tables of partial sums, decoded rows, input codes), and the gate, patch and column buffers of
-    /// recurrent and convolution layers.</summary>
-    public int ScratchLength => (2 + ExtraWorkBuffers) * WorkLength + QuantizedLength + KernelScratchLength + LayerScratchLength;
+    /// recurrent and convolution layers, and the coded vectors two kernels share across steps (Plan/SharedCodes.cs).</summary>
+    public int ScratchLength => (2 + ExtraWorkBuffers) * WorkLength + QuantizedLength + KernelScratchLength + LayerScratchLength + SharedCodesLength;
 
     /// <summary>Inputs <c>Predict(inputs, outputs, batchSize)</c> runs through the layers together, at most (0: one at a
     /// time): a chain of fully connected and element-wise layers with a float32 product the batched kernel can take

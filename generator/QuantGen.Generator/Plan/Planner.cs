@@ -119,7 +119,8 @@ internal static partial class Planner
             length = outputLength;
         }
 
-        int scratch = (2 + (graph?.ExtraWorkBuffers ?? 0)) * sizes.Work + sizes.Quantized + sizes.Kernel + sizes.Layer;
+        int shared = graph is null ? SharedCodes.Assign(layers, model) : 0;
+        int scratch = (2 + (graph?.ExtraWorkBuffers ?? 0)) * sizes.Work + sizes.Quantized + sizes.Kernel + sizes.Layer + shared;
         return new ModelPlan(
             target,
             model.Name,
@@ -143,7 +144,8 @@ internal static partial class Planner
             file,
             LayerShapes.IsRecurrent(model),
             LayerShapes.TakesTokens(model) ? model.Layers[0].Embedding.NumEmbeddings : 0,
-            graph?.ExtraWorkBuffers ?? 0);
+            graph?.ExtraWorkBuffers ?? 0,
+            shared);
     }
 
     /// <summary>Chooses the matrix's kernel, repacks its tensors once into the blob, and records what the emitter needs.</summary>

@@ -58,5 +58,6 @@ internal sealed class XnorStrategy : KernelStrategy
     }
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
-        $"{Runtime}.Xnor.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.{m.Data}XnorPlanes), weightBits: {m.Bits}, QuantGenData.{m.Data}Coefficients, {bias}, activationBits: {m.Input!.Bits}, cycles: {m.Input.Cycles}, {scratch})";
+        $"{Runtime}.Xnor.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.{m.Data}XnorPlanes), weightBits: {m.Bits}, QuantGenData.{m.Data}Coefficients, {bias}, activationBits: {m.Input!.Bits}, cycles: {m.Input.Cycles}, {scratch}"
+        + (m.SharedCodes < 0 ? ")" : $", sharedCodes.Slice({m.SharedCodes}, {KernelGeometry.XnorSharedCodesFloats(m.Cols, m.Input.Bits)}))");
 }

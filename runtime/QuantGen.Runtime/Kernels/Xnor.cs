@@ -39,7 +39,7 @@ public static partial class Xnor
     /// <summary>64-bit words per row and plane: the columns rounded up to 64.</summary>
     public static int RowWords(int cols) => KernelGeometry.XnorRowWords(cols);
 
-    /// <summary>Floats of scratch <see cref="Dense"/> needs: the cleaned input, the reconstruction, the codes (padded) and the activation planes.</summary>
+    /// <summary>Floats of scratch Dense needs: the cleaned input, the reconstruction, the codes (padded) and the activation planes.</summary>
     public static int ScratchFloats(int cols, int activationBits) => KernelGeometry.XnorScratchFloats(cols, activationBits);
 
     /// <summary>
@@ -49,8 +49,25 @@ public static partial class Xnor
     /// </summary>
     public static void Dense(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
-        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch)
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch) =>
+        Dense(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, default);
+
+    /// <summary>
+    /// <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{ulong}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float})"/>
+    /// with a slot that two kernels reading the same vector share (<see cref="KernelGeometry.XnorSharedCodesFloats"/>
+    /// floats, zeroed or left by an earlier call): when it holds codes of an input equal to x bit for bit, they are used
+    /// as they are (coding is deterministic, so they are the codes x would get); otherwise x is coded into it.
+    /// </summary>
+    public static void Dense(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes)
     {
+        if (!sharedCodes.IsEmpty)
+        {
+            DenseShared(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+            return;
+        }
+
         int cols = x.Length;
         int words = RowWords(cols);
         KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(y.Length, cols, weightBits) / 8, nameof(weights));
@@ -65,6 +82,35 @@ public static partial class Xnor
         Encode(x, activationBits, cycles, betas, reconstruction, clean, codes);
         PackPlanes(codes, activationBits, words, activations);
         Multiply(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+    }
+
+    /// <summary>Marks a filled slot: a NaN whose payload spells "QG", which no coding writes and zeroed memory is not.</summary>
+    private const int FilledMarker = 0x7FC05147;
+
+    private static void DenseShared(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes)
+    {
+        int cols = x.Length;
+        int planeFloats = KernelGeometry.XnorActivationPlaneFloats(cols, activationBits);
+        KernelChecks.AtLeast(sharedCodes.Length, KernelGeometry.XnorSharedCodesFloats(cols, activationBits), nameof(sharedCodes));
+        Span<ulong> planes = MemoryMarshal.Cast<float, ulong>(sharedCodes.Slice(0, planeFloats));
+        Span<float> betas = sharedCodes.Slice(planeFloats, activationBits);
+        ref float marker = ref sharedCodes[planeFloats + activationBits];
+        Span<float> key = sharedCodes.Slice(planeFloats + activationBits + 1, cols);
+        if (BitConverter.SingleToInt32Bits(marker) != FilledMarker || !MemoryMarshal.AsBytes(x).SequenceEqual(MemoryMarshal.AsBytes((ReadOnlySpan<float>)key)))
+        {
+            KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
+            Span<float> clean = scratch.Slice(0, cols);
+            Span<float> reconstruction = scratch.Slice(cols, cols);
+            Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, KernelGeometry.XnorCodeFloats(cols)));
+            Encode(x, activationBits, cycles, betas, reconstruction, clean, codes);
+            PackPlanes(codes, activationBits, RowWords(cols), planes);
+            x.CopyTo(key);
+            marker = BitConverter.Int32BitsToSingle(FilledMarker);
+        }
+
+        Multiply(planes, betas, cols, y, weights, weightBits, coefficients, bias);
     }
 
     /// <summary>The online alternating codes of x (non-finite values count as 0), one byte per value, zero past x.</summary>

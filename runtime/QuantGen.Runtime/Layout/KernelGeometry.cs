@@ -43,6 +43,13 @@ internal static class KernelGeometry
     /// <summary>Floats of the xor/popcount scratch that hold the packed activation planes; they follow the codes.</summary>
     public static int XnorActivationPlaneFloats(int cols, int activationBits) => activationBits * XnorRowWords(cols) * 2;
 
+    /// <summary>
+    /// Floats of a slot that keeps one coded input for a second kernel reading the same vector (an LSTM's h, coded by
+    /// the next layer at one step and by the recurrent product at the next): the activation planes, the betas, a
+    /// marker, and the input itself (the key: the slot is used only for an input equal to it bit for bit).
+    /// </summary>
+    public static int XnorSharedCodesFloats(int cols, int activationBits) => XnorActivationPlaneFloats(cols, activationBits) + activationBits + 1 + cols;
+
     /// <summary>Bytes of a xor/popcount weight matrix: [group][plane][row words][8 rows].</summary>
     public static long XnorPlaneBytes(int rows, int cols, int planes) => (long)XnorGroups(rows) * XnorGroupRows * planes * XnorRowWords(cols) * 8;
 

@@ -88,6 +88,11 @@ public sealed class CompiledRecurrentModels
         }
 
         descriptions.Add(("stacked", RecurrentTestModels.Stacked(11)));
+        foreach (bool lstm in new[] { true, false })
+        {
+            string stack = $"alternating-stack2.{(lstm ? "lstm" : "gru")}";
+            descriptions.Add((stack, RecurrentTestModels.AlternatingStack(stack, lstm, 2, Seed(stack))));
+        }
 
         // 8-bit weights, 8-bit input and an 8-bit hidden quantizer over [-1, 1], whose grid misses 0: U h takes
         // integer dot products on h as it lies on that grid, and the zero state at the start goes around them.

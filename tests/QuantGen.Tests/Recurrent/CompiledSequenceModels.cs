@@ -40,6 +40,7 @@ public sealed class CompiledSequenceModels
         descriptions.Add(("bi-stacked", StackedBidirectional(5)));
         descriptions.Add(("lstm.uniform4", RecurrentTestModels.TokenRecurrent("lstm.uniform4", true, (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), _ => TestModels.UniformActivation(4, -1f, 1.5f), 3)));
         descriptions.Add(("stacked", RecurrentTestModels.Stacked(11)));
+        descriptions.Add(("alternating-stack2.lstm", RecurrentTestModels.AlternatingStack("alternating-stack2.lstm", true, 2, 5)));
 
         var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/seq/s{i}.qgm.json", TestModels.Json(d.Model))).ToList();
         GeneratorRun run = GeneratorHarness.Run([GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"S{i}", $"seq/s{i}.qgm.json")), "Tests.Sequence")], files);

@@ -91,6 +91,23 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
     }
 
     [Theory]
+    [InlineData("alternating-stack2.lstm")]
+    [InlineData("alternating-stack2.gru")]
+    public void Stacked_layers_share_h_codes_between_the_next_layer_and_the_recurrent_product_and_match_the_reference(string name)
+    {
+        // Two pairs (LSTM 1's recurrent product and LSTM 2's input product; LSTM 2's recurrent product and the head),
+        // each a slot named twice; then the steps against the reference, where every kernel codes its own input.
+        string api = models.Run.Sources.Single(s => s.Value.Contains($"Name => \"{name}\"", StringComparison.Ordinal)).Key;
+        string forward = models.Run.Sources[api.Replace(".g.cs", ".Kernels.g.cs", StringComparison.Ordinal)];
+        int slots = forward.Split("sharedCodes.Slice(").Length - 1;
+        Assert.True(slots == 4, $"{name}: {slots} uses of a shared slot, not 4:\n{string.Join("\n", forward.Split('\n').Where(l => l.Contains("kernel ", StringComparison.Ordinal) || l.Contains("Xnor.Dense", StringComparison.Ordinal)))}");
+        AssertSequenceMatches(models.Cases[name], seed: 5);
+
+        // A second state run over other tokens, then this one again: a slot only serves an input equal to its key.
+        AssertSequenceMatches(models.Cases[name], seed: 6);
+    }
+
+    [Theory]
     [InlineData("hidden-grid.lstm")]
     [InlineData("hidden-grid.gru")]
     public void Recurrent_products_on_the_hidden_quantizers_grid_take_integer_dot_products_and_match_from_the_zero_state(string name)

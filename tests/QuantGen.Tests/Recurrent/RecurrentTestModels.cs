@@ -87,6 +87,35 @@ internal static class RecurrentTestModels
         return model;
     }
 
+    /// <summary>
+    /// Embedding -> two LSTMs (or GRUs) -> Dense, all multi-binary weights, every matrix's input coded online with the
+    /// same quantizer (the language model's shape): each layer's h is coded by the next layer and by its own recurrent
+    /// product, so the two share the codes (generator Plan/SharedCodes.cs). h has 72 values (two 64-bit words, the
+    /// second partly padding): at 2 bits wide enough that the planner picks the xor/popcount kernel for every matrix (at 3
+    /// bits it takes the plane table over the coded input for the LSTM matrices of this size).
+    /// </summary>
+    public static Model AlternatingStack(string name, bool lstm, int bits, int seed)
+    {
+        const int hidden = 72;
+        var random = new Random(seed);
+        Codec codec = (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, bits);
+        Model model = TokenModel(name);
+        model.Layers.Add(Embedding(random, codec));
+        foreach (int inputs in new[] { Embed, hidden })
+        {
+            Layer cell = lstm ? Lstm(random, codec, inputs, hidden) : Gru(random, codec, inputs, hidden);
+            cell.InputQuantizer = TestModels.Online(bits, 2);
+            (lstm ? cell.Lstm.Options : cell.Gru.Options).RecurrentQuantizer = TestModels.Online(bits, 2);
+            cell.Name += model.Layers.Count;
+            model.Layers.Add(cell);
+        }
+
+        Layer head = Head(random, codec, hidden);
+        head.InputQuantizer = TestModels.Online(bits, 2);
+        model.Layers.Add(head);
+        return model;
+    }
+
     /// <summary>[channels, 9, 8] image -> Conv2d(codec, 3 x 3, padding, stride) -> ReLU -> MaxPool2d -> Flatten -> Dense.</summary>
     public static Model Convolution(string name, Codec codec, ActivationQuantizer? quantizer, int stride, int padding, int poolPadding, int seed, int channels = 2, int outChannels = 3)
     {

@@ -61,6 +61,7 @@ public sealed class SequenceApiTests(CompiledSequenceModels models) : IClassFixt
     [Theory]
     [InlineData("lstm.uniform4")]
     [InlineData("stacked")]
+    [InlineData("alternating-stack2.lstm")]
     public void A_unidirectional_models_sequence_is_its_steps(string name)
     {
         SequenceCase model = models.Cases[name];
