@@ -69,19 +69,21 @@ public static partial class Xnor
         }
 
         int cols = x.Length;
-        int words = RowWords(cols);
-        KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorPlaneBytes(y.Length, cols, weightBits) / 8, nameof(weights));
-        KernelChecks.AtLeast(coefficients.Length, KernelGeometry.XnorCoefficientFloats(y.Length, weightBits), nameof(coefficients));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
-        Span<float> clean = scratch.Slice(0, cols);
-        Span<float> reconstruction = scratch.Slice(cols, cols);
-        int codeFloats = KernelGeometry.XnorCodeFloats(cols);
-        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, codeFloats));
-        Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(2 * cols + codeFloats, KernelGeometry.XnorActivationPlaneFloats(cols, activationBits)));
+        int planeAt = 2 * cols + KernelGeometry.XnorCodeFloats(cols);
+        Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(planeAt, KernelGeometry.XnorActivationPlaneFloats(cols, activationBits)));
         Span<float> betas = stackalloc float[activationBits];
-        Encode(x, activationBits, cycles, betas, reconstruction, clean, codes);
-        PackPlanes(codes, activationBits, words, activations);
+        CodeAndPack(x, activationBits, cycles, scratch, betas, activations);
         Multiply(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+    }
+
+    /// <summary>Codes x (<see cref="Encode"/>, in the first part of the kernel's scratch) and packs its planes into <paramref name="planes"/>.</summary>
+    private static void CodeAndPack(ReadOnlySpan<float> x, int activationBits, int cycles, Span<float> scratch, Span<float> betas, Span<ulong> planes)
+    {
+        int cols = x.Length;
+        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, KernelGeometry.XnorCodeFloats(cols)));
+        Encode(x, activationBits, cycles, betas, scratch.Slice(cols, cols), scratch.Slice(0, cols), codes);
+        PackPlanes(codes, activationBits, RowWords(cols), planes);
     }
 
     /// <summary>Marks a filled slot: a NaN whose payload spells "QG", which no coding writes and zeroed memory is not.</summary>
@@ -101,11 +103,7 @@ public static partial class Xnor
         if (BitConverter.SingleToInt32Bits(marker) != FilledMarker || !MemoryMarshal.AsBytes(x).SequenceEqual(MemoryMarshal.AsBytes((ReadOnlySpan<float>)key)))
         {
             KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
-            Span<float> clean = scratch.Slice(0, cols);
-            Span<float> reconstruction = scratch.Slice(cols, cols);
-            Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * cols, KernelGeometry.XnorCodeFloats(cols)));
-            Encode(x, activationBits, cycles, betas, reconstruction, clean, codes);
-            PackPlanes(codes, activationBits, RowWords(cols), planes);
+            CodeAndPack(x, activationBits, cycles, scratch, betas, planes);
             x.CopyTo(key);
             marker = BitConverter.Int32BitsToSingle(FilledMarker);
         }
