@@ -9,7 +9,7 @@ namespace QuantGen.Benchmarks;
 /// batch 1 and 16 (a batch is that many products in a row: none of these kernels reuses a weight load
 /// across inputs). The quantized kernels include coding their input where they code it (xnor: online
 /// alternating codes and packing; int8: uniform codes). Read_* measure the read bandwidth for a buffer of the
-/// float32 weights' size, for the fraction-of-bandwidth column.
+/// float32 weights' size and over the int8 weights, for the fraction-of-bandwidth column.
 /// </summary>
 public class GemvBenchmarks
 {
@@ -122,6 +122,20 @@ public class GemvBenchmarks
         for (int b = 0; b < Batch; b++)
         {
             s += Fp32Gemv.Read(_w.Fp32Bytes);
+        }
+
+        return s;
+    }
+
+    /// <summary>Reads the integer kernel's own weights (a smaller working set than float32's, so possibly from a
+    /// nearer cache level): the bandwidth Int8_x_Int8's fraction is taken of.</summary>
+    [Benchmark]
+    public ulong Read_Int8Size()
+    {
+        ulong s = 0;
+        for (int b = 0; b < Batch; b++)
+        {
+            s += Fp32Gemv.Read(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_w.Int8Codes.AsSpan()));
         }
 
         return s;

@@ -94,12 +94,15 @@ public static class Program
             string[] dims = group.Key.Shape.Split('x');
             long rowsCount = long.Parse(dims[0], CultureInfo.InvariantCulture), cols = long.Parse(dims[1], CultureInfo.InvariantCulture);
             double best = group.Where(r => r.Method.StartsWith("Fp32", StringComparison.Ordinal)).Select(r => r.Ns).DefaultIfEmpty(double.NaN).Min();
-            double read = group.Where(r => r.Method == "Read_Fp32Size").Select(r => r.Ns).DefaultIfEmpty(double.NaN).First();
-            double bandwidth = group.Key.Batch * rowsCount * cols * 4 / read;
+            // A kernel's fraction is of the read bandwidth measured over a working set of its own weights' size
+            // where the run has one (the integer kernel's), else of the float32 weights' size.
+            double Bandwidth(string read) =>
+                WeightBytes(read, rowsCount, cols) * group.Key.Batch / group.Where(r => r.Method == read).Select(r => r.Ns).DefaultIfEmpty(double.NaN).First();
             foreach (var r in group.OrderBy(r => r.Ns))
             {
                 long bytes = WeightBytes(r.Method, rowsCount, cols);
                 double gbs = bytes * group.Key.Batch / r.Ns;
+                double bandwidth = Bandwidth(r.Method is "Int8_x_Int8" or "Read_Int8Size" ? "Read_Int8Size" : "Read_Fp32Size");
                 string speedup = r.Method.StartsWith("Read", StringComparison.Ordinal) || r.Method.EndsWith("CodingOnly", StringComparison.Ordinal) ? "" : $"{best / r.Ns:0.00}x";
                 string fraction = bytes == 0 ? "" : $"{gbs / bandwidth:P0}";
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Shape} | {group.Key.Batch} | {r.Method} | {r.Ns / 1000:0.0} | {speedup} | {(bytes == 0 ? "" : bytes.ToString("N0", CultureInfo.InvariantCulture))} | {(bytes == 0 ? "" : gbs.ToString("0.0", CultureInfo.InvariantCulture))} | {fraction} |");
@@ -132,7 +135,7 @@ public static class Program
         "Xnor_2x2" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 2),
         "Xnor_3x3" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 3),
         "Lut_W2_Float" => QuantGen.Runtime.PlaneLut.PlaneBytes((int)rows, (int)cols, 2),
-        "Int8_x_Int8" => rows * QuantGen.Runtime.Int8.RowBytes((int)cols),
+        "Int8_x_Int8" or "Read_Int8Size" => QuantGen.Runtime.Int8.WeightBytes((int)rows, (int)cols),
         _ => 0,
     };
 }

@@ -25,7 +25,7 @@ public class ThreadBenchmarks
         int stride = Int8.RowBytes(Size);
         Int8Weights e = _w.Int8;
         _float = (x, y, first, _) => DenseKernels.Float(x, y, weights.AsSpan(first * Size, y.Length * Size), default);
-        _int8 = (x, y, first, s) => Int8.Dense(x, y, codes.AsSpan(first * stride, y.Length * stride), 8, -1f, 1f,
+        _int8 = (x, y, first, s) => Int8.Dense(x, y, codes.AsSpan(first * stride), 8, -1f, 1f,
             e.Product.AsSpan(first, y.Length), e.Constant.AsSpan(first, y.Length), e.PerSum.AsSpan(first, y.Length), default, s);
     }
 

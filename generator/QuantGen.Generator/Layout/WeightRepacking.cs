@@ -187,8 +187,9 @@ internal static class WeightRepacking
 
     /// <summary>
     /// Uniform weights of up to 8 bits for the integer kernel with a uniform input of <paramref name="inputBits"/>
-    /// bits over [lo, hi]: signed codes row-major, rows zero-padded to KernelGeometry.Int8RowBytes (8-bit
-    /// unsigned codes shifted by -128 to fit a signed byte, the shift folded into the zero point), and the
+    /// bits over [lo, hi]: signed codes, rows zero-padded to KernelGeometry.Int8RowBytes, in the kernel's blocks of
+    /// interleaved rows (<see cref="Int8Blocks"/>; 8-bit unsigned codes shifted by -128 to fit a signed byte, the
+    /// shift folded into the zero point), and the
     /// per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / (2^inputBits - 1):
     /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
     /// </summary>
@@ -206,7 +207,25 @@ internal static class WeightRepacking
             perSum[r] = (float)(-b.Scales[r] * b.ZeroPoints[r] * d);
         }
 
-        return new Int8Weights(b.Codes, product, constant, perSum);
+        return new Int8Weights(Int8Blocks(b.Codes, rows, cols), product, constant, perSum);
+    }
+
+    /// <summary>Row-major codes (rows of KernelGeometry.Int8RowBytes, as <see cref="ByteCodes"/> makes them) in the
+    /// integer kernel's layout (KernelGeometry.Int8Index): blocks of four rows interleaved in 32-byte runs, rows
+    /// past the last zero.</summary>
+    public static byte[] Int8Blocks(byte[] rowMajor, int rows, int cols)
+    {
+        int stride = KernelGeometry.Int8RowBytes(cols);
+        var result = new byte[KernelGeometry.Int8WeightBytes(rows, cols)];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < stride; c += KernelGeometry.Int8Chunk)
+            {
+                Array.Copy(rowMajor, ((long)r * stride) + c, result, KernelGeometry.Int8Index(r, c, cols), KernelGeometry.Int8Chunk);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ internal sealed class Int8Strategy : KernelStrategy
         int stride = KernelGeometry.Int8RowBytes(m.Cols);
         return new[]
         {
-            new TensorShape(TensorRole.Int8Codes, TensorKind.Bytes, (long)m.Rows * stride, $"{m.What}signed {u.Bits}-bit codes in bytes{(!u.Signed && u.Bits == 8 ? " (stored code - 128)" : "")}, rows padded to {stride} bytes, {m.Shape}"),
+            new TensorShape(TensorRole.Int8Codes, TensorKind.Bytes, KernelGeometry.Int8WeightBytes(m.Rows, m.Cols), $"{m.What}signed {u.Bits}-bit codes in bytes{(!u.Signed && u.Bits == 8 ? " (stored code - 128)" : "")}, rows padded to {stride} bytes, blocks of {KernelGeometry.Int8BlockRows} rows interleaved in {KernelGeometry.Int8Chunk}-byte runs, {m.Shape}"),
             new TensorShape(TensorRole.Int8Product, TensorKind.Floats, m.Rows, $"{m.What}per-row scale x input step"),
             new TensorShape(TensorRole.Int8Constant, TensorKind.Floats, m.Rows, $"{m.What}per-row constant (input offset, zero point)"),
             new TensorShape(TensorRole.Int8PerSum, TensorKind.Floats, m.Rows, $"{m.What}per-row multiple of the sum of input codes"),
@@ -47,8 +47,8 @@ internal sealed class Int8Strategy : KernelStrategy
     public override string Reason(MatrixRequest m, IReadOnlyList<byte[]> packed)
     {
         QuantizerPlan q = m.Input!;
-        long bound = Bound(packed[0], m.Rows, KernelGeometry.Int8RowBytes(m.Cols), q.Bits);
-        return $"integer dot products of the weight codes and the input's {q.Bits}-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 rows per pass; "
+        long bound = Bound(packed[0], m.Rows, m.Cols, q.Bits);
+        return $"integer dot products of the weight codes and the input's {q.Bits}-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read); "
             + $"the largest possible |dot| from these weights is {bound}, {(bound <= short.MaxValue ? "within 16 bits" : "beyond 16 bits")}, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue";
     }
 
@@ -61,20 +61,20 @@ internal sealed class Int8Strategy : KernelStrategy
     {
         int stride = KernelGeometry.Int8RowBytes(m.Cols);
         string Rows(string tensor) => RowSlice(true, $"QuantGenData.{m.Data}{tensor}", first, y);
-        return $"{Runtime}.Int8.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes).Slice({first} * {stride}, {y}.Length * {stride}), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, "
+        return $"{Runtime}.Int8.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes).Slice({first} * {stride}), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, "
             + $"{Rows("Int8Product")}, {Rows("Int8Constant")}, {Rows("Int8PerSum")}, {RowSlice(m.HasBias, $"QuantGenData.{m.Data}Bias", first, y)}, {scratch})";
     }
 
     /// <summary>The bound the generator knows from the actual codes: the largest |dot| any input can give, (2^bits - 1) * sum |q_w| of the worst row.</summary>
-    private static long Bound(byte[] codes, int rows, int stride, int inputBits)
+    private static long Bound(byte[] codes, int rows, int cols, int inputBits)
     {
         long worst = 0;
         for (int r = 0; r < rows; r++)
         {
             long magnitude = 0;
-            for (int c = 0; c < stride; c++)
+            for (int c = 0; c < cols; c++)
             {
-                magnitude += System.Math.Abs((int)unchecked((sbyte)codes[(long)r * stride + c]));
+                magnitude += System.Math.Abs((int)unchecked((sbyte)codes[KernelGeometry.Int8Index(r, c, cols)]));
             }
 
             worst = System.Math.Max(worst, magnitude);

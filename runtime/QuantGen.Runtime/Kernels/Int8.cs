@@ -16,8 +16,10 @@ namespace QuantGen.Runtime;
 /// The weights may be uniform codes of any width up to 8 bits stored one per signed byte.
 /// </summary>
 /// <remarks>
-/// Weights: signed bytes, row-major, each row zero-padded to <see cref="RowBytes"/> (a multiple of 64), so
-/// no path has a tail loop; the input codes are zero-padded the same way.
+/// Weights: signed bytes, each row zero-padded to <see cref="RowBytes"/> (a multiple of 64), so no path has a
+/// tail loop, in blocks of four rows stored interleaved in runs of 32 bytes (<see cref="KernelGeometry.Int8Index"/>;
+/// rows past the last are zero): a pass reads its four rows as one sequential stream. The input codes are
+/// zero-padded like a row.
 /// Paths: AVX-VNNI vpdpbusd on 256 bits (one instruction per 32 multiply-adds; .NET 10 exposes no
 /// 512-bit VNNI), else widening multiply-add (bytes to 16 bits, vpmaddwd) on Vector512, Vector256 or
 /// Vector128, else scalar. On ARM64: the dot-product extension (SDOT/UDOT, 16 multiply-adds per
@@ -27,10 +29,13 @@ namespace QuantGen.Runtime;
 /// </remarks>
 public static class Int8
 {
-    private const int RowsPerPass = 4;
+    private const int RowsPerPass = KernelGeometry.Int8BlockRows;
 
     /// <summary>Bytes per weight row: the columns rounded up to 64.</summary>
     public static int RowBytes(int cols) => KernelGeometry.Int8RowBytes(cols);
+
+    /// <summary>Bytes of the weights of a <paramref name="rows"/> x <paramref name="cols"/> product: whole blocks of four padded rows.</summary>
+    public static long WeightBytes(int rows, int cols) => KernelGeometry.Int8WeightBytes(rows, cols);
 
     /// <summary>Floats of scratch <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> needs for the input codes.</summary>
     public static int ScratchFloats(int cols) => KernelGeometry.Int8ScratchFloats(cols);
@@ -82,7 +87,7 @@ public static class Int8
         int cols = x.Length;
         int rows = y.Length;
         int stride = RowBytes(cols);
-        KernelChecks.AtLeast(weights.Length, (long)rows * stride, nameof(weights));
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(rows, cols), nameof(weights));
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
         Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
         int sum = Code(x, activationBits, lo, hi, codes);
@@ -99,11 +104,8 @@ public static class Int8
         Vector128<float> total = Vector128.Create((float)sum);
         for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
         {
-            // The last pass repeats the last row rather than running a second loop.
-            int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
-            Vector128<int> dots = Rows(
-                ref Unsafe.Add(ref w, (nint)r0 * stride), ref Unsafe.Add(ref w, (nint)r1 * stride),
-                ref Unsafe.Add(ref w, (nint)r2 * stride), ref Unsafe.Add(ref w, (nint)r3 * stride), ref a, stride, path, activationBits, sum);
+            // A block's rows past the last are zero in the layout; their dot products are dropped below.
+            Vector128<int> dots = Rows(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride, path, activationBits, sum);
             if (r0 + RowsPerPass <= rows)
             {
                 // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
@@ -206,7 +208,7 @@ public static class Int8
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Rows(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride, Path path, int activationBits, int codeSum)
+    private static Vector128<int> Rows(ref sbyte block, ref byte a, int stride, Path path, int activationBits, int codeSum)
     {
         if (path == Path.Best)
         {
@@ -222,34 +224,40 @@ public static class Int8
         {
             // Codes below 128 are signed bytes as they are; 8-bit codes take UDOT against the weights + 128,
             // which counts 128 * (sum of the codes) too many (exact in wrapping 32-bit arithmetic).
-            Path.Dot128 when activationBits <= 7 => Rows<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
-            Path.Dot128 => Rows<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride) - Vector128.Create(codeSum << 7),
-            Path.AvxVnni256 => Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
-            Path.Widening512 => Rows<Widening512, Vector512<int>, Vector512<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
-            Path.Widening256 => Rows<Widening256, Vector256<int>, Vector256<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
-            Path.Widening128 => Rows<Widening128, Vector128<int>, Vector128<short>>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
-            _ => Rows<Scalar, int, int>(ref w0, ref w1, ref w2, ref w3, ref a, stride),
+            Path.Dot128 when activationBits <= 7 => Rows<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref block, ref a, stride),
+            Path.Dot128 => Rows<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref block, ref a, stride) - Vector128.Create(codeSum << 7),
+            Path.AvxVnni256 => Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref block, ref a, stride),
+            Path.Widening512 => Rows<Widening512, Vector512<int>, Vector512<short>>(ref block, ref a, stride),
+            Path.Widening256 => Rows<Widening256, Vector256<int>, Vector256<short>>(ref block, ref a, stride),
+            Path.Widening128 => Rows<Widening128, Vector128<int>, Vector128<short>>(ref block, ref a, stride),
+            _ => Rows<Scalar, int, int>(ref block, ref a, stride),
         };
     }
 
     /// <summary>
-    /// The four dot products of a pass, written once for every path: each step loads (and widens) one
-    /// piece of the input codes and multiply-adds it into each row's accumulator. The stride is a
-    /// multiple of 64 bytes, a whole number of steps on every path.
+    /// The four dot products of a block, written once for every path: each step loads (and widens) one piece
+    /// of the input codes and multiply-adds it into each row's accumulator. A chunk of 32 columns holds the
+    /// four rows' runs one after another; every path's step divides it, and the stride (a multiple of 64
+    /// bytes) is a whole number of chunks.
     /// </summary>
-    private static Vector128<int> Rows<L, V, X>(ref sbyte w0, ref sbyte w1, ref sbyte w2, ref sbyte w3, ref byte a, int stride)
+    private static Vector128<int> Rows<L, V, X>(ref sbyte block, ref byte a, int stride)
         where L : struct, IProductLanes<V, X>
         where V : struct
         where X : struct
     {
+        const int Chunk = KernelGeometry.Int8Chunk;
         V s0 = L.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (nuint i = 0; i < (nuint)stride; i += (nuint)L.Step)
+        for (nuint c = 0; c < (nuint)stride; c += Chunk)
         {
-            X x = L.Input(ref a, i);
-            s0 = L.MultiplyAdd(s0, x, ref w0, i);
-            s1 = L.MultiplyAdd(s1, x, ref w1, i);
-            s2 = L.MultiplyAdd(s2, x, ref w2, i);
-            s3 = L.MultiplyAdd(s3, x, ref w3, i);
+            ref sbyte run = ref Unsafe.Add(ref block, c * KernelGeometry.Int8BlockRows);
+            for (nuint i = 0; i < Chunk; i += (nuint)L.Step)
+            {
+                X x = L.Input(ref a, c + i);
+                s0 = L.MultiplyAdd(s0, x, ref run, i);
+                s1 = L.MultiplyAdd(s1, x, ref run, Chunk + i);
+                s2 = L.MultiplyAdd(s2, x, ref run, (2 * Chunk) + i);
+                s3 = L.MultiplyAdd(s3, x, ref run, (3 * Chunk) + i);
+            }
         }
 
         return L.Sum4(s0, s1, s2, s3);
@@ -410,7 +418,7 @@ public static class Int8
     /// <summary>
     /// ARM64 UDOT for 8-bit input codes (0..255 fit no signed byte, and .NET 10 exposes no mixed-sign USDOT):
     /// the weights are flipped to w + 128 (0..255, one EOR), so each lane gains 128 * (the codes it multiplied);
-    /// <see cref="Rows(ref sbyte, ref sbyte, ref sbyte, ref sbyte, ref byte, int, Path, int, int)"/> takes 128 * sum(codes) off the totals.
+    /// <see cref="Rows(ref sbyte, ref byte, int, Path, int, int)"/> takes 128 * sum(codes) off the totals.
     /// </summary>
     private readonly struct UnsignedDot128 : IProductLanes<Vector128<int>, Vector128<byte>>
     {

@@ -121,6 +121,7 @@ public sealed class FastKernelTests
         const float lo = -1.25f, hi = 1.5f;
         Int8Weights int8 = WeightRepacking.Int8(weights.Uniform, rows, cols, 8, lo, hi);
         sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
+        sbyte[] rowCodes = MemoryMarshal.Cast<byte, sbyte>(WeightRepacking.ByteCodes(weights.Uniform, rows, cols).Codes).ToArray();
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
         var scratch = new float[Int8.ScratchFloats(cols)];
@@ -139,7 +140,7 @@ public sealed class FastKernelTests
             Int8.Dense(x, y, codes, 8, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, scratch, path);
             float[] quantized = (float[])x.Clone();
             ReferenceQuantizers.Apply(quantizer, quantized);
-            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8.Product, int8.Constant, int8.PerSum, codes, bias, rows, cols, 255));
+            AssertClose(dequantized, quantized, bias, y, $"int8 {path} {(signed ? "signed" : "unsigned")} {rows}x{cols} sample {sample}", EpilogueTerms(int8.Product, int8.Constant, int8.PerSum, rowCodes, bias, rows, cols, 255));
         }
     }
 
@@ -194,6 +195,7 @@ public sealed class FastKernelTests
 
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         var scratch = new float[Int8.ScratchFloats(cols)];
+        sbyte[] blocks = MemoryMarshal.Cast<byte, sbyte>(WeightRepacking.Int8Blocks(MemoryMarshal.AsBytes(codes.AsSpan()).ToArray(), rows, cols)).ToArray();
         for (int sample = 0; sample < 3; sample++)
         {
             float[] x = TestModels.RandomFloats(random, cols, -2f, 3f);
@@ -205,10 +207,39 @@ public sealed class FastKernelTests
             }
 
             var y = new float[rows];
-            Int8.Dense(x, y, codes, bits, lo, hi, product, constant, perSum, bias, scratch, path);
+            Int8.Dense(x, y, blocks, bits, lo, hi, product, constant, perSum, bias, scratch, path);
             var quantized = new float[cols];
             ActivationQuantizers.Uniform(x, quantized, bits, lo, hi);
             AssertClose(dequantized, quantized, bias, y, $"int8 {path} {bits}-bit input {rows}x{cols} sample {sample}", EpilogueTerms(product, constant, perSum, codes, bias, rows, cols, (1 << bits) - 1));
+        }
+    }
+
+    /// <summary>The integer kernel's layout: rows of 128 bytes (70 columns padded), blocks of four rows interleaved in
+    /// runs of 32 bytes, so a pass over a block reads one stream; the rows that complete the last block are zero.</summary>
+    [Fact]
+    public void Int8_layout_interleaves_blocks_of_four_rows_in_32_byte_runs()
+    {
+        const int rows = 5, cols = 70, stride = 128;
+        Assert.Equal(stride, Int8.RowBytes(cols));
+        var rowMajor = new byte[rows * stride];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                rowMajor[(r * stride) + c] = (byte)(1 + (r * 3) + (c * 7));
+            }
+        }
+
+        byte[] blocks = WeightRepacking.Int8Blocks(rowMajor, rows, cols);
+        Assert.Equal(2 * 4 * stride, blocks.Length);
+        Assert.Equal(Int8.WeightBytes(rows, cols), blocks.Length);
+        for (int r = 0; r < 8; r++)
+        {
+            for (int c = 0; c < stride; c++)
+            {
+                int at = ((r / 4) * 4 * stride) + ((c / 32) * 128) + ((r % 4) * 32) + (c % 32);
+                Assert.Equal(r < rows ? rowMajor[(r * stride) + c] : (byte)0, blocks[at]);
+            }
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class RowSplitTests
         int stride = Int8.RowBytes(cols), scratch = Int8.ScratchFloats(cols);
         Int8.Dense(x, single, codes, 8, 0f, 2f, int8.Product, int8.Constant, int8.PerSum, bias, new float[scratch]);
         RowSplit.Run(x, split, threads, scratch, (rx, ry, first, s) => Int8.Dense(
-            rx, ry, codes.AsSpan(first * stride, ry.Length * stride), 8, 0f, 2f,
+            rx, ry, codes.AsSpan(first * stride), 8, 0f, 2f,
             int8.Product.AsSpan(first, ry.Length), int8.Constant.AsSpan(first, ry.Length), int8.PerSum.AsSpan(first, ry.Length), bias.AsSpan(first, ry.Length), s));
         Assert.Equal(single, split);
     }
