@@ -115,6 +115,12 @@ public class GemvBenchmarks
         }
     }
 
+    /// <summary>The runtime's batched integer kernel: a block of four rows times four inputs per pass, a block of rows
+    /// kept in L2 while every group of inputs passes it (at batch 1 the single-input loop of Int8_x_Int8).</summary>
+    [Benchmark]
+    public void Int8_x_Int8_Many() =>
+        Int8.DenseMany(_w.Contiguous.AsSpan(0, Batch * _w.Cols), _w.Outputs.AsSpan(0, Batch * _w.Rows), Batch, _w.Int8Codes, 8, -1f, 1f, _w.Int8.Product, _w.Int8.Constant, _w.Int8.PerSum, default, _w.ManyScratch);
+
     [Benchmark]
     public ulong Read_Fp32Size()
     {

@@ -102,7 +102,7 @@ public static class Program
             {
                 long bytes = WeightBytes(r.Method, rowsCount, cols);
                 double gbs = bytes * group.Key.Batch / r.Ns;
-                double bandwidth = Bandwidth(r.Method is "Int8_x_Int8" or "Read_Int8Size" ? "Read_Int8Size" : "Read_Fp32Size");
+                double bandwidth = Bandwidth(r.Method is "Int8_x_Int8" or "Int8_x_Int8_Many" or "Read_Int8Size" ? "Read_Int8Size" : "Read_Fp32Size");
                 string speedup = r.Method.StartsWith("Read", StringComparison.Ordinal) || r.Method.EndsWith("CodingOnly", StringComparison.Ordinal) ? "" : $"{best / r.Ns:0.00}x";
                 string fraction = bytes == 0 ? "" : $"{gbs / bandwidth:P0}";
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Shape} | {group.Key.Batch} | {r.Method} | {r.Ns / 1000:0.0} | {speedup} | {(bytes == 0 ? "" : bytes.ToString("N0", CultureInfo.InvariantCulture))} | {(bytes == 0 ? "" : gbs.ToString("0.0", CultureInfo.InvariantCulture))} | {fraction} |");
@@ -135,7 +135,7 @@ public static class Program
         "Xnor_2x2" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 2),
         "Xnor_3x3" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 3),
         "Lut_W2_Float" => QuantGen.Runtime.PlaneLut.PlaneBytes((int)rows, (int)cols, 2),
-        "Int8_x_Int8" or "Read_Int8Size" => QuantGen.Runtime.Int8.WeightBytes((int)rows, (int)cols),
+        "Int8_x_Int8" or "Int8_x_Int8_Many" or "Read_Int8Size" => QuantGen.Runtime.Int8.WeightBytes((int)rows, (int)cols),
         _ => 0,
     };
 }

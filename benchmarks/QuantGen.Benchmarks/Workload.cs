@@ -59,6 +59,7 @@ internal sealed class Workload
         Int8 = WeightRepacking.Int8(eight, rows, cols, 8, -1f, 1f);
         Int8Codes = MemoryMarshal.Cast<byte, sbyte>(Int8.Codes).ToArray();
         Scratch = new float[Math.Max(Xnor.ScratchFloats(cols, 3), Math.Max(PlaneLut.TableLength(cols), QuantGen.Runtime.Int8.ScratchFloats(cols)))];
+        ManyScratch = new float[QuantGen.Runtime.Int8.ManyScratchFloats(cols, 16)];
     }
 
     public static Workload Of(int rows, int cols) => Cache.GetOrAdd((rows, cols), key => new Workload(key.Item1, key.Item2));
@@ -74,6 +75,9 @@ internal sealed class Workload
 
     public float[] Outputs { get; }
     public float[] Scratch { get; }
+
+    /// <summary>Scratch for the batched kernels: the int8 codes of 16 inputs.</summary>
+    public float[] ManyScratch { get; }
 
     /// <summary>Random bytes as large as the float32 weights, for the read-bandwidth probe.</summary>
     public byte[] Fp32Bytes { get; }

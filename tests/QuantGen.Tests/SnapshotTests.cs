@@ -20,6 +20,23 @@ public sealed class SnapshotTests
     public void Float_layers_take_a_batch_sixteen_inputs_at_a_time() =>
         VerifyAll(nameof(Float_layers_take_a_batch_sixteen_inputs_at_a_time), TestModels.Json(TestModels.TwoLayer("batched", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), _ => null, 12)), "Batched", "App.Models");
 
+    /// <summary>An 8-bit layer with an 8-bit uniform input takes the tile in one integer call (Int8.DenseMany, the tile's
+    /// codes in ct), as the float head does.</summary>
+    [Fact]
+    public void Integer_layers_take_a_batch_sixteen_inputs_at_a_time()
+    {
+        var random = new Random(13);
+        var model = new Model { Schema = "quantgen.v1", Name = "batched-int8", Doc = "8-bit weights over an 8-bit input, ReLU, float head" };
+        model.Inputs.Add(new TensorInfo { Name = "x", Shape = { 128 } });
+        model.Outputs.Add(new TensorInfo { Name = "y", Shape = { 3 } });
+        var integer = new Layer { Name = "integer", InputQuantizer = TestModels.UniformActivation(8, -1f, 1f), Dense = new Dense { InFeatures = 128, OutFeatures = 96, Weights = TestModels.Uniform(random, 96, 128, 8, signed: true, perRow: true, zeroPoints: false) } };
+        integer.Dense.Bias.Add(TestModels.RandomFloats(random, 96, -0.5f, 0.5f));
+        model.Layers.Add(integer);
+        model.Layers.Add(new Layer { Name = "relu", Relu = new Relu() });
+        model.Layers.Add(new Layer { Name = "head", Dense = new Dense { InFeatures = 96, OutFeatures = 3, Weights = TestModels.Float(random, 3, 96) } });
+        VerifyAll(nameof(Integer_layers_take_a_batch_sixteen_inputs_at_a_time), TestModels.Json(model), "BatchedInt8", "App.Models");
+    }
+
     [Fact]
     public void Multi_binary_weights_with_online_codes_and_log_quant()
     {

@@ -1,13 +1,14 @@
 using QuantGen.Generator.Model;
+using QuantGen.Generator.Strategies;
 
 namespace QuantGen.Generator.Emit;
 
 /// <summary>
 /// A batch through a chain of fully connected and element-wise layers, up to <see cref="ModelPlan.BatchTile"/> inputs
-/// at a time (the last tile takes what is left): each float32 product takes the whole tile in one call
-/// (DenseKernels.FloatMany, every weight load reused by the tile's inputs), every other step runs per input as
-/// <c>Forward</c> runs it. FloatMany equals Float
-/// per input bit for bit, so a batch gives exactly what one Predict per input gives.
+/// at a time (the last tile takes what is left): each float32 or integer product takes the whole tile in one call
+/// (DenseKernels.FloatMany, Int8.DenseMany: every weight load reused by the tile's inputs), every other step runs
+/// per input as <c>Forward</c> runs it. FloatMany equals Float and DenseMany equals Dense per input bit for bit, so a
+/// batch gives exactly what one Predict per input gives.
 /// </summary>
 internal static partial class Emitter
 {
@@ -38,12 +39,18 @@ internal static partial class Emitter
     {
         int tile = plan.BatchTile;
         w.Line();
-        w.Line($"/// <summary>Runs count (1 to {tile}) inputs through the layers together: each float32 product in one batched call, the other steps per input.</summary>");
+        w.Line($"/// <summary>Runs count (1 to {tile}) inputs through the layers together: each float32 or integer product in one batched call, the other steps per input.</summary>");
         w.Open($"private static void ForwardTile({ReadOnlySpan} inputs, {Span} outputs, int count, {Span} scratch)");
         WriteBuffers(w, plan);
         w.Line($"// The tile's layer outputs, after the per-input working memory.");
         w.Line($"{Span} at = scratch.Slice({plan.ScratchLength}, {tile * plan.WorkLength});");
         w.Line($"{Span} bt = scratch.Slice({plan.ScratchLength + (tile * plan.WorkLength)}, {tile * plan.WorkLength});");
+        if (plan.BatchKernelLength > 0)
+        {
+            w.Line($"// The batched kernels' working memory for the tile (the integer products' input codes).");
+            w.Line($"{Span} ct = scratch.Slice({plan.ScratchLength + (2 * tile * plan.WorkLength)}, {plan.BatchKernelLength});");
+        }
+
         foreach (LayerPlan layer in plan.Layers)
         {
             w.Line();
@@ -59,11 +66,9 @@ internal static partial class Emitter
         string source = TileBuffer(layer.PreviousOutput, input);
         string destination = TileBuffer(layer.Destination, output);
         w.Line($"// Layer {layer.Index}: {layer.Op} {input} -> {output}, the tile's inputs.");
-        if (ModelPlan.TakesBatchedFloat(layer))
+        if (ModelPlan.TakesBatch(layer))
         {
-            MatrixPlan m = layer.Matrices[0];
-            string bias = m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default";
-            w.Line($"{Runtime}.DenseKernels.FloatMany({source}, {destination}, count, QuantGenData.{m.Data}FloatWeights, {bias});");
+            w.Line(KernelRegistry.Get(layer.Matrices[0].Kernel).CallMany(layer.Matrices[0], source, destination, "count", "ct") + ";");
             return;
         }
 

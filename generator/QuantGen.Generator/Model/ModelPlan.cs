@@ -1,4 +1,5 @@
 using System.Linq;
+using QuantGen.Runtime;
 
 namespace QuantGen.Generator.Model;
 
@@ -164,18 +165,28 @@ internal sealed record ModelPlan(
     public int ScratchLength => (2 + ExtraWorkBuffers) * WorkLength + QuantizedLength + KernelScratchLength + LayerScratchLength + SharedCodesLength;
 
     /// <summary>Inputs <c>Predict(inputs, outputs, batchSize)</c> runs through the layers together, at most (0: one at a
-    /// time): a chain of fully connected and element-wise layers with a float32 product the batched kernel can take
-    /// (runtime DenseKernels.FloatMany, which reuses each weight load for four inputs and keeps a block of rows in
-    /// L2 while every four of the tile pass: a tile of 16 reads a layer's weights from memory once per 16 inputs).</summary>
+    /// time): a chain of fully connected and element-wise layers with a float32 or integer product the batched kernels
+    /// can take (runtime DenseKernels.FloatMany and Int8.DenseMany, which reuse each weight load for four inputs and
+    /// keep a block of rows in L2 while every four of the tile pass: a tile of 16 reads a layer's weights from memory
+    /// once per 16 inputs).</summary>
     public int BatchTile =>
         !Recurrent && ExtraWorkBuffers == 0 && LayerScratchLength == 0
         && Layers.All(l => l.Op is LayerOp.Dense or LayerOp.Relu or LayerOp.Sigmoid or LayerOp.Tanh or LayerOp.Softmax or LayerOp.Flatten or LayerOp.Clip or LayerOp.LeakyRelu)
-        && Layers.Any(TakesBatchedFloat) ? 16 : 0;
+        && Layers.Any(TakesBatch) ? 16 : 0;
 
-    /// <summary>Floats of working memory a batched call needs beyond <see cref="ScratchLength"/>: two buffers of <see cref="BatchTile"/> layer outputs.</summary>
-    public int BatchScratchLength => 2 * BatchTile * WorkLength;
+    /// <summary>Floats of working memory a batched call needs beyond <see cref="ScratchLength"/>: two buffers of <see cref="BatchTile"/>
+    /// layer outputs, then the <see cref="BatchKernelLength"/> floats of the batched kernels' own working memory.</summary>
+    public int BatchScratchLength => (2 * BatchTile * WorkLength) + BatchKernelLength;
 
-    /// <summary>A fully connected layer whose float32 product runs a whole tile in one call.</summary>
-    public static bool TakesBatchedFloat(LayerPlan layer) =>
-        layer.Op == LayerOp.Dense && layer.Quantizer is null && layer.Matrices[0] is { Kernel: KernelKind.Float, Batched: false, SplitThreads: 1 };
+    /// <summary>Floats of the batched kernels' working memory for a tile (the integer products' input codes): the largest any layer needs.</summary>
+    public int BatchKernelLength =>
+        BatchTile == 0 ? 0 : Layers.Where(TakesBatch).Select(l => Strategies.KernelRegistry.Get(l.Matrices[0].Kernel).ManyScratchFloats(l.Matrices[0], BatchTile)).DefaultIfEmpty(0).Max();
+
+    /// <summary>
+    /// A fully connected layer whose product takes a whole tile in one call: a float32 product of an unquantized
+    /// input (DenseKernels.FloatMany) or an integer product, which codes its input itself (Int8.DenseMany).
+    /// </summary>
+    public static bool TakesBatch(LayerPlan layer) =>
+        layer.Op == LayerOp.Dense && layer.Matrices[0] is { Batched: false, SplitThreads: 1 } m
+        && ((m.Kernel == KernelKind.Float && layer.Quantizer is null) || (m.Kernel == KernelKind.Int8 && m.FusesInput));
 }

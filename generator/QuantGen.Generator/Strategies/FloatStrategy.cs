@@ -74,6 +74,9 @@ internal sealed class FloatStrategy : KernelStrategy
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
         $"{Runtime}.DenseKernels.Float({x}, {y}, QuantGenData.{m.Data}FloatWeights, {bias})";
 
+    public override string CallMany(MatrixPlan m, string x, string y, string count, string scratch) =>
+        $"{Runtime}.DenseKernels.FloatMany({x}, {y}, {count}, QuantGenData.{m.Data}FloatWeights, {(m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default")})";
+
     public override bool SplitsRows => true;
 
     public override string CallRows(MatrixPlan m, string x, string y, string first, string scratch) =>

@@ -55,6 +55,13 @@ internal sealed class Int8Strategy : KernelStrategy
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
         $"{Runtime}.Int8.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, QuantGenData.{m.Data}Int8Product, QuantGenData.{m.Data}Int8Constant, QuantGenData.{m.Data}Int8PerSum, {bias}, {scratch})";
 
+    /// <summary>Runtime Int8.DenseMany: the tile's inputs coded into <paramref name="codes"/>, a block of four rows times
+    /// four inputs per pass.</summary>
+    public override string CallMany(MatrixPlan m, string x, string y, string count, string codes) =>
+        $"{Runtime}.Int8.DenseMany({x}, {y}, {count}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}Int8Codes), activationBits: {m.Input!.Bits}, lo: {Emit.Literals.Float(m.Input.Lo)}, hi: {Emit.Literals.Float(m.Input.Hi)}, QuantGenData.{m.Data}Int8Product, QuantGenData.{m.Data}Int8Constant, QuantGenData.{m.Data}Int8PerSum, {(m.HasBias ? $"QuantGenData.{m.Data}Bias" : "default")}, {codes})";
+
+    public override int ManyScratchFloats(MatrixPlan m, int tile) => tile * KernelGeometry.Int8ScratchFloats(m.Cols);
+
     public override bool SplitsRows => true;
 
     public override string CallRows(MatrixPlan m, string x, string y, string first, string scratch)

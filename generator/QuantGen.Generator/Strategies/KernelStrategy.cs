@@ -70,5 +70,17 @@ internal abstract class KernelStrategy
     public virtual string CallRows(MatrixPlan m, string x, string y, string first, string scratch) =>
         throw new System.NotSupportedException($"{Kind} does not split rows");
 
+    /// <summary>
+    /// The call that computes the product for <paramref name="count"/> inputs stored one after another in
+    /// <paramref name="x"/> (outputs likewise in <paramref name="y"/>), each weight load shared by several inputs, and
+    /// equal per input to <see cref="Call"/> bit for bit; <paramref name="scratch"/> is the tile's working memory
+    /// (<see cref="ManyScratchFloats"/>). Only strategies the planner lets take a batch's tile implement it.
+    /// </summary>
+    public virtual string CallMany(MatrixPlan m, string x, string y, string count, string scratch) =>
+        throw new System.NotSupportedException($"{Kind} takes no batch");
+
+    /// <summary>Floats of the tile's working memory <see cref="CallMany"/> needs for <paramref name="tile"/> inputs.</summary>
+    public virtual int ManyScratchFloats(MatrixPlan m, int tile) => 0;
+
     protected const string Runtime = "global::QuantGen.Runtime";
 }

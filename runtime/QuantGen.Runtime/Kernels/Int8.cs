@@ -27,7 +27,7 @@ namespace QuantGen.Runtime;
 /// Four rows per pass share each activation load. The pass is one loop
 /// (<see cref="Rows{L, V, X}"/>) over a struct per path that says how a step loads and multiplies.
 /// </remarks>
-public static class Int8
+public static partial class Int8
 {
     private const int RowsPerPass = KernelGeometry.Int8BlockRows;
 
@@ -101,27 +101,35 @@ public static class Int8
 
         ref sbyte w = ref MemoryMarshal.GetReference(weights);
         ref byte a = ref MemoryMarshal.GetReference(codes);
-        Vector128<float> total = Vector128.Create((float)sum);
         for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
         {
-            // A block's rows past the last are zero in the layout; their dot products are dropped below.
             Vector128<int> dots = Rows(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride, path, activationBits, sum);
-            if (r0 + RowsPerPass <= rows)
-            {
-                // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
-                nuint at = (nuint)r0;
-                Vector128<float> b = bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), at);
-                Vector128<float> result = (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(product), at) * Vector128.ConvertToSingle(dots) + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(constant), at))
-                    + (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(perSum), at) * total + b);
-                result.StoreUnsafe(ref MemoryMarshal.GetReference(y), at);
-                continue;
-            }
+            Epilogue(dots, r0, sum, y, product, constant, perSum, bias);
+        }
+    }
 
-            for (int k = 0; r0 + k < rows; k++)
-            {
-                int r = r0 + k;
-                y[r] = (product[r] * dots.GetElement(k) + constant[r]) + (perSum[r] * sum + (bias.IsEmpty ? 0f : bias[r]));
-            }
+    /// <summary>y for the block of rows from <paramref name="r0"/>: product * dot + constant + perSum * sum(codes) + bias.
+    /// A block's rows past the last (zero in the layout) are dropped. Every kernel of this class ends with it, so a
+    /// batch gives each input exactly what <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> gives it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Epilogue(Vector128<int> dots, int r0, int sum, Span<float> y, ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
+    {
+        int rows = y.Length;
+        if (r0 + RowsPerPass <= rows)
+        {
+            // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
+            nuint at = (nuint)r0;
+            Vector128<float> b = bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), at);
+            Vector128<float> result = (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(product), at) * Vector128.ConvertToSingle(dots) + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(constant), at))
+                + (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(perSum), at) * Vector128.Create((float)sum) + b);
+            result.StoreUnsafe(ref MemoryMarshal.GetReference(y), at);
+            return;
+        }
+
+        for (int k = 0; r0 + k < rows; k++)
+        {
+            int r = r0 + k;
+            y[r] = (product[r] * dots.GetElement(k) + constant[r]) + (perSum[r] * sum + (bias.IsEmpty ? 0f : bias[r]));
         }
     }
 
@@ -207,19 +215,19 @@ public static class Int8
         return Vector128.ConvertToInt32(Vector128.Round((clamped - lo) * toCode));
     }
 
+    /// <summary>The path <see cref="Path.Best"/> stands for on this machine (a JIT-time constant).</summary>
+    private static Path BestPath =>
+        AvxVnni.IsSupported && Vector256.IsHardwareAccelerated ? Path.AvxVnni256
+        : Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Path.Widening512
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Path.Widening256
+        : Vector128.IsHardwareAccelerated && Dp.IsSupported ? Path.Dot128
+        : Vector128.IsHardwareAccelerated && (Sse41.IsSupported || AdvSimd.IsSupported) ? Path.Widening128
+        : Path.Scalar;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> Rows(ref sbyte block, ref byte a, int stride, Path path, int activationBits, int codeSum)
     {
-        if (path == Path.Best)
-        {
-            path = AvxVnni.IsSupported && Vector256.IsHardwareAccelerated ? Path.AvxVnni256
-                : Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Path.Widening512
-                : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Path.Widening256
-                : Vector128.IsHardwareAccelerated && Dp.IsSupported ? Path.Dot128
-                : Vector128.IsHardwareAccelerated && (Sse41.IsSupported || AdvSimd.IsSupported) ? Path.Widening128
-                : Path.Scalar;
-        }
-
+        path = path == Path.Best ? BestPath : path;
         return path switch
         {
             // Codes below 128 are signed bytes as they are; 8-bit codes take UDOT against the weights + 128,
@@ -253,10 +261,10 @@ public static class Int8
             for (nuint i = 0; i < Chunk; i += (nuint)L.Step)
             {
                 X x = L.Input(ref a, c + i);
-                s0 = L.MultiplyAdd(s0, x, ref run, i);
-                s1 = L.MultiplyAdd(s1, x, ref run, Chunk + i);
-                s2 = L.MultiplyAdd(s2, x, ref run, (2 * Chunk) + i);
-                s3 = L.MultiplyAdd(s3, x, ref run, (3 * Chunk) + i);
+                s0 = L.MultiplyAdd(s0, x, L.Weights(ref run, i));
+                s1 = L.MultiplyAdd(s1, x, L.Weights(ref run, Chunk + i));
+                s2 = L.MultiplyAdd(s2, x, L.Weights(ref run, (2 * Chunk) + i));
+                s3 = L.MultiplyAdd(s3, x, L.Weights(ref run, (3 * Chunk) + i));
             }
         }
 
@@ -289,8 +297,12 @@ public static class Int8
 
         static abstract X Input(ref byte a, nuint at);
 
-        /// <summary>acc + the products of x with the weights at <paramref name="at"/>, summed in pairs (or fours) into 32-bit lanes.</summary>
-        static abstract V MultiplyAdd(V acc, X x, ref sbyte w, nuint at);
+        /// <summary>A step of weights at <paramref name="at"/>, loaded (and widened) as the path multiplies them; a batch
+        /// multiplies each by several inputs.</summary>
+        static abstract X Weights(ref sbyte w, nuint at);
+
+        /// <summary>acc + the products of x with the weights w, summed in pairs (or fours) into 32-bit lanes.</summary>
+        static abstract V MultiplyAdd(V acc, X x, X w);
 
         /// <summary>The four rows' totals in one vector: a tree of pairwise adds instead of four horizontal sums.</summary>
         static abstract Vector128<int> Sum4(V s0, V s1, V s2, V s3);
@@ -315,8 +327,11 @@ public static class Int8
         public static Vector256<byte> Input(ref byte a, nuint at) => Vector256.LoadUnsafe(ref a, at);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<byte> x, ref sbyte w, nuint at) =>
-            AvxVnni.MultiplyWideningAndAdd(acc, x, Vector256.LoadUnsafe(ref w, at));
+        public static Vector256<byte> Weights(ref sbyte w, nuint at) => Vector256.LoadUnsafe(ref w, at).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) =>
+            AvxVnni.MultiplyWideningAndAdd(acc, x, w.AsSByte());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) => Sum4Avx2(s0, s1, s2, s3);
@@ -333,8 +348,11 @@ public static class Int8
         public static Vector512<short> Input(ref byte a, nuint at) => Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref a, at)).AsInt16();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<int> MultiplyAdd(Vector512<int> acc, Vector512<short> x, ref sbyte w, nuint at) =>
-            acc + Avx512BW.MultiplyAddAdjacent(x, Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w, at)));
+        public static Vector512<short> Weights(ref sbyte w, nuint at) => Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> MultiplyAdd(Vector512<int> acc, Vector512<short> x, Vector512<short> w) =>
+            acc + Avx512BW.MultiplyAddAdjacent(x, w);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector512<int> s0, Vector512<int> s1, Vector512<int> s2, Vector512<int> s3) =>
@@ -352,8 +370,11 @@ public static class Int8
         public static Vector256<short> Input(ref byte a, nuint at) => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref a, at)).AsInt16();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<short> x, ref sbyte w, nuint at) =>
-            acc + Avx2.MultiplyAddAdjacent(x, Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w, at)));
+        public static Vector256<short> Weights(ref sbyte w, nuint at) => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<short> x, Vector256<short> w) =>
+            acc + Avx2.MultiplyAddAdjacent(x, w);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) => Sum4Avx2(s0, s1, s2, s3);
@@ -376,16 +397,16 @@ public static class Int8
                 : Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref a, at)).AsInt16();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<short> x, ref sbyte w, nuint at)
-        {
-            if (AdvSimd.IsSupported)
-            {
-                Vector128<short> weights = AdvSimd.SignExtendWideningLower(Vector64.LoadUnsafe(ref w, at));
-                return AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningLowerAndAdd(acc, x.GetLower(), weights.GetLower()), x, weights);
-            }
+        public static Vector128<short> Weights(ref sbyte w, nuint at) =>
+            AdvSimd.IsSupported
+                ? AdvSimd.SignExtendWideningLower(Vector64.LoadUnsafe(ref w, at))
+                : Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at));
 
-            return acc + Sse2.MultiplyAddAdjacent(x, Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at)));
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<short> x, Vector128<short> w) =>
+            AdvSimd.IsSupported
+                ? AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningLowerAndAdd(acc, x.GetLower(), w.GetLower()), x, w)
+                : acc + Sse2.MultiplyAddAdjacent(x, w);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) =>
@@ -408,8 +429,10 @@ public static class Int8
         public static Vector128<sbyte> Input(ref byte a, nuint at) => Vector128.LoadUnsafe(ref a, at).AsSByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<sbyte> x, ref sbyte w, nuint at) =>
-            Dp.DotProduct(acc, x, Vector128.LoadUnsafe(ref w, at));
+        public static Vector128<sbyte> Weights(ref sbyte w, nuint at) => Vector128.LoadUnsafe(ref w, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<sbyte> x, Vector128<sbyte> w) => Dp.DotProduct(acc, x, w);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) => Sum4Arm64(s0, s1, s2, s3);
@@ -430,8 +453,10 @@ public static class Int8
         public static Vector128<byte> Input(ref byte a, nuint at) => Vector128.LoadUnsafe(ref a, at);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<byte> x, ref sbyte w, nuint at) =>
-            Dp.DotProduct(acc.AsUInt32(), x, Vector128.LoadUnsafe(ref w, at).AsByte() ^ Vector128.Create((byte)0x80)).AsInt32();
+        public static Vector128<byte> Weights(ref sbyte w, nuint at) => Vector128.LoadUnsafe(ref w, at).AsByte() ^ Vector128.Create((byte)0x80);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<byte> x, Vector128<byte> w) => Dp.DotProduct(acc.AsUInt32(), x, w).AsInt32();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) => Sum4Arm64(s0, s1, s2, s3);
@@ -448,7 +473,10 @@ public static class Int8
         public static int Input(ref byte a, nuint at) => Unsafe.Add(ref a, at);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int MultiplyAdd(int acc, int x, ref sbyte w, nuint at) => acc + (x * Unsafe.Add(ref w, at));
+        public static int Weights(ref sbyte w, nuint at) => Unsafe.Add(ref w, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int MultiplyAdd(int acc, int x, int w) => acc + (x * w);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> Sum4(int s0, int s1, int s2, int s3) => Vector128.Create(s0, s1, s2, s3);

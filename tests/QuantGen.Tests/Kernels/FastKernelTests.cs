@@ -214,6 +214,48 @@ public sealed class FastKernelTests
         }
     }
 
+    public static IEnumerable<object[]> ManyCases() =>
+        from path in Enum.GetValues<Int8.Path>()
+        from shape in new[] { (1, 1, 4), (5, 37, 9), (17, 130, 5), (70, 64, 3), (400, 1300, 9) }
+        from bits in new[] { 3, 8 }
+        select new object[] { path, shape.Item1, shape.Item2, shape.Item3, bits };
+
+    /// <summary>
+    /// The batched integer kernel gives each input exactly what the single-input kernel gives it, on every path:
+    /// groups of four inputs, the inputs past a multiple of four, rows past a multiple of four, and (400 x 1300)
+    /// more than one block of rows kept in L2; NaN and infinities in the input, with and without a bias.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ManyCases))]
+    public void Int8_batched_kernel_equals_the_single_input_kernel_bit_for_bit(Int8.Path path, int rows, int cols, int batch, int bits)
+    {
+        if (!Int8.Supported(path))
+        {
+            return;
+        }
+
+        var random = new Random(Seed(rows, cols, batch, bits));
+        Weights weights = TestModels.Uniform(random, rows, cols, 8, signed: true, perRow: true, zeroPoints: true);
+        const float lo = -1.25f, hi = 1.5f;
+        Int8Weights int8 = WeightRepacking.Int8(weights.Uniform, rows, cols, bits, lo, hi);
+        sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
+        float[] x = TestModels.RandomFloats(random, batch * cols, -2f, 2f);
+        x[0] = float.NaN;
+        x[x.Length - 1] = float.PositiveInfinity;
+        x[x.Length / 2] = float.NegativeInfinity;
+        foreach (float[] bias in new[] { TestModels.RandomFloats(random, rows, -0.5f, 0.5f), Array.Empty<float>() })
+        {
+            var many = new float[batch * rows];
+            Int8.DenseMany(x, many, batch, codes, bits, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, new float[Int8.ManyScratchFloats(cols, batch)], path);
+            for (int b = 0; b < batch; b++)
+            {
+                var one = new float[rows];
+                Int8.Dense(x.AsSpan(b * cols, cols), one, codes, bits, lo, hi, int8.Product, int8.Constant, int8.PerSum, bias, new float[Int8.ScratchFloats(cols)], path);
+                Assert.Equal(one, many.AsSpan(b * rows, rows).ToArray());
+            }
+        }
+    }
+
     /// <summary>The integer kernel's layout: rows of 128 bytes (70 columns padded), blocks of four rows interleaved in
     /// runs of 32 bytes, so a pass over a block reads one stream; the rows that complete the last block are zero.</summary>
     [Fact]

@@ -28,7 +28,7 @@ namespace App.Models
             global::QuantGen.Runtime.DenseKernels.Float(b.Slice(0, 19), output, QuantGenData.L2FloatWeights, QuantGenData.L2Bias);
         }
 
-        /// <summary>Runs count (1 to 16) inputs through the layers together: each float32 product in one batched call, the other steps per input.</summary>
+        /// <summary>Runs count (1 to 16) inputs through the layers together: each float32 or integer product in one batched call, the other steps per input.</summary>
         private static void ForwardTile(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count, global::System.Span<float> scratch)
         {
             // Layers write into a and b in turn; the last layer writes into output.

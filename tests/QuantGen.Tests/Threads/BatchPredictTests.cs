@@ -1,5 +1,9 @@
 using System;
 using System.Linq;
+using System.Threading;
+using QuantGen.Generator;
+using QuantGen.Generator.Model;
+using QuantGen.Schema;
 using QuantGen.Tests.Infrastructure;
 using Xunit;
 
@@ -36,7 +40,18 @@ public sealed class BatchPredictTests(CompiledModels models) : IClassFixture<Com
             tiled += model.GetType().GetMethod("ForwardTile", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static) is null ? 0 : 1;
         }
 
-        // The float two-layer models (with no input quantizer) and the float digits model take the batched path.
+        // The float two-layer models (with no input quantizer) and the float digits model take the batched path, and
+        // so do chains whose products run the integer kernel (Int8.DenseMany).
         Assert.True(tiled >= 10, $"only {tiled} models run whole tiles");
+        int integer = models.Cases.Values.Count(c => Plan(c.Description) is { BatchTile: > 0 } plan
+            && plan.Layers.Any(l => ModelPlan.TakesBatch(l) && l.Matrices[0].Kernel == KernelKind.Int8));
+        Assert.True(integer >= 2, $"only {integer} models run integer products over whole tiles");
+    }
+
+    private static ModelPlan Plan(Model description)
+    {
+        var file = new ModelFile("/src/m.qgm.json", ModelItem.None, "hash", description, EquatableArray<DiagnosticInfo>.Empty);
+        var binding = new ModelBinding("N", "M", EquatableArray<ContainingType>.Empty, "m.qgm.json", "/src", null, null);
+        return Planner.Plan(binding, file, CancellationToken.None);
     }
 }

@@ -1,0 +1,188 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace QuantGen.Runtime;
+
+public static partial class Int8
+{
+    /// <summary>Inputs one pass of <see cref="DenseMany(ReadOnlySpan{float}, Span{float}, int, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> multiplies by the same block of four rows.</summary>
+    private const int InputsPerPass = 4;
+
+    /// <summary>Weight bytes of the rows every group of inputs passes before the next rows: well inside a core's L2.</summary>
+    private const int RowBlockBytes = 256 * 1024;
+
+    /// <summary>Floats of scratch <see cref="DenseMany(ReadOnlySpan{float}, Span{float}, int, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// needs for <paramref name="batch"/> inputs: each input's codes.</summary>
+    public static int ManyScratchFloats(int cols, int batch) => batch * ScratchFloats(cols);
+
+    /// <summary>
+    /// <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// for <paramref name="batch"/> inputs stored one after another (outputs likewise), reading each weight once per
+    /// four inputs: a pass multiplies a block of four rows by four inputs (16 accumulators; each weight step loaded
+    /// once), and a block of rows (about 256 KB) stays in L2 while every group of four inputs passes it. The integer
+    /// dot products are exact and the epilogue is the single-input one, so every output equals what Dense gives for
+    /// that input alone, bit for bit. <paramref name="scratch"/>: at least <see cref="ManyScratchFloats"/> floats.
+    /// </summary>
+    public static void DenseMany(
+        ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch) =>
+        DenseMany(inputs, outputs, batch, weights, activationBits, lo, hi, product, constant, perSum, bias, scratch, Path.Best);
+
+    internal static void DenseMany(
+        ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
+    {
+        if ((uint)(activationBits - 1) >= 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The integer kernel codes its input to 1..8 bits.");
+        }
+
+        if (batch <= 0)
+        {
+            return;
+        }
+
+        int cols = inputs.Length / batch;
+        int rows = outputs.Length / batch;
+        int stride = RowBytes(cols);
+        int codeBytes = ScratchFloats(cols) * 4;
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(rows, cols), nameof(weights));
+        KernelChecks.AtLeast(scratch.Length, ManyScratchFloats(cols, batch), nameof(scratch));
+        KernelChecks.AtLeast(product.Length, rows, nameof(product));
+        KernelChecks.AtLeast(constant.Length, rows, nameof(constant));
+        KernelChecks.AtLeast(perSum.Length, rows, nameof(perSum));
+        if (!bias.IsEmpty)
+        {
+            KernelChecks.AtLeast(bias.Length, rows, nameof(bias));
+        }
+
+        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ManyScratchFloats(cols, batch)));
+        int[]? rented = null;
+        Span<int> sums = batch <= 64 ? stackalloc int[batch] : (rented = new int[batch]);
+        for (int b = 0; b < batch; b++)
+        {
+            sums[b] = Code(inputs.Slice(b * cols, cols), activationBits, lo, hi, codes.Slice(b * codeBytes, codeBytes));
+        }
+
+        ref sbyte w = ref MemoryMarshal.GetReference(weights);
+        ref byte a = ref MemoryMarshal.GetReference(codes);
+        int grouped = batch / InputsPerPass * InputsPerPass;
+        int blockRows = Math.Max(KernelGeometry.Int8BlockRows, RowBlockBytes / stride / KernelGeometry.Int8BlockRows * KernelGeometry.Int8BlockRows);
+        for (int first = 0; first < rows; first += blockRows)
+        {
+            int last = Math.Min(rows, first + blockRows);
+            for (int b = 0; b < grouped; b += InputsPerPass)
+            {
+                ref byte a0 = ref Unsafe.Add(ref a, b * codeBytes);
+                for (int r0 = first; r0 < last; r0 += RowsPerPass)
+                {
+                    Dots4 dots = Rows4(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a0, codeBytes, stride, path, activationBits, sums.Slice(b, InputsPerPass));
+                    Epilogue(dots.D0, r0, sums[b], outputs.Slice(b * rows, rows), product, constant, perSum, bias);
+                    Epilogue(dots.D1, r0, sums[b + 1], outputs.Slice((b + 1) * rows, rows), product, constant, perSum, bias);
+                    Epilogue(dots.D2, r0, sums[b + 2], outputs.Slice((b + 2) * rows, rows), product, constant, perSum, bias);
+                    Epilogue(dots.D3, r0, sums[b + 3], outputs.Slice((b + 3) * rows, rows), product, constant, perSum, bias);
+                }
+            }
+        }
+
+        // Inputs past a multiple of four: one at a time over the coded input, as Dense runs it.
+        for (int b = grouped; b < batch; b++)
+        {
+            ref byte codesB = ref Unsafe.Add(ref a, b * codeBytes);
+            Span<float> y = outputs.Slice(b * rows, rows);
+            for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
+            {
+                Epilogue(Rows(ref Unsafe.Add(ref w, (nint)r0 * stride), ref codesB, stride, path, activationBits, sums[b]), r0, sums[b], y, product, constant, perSum, bias);
+            }
+        }
+
+        GC.KeepAlive(rented);
+    }
+
+    /// <summary>The four rows' dot products with each of four inputs.</summary>
+    private struct Dots4
+    {
+        public Vector128<int> D0, D1, D2, D3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Dots4 Rows4(ref sbyte block, ref byte a, int codeBytes, int stride, Path path, int activationBits, ReadOnlySpan<int> codeSums)
+    {
+        path = path == Path.Best ? BestPath : path;
+        Dots4 dots = path switch
+        {
+            Path.Dot128 when activationBits <= 7 => Rows4<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref block, ref a, codeBytes, stride),
+            Path.Dot128 => Rows4<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref block, ref a, codeBytes, stride),
+            Path.AvxVnni256 => Rows4<Vnni256, Vector256<int>, Vector256<byte>>(ref block, ref a, codeBytes, stride),
+            Path.Widening512 => Rows4<Widening512, Vector512<int>, Vector512<short>>(ref block, ref a, codeBytes, stride),
+            Path.Widening256 => Rows4<Widening256, Vector256<int>, Vector256<short>>(ref block, ref a, codeBytes, stride),
+            Path.Widening128 => Rows4<Widening128, Vector128<int>, Vector128<short>>(ref block, ref a, codeBytes, stride),
+            _ => Rows4<Scalar, int, int>(ref block, ref a, codeBytes, stride),
+        };
+        if (path == Path.Dot128 && activationBits > 7)
+        {
+            // UDOT against the weights + 128 counted 128 * (each input's code sum) too many, as in Rows.
+            dots.D0 -= Vector128.Create(codeSums[0] << 7);
+            dots.D1 -= Vector128.Create(codeSums[1] << 7);
+            dots.D2 -= Vector128.Create(codeSums[2] << 7);
+            dots.D3 -= Vector128.Create(codeSums[3] << 7);
+        }
+
+        return dots;
+    }
+
+    /// <summary>
+    /// A block of four rows times four inputs (their codes <paramref name="codeBytes"/> apart), written once for every
+    /// path: each step of weights is loaded once and multiplied by the four inputs' step (16 accumulators). Each
+    /// (row, input) adds the same products in the same lanes and order as <see cref="Rows{L, V, X}"/>.
+    /// </summary>
+    private static Dots4 Rows4<L, V, X>(ref sbyte block, ref byte a, int codeBytes, int stride)
+        where L : struct, IProductLanes<V, X>
+        where V : struct
+        where X : struct
+    {
+        const int Chunk = KernelGeometry.Int8Chunk;
+        nuint c1 = (nuint)codeBytes, c2 = 2 * c1, c3 = 3 * c1;
+        V s00 = L.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        V s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (nuint c = 0; c < (nuint)stride; c += Chunk)
+        {
+            ref sbyte run = ref Unsafe.Add(ref block, c * KernelGeometry.Int8BlockRows);
+            for (nuint i = 0; i < Chunk; i += (nuint)L.Step)
+            {
+                // sRI: row R, input I.
+                X w0 = L.Weights(ref run, i), w1 = L.Weights(ref run, Chunk + i);
+                X w2 = L.Weights(ref run, (2 * Chunk) + i), w3 = L.Weights(ref run, (3 * Chunk) + i);
+                X x = L.Input(ref a, c + i);
+                s00 = L.MultiplyAdd(s00, x, w0);
+                s10 = L.MultiplyAdd(s10, x, w1);
+                s20 = L.MultiplyAdd(s20, x, w2);
+                s30 = L.MultiplyAdd(s30, x, w3);
+                x = L.Input(ref a, c1 + c + i);
+                s01 = L.MultiplyAdd(s01, x, w0);
+                s11 = L.MultiplyAdd(s11, x, w1);
+                s21 = L.MultiplyAdd(s21, x, w2);
+                s31 = L.MultiplyAdd(s31, x, w3);
+                x = L.Input(ref a, c2 + c + i);
+                s02 = L.MultiplyAdd(s02, x, w0);
+                s12 = L.MultiplyAdd(s12, x, w1);
+                s22 = L.MultiplyAdd(s22, x, w2);
+                s32 = L.MultiplyAdd(s32, x, w3);
+                x = L.Input(ref a, c3 + c + i);
+                s03 = L.MultiplyAdd(s03, x, w0);
+                s13 = L.MultiplyAdd(s13, x, w1);
+                s23 = L.MultiplyAdd(s23, x, w2);
+                s33 = L.MultiplyAdd(s33, x, w3);
+            }
+        }
+
+        Dots4 dots;
+        dots.D0 = L.Sum4(s00, s10, s20, s30);
+        dots.D1 = L.Sum4(s01, s11, s21, s31);
+        dots.D2 = L.Sum4(s02, s12, s22, s32);
+        dots.D3 = L.Sum4(s03, s13, s23, s33);
+        return dots;
+    }
+}
