@@ -69,33 +69,25 @@ public static partial class Int8
         ref sbyte w = ref MemoryMarshal.GetReference(weights);
         ref byte a = ref MemoryMarshal.GetReference(codes);
         int grouped = batch / InputsPerPass * InputsPerPass;
-        int blockRows = Math.Max(KernelGeometry.Int8BlockRows, RowBlockBytes / stride / KernelGeometry.Int8BlockRows * KernelGeometry.Int8BlockRows);
-        for (int first = 0; first < rows; first += blockRows)
+        if (grouped > 0)
         {
-            int last = Math.Min(rows, first + blockRows);
-            for (int b = 0; b < grouped; b += InputsPerPass)
+            var groups = new Groups(ref a, codeBytes, stride, sums, outputs, rows, product, constant, perSum, bias);
+            switch (path == Path.Best ? BestPath : path)
             {
-                ref byte a0 = ref Unsafe.Add(ref a, b * codeBytes);
-                for (int r0 = first; r0 < last; r0 += RowsPerPass)
-                {
-                    Dots4 dots = Rows4(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a0, codeBytes, stride, path, activationBits, sums.Slice(b, InputsPerPass));
-                    Epilogue(dots.D0, r0, sums[b], outputs.Slice(b * rows, rows), product, constant, perSum, bias);
-                    Epilogue(dots.D1, r0, sums[b + 1], outputs.Slice((b + 1) * rows, rows), product, constant, perSum, bias);
-                    Epilogue(dots.D2, r0, sums[b + 2], outputs.Slice((b + 2) * rows, rows), product, constant, perSum, bias);
-                    Epilogue(dots.D3, r0, sums[b + 3], outputs.Slice((b + 3) * rows, rows), product, constant, perSum, bias);
-                }
+                case Path.Dot128 when activationBits <= 7: Groups4<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref w, grouped, false, groups); break;
+                case Path.Dot128: Groups4<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w, grouped, true, groups); break;
+                case Path.AvxVnni256: Groups4<Vnni256, Vector256<int>, Vector256<byte>>(ref w, grouped, false, groups); break;
+                case Path.Widening512: Groups4<Widening512, Vector512<int>, Vector512<short>>(ref w, grouped, false, groups); break;
+                case Path.Widening256: Groups4<Widening256, Vector256<int>, Vector256<short>>(ref w, grouped, false, groups); break;
+                case Path.Widening128: Groups4<Widening128, Vector128<int>, Vector128<short>>(ref w, grouped, false, groups); break;
+                default: Groups4<Scalar, int, int>(ref w, grouped, false, groups); break;
             }
         }
 
         // Inputs past a multiple of four: one at a time over the coded input, as Dense runs it.
         for (int b = grouped; b < batch; b++)
         {
-            ref byte codesB = ref Unsafe.Add(ref a, b * codeBytes);
-            Span<float> y = outputs.Slice(b * rows, rows);
-            for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
-            {
-                Epilogue(Rows(ref Unsafe.Add(ref w, (nint)r0 * stride), ref codesB, stride, path, activationBits, sums[b]), r0, sums[b], y, product, constant, perSum, bias);
-            }
+            Blocks(ref w, ref Unsafe.Add(ref a, b * codeBytes), stride, sums[b], outputs.Slice(b * rows, rows), product, constant, perSum, bias, path, activationBits);
         }
 
         GC.KeepAlive(rented);
@@ -107,37 +99,59 @@ public static partial class Int8
         public Vector128<int> D0, D1, D2, D3;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Dots4 Rows4(ref sbyte block, ref byte a, int codeBytes, int stride, Path path, int activationBits, ReadOnlySpan<int> codeSums)
+    /// <summary>What the batched loop reads and writes besides the weights: the coded inputs, their code sums, the
+    /// outputs and the epilogue's per-row tensors.</summary>
+    private readonly ref struct Groups(ref byte codes, int codeBytes, int stride, ReadOnlySpan<int> sums, Span<float> outputs, int rows,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
     {
-        path = path == Path.Best ? BestPath : path;
-        Dots4 dots = path switch
-        {
-            Path.Dot128 when activationBits <= 7 => Rows4<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref block, ref a, codeBytes, stride),
-            Path.Dot128 => Rows4<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref block, ref a, codeBytes, stride),
-            Path.AvxVnni256 => Rows4<Vnni256, Vector256<int>, Vector256<byte>>(ref block, ref a, codeBytes, stride),
-            Path.Widening512 => Rows4<Widening512, Vector512<int>, Vector512<short>>(ref block, ref a, codeBytes, stride),
-            Path.Widening256 => Rows4<Widening256, Vector256<int>, Vector256<short>>(ref block, ref a, codeBytes, stride),
-            Path.Widening128 => Rows4<Widening128, Vector128<int>, Vector128<short>>(ref block, ref a, codeBytes, stride),
-            _ => Rows4<Scalar, int, int>(ref block, ref a, codeBytes, stride),
-        };
-        if (path == Path.Dot128 && activationBits > 7)
-        {
-            // UDOT against the weights + 128 counted 128 * (each input's code sum) too many, as in Rows.
-            dots.D0 -= Vector128.Create(codeSums[0] << 7);
-            dots.D1 -= Vector128.Create(codeSums[1] << 7);
-            dots.D2 -= Vector128.Create(codeSums[2] << 7);
-            dots.D3 -= Vector128.Create(codeSums[3] << 7);
-        }
+        public readonly ref byte Codes = ref codes;
+        public readonly int CodeBytes = codeBytes, Stride = stride, Rows = rows;
+        public readonly ReadOnlySpan<int> Sums = sums;
+        public readonly Span<float> Outputs = outputs;
+        public readonly ReadOnlySpan<float> Product = product, Constant = constant, PerSum = perSum, Bias = bias;
+    }
 
-        return dots;
+    /// <summary>
+    /// The first <paramref name="grouped"/> inputs (a multiple of four) for one path: blocks of rows of about
+    /// <see cref="RowBlockBytes"/> outermost, each passed by every group of four inputs. With <paramref name="udot"/>,
+    /// 128 * each input's code sum comes off its dot products (as in <see cref="Blocks{L, V, X}"/>).
+    /// </summary>
+    private static void Groups4<L, V, X>(ref sbyte w, int grouped, bool udot, in Groups g)
+        where L : struct, IProductLanes<V, X>
+        where V : struct
+        where X : struct
+    {
+        int rows = g.Rows, stride = g.Stride;
+        int blockRows = Math.Max(KernelGeometry.Int8BlockRows, RowBlockBytes / stride / KernelGeometry.Int8BlockRows * KernelGeometry.Int8BlockRows);
+        for (int first = 0; first < rows; first += blockRows)
+        {
+            int last = Math.Min(rows, first + blockRows);
+            for (int b = 0; b < grouped; b += InputsPerPass)
+            {
+                int s0 = g.Sums[b], s1 = g.Sums[b + 1], s2 = g.Sums[b + 2], s3 = g.Sums[b + 3];
+                Vector128<int> e0 = Vector128.Create(udot ? s0 << 7 : 0), e1 = Vector128.Create(udot ? s1 << 7 : 0);
+                Vector128<int> e2 = Vector128.Create(udot ? s2 << 7 : 0), e3 = Vector128.Create(udot ? s3 << 7 : 0);
+                Span<float> y0 = g.Outputs.Slice(b * rows, rows), y1 = g.Outputs.Slice((b + 1) * rows, rows);
+                Span<float> y2 = g.Outputs.Slice((b + 2) * rows, rows), y3 = g.Outputs.Slice((b + 3) * rows, rows);
+                ref byte a0 = ref Unsafe.Add(ref g.Codes, b * g.CodeBytes);
+                for (int r0 = first; r0 < last; r0 += RowsPerPass)
+                {
+                    Dots4 dots = Rows4<L, V, X>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a0, g.CodeBytes, stride);
+                    Epilogue(dots.D0 - e0, r0, s0, y0, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Epilogue(dots.D1 - e1, r0, s1, y1, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Epilogue(dots.D2 - e2, r0, s2, y2, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Epilogue(dots.D3 - e3, r0, s3, y3, g.Product, g.Constant, g.PerSum, g.Bias);
+                }
+            }
+        }
     }
 
     /// <summary>
     /// A block of four rows times four inputs (their codes <paramref name="codeBytes"/> apart), written once for every
     /// path: each step of weights is loaded once and multiplied by the four inputs' step (16 accumulators). Each
-    /// (row, input) adds the same products in the same lanes and order as <see cref="Rows{L, V, X}"/>.
+    /// (row, input) adds the same products in the same lanes and order as Rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Dots4 Rows4<L, V, X>(ref sbyte block, ref byte a, int codeBytes, int stride)
         where L : struct, IProductLanes<V, X>
         where V : struct

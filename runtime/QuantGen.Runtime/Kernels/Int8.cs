@@ -99,11 +99,41 @@ public static partial class Int8
             KernelChecks.AtLeast(bias.Length, rows, nameof(bias));
         }
 
-        ref sbyte w = ref MemoryMarshal.GetReference(weights);
-        ref byte a = ref MemoryMarshal.GetReference(codes);
-        for (int r0 = 0; r0 < rows; r0 += RowsPerPass)
+        Blocks(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
+    }
+
+    /// <summary>Every block of rows times one coded input, the path chosen once (not per block: on rows of 64 bytes a
+    /// call and a dispatch per block of four rows cost as much as its products).</summary>
+    private static void Blocks(
+        ref sbyte w, ref byte a, int stride, int sum, Span<float> y,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Path path, int activationBits)
+    {
+        switch (path == Path.Best ? BestPath : path)
         {
-            Vector128<int> dots = Rows(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride, path, activationBits, sum);
+            // Codes below 128 are signed bytes as they are; 8-bit codes take UDOT against the weights + 128,
+            // which counts 128 * (sum of the codes) too many (exact in wrapping 32-bit arithmetic).
+            case Path.Dot128 when activationBits <= 7: Blocks<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Dot128: Blocks<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w, ref a, stride, sum, sum << 7, y, product, constant, perSum, bias); break;
+            case Path.AvxVnni256: Blocks<Vnni256, Vector256<int>, Vector256<byte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening512: Blocks<Widening512, Vector512<int>, Vector512<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening256: Blocks<Widening256, Vector256<int>, Vector256<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening128: Blocks<Widening128, Vector128<int>, Vector128<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            default: Blocks<Scalar, int, int>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+        }
+    }
+
+    /// <summary>The loop of <see cref="Blocks(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/>
+    /// for one path; <paramref name="excess"/> comes off every dot product (UDOT's 128 * sum of the codes, else 0).</summary>
+    private static void Blocks<L, V, X>(
+        ref sbyte w, ref byte a, int stride, int sum, int excess, Span<float> y,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
+        where L : struct, IProductLanes<V, X>
+        where V : struct
+        where X : struct
+    {
+        for (int r0 = 0; r0 < y.Length; r0 += RowsPerPass)
+        {
+            Vector128<int> dots = Rows<L, V, X>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride) - Vector128.Create(excess);
             Epilogue(dots, r0, sum, y, product, constant, perSum, bias);
         }
     }
@@ -224,30 +254,13 @@ public static partial class Int8
         : Vector128.IsHardwareAccelerated && (Sse41.IsSupported || AdvSimd.IsSupported) ? Path.Widening128
         : Path.Scalar;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Rows(ref sbyte block, ref byte a, int stride, Path path, int activationBits, int codeSum)
-    {
-        path = path == Path.Best ? BestPath : path;
-        return path switch
-        {
-            // Codes below 128 are signed bytes as they are; 8-bit codes take UDOT against the weights + 128,
-            // which counts 128 * (sum of the codes) too many (exact in wrapping 32-bit arithmetic).
-            Path.Dot128 when activationBits <= 7 => Rows<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref block, ref a, stride),
-            Path.Dot128 => Rows<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref block, ref a, stride) - Vector128.Create(codeSum << 7),
-            Path.AvxVnni256 => Rows<Vnni256, Vector256<int>, Vector256<byte>>(ref block, ref a, stride),
-            Path.Widening512 => Rows<Widening512, Vector512<int>, Vector512<short>>(ref block, ref a, stride),
-            Path.Widening256 => Rows<Widening256, Vector256<int>, Vector256<short>>(ref block, ref a, stride),
-            Path.Widening128 => Rows<Widening128, Vector128<int>, Vector128<short>>(ref block, ref a, stride),
-            _ => Rows<Scalar, int, int>(ref block, ref a, stride),
-        };
-    }
-
     /// <summary>
     /// The four dot products of a block, written once for every path: each step loads (and widens) one piece
     /// of the input codes and multiply-adds it into each row's accumulator. A chunk of 32 columns holds the
     /// four rows' runs one after another; every path's step divides it, and the stride (a multiple of 64
     /// bytes) is a whole number of chunks.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> Rows<L, V, X>(ref sbyte block, ref byte a, int stride)
         where L : struct, IProductLanes<V, X>
         where V : struct
@@ -441,7 +454,7 @@ public static partial class Int8
     /// <summary>
     /// ARM64 UDOT for 8-bit input codes (0..255 fit no signed byte, and .NET 10 exposes no mixed-sign USDOT):
     /// the weights are flipped to w + 128 (0..255, one EOR), so each lane gains 128 * (the codes it multiplied);
-    /// <see cref="Rows(ref sbyte, ref byte, int, Path, int, int)"/> takes 128 * sum(codes) off the totals.
+    /// <see cref="Blocks(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/> takes 128 * sum(codes) off the totals.
     /// </summary>
     private readonly struct UnsignedDot128 : IProductLanes<Vector128<int>, Vector128<byte>>
     {
