@@ -155,10 +155,10 @@ public static partial class DenseKernels
                         b10 = L.MultiplyAdd(q, u0, b10); b11 = L.MultiplyAdd(q, u1, b11); b12 = L.MultiplyAdd(q, u2, b12); b13 = L.MultiplyAdd(q, u3, b13);
                     }
 
-                    Store(y, rows, r0, b0, L.Sum(L.Add(a00, b00)), L.Sum(L.Add(a01, b01)), L.Sum(L.Add(a02, b02)), L.Sum(L.Add(a03, b03)), bias);
+                    Store(y, rows, r0, b0, L.Sum4(L.Add(a00, b00), L.Add(a01, b01), L.Add(a02, b02), L.Add(a03, b03)), bias);
                     if (r0 + 1 < rows)
                     {
-                        Store(y, rows, r0 + 1, b0, L.Sum(L.Add(a10, b10)), L.Sum(L.Add(a11, b11)), L.Sum(L.Add(a12, b12)), L.Sum(L.Add(a13, b13)), bias);
+                        Store(y, rows, r0 + 1, b0, L.Sum4(L.Add(a10, b10), L.Add(a11, b11), L.Add(a12, b12), L.Add(a13, b13)), bias);
                     }
                 }
             }
@@ -166,13 +166,13 @@ public static partial class DenseKernels
     }
 
     /// <summary>Row <paramref name="r"/> of the outputs of inputs b0 .. b0 + 3.</summary>
-    private static void Store(Span<float> y, int rows, int r, int b0, float s0, float s1, float s2, float s3, ReadOnlySpan<float> bias)
+    private static void Store(Span<float> y, int rows, int r, int b0, Vector128<float> sums, ReadOnlySpan<float> bias)
     {
         float add = Bias(bias, r);
         int at = (b0 * rows) + r;
-        y[at] = s0 + add;
-        y[at + rows] = s1 + add;
-        y[at + (2 * rows)] = s2 + add;
-        y[at + (3 * rows)] = s3 + add;
+        y[at] = sums.GetElement(0) + add;
+        y[at + rows] = sums.GetElement(1) + add;
+        y[at + (2 * rows)] = sums.GetElement(2) + add;
+        y[at + (3 * rows)] = sums.GetElement(3) + add;
     }
 }

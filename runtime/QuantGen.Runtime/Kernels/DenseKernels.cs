@@ -107,10 +107,18 @@ public static partial class DenseKernels
                 b3 = L.MultiplyAdd(L.And(L.Load(ref w3, last), mask), u, b3);
             }
 
-            Span<float> sums = [L.Sum(L.Add(a0, b0)), L.Sum(L.Add(a1, b1)), L.Sum(L.Add(a2, b2)), L.Sum(L.Add(a3, b3))];
-            for (int k = 0; k < RowsPerPass && r0 + k < rows; k++)
+            Vector128<float> sums = L.Sum4(L.Add(a0, b0), L.Add(a1, b1), L.Add(a2, b2), L.Add(a3, b3));
+            if (r0 + RowsPerPass <= rows)
             {
-                y[r0 + k] = sums[k] + Bias(bias, r0 + k);
+                // Four rows at once: the same add per lane as the scalar loop below.
+                (sums + (bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)r0)))
+                    .StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)r0);
+                continue;
+            }
+
+            for (int k = 0; r0 + k < rows; k++)
+            {
+                y[r0 + k] = sums.GetElement(k) + Bias(bias, r0 + k);
             }
         }
     }

@@ -36,7 +36,51 @@ internal interface IFloatLanes<V>
 
     static abstract V And(V a, V mask);
 
-    static abstract float Sum(V v);
+    /// <summary>
+    /// The sums of four vectors' lanes in one Vector128 (a tree of pairwise adds: a horizontal sum per vector costs
+    /// more than a small row's multiply-adds). Each total's order of additions depends only on its own vector, so a
+    /// kernel that reduces (row, input) accumulators in other groupings of four gets the same totals bit for bit.
+    /// </summary>
+    static abstract Vector128<float> Sum4(V a, V b, V c, V d);
+}
+
+/// <summary>The pairwise-add trees of <see cref="IFloatLanes{V}.Sum4"/>, shared by the widths: a vector's total is
+/// ((l0 + l1) + (l2 + l3)) for 4 lanes, the two halves' totals added for 8, lane i + lane i + 8 first for 16.</summary>
+internal static class FloatTrees
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d)
+    {
+        if (Sse3.IsSupported)
+        {
+            return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a, b), Sse3.HorizontalAdd(c, d));
+        }
+
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            return AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(a, b), AdvSimd.Arm64.AddPairwise(c, d));
+        }
+
+        return Vector128.Create(Tree(a), Tree(b), Tree(c), Tree(d));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        if (Avx.IsSupported)
+        {
+            Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+            return h.GetLower() + h.GetUpper();
+        }
+
+        return Sum4(a.GetLower(), b.GetLower(), c.GetLower(), d.GetLower()) + Sum4(a.GetUpper(), b.GetUpper(), c.GetUpper(), d.GetUpper());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
+
+    private static float Tree(Vector128<float> v) => (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
 }
 
 internal readonly struct FloatLanes512 : IFloatLanes<Vector512<float>>
@@ -69,7 +113,7 @@ internal readonly struct FloatLanes512 : IFloatLanes<Vector512<float>>
     public static Vector512<float> And(Vector512<float> a, Vector512<float> mask) => a & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) => FloatTrees.Sum4(a, b, c, d);
 }
 
 internal readonly struct FloatLanes256 : IFloatLanes<Vector256<float>>
@@ -102,7 +146,7 @@ internal readonly struct FloatLanes256 : IFloatLanes<Vector256<float>>
     public static Vector256<float> And(Vector256<float> a, Vector256<float> mask) => a & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) => FloatTrees.Sum4(a, b, c, d);
 }
 
 internal readonly struct FloatLanes128 : IFloatLanes<Vector128<float>>
@@ -137,7 +181,7 @@ internal readonly struct FloatLanes128 : IFloatLanes<Vector128<float>>
     public static Vector128<float> And(Vector128<float> a, Vector128<float> mask) => a & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) => FloatTrees.Sum4(a, b, c, d);
 }
 
 /// <summary>The scalar twin: one float per "vector", so no tail ever needs a mask.</summary>
@@ -167,5 +211,5 @@ internal readonly struct FloatLanes1 : IFloatLanes<float>
     public static float And(float a, float mask) => a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(float v) => v;
+    public static Vector128<float> Sum4(float a, float b, float c, float d) => Vector128.Create(a, b, c, d);
 }
