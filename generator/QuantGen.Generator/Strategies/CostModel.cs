@@ -23,13 +23,15 @@ internal static class CostModel
     public const double DecodePerWeight = 0.9;
 
     /// <summary>Integer kernel: coding the input, per column.</summary>
-    public const double Int8PerColumn = 0.3;
+    public const double Int8PerColumn = 0.2;
 
-    /// <summary>Integer kernel: per row (its share of a four-row pass, the horizontal sums and the epilogue).</summary>
-    public const double Int8PerRow = 0.75;
+    /// <summary>Integer kernel: per row (its share of a four-row pass, the horizontal sums and the epilogue). This and
+    /// the next refit 2026-11-26 after the interleaved layout and the once-per-product path choice: `--costs` gave
+    /// 1.06 ns per row at 1024x64 (two 32-byte steps) and 2.69 at 1024x256 (eight), 117 ns at 64x128, 30 at 10x64.</summary>
+    public const double Int8PerRow = 0.5;
 
     /// <summary>Integer kernel: per 32 weight bytes of a padded row (one vpdpbusd, or two widening multiply-adds).</summary>
-    public const double Int8Per32Bytes = 0.34;
+    public const double Int8Per32Bytes = 0.27;
 
     /// <summary>Table kernel: building the tables, per group of 4 columns (1.3 to 1.7 ns on 64 to 256 columns since the
     /// whole groups skip the padding checks).</summary>
@@ -49,11 +51,13 @@ internal static class CostModel
     /// <summary>Table kernel: per 16-row block, plane and group of 8 columns (two permutes and adds).</summary>
     public const double LutPerBlockGroup = 0.79;
 
-    /// <summary>Byte codes times float: per row (its share of a four-row pass, the horizontal sum and the epilogue).</summary>
-    public const double BytePerRow = 1.4;
+    /// <summary>Byte codes times float: per row (its share of a four-row pass, the tree of totals and the epilogue).
+    /// This and the next refit 2026-11-26 after the pass was inlined: `--costs` gave 1.83 ns per row at 1024x64 (four
+    /// 16-byte steps) and 5.28 at 1024x256 (sixteen), 246 ns at 128x64, 208 at 64x128.</summary>
+    public const double BytePerRow = 0.7;
 
     /// <summary>Byte codes times float: per 16 weights of a padded row (one widening load, a conversion, a multiply-add).</summary>
-    public const double BytePer16 = 0.26;
+    public const double BytePer16 = 0.29;
 
     /// <summary>xor/popcount: per group of 8 rows, its epilogue (bias, stores). The three xor/popcount figures fit
     /// `--costs` (benchmarks/QuantGen.Benchmarks) at 1024x64 (one word) and 1024x256 (four words), 2x2 and 3x3 planes,
