@@ -34,10 +34,7 @@ public static partial class Int8
         ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
-        if ((uint)(activationBits - 1) >= 8)
-        {
-            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The integer kernel codes its input to 1..8 bits.");
-        }
+        CheckBits(activationBits);
 
         if (batch <= 0)
         {
@@ -50,13 +47,7 @@ public static partial class Int8
         int codeBytes = ScratchFloats(cols) * 4;
         KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(rows, cols), nameof(weights));
         KernelChecks.AtLeast(scratch.Length, ManyScratchFloats(cols, batch), nameof(scratch));
-        KernelChecks.AtLeast(product.Length, rows, nameof(product));
-        KernelChecks.AtLeast(constant.Length, rows, nameof(constant));
-        KernelChecks.AtLeast(perSum.Length, rows, nameof(perSum));
-        if (!bias.IsEmpty)
-        {
-            KernelChecks.AtLeast(bias.Length, rows, nameof(bias));
-        }
+        CheckEpilogue(rows, product, constant, perSum, bias);
 
         Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ManyScratchFloats(cols, batch)));
         int[]? rented = null;

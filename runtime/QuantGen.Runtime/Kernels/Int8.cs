@@ -79,10 +79,7 @@ public static partial class Int8
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> weights, int activationBits, float lo, float hi,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
-        if ((uint)(activationBits - 1) >= 8)
-        {
-            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The integer kernel codes its input to 1..8 bits.");
-        }
+        CheckBits(activationBits);
 
         int cols = x.Length;
         int rows = y.Length;
@@ -91,6 +88,22 @@ public static partial class Int8
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
         Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
         int sum = Code(x, activationBits, lo, hi, codes);
+        CheckEpilogue(rows, product, constant, perSum, bias);
+
+        Blocks(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
+    }
+
+    private static void CheckBits(int activationBits)
+    {
+        if ((uint)(activationBits - 1) >= 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The integer kernel codes its input to 1..8 bits.");
+        }
+    }
+
+    /// <summary>The epilogue's per-row tensors cover the rows (bias may be empty).</summary>
+    private static void CheckEpilogue(int rows, ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
+    {
         KernelChecks.AtLeast(product.Length, rows, nameof(product));
         KernelChecks.AtLeast(constant.Length, rows, nameof(constant));
         KernelChecks.AtLeast(perSum.Length, rows, nameof(perSum));
@@ -98,8 +111,6 @@ public static partial class Int8
         {
             KernelChecks.AtLeast(bias.Length, rows, nameof(bias));
         }
-
-        Blocks(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
     }
 
     /// <summary>Every block of rows times one coded input, the path chosen once (not per block: on rows of 64 bytes a
