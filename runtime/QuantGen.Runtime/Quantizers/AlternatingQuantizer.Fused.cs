@@ -71,30 +71,68 @@ public static partial class AlternatingQuantizer
             residual = floats.Slice(padded, padded);
         }
 
+        Passes<TBits>(xs, residual, code, n, cycles, alphas);
+
+        if (!whole)
+        {
+            residual.Slice(0, n).CopyTo(reconstruction);
+        }
+
+        if (!codes.IsEmpty && !direct)
+        {
+            code.Slice(0, n).CopyTo(codes);
+        }
+
+        GC.KeepAlive(rentedFloats);
+        GC.KeepAlive(rentedBytes);
+    }
+
+    /// <summary>
+    /// The passes over whole vectors: <paramref name="xs"/> and <paramref name="residual"/> hold whole vectors (zero past
+    /// the <paramref name="n"/> real values), <paramref name="code"/> as many bytes. Apart from the buffers
+    /// <see cref="Fused{TBits}"/> sets up: with the buffer choices in the same method, the JIT kept the spans in memory and
+    /// reloaded them through a store it could not forward, on every coding.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Passes<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int n, int cycles, Span<float> alphas)
+        where TBits : IBitCount
+    {
+        int bits = TBits.Count, padded = xs.Length;
         Vector512<int> lastValid = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - (padded - 16)));
 
         Span<double> gram = stackalloc double[FusedMaxBits * FusedMaxBits];
         Span<double> rhs = stackalloc double[FusedMaxBits];
         Span<float> sums = stackalloc float[1 << FusedMaxBits];
         Span<byte> order = stackalloc byte[1 << FusedMaxBits];
+        Span<float> midpoints = stackalloc float[1 << FusedMaxBits];
 
         double total = TotalAndAbs(xs, out double absolute);
         // The least-squares system each gathering pass fills for the next cycle.
         var system = new LeastSquares(gram.Slice(0, bits * bits), rhs.Slice(0, bits), n, total);
         float alpha = (float)(absolute / n);
-        for (int j = 0; j < bits; j++)
+        // With cycles to run, the last greedy step's codes need only the alphas before it (its own alpha is read only
+        // if the first system is singular, and its residual not at all), so the pass before it makes them too: one
+        // dependent pass fewer, which on 64 to 256 values is a fifth of the coding.
+        int passes = cycles > 0 && bits > 1 ? bits - 1 : bits;
+        for (int j = 0; j < passes; j++)
         {
             alphas[j] = alpha;
-            bool last = j == bits - 1;
-            alpha = (float)(GreedyPass<TBits>(xs, j == 0 ? xs : residual, residual, code, j, alphas[j], lastValid, gather: last && cycles > 0, system) / n);
+            bool last = j == passes - 1;
+            alpha = (float)(GreedyPass<TBits>(xs, j == 0 ? xs : residual, residual, code, j, alphas[j], lastValid, gather: last && cycles > 0, makesNext: last && passes < bits, system) / n);
+        }
+
+        if (passes < bits)
+        {
+            alphas[bits - 1] = alpha;
         }
 
         for (int cycle = 0; cycle < cycles; cycle++)
         {
-            Solve(gram.Slice(0, bits * bits), rhs.Slice(0, bits), bits, alphas);
-            SortedSums(alphas.Slice(0, bits), sums.Slice(0, 1 << bits), order.Slice(0, 1 << bits));
+            SolveByCofactors<TBits>(gram.Slice(0, bits * bits), rhs.Slice(0, bits), alphas);
             bool final = cycle == cycles - 1;
-            SearchPass<TBits>(xs, code, sums, order, lastValid, gather: !final, system, final ? residual : default);
+            NearestSum512 search = SortedSearch<TBits>(alphas, sums, order, midpoints);
+            SearchPass<TBits>(xs, code, search, lastValid, gather: !final, system, final ? residual : default);
         }
 
         if (cycles == 0)
@@ -109,18 +147,6 @@ public static partial class AlternatingQuantizer
             ReconstructVector(code, table, residual);
         }
 
-        if (!whole)
-        {
-            residual.Slice(0, n).CopyTo(reconstruction);
-        }
-
-        if (!codes.IsEmpty && !direct)
-        {
-            code.Slice(0, n).CopyTo(codes);
-        }
-
-        GC.KeepAlive(rentedFloats);
-        GC.KeepAlive(rentedBytes);
     }
 
     /// <summary>The least-squares system a gathering pass fills (views of the caller's buffers) and what it needs
@@ -239,8 +265,9 @@ public static partial class AlternatingQuantizer
     /// <summary>One greedy step over <paramref name="from"/> (x for the first step, the residual after): bit j
     /// where r >= 0, r -= +-alpha into <paramref name="residual"/>; returns the sum of the new |r| over the real
     /// values (the next step's alpha times n). With <paramref name="gather"/>, the codes are final after this
-    /// step and their statistics over <paramref name="xs"/> are gathered.</summary>
-    private static double GreedyPass<TBits>(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, in LeastSquares system)
+    /// step and their statistics over <paramref name="xs"/> are gathered. With <paramref name="makesNext"/> the pass
+    /// also makes bit j + 1 (where the new r >= 0) and stores no residual: the next step would read it only for that.</summary>
+    private static double GreedyPass<TBits>(ReadOnlySpan<float> xs, ReadOnlySpan<float> from, Span<float> residual, Span<byte> code, int j, float alpha, Vector512<int> lastValid, bool gather, bool makesNext, in LeastSquares system)
         where TBits : IBitCount
     {
         ref float x = ref MemoryMarshal.GetReference(xs);
@@ -259,11 +286,18 @@ public static partial class AlternatingQuantizer
             // sign(0) = +1 (-0 too), as in the reference.
             Vector512<float> positive = Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero);
             Vector512<float> next = (v - Vector512.ConditionalSelect(positive, plus, minus)) & valid.AsSingle();
-            next.StoreUnsafe(ref r, (nuint)i);
             abs += Vector512.Abs(next);
             // Bit j joins the bits before it; the first step starts each code (the buffer is not cleared).
             Vector512<int> earlier = j == 0 ? Vector512<int>.Zero : Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref c, (nuint)i));
             Vector512<int> codes = earlier | (positive.AsInt32() & bit);
+            if (makesNext)
+            {
+                codes |= Vector512.GreaterThanOrEqual(next, Vector512<float>.Zero).AsInt32() & (bit << 1);
+            }
+            else
+            {
+                next.StoreUnsafe(ref r, (nuint)i);
+            }
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (gather)
             {
@@ -281,10 +315,9 @@ public static partial class AlternatingQuantizer
 
     /// <summary>The code search for fixed alphas (the nearest of the sorted sums; ties to the larger, as in the
     /// reference); gathers the new codes' statistics, or, on the last cycle, writes the reconstruction.</summary>
-    private static void SearchPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, ReadOnlySpan<float> sums, ReadOnlySpan<byte> order, Vector512<int> lastValid, bool gather, in LeastSquares system, Span<float> reconstruction)
+    private static void SearchPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, in NearestSum512 search, Vector512<int> lastValid, bool gather, in LeastSquares system, Span<float> reconstruction)
         where TBits : IBitCount
     {
-        var search = new NearestSum512(sums, order, 1 << TBits.Count);
         ref float x = ref MemoryMarshal.GetReference(xs);
         ref byte c = ref MemoryMarshal.GetReference(code);
         ref float y = ref MemoryMarshal.GetReference(reconstruction);
@@ -294,7 +327,7 @@ public static partial class AlternatingQuantizer
         for (int i = 0; i < xs.Length; i += 16)
         {
             Vector512<float> v = Vector512.LoadUnsafe(ref x, (nuint)i);
-            Vector512<int> best = search.Best<TBits>(v);
+            Vector512<int> best = search.ByMidpoints<TBits>(v);
             Vector512<int> codes = search.Code(best);
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (write)

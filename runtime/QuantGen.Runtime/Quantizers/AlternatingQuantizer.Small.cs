@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace QuantGen.Runtime;
 
@@ -133,7 +134,13 @@ public static partial class AlternatingQuantizer
     /// and so orders them as the insertion sort does. Called twice per coding, the general loop through spans cost as
     /// much as a pass over 64 values.
     /// </summary>
-    internal static void SortedSums2(float alpha0, float alpha1, Span<float> sums, Span<byte> order)
+    internal static void SortedSums2(float alpha0, float alpha1, Span<float> sums, Span<byte> order) =>
+        SortedSums2(alpha0, alpha1, sums, order, out _, out _);
+
+    /// <summary><see cref="SortedSums2(float, float, Span{float}, Span{byte})"/> that also gives the sums and their codes as
+    /// vectors built from registers: the fused path's search reads them as vectors, and a vector load of values just stored
+    /// one by one waits for the stores to reach the cache (no store-to-load forwarding across stores).</summary>
+    private static void SortedSums2(float alpha0, float alpha1, Span<float> sums, Span<byte> order, out Vector128<float> sumLanes, out Vector128<int> codeLanes)
     {
         float plus0 = 0f + alpha0, minus0 = 0f + -alpha0;
         float s0 = minus0 + -alpha1, s1 = plus0 + -alpha1, s2 = minus0 + alpha1, s3 = plus0 + alpha1;
@@ -153,6 +160,8 @@ public static partial class AlternatingQuantizer
         order[1] = (byte)c1;
         order[2] = (byte)c2;
         order[3] = (byte)c3;
+        sumLanes = Vector128.Create(s0, s1, s2, s3);
+        codeLanes = Vector128.Create(c0, c1, c2, c3);
     }
 
     /// <summary>Swaps two neighbours (and their codes) when the left one is larger.</summary>
@@ -171,7 +180,12 @@ public static partial class AlternatingQuantizer
     /// sorted by odd-even transposition (eight phases, swapping neighbours only when the left is larger: stable, so
     /// equal sums keep the lower code first, as the insertion sort leaves them).
     /// </summary>
-    internal static void SortedSums3(float alpha0, float alpha1, float alpha2, Span<float> sums, Span<byte> order)
+    internal static void SortedSums3(float alpha0, float alpha1, float alpha2, Span<float> sums, Span<byte> order) =>
+        SortedSums3(alpha0, alpha1, alpha2, sums, order, out _, out _);
+
+    /// <summary><see cref="SortedSums3(float, float, float, Span{float}, Span{byte})"/> that also gives the sums and codes as
+    /// vectors built from registers (see <see cref="SortedSums2(float, float, Span{float}, Span{byte}, out Vector128{float}, out Vector128{int})"/>).</summary>
+    private static void SortedSums3(float alpha0, float alpha1, float alpha2, Span<float> sums, Span<byte> order, out Vector256<float> sumLanes, out Vector256<int> codeLanes)
     {
         float plus0 = 0f + alpha0, minus0 = 0f + -alpha0;
         float m00 = minus0 + -alpha1, p0m1 = plus0 + -alpha1, m0p1 = minus0 + alpha1, p0p1 = plus0 + alpha1;
@@ -205,5 +219,7 @@ public static partial class AlternatingQuantizer
         order[5] = (byte)c5;
         order[6] = (byte)c6;
         order[7] = (byte)c7;
+        sumLanes = Vector256.Create(s0, s1, s2, s3, s4, s5, s6, s7);
+        codeLanes = Vector256.Create(c0, c1, c2, c3, c4, c5, c6, c7);
     }
 }

@@ -172,6 +172,49 @@ public static partial class AlternatingQuantizer
             _last = Vector512.Create(count - 1);
         }
 
+        /// <summary>The search by <paramref name="midpoints"/> (<see cref="ByMidpoints{TBits}"/>) of the sorted sums whose values
+        /// and codes are in the first lanes of <paramref name="sumLanes"/> and <paramref name="codeLanes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public NearestSum512(ReadOnlySpan<float> midpoints, Vector512<float> sumLanes, Vector512<int> codeLanes)
+        {
+            _sums = midpoints;
+            _sumLanes = sumLanes;
+            _codeLanes = codeLanes;
+            _last = default;
+        }
+
+        /// <summary>
+        /// Each value's index into 2^bits sorted sums when this search holds their midpoints: the count of midpoints at or
+        /// below it, so a value at or above the midpoint of two neighbours takes the larger (the reference's tie rule). It
+        /// is the nearest sum up to the rounding of the midpoint (the reference compares the two distances instead), for
+        /// half the work: one compare per midpoint, no neighbour permutes.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<int> ByMidpoints<TBits>(Vector512<float> v)
+            where TBits : IBitCount
+        {
+            int count = (1 << TBits.Count) - 1;
+            ref float midpoints = ref MemoryMarshal.GetReference(_sums);
+            Vector512<int> even = Vector512<int>.Zero, odd = even;
+            for (int k = 0; k + 1 < count; k += 2)
+            {
+                even = AtOrBelow(even, ref midpoints, k, v);
+                odd = AtOrBelow(odd, ref midpoints, k + 1, v);
+            }
+
+            if ((count & 1) != 0)
+            {
+                even = AtOrBelow(even, ref midpoints, count - 1, v);
+            }
+
+            return even + odd;
+        }
+
+        /// <summary>counter + 1 in the lanes where midpoint k is at or below v.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<int> AtOrBelow(Vector512<int> counter, ref float midpoints, int k, Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Create(Unsafe.Add(ref midpoints, k)), v).AsInt32(), counter + Vector512<int>.One, counter);
+
         /// <summary>Each value's index into the sorted sums.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<int> Best(Vector512<float> v) => Best(v, _sums.Length);

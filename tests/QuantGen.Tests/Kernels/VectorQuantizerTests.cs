@@ -109,6 +109,40 @@ public sealed class VectorQuantizerTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Alternating_values_at_the_zero_midpoint_take_the_reference_code_whatever_their_sign(int bits)
+    {
+        // The sums +-a0 +- a1 ... are symmetric, so two of them have their midpoint at exactly 0, where post-ReLU zeros,
+        // -0 and tiny values that two computations round differently all sit. The reference sends the tie up (its two
+        // rounded distances are equal); the vector search must too, for all of them alike, or a generated model and the
+        // reference part ways on a value of 1e-44.
+        foreach (int length in new[] { 16, 64, 100, 1024 })
+        {
+            float[] x = TestModels.RandomFloats(new Random(bits * 31 + length), length, -2f, 2f);
+            float[] nearZero = { 0f, -0f, 1e-44f, -1e-44f, 1e-30f, -1e-30f };
+            for (int i = 0; i < nearZero.Length; i++)
+            {
+                x[i * (length / nearZero.Length)] = nearZero[i];
+            }
+
+            var alphas = new float[bits];
+            var codes = new byte[length];
+            var codesReference = new byte[length];
+            AlternatingQuantizer.Quantize(x, bits, 2, alphas, new float[length], codes);
+            AlternatingQuantizer.QuantizeScalar(x, bits, 2, new float[bits], new float[length], codesReference);
+            byte atZero = codesReference[0];
+            for (int i = 0; i < nearZero.Length; i++)
+            {
+                int at = i * (length / nearZero.Length);
+                Assert.Equal(atZero, codesReference[at]);
+                Assert.True(codes[at] == atZero, $"bits {bits}, length {length}: {nearZero[i]:R} took code {codes[at]}, the reference {atZero}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
