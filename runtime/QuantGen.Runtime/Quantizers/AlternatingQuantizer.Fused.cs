@@ -107,6 +107,17 @@ public static partial class AlternatingQuantizer
         Span<byte> order = stackalloc byte[1 << FusedMaxBits];
         Span<float> midpoints = stackalloc float[1 << FusedMaxBits];
 
+        if (bits == 1 && cycles > 0)
+        {
+            // One bit: the greedy codes are the signs, which do not wait for alpha, so the first pass makes them and
+            // gathers their least-squares sums along with the sums of x and |x| (the same sums, in the same order, as
+            // the two passes it replaces).
+            double signTotal = SignPass<TBits>(xs, code, lastValid, gram.Slice(0, 1), rhs.Slice(0, 1), n, out double signAbsolute);
+            alphas[0] = (float)(signAbsolute / n);
+            Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, midpoints);
+            return;
+        }
+
         double total = TotalAndAbs(xs, out double absolute);
         // The least-squares system each gathering pass fills for the next cycle.
         var system = new LeastSquares(gram.Slice(0, bits * bits), rhs.Slice(0, bits), n, total);
@@ -127,12 +138,30 @@ public static partial class AlternatingQuantizer
             alphas[bits - 1] = alpha;
         }
 
+        Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, midpoints);
+    }
+
+    /// <summary>The alternating cycles from the greedy codes (and their gathered system), then the reconstruction.</summary>
+    private static void Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, Vector512<int> lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> midpoints)
+        where TBits : IBitCount
+    {
+        int bits = TBits.Count;
+        Span<double> gram = system.Gram, rhs = system.Rhs;
         for (int cycle = 0; cycle < cycles; cycle++)
         {
-            SolveByCofactors<TBits>(gram.Slice(0, bits * bits), rhs.Slice(0, bits), alphas);
+            SolveByCofactors<TBits>(gram, rhs, alphas);
             bool final = cycle == cycles - 1;
             NearestSum512 search = SortedSearch<TBits>(alphas, sums, order, midpoints);
-            SearchPass<TBits>(xs, code, search, lastValid, gather: !final, system, final ? residual : default);
+            // One bit: codes the search left as they were are a fixed point (the next solve would see the same sums and
+            // return this alpha, and its search these codes), and they almost always are: the greedy codes are the signs,
+            // the least-squares alpha of the signs is mean |x|, and its nearest sums give the signs back. So that search
+            // also writes the reconstruction, and the coding ends there. (With more bits the codes rarely settle in one
+            // cycle, and the check would cost more than it saves.)
+            bool oneBit = TBits.Count == 1;
+            if (!SearchPass<TBits>(xs, code, search, lastValid, gather: !final, system, final || oneBit ? residual : default) && oneBit)
+            {
+                break;
+            }
         }
 
         if (cycles == 0)
@@ -146,7 +175,6 @@ public static partial class AlternatingQuantizer
 
             ReconstructVector(code, table, residual);
         }
-
     }
 
     /// <summary>The least-squares system a gathering pass fills (views of the caller's buffers) and what it needs
@@ -262,6 +290,33 @@ public static partial class AlternatingQuantizer
         return Total(sum);
     }
 
+    /// <summary>The first pass for one bit: the sums of x and |x| (as <see cref="TotalAndAbs"/>), the codes (the signs:
+    /// bit 0 where x >= 0, -0 included, as the greedy step) and their least-squares system in
+    /// <paramref name="gram"/> and <paramref name="rhs"/>; returns the sum of x.</summary>
+    private static double SignPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, Vector512<int> lastValid, Span<double> gram, Span<double> rhs, int n, out double absolute)
+        where TBits : IBitCount
+    {
+        ref float x = ref MemoryMarshal.GetReference(xs);
+        ref byte c = ref MemoryMarshal.GetReference(code);
+        Vector512<float> sum = Vector512<float>.Zero, abs = sum;
+        Accumulators<TBits> sums = default;
+        int lastStart = xs.Length - 16;
+        for (int i = 0; i < xs.Length; i += 16)
+        {
+            Vector512<float> v = Vector512.LoadUnsafe(ref x, (nuint)i);
+            sum += v;
+            abs += Vector512.Abs(v);
+            Vector512<int> codes = Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero).AsInt32() & Vector512<int>.One;
+            Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
+            sums.Add(v, codes, i == lastStart ? lastValid : Vector512<int>.AllBitsSet);
+        }
+
+        absolute = Total(abs);
+        double total = Total(sum);
+        sums.Fill(new LeastSquares(gram, rhs, n, total));
+        return total;
+    }
+
     /// <summary>One greedy step over <paramref name="from"/> (x for the first step, the residual after): bit j
     /// where r >= 0, r -= +-alpha into <paramref name="residual"/>; returns the sum of the new |r| over the real
     /// values (the next step's alpha times n). With <paramref name="gather"/>, the codes are final after this
@@ -314,10 +369,12 @@ public static partial class AlternatingQuantizer
     }
 
     /// <summary>The code search for fixed alphas (the nearest of the sorted sums; ties to the larger, as in the
-    /// reference); gathers the new codes' statistics, or, on the last cycle, writes the reconstruction.</summary>
-    private static void SearchPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, in NearestSum512 search, Vector512<int> lastValid, bool gather, in LeastSquares system, Span<float> reconstruction)
+    /// reference); writes the reconstruction if given; with <paramref name="gather"/>, gathers the new codes' statistics
+    /// and, for one bit, returns whether any real value's code changed (otherwise true).</summary>
+    private static bool SearchPass<TBits>(ReadOnlySpan<float> xs, Span<byte> code, in NearestSum512 search, Vector512<int> lastValid, bool gather, in LeastSquares system, Span<float> reconstruction)
         where TBits : IBitCount
     {
+        Vector512<int> changed = Vector512<int>.Zero;
         ref float x = ref MemoryMarshal.GetReference(xs);
         ref byte c = ref MemoryMarshal.GetReference(code);
         ref float y = ref MemoryMarshal.GetReference(reconstruction);
@@ -329,6 +386,12 @@ public static partial class AlternatingQuantizer
             Vector512<float> v = Vector512.LoadUnsafe(ref x, (nuint)i);
             Vector512<int> best = search.ByMidpoints<TBits>(v);
             Vector512<int> codes = search.Code(best);
+            Vector512<int> valid = i == lastStart ? lastValid : Vector512<int>.AllBitsSet;
+            if (gather && TBits.Count == 1)
+            {
+                changed |= (Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref c, (nuint)i)) ^ codes) & valid;
+            }
+
             Avx512F.ConvertToVector128Byte(codes).StoreUnsafe(ref c, (nuint)i);
             if (write)
             {
@@ -338,7 +401,7 @@ public static partial class AlternatingQuantizer
 
             if (gather)
             {
-                totals.Add(v, codes, i == lastStart ? lastValid : Vector512<int>.AllBitsSet);
+                totals.Add(v, codes, valid);
             }
         }
 
@@ -346,5 +409,7 @@ public static partial class AlternatingQuantizer
         {
             totals.Fill(system);
         }
+
+        return !gather || TBits.Count > 1 || changed != Vector512<int>.Zero;
     }
 }

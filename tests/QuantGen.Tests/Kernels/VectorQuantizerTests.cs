@@ -108,6 +108,47 @@ public sealed class VectorQuantizerTests
         }
     }
 
+    [Fact]
+    public void Alternating_one_bit_coding_stops_at_its_fixed_point_with_what_more_cycles_would_give()
+    {
+        // One bit: the greedy codes are the signs and the first cycle almost always gives them back, so the vector path
+        // stops there; more cycles must not change a bit of the result, and it must be the reference's, also when tiny
+        // negative values (which the first search sends up, as the reference's tie does) make the codes move once.
+        foreach (int length in new[] { 16, 64, 100, 1024, 1037 })
+        {
+            foreach (bool tiny in new[] { false, true })
+            {
+                float[] x = TestModels.RandomFloats(new Random(length + (tiny ? 1 : 0)), length, -2f, 2f);
+                if (tiny)
+                {
+                    for (int i = 0; i < length; i += 7)
+                    {
+                        x[i] = -1e-30f;
+                    }
+                }
+
+                var twoAlphas = new float[1];
+                var twoCodes = new byte[length];
+                var twoValues = new float[length];
+                AlternatingQuantizer.Quantize(x, 1, 2, twoAlphas, twoValues, twoCodes);
+                var manyAlphas = new float[1];
+                var manyCodes = new byte[length];
+                var manyValues = new float[length];
+                AlternatingQuantizer.Quantize(x, 1, 7, manyAlphas, manyValues, manyCodes);
+                var referenceCodes = new byte[length];
+                AlternatingQuantizer.QuantizeScalar(x, 1, 2, new float[1], new float[length], referenceCodes);
+                Assert.Equal(BitConverter.SingleToInt32Bits(manyAlphas[0]), BitConverter.SingleToInt32Bits(twoAlphas[0]));
+                Assert.Equal(manyCodes, twoCodes);
+                Assert.Equal(manyValues, twoValues);
+                Assert.Equal(referenceCodes, twoCodes);
+                for (int i = 0; i < length; i++)
+                {
+                    Assert.Equal(AlternatingQuantizer.Value(twoCodes[i], twoAlphas), twoValues[i]);
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
