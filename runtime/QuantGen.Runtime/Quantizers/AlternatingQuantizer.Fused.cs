@@ -105,7 +105,7 @@ public static partial class AlternatingQuantizer
         Span<double> rhs = stackalloc double[FusedMaxBits];
         Span<float> sums = stackalloc float[1 << FusedMaxBits];
         Span<byte> order = stackalloc byte[1 << FusedMaxBits];
-        Span<float> midpoints = stackalloc float[1 << FusedMaxBits];
+        Span<float> thresholds = stackalloc float[1 << FusedMaxBits];
 
         if (bits == 1 && cycles > 0)
         {
@@ -114,7 +114,7 @@ public static partial class AlternatingQuantizer
             // the two passes it replaces).
             double signTotal = SignPass<TBits>(xs, code, lastValid, gram.Slice(0, 1), rhs.Slice(0, 1), n, out double signAbsolute);
             alphas[0] = (float)(signAbsolute / n);
-            Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, midpoints);
+            Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, thresholds);
             return;
         }
 
@@ -138,11 +138,11 @@ public static partial class AlternatingQuantizer
             alphas[bits - 1] = alpha;
         }
 
-        Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, midpoints);
+        Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds);
     }
 
     /// <summary>The alternating cycles from the greedy codes (and their gathered system), then the reconstruction.</summary>
-    private static void Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, Vector512<int> lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> midpoints)
+    private static void Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, Vector512<int> lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> thresholds)
         where TBits : IBitCount
     {
         int bits = TBits.Count;
@@ -151,7 +151,7 @@ public static partial class AlternatingQuantizer
         {
             SolveByCofactors<TBits>(gram, rhs, alphas);
             bool final = cycle == cycles - 1;
-            NearestSum512 search = SortedSearch<TBits>(alphas, sums, order, midpoints);
+            NearestSum512 search = SortedSearch<TBits>(alphas, sums, order, thresholds);
             // One bit: codes the search left as they were are a fixed point (the next solve would see the same sums and
             // return this alpha, and its search these codes), and they almost always are: the greedy codes are the signs,
             // the least-squares alpha of the signs is mean |x|, and its nearest sums give the signs back. So that search
@@ -384,7 +384,7 @@ public static partial class AlternatingQuantizer
         for (int i = 0; i < xs.Length; i += 16)
         {
             Vector512<float> v = Vector512.LoadUnsafe(ref x, (nuint)i);
-            Vector512<int> best = search.ByMidpoints<TBits>(v);
+            Vector512<int> best = search.ByThresholds<TBits>(v);
             Vector512<int> codes = search.Code(best);
             Vector512<int> valid = i == lastStart ? lastValid : Vector512<int>.AllBitsSet;
             if (gather && TBits.Count == 1)

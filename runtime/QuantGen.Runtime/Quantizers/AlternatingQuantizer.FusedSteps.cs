@@ -80,10 +80,10 @@ public static partial class AlternatingQuantizer
     }
 
     /// <summary>The code search for <paramref name="alphas"/>: their sorted sums (<paramref name="sums16"/>,
-    /// <paramref name="order16"/>; the lanes of 2 and 3 bits built in registers) and the midpoints of neighbours, which
-    /// the search reads from <paramref name="midpoints16"/>.</summary>
+    /// <paramref name="order16"/>; the lanes of 2 and 3 bits built in registers) and the thresholds between neighbours,
+    /// which the search reads from <paramref name="thresholds16"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static NearestSum512 SortedSearch<TBits>(ReadOnlySpan<float> alphas, Span<float> sums16, Span<byte> order16, Span<float> midpoints16)
+    private static NearestSum512 SortedSearch<TBits>(ReadOnlySpan<float> alphas, Span<float> sums16, Span<byte> order16, Span<float> thresholds16)
         where TBits : IBitCount
     {
         int count = 1 << TBits.Count;
@@ -110,17 +110,18 @@ public static partial class AlternatingQuantizer
         {
             // The reference compares the two rounded distances and sends a tie to the larger sum, so every value within
             // about half a float step of the distance of the midpoint goes up. The threshold sits about that far below
-            // the midpoint, which matters where values crowd: with symmetric alphas a midpoint is exactly 0, where -0, +0 and
-            // tiny values that differ only in the last steps of a computation (a vector tanh against MathF.Tanh) all sit.
+            // the midpoint, which matters where values crowd: the sums are symmetric about 0, so one midpoint is exactly 0,
+            // where -0, +0 and tiny values that differ only in the last steps of a computation (a vector tanh against
+            // MathF.Tanh) all sit.
             // A value equal to a sum must take that sum, and of equal sums the first (the lower code, as the reference;
             // the least-squares step after it sees the codes, not only their values): a threshold at or below the lower
             // sum (equal sums, or sums a float apart) moves just above it.
             // gap * 2^-25 is between a quarter and a half of a float step of the distance (half the gap).
             float lower = sums16[k], upper = sums16[k + 1];
             float threshold = (lower + upper) * 0.5f - (upper - lower) * (1f / 33554432f);
-            midpoints16[k] = threshold > lower ? threshold : NextAbove(lower);
+            thresholds16[k] = threshold > lower ? threshold : NextAbove(lower);
         }
 
-        return new NearestSum512(midpoints16.Slice(0, count - 1), sumLanes, codeLanes);
+        return new NearestSum512(thresholds16.Slice(0, count - 1), sumLanes, codeLanes);
     }
 }

@@ -156,6 +156,7 @@ public static partial class AlternatingQuantizer
     /// </summary>
     private readonly ref struct NearestSum512
     {
+        // The sorted sums (the distance search, Best) or the thresholds between them (ByThresholds).
         private readonly ReadOnlySpan<float> _sums;
         private readonly Vector512<float> _sumLanes;
         private readonly Vector512<int> _codeLanes;
@@ -172,57 +173,53 @@ public static partial class AlternatingQuantizer
             _last = Vector512.Create(count - 1);
         }
 
-        /// <summary>The search by <paramref name="midpoints"/> (<see cref="ByMidpoints{TBits}"/>) of the sorted sums whose values
-        /// and codes are in the first lanes of <paramref name="sumLanes"/> and <paramref name="codeLanes"/>.</summary>
+        /// <summary>The search by <paramref name="thresholds"/> (<see cref="ByThresholds{TBits}"/>) between the sorted sums whose
+        /// values and codes are in the first lanes of <paramref name="sumLanes"/> and <paramref name="codeLanes"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public NearestSum512(ReadOnlySpan<float> midpoints, Vector512<float> sumLanes, Vector512<int> codeLanes)
+        public NearestSum512(ReadOnlySpan<float> thresholds, Vector512<float> sumLanes, Vector512<int> codeLanes)
         {
-            _sums = midpoints;
+            _sums = thresholds;
             _sumLanes = sumLanes;
             _codeLanes = codeLanes;
             _last = default;
         }
 
         /// <summary>
-        /// Each value's index into 2^bits sorted sums when this search holds their midpoints: the count of midpoints at or
-        /// below it, so a value at or above the midpoint of two neighbours takes the larger (the reference's tie rule). It
-        /// is the nearest sum up to the rounding of the midpoint (the reference compares the two distances instead), for
-        /// half the work: one compare per midpoint, no neighbour permutes.
+        /// Each value's index into 2^bits sorted sums when this search holds the thresholds between them: the count of
+        /// thresholds at or below it. Each threshold sits where the reference's two rounded distances tie (just below the
+        /// midpoint), so this is the reference's nearest sum but within a fraction of a float step of a midpoint, for half
+        /// the work: one compare per threshold, no neighbour permutes.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<int> ByMidpoints<TBits>(Vector512<float> v)
+        public Vector512<int> ByThresholds<TBits>(Vector512<float> v)
             where TBits : IBitCount
         {
             int count = (1 << TBits.Count) - 1;
-            ref float midpoints = ref MemoryMarshal.GetReference(_sums);
+            ref float thresholds = ref MemoryMarshal.GetReference(_sums);
             Vector512<int> even = Vector512<int>.Zero, odd = even;
             for (int k = 0; k + 1 < count; k += 2)
             {
-                even = AtOrBelow(even, ref midpoints, k, v);
-                odd = AtOrBelow(odd, ref midpoints, k + 1, v);
+                even = AtOrBelow(even, ref thresholds, k, v);
+                odd = AtOrBelow(odd, ref thresholds, k + 1, v);
             }
 
             if ((count & 1) != 0)
             {
-                even = AtOrBelow(even, ref midpoints, count - 1, v);
+                even = AtOrBelow(even, ref thresholds, count - 1, v);
             }
 
             return even + odd;
         }
 
-        /// <summary>counter + 1 in the lanes where midpoint k is at or below v.</summary>
+        /// <summary>counter + 1 in the lanes where threshold k is at or below v.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<int> AtOrBelow(Vector512<int> counter, ref float midpoints, int k, Vector512<float> v) =>
-            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Create(Unsafe.Add(ref midpoints, k)), v).AsInt32(), counter + Vector512<int>.One, counter);
+        private static Vector512<int> AtOrBelow(Vector512<int> counter, ref float thresholds, int k, Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Create(Unsafe.Add(ref thresholds, k)), v).AsInt32(), counter + Vector512<int>.One, counter);
 
         /// <summary>Each value's index into the sorted sums.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<int> Best(Vector512<float> v) => Best(v, _sums.Length);
 
-        /// <summary><see cref="Best(Vector512{float})"/> for a search of 2^bits sums known when the caller is compiled.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<int> Best<TBits>(Vector512<float> v)
-            where TBits : IBitCount => Best(v, 1 << TBits.Count);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Vector512<int> Best(Vector512<float> v, int count)
