@@ -113,6 +113,14 @@ public sealed class SnapshotTests
     public void Convolution_with_the_integer_kernel() =>
         VerifyAll(nameof(Convolution_with_the_integer_kernel), TestModels.Json(IntegerConvolution()), "CnnInt8", "App.Models");
 
+    internal static Model XnorConvolution() =>
+        Recurrent.RecurrentTestModels.Convolution(
+            "cnn-xnor", (r, rows, cols) => TestModels.MultiBinary(r, rows, cols, 2), TestModels.Online(2, 2), stride: 1, padding: 1, poolPadding: 0, seed: 12, channels: 16, outChannels: 12);
+
+    [Fact]
+    public void Convolution_with_the_xor_popcount_kernel() =>
+        VerifyAll(nameof(Convolution_with_the_xor_popcount_kernel), TestModels.Json(XnorConvolution()), "CnnXnor", "App.Models");
+
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
     internal static void VerifyAll(string test, string json, string className, string? ns)
     {

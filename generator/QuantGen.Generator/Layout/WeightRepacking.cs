@@ -169,6 +169,40 @@ internal static class WeightRepacking
         return result;
     }
 
+    /// <summary>
+    /// A convolution's multi-bit binary planes [plane][out channel][channel, ky, kx] (the codec's order) in the xor/popcount
+    /// convolution's layout (<see cref="KernelGeometry.ConvXnorWordIndex"/>): per output channel, plane and tap, the
+    /// channels as bits of little-endian words, zero past the last channel.
+    /// </summary>
+    public static byte[] ConvXnorPlanes(MultiBinaryCodec m, int rows, int channels, int taps)
+    {
+        int wordBytes = KernelGeometry.ConvXnorWordBytes(channels), wordBits = 8 * wordBytes, chunks = KernelGeometry.ConvXnorChunks(channels);
+        var result = new byte[KernelGeometry.ConvXnorWeightBytes(rows, channels, taps, m.Bits)];
+        byte[] bits = m.Planes.ToByteArray();
+        long cols = (long)channels * taps;
+        for (int p = 0; p < m.Bits; p++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    for (int t = 0; t < taps; t++)
+                    {
+                        long source = (p * (long)rows + r) * cols + (long)c * taps + t;
+                        if ((bits[source >> 3] >> (int)(source & 7) & 1) != 0)
+                        {
+                            long word = KernelGeometry.ConvXnorWordIndex(r, p, t, c / wordBits, m.Bits, taps, chunks);
+                            int bit = c % wordBits;
+                            result[word * wordBytes + bit / 8] |= (byte)(1 << (bit % 8));
+                        }
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>A convolution's float weights [out channel][channel, ky, kx] in the float convolution's blocked layout
     /// (<see cref="KernelGeometry.ConvBlockedIndex"/>), the channels past the last zero.</summary>
     public static float[] ConvBlocked(float[] weights, int rows, int cols)

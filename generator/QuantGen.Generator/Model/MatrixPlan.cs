@@ -18,6 +18,8 @@ internal enum KernelKind
     ByteCodes,
     /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
     Xnor,
+    /// <summary>A convolution's multi-bit binary weights times its input map coded online by alternating quantization, by xor and popcount over channels-last bit words (runtime ConvolutionKernels.Xnor).</summary>
+    XnorConv,
     /// <summary>Any codec, decoded a row at a time to float, then a dot product (runtime DenseKernels): the fallback.</summary>
     DecodeRow,
     /// <summary>An embedding table: the token's row decoded (runtime EmbeddingLookup).</summary>

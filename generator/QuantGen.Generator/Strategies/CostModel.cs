@@ -76,8 +76,9 @@ internal static class CostModel
     public const double PatchPerValue = 1.0;
 
     /// <summary>The float convolution: per weight and output position (vectors of 16 positions, each broadcast weight
-    /// feeding two of them; 4.3 us of the digits CNN's 295k multiply-adds, profiled in benchmarks/ModelSteps).</summary>
-    public const double FloatBatchedPerWeight = 0.015;
+    /// feeding two of them). Refit 2026-11-26: the digits CNN's 16 -> 32 convolution (295k multiply-adds, 9,216 panel
+    /// values) alone takes 4.0 to 4.3 us (a Stopwatch harness of the runtime kernel); 0.015 had it at 5.4.</summary>
+    public const double FloatBatchedPerWeight = 0.011;
 
     /// <summary>The integer convolution: coding the input map and laying it out channels last, per input value
     /// (0.6 us of the digits CNN's 1,024-value map, profiled in benchmarks/ModelSteps).</summary>
@@ -86,6 +87,15 @@ internal static class CostModel
     /// <summary>The integer convolution: per padded weight byte and output position (vpdpbusd, 32 bytes per instruction;
     /// 2.2 us of the digits CNN's 16 -> 32 convolution, 295k of them, profiled in benchmarks/ModelSteps).</summary>
     public const double Int8ConvPerWeight = 0.0075;
+
+    /// <summary>The xor/popcount convolution: its bit words and masks, per input value (0.4 us of the digits CNN's
+    /// 1,024-value map beside the coding, which the float convolution's quantizer pays as well).</summary>
+    public const double XnorConvPerValue = 0.4;
+
+    /// <summary>The xor/popcount convolution: per padded position, plane pair, (tap, chunk) step and output channel (a
+    /// 512-bit vector is 32 positions' words, counted by a permute and an affine transform). The digits CNN's 16 -> 32
+    /// convolution, 64 positions: 2.7 us at 2 x 2 planes, 5.3 at 3 x 3 (beside the coding; 0.037 and 0.032).</summary>
+    public const double XnorConvPerUnit = 0.034;
 
     /// <summary>The float convolution's panels: per value of every position's patch (short row copies).</summary>
     public const double PanelPerValue = 0.1;

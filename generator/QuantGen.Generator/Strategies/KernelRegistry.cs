@@ -17,6 +17,7 @@ internal static class KernelRegistry
         new XnorStrategy(),
         new Int8Strategy(),
         new Int8ConvolutionStrategy(),
+        new XnorConvolutionStrategy(),
         new PlaneLutStrategy(),
         new ByteCodesStrategy(),
         new FloatStrategy(),

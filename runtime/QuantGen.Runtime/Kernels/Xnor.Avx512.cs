@@ -110,9 +110,9 @@ public static partial class Xnor
     /// counted by a byte permute and an affine transform.</summary>
     private readonly struct PermuteCounter : IPlaneCounter
     {
-        public static Vector512<byte> Low => Vector512.Create(PopCounts128.Slice(0, 64));
+        public static Vector512<byte> Low => CountTableLow;
 
-        public static Vector512<byte> High => Vector512.Create(PopCounts128.Slice(64, 64));
+        public static Vector512<byte> High => CountTableHigh;
 
         /// <summary>
         /// For two groups' weight plane (wA, wB) and TBits.Count activation planes from <paramref name="a"/> (with
@@ -199,16 +199,26 @@ public static partial class Xnor
             }
         }
 
-        /// <summary>
-        /// The bit count of each byte: vpermi2b looks the low 7 bits up in the 128-entry table (its index ignores
-        /// the top bit) and the affine transform's matrix 0x80 in its last row gives bit 0 = bit 7, the rest 0.
-        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> Pop(Vector512<byte> low, Vector512<byte> high, Vector512<byte> v)
-        {
-            Vector512<byte> top = Gfni.V512.GaloisFieldAffineTransform(v, Vector512.Create(0x8000000000000000UL).AsByte(), 0);
-            return top + Avx512Vbmi.PermuteVar64x8x2(low, v, high);
-        }
+        private static Vector512<byte> Pop(Vector512<byte> low, Vector512<byte> high, Vector512<byte> v) => CountBytes(low, high, v);
+    }
+
+    /// <summary>The first half of <see cref="CountBytes"/>'s table (held in a register by its callers).</summary>
+    internal static Vector512<byte> CountTableLow => Vector512.Create(PopCounts128.Slice(0, 64));
+
+    /// <summary>The second half of <see cref="CountBytes"/>'s table.</summary>
+    internal static Vector512<byte> CountTableHigh => Vector512.Create(PopCounts128.Slice(64, 64));
+
+    /// <summary>
+    /// The bit count of each byte (AVX-512 VBMI and GFNI), in two instructions and an add: vpermi2b looks the low 7
+    /// bits up in the 128-entry table <paramref name="low"/>:<paramref name="high"/> (its index ignores the top bit)
+    /// and the affine transform's matrix 0x80 in its last row gives bit 0 = bit 7, the rest 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<byte> CountBytes(Vector512<byte> low, Vector512<byte> high, Vector512<byte> v)
+    {
+        Vector512<byte> top = Gfni.V512.GaloisFieldAffineTransform(v, Vector512.Create(0x8000000000000000UL).AsByte(), 0);
+        return top + Avx512Vbmi.PermuteVar64x8x2(low, v, high);
     }
 
     /// <summary>terms += beta * (n - 2 popcount) for a group's 8 rows (one fused multiply-add): the popcount stays an

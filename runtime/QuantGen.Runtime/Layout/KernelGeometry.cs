@@ -172,6 +172,74 @@ internal static class KernelGeometry
         return (codes + map + 3) / 4;
     }
 
+    /// <summary>
+    /// Bytes of one word of the xor/popcount convolution: the bits of up to 16 input channels at one pixel in 16-bit
+    /// words, of more in 32-bit words (<see cref="ConvXnorChunks"/> of them). A 512-bit vector holds one word of
+    /// 64 / this many output positions.
+    /// </summary>
+    public static int ConvXnorWordBytes(int channels) => channels <= 16 ? 2 : 4;
+
+    /// <summary>Words per pixel, plane and tap of the xor/popcount convolution: the channels in words of
+    /// <see cref="ConvXnorWordBytes"/> bytes.</summary>
+    public static int ConvXnorChunks(int channels) => (channels + 8 * ConvXnorWordBytes(channels) - 1) / (8 * ConvXnorWordBytes(channels));
+
+    /// <summary>
+    /// Words before pixel 0 in each plane of the xor/popcount convolution's pixel words: with stride 1 and rows as
+    /// wide as the output, a tap's words for consecutive positions are the plane's words shifted by
+    /// (ky - padH) * width + kx - padW, so the plane keeps room for the most negative shift (the words there are
+    /// never counted: their masks are 0).
+    /// </summary>
+    public static int ConvXnorPixelFront(int width, int paddingH, int paddingW) => paddingH * width + paddingW;
+
+    /// <summary>Words per plane and chunk of the xor/popcount convolution's pixel words: the front, the pixels (whole
+    /// vectors of 16), and room for the positions' vector reads at the largest shift.</summary>
+    public static int ConvXnorPixelStride(int height, int width, int kernelH, int kernelW, int strideH, int strideW, int paddingH, int paddingW, int channels)
+    {
+        int outH = (height + 2 * paddingH - kernelH) / strideH + 1, outW = (width + 2 * paddingW - kernelW) / strideW + 1;
+        int back = System.Math.Max(0, kernelH - 1 - paddingH) * width + System.Math.Max(0, kernelW - 1 - paddingW);
+        int need = System.Math.Max((height * width + 15) / 16 * 16, ConvXnorPaddedPositions(outH * outW, channels) + back);
+        return (ConvXnorPixelFront(width, paddingH, paddingW) + need + 15) / 16 * 16;
+    }
+
+    /// <summary>Output positions of the xor/popcount convolution rounded up to a whole vector of words.</summary>
+    public static int ConvXnorPaddedPositions(int positions, int channels)
+    {
+        int perVector = 64 / ConvXnorWordBytes(channels);
+        return (positions + perVector - 1) / perVector * perVector;
+    }
+
+    /// <summary>
+    /// Where word (<paramref name="o"/>, <paramref name="plane"/>, <paramref name="tap"/>, <paramref name="chunk"/>) of
+    /// the xor/popcount convolution's weights starts, in words: [output channel][plane][tap = ky * kernelW + kx][chunk],
+    /// bit b of a word = input channel chunk * 8 * word bytes + b (set = +1), the bits past the last channel 0.
+    /// </summary>
+    public static long ConvXnorWordIndex(int o, int plane, int tap, int chunk, int planes, int taps, int chunks) =>
+        (((long)o * planes + plane) * taps + tap) * chunks + chunk;
+
+    /// <summary>Bytes of the xor/popcount convolution's weights.</summary>
+    public static long ConvXnorWeightBytes(int outChannels, int channels, int taps, int planes) =>
+        (long)outChannels * planes * taps * ConvXnorChunks(channels) * ConvXnorWordBytes(channels);
+
+    /// <summary>
+    /// Floats of scratch the xor/popcount convolution needs: the cleaned input and its reconstruction, the codes (whole
+    /// 64-byte words and 64 spare bytes), the output channel's sums and B n(p) per padded position, the pixel words of
+    /// every code plane, and the activation words: per tap and chunk, one plane of words per padded output position for
+    /// each code plane and one of masks (all ones where the tap reads a pixel, 0 where it reads padding), 64 bytes
+    /// aligned (64 spare bytes).
+    /// </summary>
+    public static int ConvXnorScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int strideH, int strideW, int paddingH, int paddingW, int activationBits)
+    {
+        int map = channels * height * width;
+        int outH = (height + 2 * paddingH - kernelH) / strideH + 1, outW = (width + 2 * paddingW - kernelW) / strideW + 1;
+        long words = ConvXnorWordBytes(channels);
+        long chunks = ConvXnorChunks(channels);
+        long codes = (map + 63) / 64 * 64 + 64;
+        long positions = ConvXnorPaddedPositions(outH * outW, channels);
+        long pixels = activationBits * chunks * ConvXnorPixelStride(height, width, kernelH, kernelW, strideH, strideW, paddingH, paddingW, channels) * words;
+        long activations = (long)kernelH * kernelW * chunks * (activationBits + 1) * positions * words + 64;
+        return (int)(2L * map + (codes + 3) / 4 + 2 * positions + (pixels + activations + 3) / 4);
+    }
+
     /// <summary>Rows of a part when a product's rows are split across threads are a multiple of this (a table
     /// kernel's block; four cache lines of floats).</summary>
     public const int SplitAlignment = 16;

@@ -27,7 +27,8 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
     public static IEnumerable<object[]> ConvolutionCases() =>
         (from c in CompiledModels.Codecs() from q in CompiledModels.Quantizers() select new object[] { $"conv.{c.Item1}.{q.Item1}" })
             .Concat(from c in CompiledModels.Codecs() from q in CompiledRecurrentModels.WideConvolutionQuantizers() select new object[] { $"conv-wide.{c.Item1}.{q.Item1}" })
-            .Concat(CompiledModels.Quantizers().Select(q => new object[] { "conv-strided." + q.Item1 }));
+            .Concat(CompiledModels.Quantizers().Select(q => new object[] { "conv-strided." + q.Item1 }))
+            .Concat(new[] { 2, 3 }.Select(bits => new object[] { $"conv-xnor.alternating{bits}" }));
 
     [Theory]
     [MemberData(nameof(RecurrentCases))]
@@ -77,6 +78,15 @@ public sealed class RecurrentDifferentialTests(CompiledRecurrentModels models) :
     public void A_convolution_takes_the_integer_kernel_where_its_input_range_starts_at_zero_and_its_weights_have_no_zero_point(string name, string kernel) =>
         // The cases above check these against the reference; this pins which kernel they check (zero padding needs
         // a code for 0, and the integer convolution's epilogue has no zero-point term).
+        Assert.Equal(kernel, models.Cases[name].Stateless.Metadata.Layers[0].Kernel);
+
+    [Theory]
+    [InlineData("conv-xnor.alternating2", "XnorConv")]
+    [InlineData("conv-xnor.alternating3", "Float")]
+    [InlineData("conv.multibinary2.online2", "Float")]
+    public void An_alternating_convolution_takes_xor_popcount_where_the_cost_model_finds_it_faster_than_the_float_one(string name, string kernel) =>
+        // 16 channels fill a 16-bit word and 2 x 2 plane pairs are few: xor/popcount. 3 x 3 pairs, or 2 channels in a
+        // 16-bit word, cost more than the float convolution over the reconstruction (the cases above check both).
         Assert.Equal(kernel, models.Cases[name].Stateless.Metadata.Layers[0].Kernel);
 
     [Fact]

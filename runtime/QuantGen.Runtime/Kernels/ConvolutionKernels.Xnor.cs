@@ -1,0 +1,674 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// Conv2d with multi-bit binary weights over an input map coded online by alternating multi-bit quantization (the
+/// whole map one vector, as <see cref="ActivationQuantizers.OnlineMultiBinary"/> codes it), by xor and popcount.
+/// For output channel o, weight plane i and input plane j, the patch's {-1, +1} dot product over the n(p) values a
+/// position p reads inside the map is n(p) - 2 popcount(W_i[o] xor A_j[patch p]); then
+/// y[o, p] = bias[o] + sum_i alpha[o, i] (B n(p) - 2 sum_j beta_j popcount_ij), B = sum_j beta_j.
+/// </summary>
+/// <remarks>
+/// Why this works with zero padding: an alternating code has no value 0, so the padding cannot be coded; instead a
+/// tap that reads padding is left out of the count (a mask word, 0 there, ands the xor result) and out of n(p), which
+/// is exactly the reference's product with the padding's 0.
+/// Layout: channels last in bits. A word (16 bits for up to 16 channels, else 32-bit chunks) holds one plane's bits
+/// of the channels at one pixel, so a patch is its taps' words and a 512-bit vector holds one tap's word for 32 (or
+/// 16) consecutive output positions: the lanes are positions, so each output channel's counts come out in position
+/// order, as y stores them, and the weight word is one broadcast. With stride 1 and output rows as wide as the input's
+/// (the usual "same" padding), tap (ky, kx)'s words for consecutive positions are the pixel words themselves, shifted
+/// by (ky - padH) * width + kx - padW, so they are read in place; only the masks are made per tap. Otherwise each
+/// tap's words are copied out per output position first.
+/// Counting: the permute count (<see cref="global::QuantGen.Runtime.Xnor.CountBytes"/>) of each (weight xor activation)
+/// and mask (one vpternlog); byte counts of up to 31 steps are folded into 16-bit lanes, which become floats once per
+/// (output channel, weight plane, 16 positions). Two vectors of positions run side by side, sharing each broadcast
+/// weight word: on this core a 512-bit add takes two cycles, and with one chain of counts the units idled (2.8 -> 2.4
+/// us for the digits CNN's 16 -> 32 products at 2 x 2 bits). A carry-save tree in front of the counts, which needs
+/// four counts instead of nine per 3 x 3 patch, was slower (3.7 us): the permutes were not the bound here.
+/// Paths: AVX-512 with VBMI and GFNI, else the scalar twin, which makes the same integer counts and the same fused
+/// multiply-adds in the same order, so both give the same bits.
+/// </remarks>
+public static partial class ConvolutionKernels
+{
+    /// <summary>The xor/popcount convolution's paths; tests force each one the machine supports.</summary>
+    internal enum XnorPath
+    {
+        Best,
+        Permute512,
+        Scalar,
+    }
+
+    /// <summary>Floats of scratch <see cref="Xnor(ReadOnlySpan{float}, Span{float}, in Window, ReadOnlySpan{byte}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float})"/> needs.</summary>
+    public static int XnorScratchFloats(in Window w, int activationBits) =>
+        KernelGeometry.ConvXnorScratchFloats(w.Channels, w.Height, w.Width, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PaddingH, w.PaddingW, activationBits);
+
+    /// <summary>
+    /// y[o, oy, ox] = bias[o] + sum over (c, ky, kx) inside the map of W[o, c, ky, kx] * q[c, iy, ix], W = sum_i
+    /// alpha[o, i] B_i (<paramref name="coefficients"/>[o * weightBits + i]) and q x's online alternating reconstruction
+    /// with <paramref name="activationBits"/> planes after <paramref name="cycles"/> cycles (padding reads 0).
+    /// <paramref name="weights"/>: the planes in the layout of <see cref="KernelGeometry.ConvXnorWordIndex"/>.
+    /// </summary>
+    public static void Xnor(
+        ReadOnlySpan<float> x, Span<float> y, in Window w, ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch) =>
+        Xnor(x, y, w, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, XnorPath.Best);
+
+    internal static void Xnor(
+        ReadOnlySpan<float> x, Span<float> y, in Window w, ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, XnorPath path)
+    {
+        if ((uint)(activationBits - 1) >= 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(activationBits), activationBits, "The xor/popcount convolution codes its input to 1..4 bits.");
+        }
+
+        if ((uint)(weightBits - 1) >= 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weightBits), weightBits, "The xor/popcount convolution takes 1..8 weight planes.");
+        }
+
+        int positions = w.OutHeight * w.OutWidth;
+        int outChannels = y.Length / positions;
+        int taps = w.KernelH * w.KernelW;
+        int map = w.Channels * w.Height * w.Width;
+        int chunks = KernelGeometry.ConvXnorChunks(w.Channels);
+        KernelChecks.AtLeast(x.Length, map, nameof(x));
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.ConvXnorWeightBytes(outChannels, w.Channels, taps, weightBits), nameof(weights));
+        KernelChecks.AtLeast(coefficients.Length, (long)outChannels * weightBits, nameof(coefficients));
+        KernelChecks.AtLeast(bias.IsEmpty ? outChannels : bias.Length, outChannels, nameof(bias));
+        KernelChecks.AtLeast(scratch.Length, XnorScratchFloats(w, activationBits), nameof(scratch));
+        if (path == XnorPath.Best)
+        {
+            path = Avx512BW.IsSupported && Avx512Vbmi.IsSupported && Gfni.V512.IsSupported ? XnorPath.Permute512 : XnorPath.Scalar;
+        }
+
+        // Scratch (KernelGeometry.ConvXnorScratchFloats): the cleaned input and its reconstruction (the coder's), the
+        // codes, the sums and B n(p) per padded position, the pixel words, then the taps' words and masks.
+        int padded = KernelGeometry.ConvXnorPaddedPositions(positions, w.Channels);
+        int codeBytes = (map + 63) / 64 * 64;
+        int codeFloats = (codeBytes + 64 + 3) / 4;
+        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(2 * map, codeFloats));
+        Span<float> sums = scratch.Slice(2 * map + codeFloats, padded);
+        Span<float> bn = scratch.Slice(2 * map + codeFloats + padded, padded);
+        Span<byte> words = MemoryMarshal.AsBytes(scratch.Slice(2 * map + codeFloats + 2 * padded));
+        int wordBytes = KernelGeometry.ConvXnorWordBytes(w.Channels);
+        int pixelStride = KernelGeometry.ConvXnorPixelStride(w.Height, w.Width, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PaddingH, w.PaddingW, w.Channels);
+        int front = KernelGeometry.ConvXnorPixelFront(w.Width, w.PaddingH, w.PaddingW);
+        int pixelBytes = activationBits * chunks * pixelStride * wordBytes;
+
+        Span<float> betas = stackalloc float[activationBits];
+        global::QuantGen.Runtime.Xnor.Encode(x.Slice(0, map), activationBits, cycles, betas, scratch.Slice(map, map), scratch.Slice(0, map), codes.Slice(0, codeBytes));
+        float b = 0;
+        for (int j = 0; j < activationBits; j++)
+        {
+            b += betas[j];
+        }
+
+        if (path == XnorPath.Permute512)
+        {
+            PixelWords512(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
+        }
+        else
+        {
+            PixelWordsScalar(codes, words.Slice(0, pixelBytes), w, activationBits, chunks, wordBytes, pixelStride, front);
+        }
+
+        // The taps' words and masks start at a 64-byte boundary. Step s = (tap, chunk) reads its code plane j's words
+        // at codeAt[s] + j * planeStride and its masks at maskAt[s] (bytes into words, for the first position).
+        int start = pixelBytes + ToBoundary(ref words[pixelBytes]);
+        int maskBytes = padded * wordBytes;
+        Span<int> codeAt = stackalloc int[taps * chunks];
+        Span<int> maskAt = stackalloc int[taps * chunks];
+        int planeStride;
+        if (w.StrideH == 1 && w.StrideW == 1 && w.OutWidth == w.Width)
+        {
+            planeStride = chunks * pixelStride * wordBytes;
+            if (path == XnorPath.Permute512)
+            {
+                Masks512(words.Slice(start, taps * maskBytes), w, wordBytes, maskBytes, padded, b, bn);
+            }
+            else
+            {
+                Masks(words.Slice(start, taps * maskBytes), w, wordBytes, maskBytes);
+                CountsInside(w, b, bn);
+            }
+
+            for (int t = 0, s = 0; t < taps; t++)
+            {
+                int shift = (t / w.KernelW - w.PaddingH) * w.Width + (t % w.KernelW) - w.PaddingW;
+                for (int k = 0; k < chunks; k++, s++)
+                {
+                    codeAt[s] = (k * pixelStride + front + shift) * wordBytes;
+                    maskAt[s] = start + t * maskBytes;
+                }
+            }
+        }
+        else
+        {
+            planeStride = maskBytes;
+            CountsInside(w, b, bn);
+            TapWords(words.Slice(0, pixelBytes), words.Slice(start, taps * chunks * (activationBits + 1) * maskBytes), w, activationBits, chunks, wordBytes, pixelStride, front, maskBytes);
+            for (int s = 0; s < taps * chunks; s++)
+            {
+                codeAt[s] = start + s * (activationBits + 1) * maskBytes;
+                maskAt[s] = codeAt[s] + activationBits * maskBytes;
+            }
+        }
+
+        var products = new Products(weights, coefficients, words, codeAt, maskAt, betas, bn, sums, wordBytes, planeStride, padded);
+        if (path == XnorPath.Permute512)
+        {
+            switch (activationBits)
+            {
+                case 1: Products512<OneBit>(products, y, bias, weightBits, positions); break;
+                case 2: Products512<TwoBits>(products, y, bias, weightBits, positions); break;
+                case 3: Products512<ThreeBits>(products, y, bias, weightBits, positions); break;
+                default: Products512<FourBits>(products, y, bias, weightBits, positions); break;
+            }
+        }
+        else
+        {
+            for (int o = 0; o < outChannels; o++)
+            {
+                for (int i = 0; i < weightBits; i++)
+                {
+                    PlaneProductScalar(products, products.Row(o, i, weightBits), coefficients[o * weightBits + i], first: i == 0);
+                }
+
+                AddBias(sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));
+            }
+        }
+    }
+
+    /// <summary>What every (output channel, weight plane) product reads.</summary>
+    private readonly ref struct Products(
+        ReadOnlySpan<byte> weights, ReadOnlySpan<float> coefficients, ReadOnlySpan<byte> words, ReadOnlySpan<int> codeAt, ReadOnlySpan<int> maskAt,
+        ReadOnlySpan<float> betas, ReadOnlySpan<float> bn, Span<float> sums, int wordBytes, int planeStride, int padded)
+    {
+        public readonly ReadOnlySpan<byte> Weights = weights, Words = words;
+        public readonly ReadOnlySpan<float> Coefficients = coefficients, Betas = betas, Bn = bn;
+        public readonly ReadOnlySpan<int> CodeAt = codeAt, MaskAt = maskAt;
+        public readonly Span<float> Sums = sums;
+        public readonly int WordBytes = wordBytes, PlaneStride = planeStride, Padded = padded;
+
+        /// <summary>Output channel o's weight words of plane i, [step = (tap, chunk)].</summary>
+        public ReadOnlySpan<byte> Row(int o, int i, int weightBits) => Weights.Slice((o * weightBits + i) * CodeAt.Length * WordBytes, CodeAt.Length * WordBytes);
+    }
+
+    /// <summary>Bytes from <paramref name="at"/> to the next 64-byte boundary (0 on one).</summary>
+    private static unsafe int ToBoundary(ref byte at) => (int)((64 - ((nint)Unsafe.AsPointer(ref at) & 63)) & 63);
+
+    /// <summary>y = sums + bias.</summary>
+    private static void AddBias(ReadOnlySpan<float> sums, float bias, Span<float> y)
+    {
+        int p = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> b = Vector512.Create(bias);
+            for (; p + 16 <= y.Length; p += 16)
+            {
+                (Vector512.Create(sums.Slice(p, 16)) + b).CopyTo(y.Slice(p, 16));
+            }
+        }
+
+        for (; p < y.Length; p++)
+        {
+            y[p] = sums[p] + bias;
+        }
+    }
+
+    /// <summary>B n(p) for every padded position: n(p) = channels x the taps of p that read inside the map (0 past the last position).</summary>
+    private static void CountsInside(in Window w, float b, Span<float> bn)
+    {
+        bn.Clear();
+        int outW = w.OutWidth;
+        Span<int> cols = stackalloc int[outW];
+        for (int ox = 0; ox < outW; ox++)
+        {
+            cols[ox] = Inside(ox * w.StrideW - w.PaddingW, w.KernelW, w.Width);
+        }
+
+        for (int oy = 0, p = 0; oy < w.OutHeight; oy++)
+        {
+            int rows = w.Channels * Inside(oy * w.StrideH - w.PaddingH, w.KernelH, w.Height);
+            for (int ox = 0; ox < outW; ox++, p++)
+            {
+                bn[p] = b * (rows * cols[ox]);
+            }
+        }
+
+        // Of the taps first .. first + kernel - 1, those in [0, size).
+        static int Inside(int first, int kernel, int size) => Math.Max(0, Math.Min(first + kernel, size) - Math.Max(first, 0));
+    }
+
+    /// <summary>Pixel words [plane][chunk][front + pixel]: bit b of a word = bit j of channel (chunk * word bits + b)'s code at the pixel.</summary>
+    private static void PixelWordsScalar(ReadOnlySpan<byte> codes, Span<byte> pixels, in Window w, int planes, int chunks, int wordBytes, int pixelStride, int front)
+    {
+        int area = w.Height * w.Width, wordBits = 8 * wordBytes;
+        pixels.Clear();
+        for (int j = 0; j < planes; j++)
+        {
+            for (int k = 0; k < chunks; k++)
+            {
+                Span<byte> plane = pixels.Slice(((j * chunks + k) * pixelStride + front) * wordBytes);
+                for (int c = k * wordBits; c < Math.Min(w.Channels, (k + 1) * wordBits); c++)
+                {
+                    int bit = c - k * wordBits;
+                    for (int q = 0; q < area; q++)
+                    {
+                        plane[q * wordBytes + bit / 8] |= (byte)(((codes[c * area + q] >> j) & 1) << (bit % 8));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="PixelWordsScalar"/> for 16 pixels at a time: each channel's 16 code bytes widened to 32-bit lanes, one bit per plane moved into place.</summary>
+    private static void PixelWords512(ReadOnlySpan<byte> codes, Span<byte> pixels, in Window w, int planes, int chunks, int wordBytes, int pixelStride, int front)
+    {
+        int area = w.Height * w.Width, wordBits = 8 * wordBytes;
+        KernelChecks.AtLeast(codes.Length, (long)w.Channels * area + 16, nameof(codes));
+        KernelChecks.AtLeast(pixels.Length, ((long)planes * chunks * pixelStride + 16) * wordBytes, nameof(pixels));
+        ref byte c0 = ref MemoryMarshal.GetReference(codes);
+        ref byte p0 = ref MemoryMarshal.GetReference(pixels);
+        for (int k = 0; k < chunks; k++)
+        {
+            int last = Math.Min(w.Channels, (k + 1) * wordBits);
+            for (int q = 0; q < area; q += 16)
+            {
+                Vector512<uint> w0 = Vector512<uint>.Zero, w1 = w0, w2 = w0, w3 = w0;
+                for (int c = k * wordBits; c < last; c++)
+                {
+                    Vector512<uint> v = Avx512F.ConvertToVector512UInt32(Vector128.LoadUnsafe(ref c0, (nuint)(c * area + q)));
+                    int bit = c - k * wordBits;
+                    Vector512<uint> one = Vector512.Create(1u << bit);
+                    // Bit j of the code moved to bit `bit`: (v >> j) << bit, kept by `one` (vpternlog: a | (b & c)).
+                    w0 = Avx512F.TernaryLogic(w0, v << bit, one, 0xF8);
+                    if (planes > 1)
+                    {
+                        w1 = Avx512F.TernaryLogic(w1, (v >> 1) << bit, one, 0xF8);
+                    }
+
+                    if (planes > 2)
+                    {
+                        w2 = Avx512F.TernaryLogic(w2, (v >> 2) << bit, one, 0xF8);
+                    }
+
+                    if (planes > 3)
+                    {
+                        w3 = Avx512F.TernaryLogic(w3, (v >> 3) << bit, one, 0xF8);
+                    }
+                }
+
+                // The words of pixels past the map (q + 16 > area) land in the plane's room after it, never counted.
+                int at = k * pixelStride + front + q;
+                StoreWords(w0, ref p0, at, wordBytes);
+                if (planes > 1)
+                {
+                    StoreWords(w1, ref p0, at + chunks * pixelStride, wordBytes);
+                }
+
+                if (planes > 2)
+                {
+                    StoreWords(w2, ref p0, at + 2 * chunks * pixelStride, wordBytes);
+                }
+
+                if (planes > 3)
+                {
+                    StoreWords(w3, ref p0, at + 3 * chunks * pixelStride, wordBytes);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWords(Vector512<uint> words, ref byte p0, int word, int wordBytes)
+    {
+        if (wordBytes == 2)
+        {
+            Avx512F.ConvertToVector256UInt16(words).StoreUnsafe(ref Unsafe.As<byte, ushort>(ref p0), (nuint)word);
+        }
+        else
+        {
+            words.StoreUnsafe(ref Unsafe.As<byte, uint>(ref p0), (nuint)word);
+        }
+    }
+
+    /// <summary>
+    /// The masks [tap][padded position] for the in-place reads (stride 1, output rows as wide as the input's): all ones
+    /// where the tap reads a pixel, 0 where it reads padding and past the last position.
+    /// </summary>
+    private static void Masks(Span<byte> masks, in Window w, int wordBytes, int maskBytes)
+    {
+        masks.Clear();
+        int outW = w.OutWidth;
+        for (int ky = 0, t = 0; ky < w.KernelH; ky++)
+        {
+            for (int kx = 0; kx < w.KernelW; kx++, t++)
+            {
+                int first = Math.Max(0, w.PaddingW - kx), end = Math.Min(outW, w.Width + w.PaddingW - kx);
+                for (int oy = 0; oy < w.OutHeight && end > first; oy++)
+                {
+                    int iy = oy - w.PaddingH + ky;
+                    if (iy >= 0 && iy < w.Height)
+                    {
+                        FillOnes(ref masks[t * maskBytes + (oy * outW + first) * wordBytes], (end - first) * wordBytes);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Masks"/> and <see cref="CountsInside"/> on AVX-512 for the in-place reads: each vector of masks is
+    /// (row inside) and (column inside) for its positions' rows and columns, compared in lanes as wide as a word, and
+    /// the masks' lanes are counted into n(p) on the way. Called on every coding, so it must not cost what the products
+    /// save: the scalar forms took 0.4 us of the digits CNN.
+    /// </summary>
+    private static void Masks512(Span<byte> masks, in Window w, int wordBytes, int maskBytes, int padded, float b, Span<float> bn)
+    {
+        // Each position's output row and column in a lane (positions past the last get a row past every tap's reach).
+        Span<int> rows = stackalloc int[padded];
+        Span<int> cols = stackalloc int[padded];
+        for (int p = 0, oy = 0, ox = 0; p < padded; p++)
+        {
+            bool inside = oy < w.OutHeight;
+            rows[p] = inside ? oy : short.MaxValue / 2;
+            cols[p] = ox;
+            if (++ox == w.OutWidth)
+            {
+                ox = 0;
+                oy++;
+            }
+        }
+
+        ref byte m0 = ref MemoryMarshal.GetReference(masks);
+        for (int pv = 0; pv < padded; pv += 16)
+        {
+            // 16 positions at a time in 32-bit lanes; stored narrowed to the word width.
+            Vector512<int> row = Vector512.Create<int>(rows.Slice(pv, 16)), col = Vector512.Create<int>(cols.Slice(pv, 16));
+            Vector512<int> count = Vector512<int>.Zero;
+            for (int ky = 0, t = 0; ky < w.KernelH; ky++)
+            {
+                // Inside: 0 <= oy + ky - padH < height, as one unsigned compare.
+                Vector512<int> rowInside = Vector512.LessThan((row + Vector512.Create(ky - w.PaddingH)).AsUInt32(), Vector512.Create((uint)w.Height)).AsInt32();
+                for (int kx = 0; kx < w.KernelW; kx++, t++)
+                {
+                    Vector512<int> inside = rowInside & Vector512.LessThan((col + Vector512.Create(kx - w.PaddingW)).AsUInt32(), Vector512.Create((uint)w.Width)).AsInt32();
+                    count -= inside;
+                    ref byte at = ref Unsafe.Add(ref m0, t * maskBytes + pv * wordBytes);
+                    if (wordBytes == 2)
+                    {
+                        Avx512F.ConvertToVector256Int16(inside).StoreUnsafe(ref Unsafe.As<byte, short>(ref at));
+                    }
+                    else
+                    {
+                        inside.StoreUnsafe(ref Unsafe.As<byte, int>(ref at));
+                    }
+                }
+            }
+
+            // B n(p), n(p) = channels x the taps inside (an exact integer in float, then one rounding, as CountsInside).
+            (Vector512.ConvertToSingle(count * Vector512.Create(w.Channels)) * Vector512.Create(b)).StoreUnsafe(ref MemoryMarshal.GetReference(bn), (nuint)pv);
+        }
+    }
+
+    /// <summary>
+    /// The taps' words and masks for any stride: per tap and chunk, the tap's word of every output position,
+    /// [code plane 0 .. planes - 1, mask][padded position]; code words and masks are 0 where the tap reads padding.
+    /// </summary>
+    private static void TapWords(ReadOnlySpan<byte> pixels, Span<byte> taps, in Window w, int planes, int chunks, int wordBytes, int pixelStride, int front, int planeBytes)
+    {
+        int outW = w.OutWidth;
+        taps.Clear();
+        for (int ky = 0, t = 0; ky < w.KernelH; ky++)
+        {
+            for (int kx = 0; kx < w.KernelW; kx++, t++)
+            {
+                for (int k = 0; k < chunks; k++)
+                {
+                    Span<byte> group = taps.Slice(((t * chunks) + k) * (planes + 1) * planeBytes, (planes + 1) * planeBytes);
+                    for (int p = 0; p < w.OutHeight * outW; p++)
+                    {
+                        int iy = (p / outW) * w.StrideH - w.PaddingH + ky, ix = (p % outW) * w.StrideW - w.PaddingW + kx;
+                        if (iy < 0 || iy >= w.Height || ix < 0 || ix >= w.Width)
+                        {
+                            continue;
+                        }
+
+                        for (int j = 0; j < planes; j++)
+                        {
+                            pixels.Slice(((j * chunks + k) * pixelStride + front + iy * w.Width + ix) * wordBytes, wordBytes).CopyTo(group.Slice(j * planeBytes + p * wordBytes, wordBytes));
+                        }
+
+                        group.Slice(planes * planeBytes + p * wordBytes, wordBytes).Fill(0xFF);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Sets a few bytes (a row of mask words) to 0xFF without a call.</summary>
+    private static void FillOnes(ref byte target, int bytes)
+    {
+        int at = 0;
+        for (; at + 16 <= bytes; at += 16)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, at), Vector128<byte>.AllBitsSet);
+        }
+
+        for (; at < bytes; at += 2)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, at), ushort.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// One output channel's weight plane against every code plane, for all positions: sums = (first ? 0 : sums)
+    /// + alpha (B n(p) - 2 sum_j beta_j popcount_j(p)). The scalar twin of <see cref="PlaneProduct512{TBits}"/>: the
+    /// same integer counts and the same fused multiply-adds in the same order.
+    /// </summary>
+    private static void PlaneProductScalar(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+    {
+        int planes = p.Betas.Length, wordBytes = p.WordBytes;
+        Span<int> counts = stackalloc int[planes];
+        for (int q = 0; q < p.Padded; q++)
+        {
+            counts.Clear();
+            for (int s = 0; s < p.CodeAt.Length; s++)
+            {
+                uint weight = Word(row, s * wordBytes, wordBytes);
+                uint mask = Word(p.Words, p.MaskAt[s] + q * wordBytes, wordBytes);
+                for (int j = 0; j < planes; j++)
+                {
+                    counts[j] += BitOperations.PopCount((weight ^ Word(p.Words, p.CodeAt[s] + j * p.PlaneStride + q * wordBytes, wordBytes)) & mask);
+                }
+            }
+
+            float sum = 0;
+            for (int j = 0; j < planes; j++)
+            {
+                sum = MathF.FusedMultiplyAdd(p.Betas[j], counts[j], sum);
+            }
+
+            float t = MathF.FusedMultiplyAdd(-2f, sum, p.Bn[q]);
+            p.Sums[q] = MathF.FusedMultiplyAdd(alpha, t, first ? 0f : p.Sums[q]);
+        }
+    }
+
+    private static uint Word(ReadOnlySpan<byte> bytes, int at, int wordBytes) =>
+        wordBytes == 2 ? MemoryMarshal.Read<ushort>(bytes.Slice(at)) : MemoryMarshal.Read<uint>(bytes.Slice(at));
+
+    /// <summary>Every output channel and weight plane on AVX-512 (one call, so the tables and the set-up are paid once).</summary>
+    private static void Products512<TBits>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+        where TBits : struct, IBitCount
+    {
+        Vector512<byte> low = global::QuantGen.Runtime.Xnor.CountTableLow, high = global::QuantGen.Runtime.Xnor.CountTableHigh;
+        int outChannels = y.Length / positions;
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int i = 0; i < weightBits; i++)
+            {
+                PlaneProduct512<TBits>(p, p.Row(o, i, weightBits), p.Coefficients[o * weightBits + i], first: i == 0, low, high);
+            }
+
+            AddBias(p.Sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PlaneProductScalar"/> on AVX-512: a vector holds one step's words of 64 / word bytes consecutive
+    /// positions, two such vectors at once; the weight word is broadcast, and (weight xor activation) and mask is one
+    /// vpternlog.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlaneProduct512<TBits>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first, Vector512<byte> low, Vector512<byte> high)
+        where TBits : struct, IBitCount
+    {
+        int planes = TBits.Count, wordBytes = p.WordBytes, steps = p.CodeAt.Length, perVector = 64 / wordBytes;
+        ref byte r0 = ref MemoryMarshal.GetReference(row);
+        ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
+        ref int codes = ref MemoryMarshal.GetReference(p.CodeAt);
+        ref int masks = ref MemoryMarshal.GetReference(p.MaskAt);
+        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
+        ref float n0 = ref MemoryMarshal.GetReference(p.Bn);
+        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
+        nuint plane = (nuint)p.PlaneStride;
+        Vector512<sbyte> one = Vector512.Create((sbyte)1);
+        for (int pv = 0; pv < p.Padded;)
+        {
+            // The second vector of positions (the first again, not stored, when only one is left).
+            int second = pv + perVector < p.Padded ? pv + perVector : pv;
+            int offset = pv * wordBytes, offset2 = second * wordBytes;
+            Vector512<short> c0 = Vector512<short>.Zero, c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
+            for (int s = 0; s < steps;)
+            {
+                // A step adds at most 8 to a byte: fold the bytes into 16-bit lanes every 31 steps.
+                int end = Math.Min(steps, s + 31);
+                Vector512<byte> b0 = Vector512<byte>.Zero, b1 = b0, b2 = b0, b3 = b0, e0 = b0, e1 = b0, e2 = b0, e3 = b0;
+                for (; s < end; s++)
+                {
+                    Vector512<byte> weight = wordBytes == 2
+                        ? Vector512.Create(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref r0, s * 2))).AsByte()
+                        : Vector512.Create(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref r0, s * 4))).AsByte();
+                    ref byte code = ref Unsafe.Add(ref a0, Unsafe.Add(ref codes, s));
+                    ref byte mask = ref Unsafe.Add(ref a0, Unsafe.Add(ref masks, s));
+                    Vector512<byte> m = Vector512.LoadUnsafe(ref Unsafe.Add(ref mask, offset)), m2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref mask, offset2));
+                    ref byte at = ref Unsafe.Add(ref code, offset);
+                    ref byte at2 = ref Unsafe.Add(ref code, offset2);
+                    b0 += Count(weight, Vector512.LoadUnsafe(ref at), m, low, high);
+                    e0 += Count(weight, Vector512.LoadUnsafe(ref at2), m2, low, high);
+                    if (planes > 1)
+                    {
+                        b1 += Count(weight, Vector512.LoadUnsafe(ref at, plane), m, low, high);
+                        e1 += Count(weight, Vector512.LoadUnsafe(ref at2, plane), m2, low, high);
+                    }
+
+                    if (planes > 2)
+                    {
+                        b2 += Count(weight, Vector512.LoadUnsafe(ref at, 2 * plane), m, low, high);
+                        e2 += Count(weight, Vector512.LoadUnsafe(ref at2, 2 * plane), m2, low, high);
+                    }
+
+                    if (planes > 3)
+                    {
+                        b3 += Count(weight, Vector512.LoadUnsafe(ref at, 3 * plane), m, low, high);
+                        e3 += Count(weight, Vector512.LoadUnsafe(ref at2, 3 * plane), m2, low, high);
+                    }
+                }
+
+                c0 += Avx512BW.MultiplyAddAdjacent(b0, one);
+                d0 += Avx512BW.MultiplyAddAdjacent(e0, one);
+                if (planes > 1)
+                {
+                    c1 += Avx512BW.MultiplyAddAdjacent(b1, one);
+                    d1 += Avx512BW.MultiplyAddAdjacent(e1, one);
+                }
+
+                if (planes > 2)
+                {
+                    c2 += Avx512BW.MultiplyAddAdjacent(b2, one);
+                    d2 += Avx512BW.MultiplyAddAdjacent(e2, one);
+                }
+
+                if (planes > 3)
+                {
+                    c3 += Avx512BW.MultiplyAddAdjacent(b3, one);
+                    d3 += Avx512BW.MultiplyAddAdjacent(e3, one);
+                }
+            }
+
+            Finish<TBits>(c0, c1, c2, c3, ref beta, alpha, first, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv), wordBytes);
+            if (second != pv)
+            {
+                Finish<TBits>(d0, d1, d2, d3, ref beta, alpha, first, ref Unsafe.Add(ref s0, second), ref Unsafe.Add(ref n0, second), wordBytes);
+            }
+
+            pv = second + perVector;
+        }
+    }
+
+    /// <summary>The bit counts of (weight xor words) and mask, per byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Count(Vector512<byte> weight, Vector512<byte> words, Vector512<byte> mask, Vector512<byte> low, Vector512<byte> high) =>
+        global::QuantGen.Runtime.Xnor.CountBytes(low, high, Avx512F.TernaryLogic(weight, words, mask, 0x28));
+
+    /// <summary>A vector of positions' counts (16-bit lanes) into sums: a lane is a position with 16-bit words, a pair of lanes with 32-bit words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<TBits>(Vector512<short> c0, Vector512<short> c1, Vector512<short> c2, Vector512<short> c3, ref float beta, float alpha, bool first, ref float sums, ref float bn, int wordBytes)
+        where TBits : struct, IBitCount
+    {
+        if (wordBytes == 2)
+        {
+            Finish<TBits>(Lower(c0), Lower(c1), Lower(c2), Lower(c3), ref beta, alpha, first, ref sums, ref bn);
+            Finish<TBits>(Upper(c0), Upper(c1), Upper(c2), Upper(c3), ref beta, alpha, first, ref Unsafe.Add(ref sums, 16), ref Unsafe.Add(ref bn, 16));
+        }
+        else
+        {
+            Vector512<short> one = Vector512.Create((short)1);
+            Finish<TBits>(
+                Avx512BW.MultiplyAddAdjacent(c0, one), Avx512BW.MultiplyAddAdjacent(c1, one), Avx512BW.MultiplyAddAdjacent(c2, one), Avx512BW.MultiplyAddAdjacent(c3, one),
+                ref beta, alpha, first, ref sums, ref bn);
+        }
+    }
+
+    /// <summary>16 positions' counts: s = sum_j beta_j count_j (fused, in plane order), t = B n - 2 s, sums = alpha t (+ sums).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<TBits>(Vector512<int> k0, Vector512<int> k1, Vector512<int> k2, Vector512<int> k3, ref float beta, float alpha, bool first, ref float sum, ref float n)
+        where TBits : struct, IBitCount
+    {
+        int planes = TBits.Count;
+        Vector512<float> s = Vector512.FusedMultiplyAdd(Vector512.Create(beta), Vector512.ConvertToSingle(k0), Vector512<float>.Zero);
+        if (planes > 1)
+        {
+            s = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref beta, 1)), Vector512.ConvertToSingle(k1), s);
+        }
+
+        if (planes > 2)
+        {
+            s = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref beta, 2)), Vector512.ConvertToSingle(k2), s);
+        }
+
+        if (planes > 3)
+        {
+            s = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref beta, 3)), Vector512.ConvertToSingle(k3), s);
+        }
+
+        Vector512<float> t = Vector512.FusedMultiplyAdd(Vector512.Create(-2f), s, Vector512.LoadUnsafe(ref n));
+        Vector512.FusedMultiplyAdd(Vector512.Create(alpha), t, first ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref sum)).StoreUnsafe(ref sum);
+    }
+
+    /// <summary>Positions 0-15 of a vector of 16-bit counts as 32-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Lower(Vector512<short> v) => Avx512F.ConvertToVector512Int32(v.GetLower());
+
+    /// <summary>Positions 16-31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Upper(Vector512<short> v) => Avx512F.ConvertToVector512Int32(v.GetUpper());
+}
