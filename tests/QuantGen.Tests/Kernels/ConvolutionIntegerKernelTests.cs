@@ -68,35 +68,7 @@ public sealed class ConvolutionIntegerKernelTests
             Assert.Equal(scalar, Run(path));
         }
 
-        for (int o = 0; o < outChannels; o++)
-        {
-            for (int oy = 0; oy < w.OutHeight; oy++)
-            {
-                for (int ox = 0; ox < w.OutWidth; ox++)
-                {
-                    double sum = bias[o], magnitude = Math.Abs(bias[o]);
-                    for (int c = 0; c < channels; c++)
-                    {
-                        for (int ky = 0; ky < 3; ky++)
-                        {
-                            for (int kx = 0; kx < 3; kx++)
-                            {
-                                int iy = (oy * stride) - padding + ky, ix = (ox * stride) - padding + kx;
-                                if (iy >= 0 && iy < w.Height && ix >= 0 && ix < width)
-                                {
-                                    double term = (double)scales[o] * codes[(o * k) + (c * 9) + (ky * 3) + kx] * quantized[(((c * w.Height) + iy) * width) + ix];
-                                    sum += term;
-                                    magnitude += Math.Abs(term);
-                                }
-                            }
-                        }
-                    }
-
-                    float actual = scalar[(o * positions) + (oy * w.OutWidth) + ox];
-                    Assert.True(Math.Abs(actual - sum) <= 1e-5 * (1 + magnitude), $"y[{o}, {oy}, {ox}] = {actual:R}, expected {sum:R}");
-                }
-            }
-        }
+        ConvolutionDefinition.AssertMatches(scalar, w, outChannels, (o, c, tap) => (double)scales[o] * codes[(o * k) + (c * 9) + tap], quantized, bias);
 
         float[] Run(ConvolutionKernels.Int8Path path)
         {

@@ -70,40 +70,18 @@ public sealed class ConvolutionXnorKernelTests
             Assert.Equal(scalar, Run(path));
         }
 
-        for (int o = 0; o < outChannels; o++)
+        ConvolutionDefinition.AssertMatches(scalar, w, outChannels, Weight, quantized, bias);
+
+        // The weight's value: sum_i alpha_i b_i.
+        double Weight(int o, int c, int tap)
         {
-            for (int oy = 0; oy < w.OutHeight; oy++)
+            double value = 0;
+            for (int i = 0; i < weightBits; i++)
             {
-                for (int ox = 0; ox < w.OutWidth; ox++)
-                {
-                    double sum = bias[o], magnitude = Math.Abs(bias[o]);
-                    for (int c = 0; c < channels; c++)
-                    {
-                        for (int ky = 0; ky < kernel; ky++)
-                        {
-                            for (int kx = 0; kx < kernel; kx++)
-                            {
-                                int iy = (oy * stride) - padding + ky, ix = (ox * stride) - padding + kx;
-                                if (iy >= 0 && iy < Height && ix >= 0 && ix < width)
-                                {
-                                    double weight = 0;
-                                    for (int i = 0; i < weightBits; i++)
-                                    {
-                                        weight += coefficients[(o * weightBits) + i] * (Sign(o, i, c, (ky * kernel) + kx) ? 1.0 : -1.0);
-                                    }
-
-                                    double term = weight * quantized[(((c * Height) + iy) * width) + ix];
-                                    sum += term;
-                                    magnitude += Math.Abs(term);
-                                }
-                            }
-                        }
-                    }
-
-                    float actual = scalar[(o * positions) + (oy * w.OutWidth) + ox];
-                    Assert.True(Math.Abs(actual - sum) <= 1e-5 * (1 + magnitude), $"y[{o}, {oy}, {ox}] = {actual:R}, expected {sum:R}");
-                }
+                value += coefficients[(o * weightBits) + i] * (Sign(o, i, c, tap) ? 1.0 : -1.0);
             }
+
+            return value;
         }
 
         float[] Run(ConvolutionKernels.XnorPath path)
