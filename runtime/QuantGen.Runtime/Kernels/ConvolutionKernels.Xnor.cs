@@ -129,7 +129,7 @@ public static partial class ConvolutionKernels
         if (w.StrideH == 1 && w.StrideW == 1 && w.OutWidth == w.Width)
         {
             planeStride = chunks * pixelStride * wordBytes;
-            if (path == XnorPath.Permute512)
+            if (path == XnorPath.Permute512 && padded < 1 << 20)
             {
                 Masks512(words.Slice(start, taps * maskBytes), w, wordBytes, maskBytes, padded, b, bn);
             }
@@ -373,26 +373,16 @@ public static partial class ConvolutionKernels
     /// </summary>
     private static void Masks512(Span<byte> masks, in Window w, int wordBytes, int maskBytes, int padded, float b, Span<float> bn)
     {
-        // Each position's output row and column in a lane (positions past the last get a row past every tap's reach).
-        Span<int> rows = stackalloc int[padded];
-        Span<int> cols = stackalloc int[padded];
-        for (int p = 0, oy = 0, ox = 0; p < padded; p++)
-        {
-            bool inside = oy < w.OutHeight;
-            rows[p] = inside ? oy : short.MaxValue / 2;
-            cols[p] = ox;
-            if (++ox == w.OutWidth)
-            {
-                ox = 0;
-                oy++;
-            }
-        }
-
         ref byte m0 = ref MemoryMarshal.GetReference(masks);
         for (int pv = 0; pv < padded; pv += 16)
         {
-            // 16 positions at a time in 32-bit lanes; stored narrowed to the word width.
-            Vector512<int> row = Vector512.Create<int>(rows.Slice(pv, 16)), col = Vector512.Create<int>(cols.Slice(pv, 16));
+            // 16 positions at a time in 32-bit lanes (stored narrowed to the word width): row = p / output width by a
+            // float division (exact below 2^20 positions: p + 0.5 stays half a step from every multiple, far more than
+            // the rounding), column = p - row * width; positions past the last get a row past every tap's reach.
+            Vector512<int> p = Vector512.Create(pv) + Vector512<int>.Indices;
+            Vector512<int> row = Vector512.ConvertToInt32(Vector512.Floor((Vector512.ConvertToSingle(p) + Vector512.Create(0.5f)) * Vector512.Create(1f / w.OutWidth)));
+            Vector512<int> col = p - row * Vector512.Create(w.OutWidth);
+            row = Vector512.ConditionalSelect(Vector512.LessThan(row, Vector512.Create(w.OutHeight)), row, Vector512.Create((int)short.MaxValue));
             Vector512<int> count = Vector512<int>.Zero;
             for (int ky = 0, t = 0; ky < w.KernelH; ky++)
             {
