@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace QuantGen.Runtime;
@@ -31,8 +32,8 @@ namespace QuantGen.Runtime;
 /// weight word: on this core a 512-bit add takes two cycles, and with one chain of counts the units idled (2.8 -> 2.4
 /// us for the digits CNN's 16 -> 32 products at 2 x 2 bits). A carry-save tree in front of the counts, which needs
 /// four counts instead of nine per 3 x 3 patch, was slower (3.7 us): the permutes were not the bound here.
-/// Paths: AVX-512 with VBMI and GFNI, else the scalar twin, which makes the same integer counts and the same fused
-/// multiply-adds in the same order, so both give the same bits.
+/// Paths: AVX-512 with VBMI and GFNI; AVX2, SSSE3 or ARM64 AdvSimd (ConvolutionKernels.XnorLanes.cs); else the scalar
+/// twin, which makes the same integer counts and the same fused multiply-adds in the same order, so all give the same bits.
 /// </remarks>
 public static partial class ConvolutionKernels
 {
@@ -41,6 +42,8 @@ public static partial class ConvolutionKernels
     {
         Best,
         Permute512,
+        Lanes256,
+        Lanes128,
         Scalar,
     }
 
@@ -85,7 +88,10 @@ public static partial class ConvolutionKernels
         KernelChecks.AtLeast(scratch.Length, XnorScratchFloats(w, activationBits), nameof(scratch));
         if (path == XnorPath.Best)
         {
-            path = Avx512BW.IsSupported && Avx512Vbmi.IsSupported && Gfni.V512.IsSupported ? XnorPath.Permute512 : XnorPath.Scalar;
+            path = Avx512BW.IsSupported && Avx512Vbmi.IsSupported && Gfni.V512.IsSupported ? XnorPath.Permute512
+                : Avx2.IsSupported ? XnorPath.Lanes256
+                : Ssse3.IsSupported || AdvSimd.IsSupported ? XnorPath.Lanes128
+                : XnorPath.Scalar;
         }
 
         // Scratch (KernelGeometry.ConvXnorScratchFloats): the cleaned input and its reconstruction (the coder's), the
@@ -113,6 +119,10 @@ public static partial class ConvolutionKernels
         if (path == XnorPath.Permute512)
         {
             PixelWords512(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
+        }
+        else if (path != XnorPath.Scalar && Vector128.IsHardwareAccelerated)
+        {
+            PixelWordsLanes(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
         }
         else
         {
@@ -178,7 +188,14 @@ public static partial class ConvolutionKernels
             {
                 for (int i = 0; i < weightBits; i++)
                 {
-                    PlaneProductScalar(products, products.Row(o, i, weightBits), coefficients[o * weightBits + i], first: i == 0);
+                    ReadOnlySpan<byte> row = products.Row(o, i, weightBits);
+                    float alpha = coefficients[o * weightBits + i];
+                    switch (path)
+                    {
+                        case XnorPath.Lanes256: PlaneProductLanes<ConvLanes256, Vector256<byte>>(products, row, alpha, first: i == 0); break;
+                        case XnorPath.Lanes128: PlaneProductLanes<ConvLanes128, Vector128<byte>>(products, row, alpha, first: i == 0); break;
+                        default: PlaneProductScalar(products, row, alpha, first: i == 0); break;
+                    }
                 }
 
                 AddBias(sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));

@@ -13,7 +13,7 @@ namespace QuantGen.Tests.Kernels;
 /// <summary>
 /// The xor/popcount convolution against sums in double straight from the definition (the weights' values
 /// sum_i alpha_i b_i times the alternating quantizer's reconstruction of the whole map, padding 0), and every path
-/// equal to the scalar twin to the bit: 16-bit words (1 to 16 channels) and 32-bit words in one and in two chunks,
+/// equal to the scalar twin to the bit (AVX-512, AVX2, SSSE3 or ARM64 AdvSimd, as the machine has them): 16-bit words (1 to 16 channels) and 32-bit words in one and in two chunks,
 /// the in-place reads (stride 1, output rows as wide as the input's) and the copied taps (other strides and
 /// paddings), a 5 x 5 kernel over two chunks (more steps than one fold of the byte counts), 1 to 4 activation planes,
 /// 1 to 3 weight planes, non-finite inputs (coded as 0), and partial vectors of positions.
@@ -108,6 +108,16 @@ public sealed class ConvolutionXnorKernelTests
         if (Avx512BW.IsSupported && Avx512Vbmi.IsSupported && Gfni.V512.IsSupported)
         {
             yield return ConvolutionKernels.XnorPath.Permute512;
+        }
+
+        if (Avx2.IsSupported)
+        {
+            yield return ConvolutionKernels.XnorPath.Lanes256;
+        }
+
+        if (Ssse3.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+        {
+            yield return ConvolutionKernels.XnorPath.Lanes128;
         }
     }
 }

@@ -1,0 +1,331 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// The xor/popcount convolution's narrower paths (AVX2; SSSE3 or ARM64 AdvSimd): the same lanes-as-positions layout
+/// and the same integer counts as the AVX-512 path, a vector of 32 or 16 bytes at a time, each byte counted by nibble
+/// lookups (vpshufb) or by the ARM64 byte count (CNT). Without them a machine would run the scalar twin, about 40
+/// times slower than the float convolution it replaces. The float epilogue is the scalar twin's fused multiply-adds
+/// in the same order, a vector of positions at a time, so every path gives the same bits.
+/// </summary>
+public static partial class ConvolutionKernels
+{
+    /// <summary>One output channel's weight plane against every code plane on a narrower path (<typeparamref name="L"/>).</summary>
+    private static void PlaneProductLanes<L, V>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+        where L : struct, IConvLanes<V>
+        where V : struct
+    {
+        int planes = p.Betas.Length, wordBytes = p.WordBytes, steps = p.CodeAt.Length, perVector = L.Bytes / wordBytes;
+        ref byte r0 = ref MemoryMarshal.GetReference(row);
+        ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
+        ref int codes = ref MemoryMarshal.GetReference(p.CodeAt);
+        ref int masks = ref MemoryMarshal.GetReference(p.MaskAt);
+        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
+        ref float n0 = ref MemoryMarshal.GetReference(p.Bn);
+        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
+        int stride = p.PlaneStride;
+        for (int pv = 0; pv < p.Padded; pv += perVector)
+        {
+            int offset = pv * wordBytes;
+            V c0 = L.Zero, c1 = c0, c2 = c0, c3 = c0;
+            for (int s = 0; s < steps;)
+            {
+                // A step adds at most 8 to a byte: fold the bytes into 16-bit lanes every 31 steps.
+                int end = Math.Min(steps, s + 31);
+                V b0 = L.Zero, b1 = b0, b2 = b0, b3 = b0;
+                for (; s < end; s++)
+                {
+                    V weight = L.Broadcast(ref Unsafe.Add(ref r0, s * wordBytes), wordBytes);
+                    V mask = L.Load(ref Unsafe.Add(ref a0, Unsafe.Add(ref masks, s) + offset));
+                    ref byte code = ref Unsafe.Add(ref a0, Unsafe.Add(ref codes, s) + offset);
+                    b0 = L.AddBytes(b0, L.CountMasked(weight, L.Load(ref code), mask));
+                    if (planes > 1)
+                    {
+                        b1 = L.AddBytes(b1, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, stride)), mask));
+                    }
+
+                    if (planes > 2)
+                    {
+                        b2 = L.AddBytes(b2, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, 2 * stride)), mask));
+                    }
+
+                    if (planes > 3)
+                    {
+                        b3 = L.AddBytes(b3, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, 3 * stride)), mask));
+                    }
+                }
+
+                c0 = L.Fold(c0, b0);
+                if (planes > 1)
+                {
+                    c1 = L.Fold(c1, b1);
+                }
+
+                if (planes > 2)
+                {
+                    c2 = L.Fold(c2, b2);
+                }
+
+                if (planes > 3)
+                {
+                    c3 = L.Fold(c3, b3);
+                }
+            }
+
+            L.Finish(c0, c1, c2, c3, planes, wordBytes, ref beta, alpha, first, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
+        }
+    }
+
+    /// <summary>A narrower path's vector operations (<typeparamref name="V"/> holds bytes).</summary>
+    private interface IConvLanes<V>
+        where V : struct
+    {
+        /// <summary>Bytes per vector.</summary>
+        static abstract int Bytes { get; }
+
+        static abstract V Zero { get; }
+
+        static abstract V Load(ref byte at);
+
+        /// <summary>The weight word (2 or 4 bytes at <paramref name="word"/>) on every lane.</summary>
+        static abstract V Broadcast(ref byte word, int wordBytes);
+
+        /// <summary>The bit count of each byte of (weight xor words) and mask.</summary>
+        static abstract V CountMasked(V weight, V words, V mask);
+
+        static abstract V AddBytes(V a, V b);
+
+        /// <summary>lanes + the byte counts summed pairwise into 16-bit lanes.</summary>
+        static abstract V Fold(V lanes, V bytes);
+
+        /// <summary>
+        /// The scalar twin's epilogue for the vector's positions (a 16-bit lane each with 16-bit words, a pair of lanes
+        /// with 32-bit words): s = sum_j beta_j count_j (fused, in plane order), t = B n - 2 s, sums = alpha t (+ sums).
+        /// </summary>
+        static abstract void Finish(V c0, V c1, V c2, V c3, int planes, int wordBytes, ref float beta, float alpha, bool first, ref float sums, ref float bn);
+    }
+
+    /// <summary>AVX2: nibble lookups by vpshufb, bytes summed pairwise by vpmaddubsw (and vpmaddwd for 32-bit words).</summary>
+    private readonly struct ConvLanes256 : IConvLanes<Vector256<byte>>
+    {
+        public static int Bytes => 32;
+
+        public static Vector256<byte> Zero => Vector256<byte>.Zero;
+
+        public static Vector256<byte> Load(ref byte at) => Vector256.LoadUnsafe(ref at);
+
+        public static Vector256<byte> Broadcast(ref byte word, int wordBytes) => wordBytes == 2
+            ? Vector256.Create(Unsafe.ReadUnaligned<ushort>(ref word)).AsByte()
+            : Vector256.Create(Unsafe.ReadUnaligned<uint>(ref word)).AsByte();
+
+        public static Vector256<byte> CountMasked(Vector256<byte> weight, Vector256<byte> words, Vector256<byte> mask)
+        {
+            Vector256<byte> v = (weight ^ words) & mask, table = Vector256.Create(Nibbles()), low = Vector256.Create((byte)15);
+            return Avx2.Shuffle(table, v & low) + Avx2.Shuffle(table, (v.AsUInt16() >> 4).AsByte() & low);
+        }
+
+        public static Vector256<byte> AddBytes(Vector256<byte> a, Vector256<byte> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Fold(Vector256<byte> lanes, Vector256<byte> bytes) =>
+            (lanes.AsInt16() + Avx2.MultiplyAddAdjacent(bytes, Vector256.Create((sbyte)1))).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Finish(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3, int planes, int wordBytes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
+        {
+            if (wordBytes == 2)
+            {
+                // vpmaddubsw keeps the positions in order, and so does the widening.
+                Finish8(Vector256.WidenLower(c0.AsInt16()), Vector256.WidenLower(c1.AsInt16()), Vector256.WidenLower(c2.AsInt16()), Vector256.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
+                Finish8(Vector256.WidenUpper(c0.AsInt16()), Vector256.WidenUpper(c1.AsInt16()), Vector256.WidenUpper(c2.AsInt16()), Vector256.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
+            }
+            else
+            {
+                Vector256<short> one = Vector256.Create((short)1);
+                Finish8(Avx2.MultiplyAddAdjacent(c0.AsInt16(), one), Avx2.MultiplyAddAdjacent(c1.AsInt16(), one), Avx2.MultiplyAddAdjacent(c2.AsInt16(), one), Avx2.MultiplyAddAdjacent(c3.AsInt16(), one), planes, ref beta, alpha, first, ref sums, ref bn);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Finish8(Vector256<int> k0, Vector256<int> k1, Vector256<int> k2, Vector256<int> k3, int planes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
+        {
+            Vector256<float> s = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Vector256.ConvertToSingle(k0), Vector256<float>.Zero);
+            if (planes > 1)
+            {
+                s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref beta, 1)), Vector256.ConvertToSingle(k1), s);
+            }
+
+            if (planes > 2)
+            {
+                s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref beta, 2)), Vector256.ConvertToSingle(k2), s);
+            }
+
+            if (planes > 3)
+            {
+                s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref beta, 3)), Vector256.ConvertToSingle(k3), s);
+            }
+
+            Vector256<float> t = Vector256.FusedMultiplyAdd(Vector256.Create(-2f), s, Vector256.LoadUnsafe(ref bn));
+            Vector256.FusedMultiplyAdd(Vector256.Create(alpha), t, first ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref sums)).StoreUnsafe(ref sums);
+        }
+    }
+
+    /// <summary>SSSE3 (nibble lookups by pshufb) or ARM64 AdvSimd (CNT counts each byte); bytes summed pairwise.</summary>
+    private readonly struct ConvLanes128 : IConvLanes<Vector128<byte>>
+    {
+        public static int Bytes => 16;
+
+        public static Vector128<byte> Zero => Vector128<byte>.Zero;
+
+        public static Vector128<byte> Load(ref byte at) => Vector128.LoadUnsafe(ref at);
+
+        public static Vector128<byte> Broadcast(ref byte word, int wordBytes) => wordBytes == 2
+            ? Vector128.Create(Unsafe.ReadUnaligned<ushort>(ref word)).AsByte()
+            : Vector128.Create(Unsafe.ReadUnaligned<uint>(ref word)).AsByte();
+
+        public static Vector128<byte> CountMasked(Vector128<byte> weight, Vector128<byte> words, Vector128<byte> mask)
+        {
+            Vector128<byte> v = (weight ^ words) & mask;
+            if (AdvSimd.IsSupported)
+            {
+                return AdvSimd.PopCount(v);
+            }
+
+            Vector128<byte> table = Vector128.Create(Nibbles()), low = Vector128.Create((byte)15);
+            return Ssse3.Shuffle(table, v & low) + Ssse3.Shuffle(table, (v.AsUInt16() >> 4).AsByte() & low);
+        }
+
+        public static Vector128<byte> AddBytes(Vector128<byte> a, Vector128<byte> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Fold(Vector128<byte> lanes, Vector128<byte> bytes) =>
+            (lanes.AsInt16() + (AdvSimd.IsSupported ? AdvSimd.AddPairwiseWidening(bytes).AsInt16() : Ssse3.MultiplyAddAdjacent(bytes, Vector128.Create((sbyte)1)))).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Finish(Vector128<byte> c0, Vector128<byte> c1, Vector128<byte> c2, Vector128<byte> c3, int planes, int wordBytes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
+        {
+            if (wordBytes == 2)
+            {
+                Finish4(Vector128.WidenLower(c0.AsInt16()), Vector128.WidenLower(c1.AsInt16()), Vector128.WidenLower(c2.AsInt16()), Vector128.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
+                Finish4(Vector128.WidenUpper(c0.AsInt16()), Vector128.WidenUpper(c1.AsInt16()), Vector128.WidenUpper(c2.AsInt16()), Vector128.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 4), ref Unsafe.Add(ref bn, 4));
+            }
+            else
+            {
+                Finish4(Pairs(c0), Pairs(c1), Pairs(c2), Pairs(c3), planes, ref beta, alpha, first, ref sums, ref bn);
+            }
+        }
+
+        /// <summary>Adjacent 16-bit lanes added into 32-bit lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<int> Pairs(Vector128<byte> v) => AdvSimd.IsSupported
+            ? AdvSimd.AddPairwiseWidening(v.AsUInt16()).AsInt32()
+            : Sse2.MultiplyAddAdjacent(v.AsInt16(), Vector128.Create((short)1));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Finish4(Vector128<int> k0, Vector128<int> k1, Vector128<int> k2, Vector128<int> k3, int planes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
+        {
+            Vector128<float> s = Vector128.FusedMultiplyAdd(Vector128.Create(beta), Vector128.ConvertToSingle(k0), Vector128<float>.Zero);
+            if (planes > 1)
+            {
+                s = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref beta, 1)), Vector128.ConvertToSingle(k1), s);
+            }
+
+            if (planes > 2)
+            {
+                s = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref beta, 2)), Vector128.ConvertToSingle(k2), s);
+            }
+
+            if (planes > 3)
+            {
+                s = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref beta, 3)), Vector128.ConvertToSingle(k3), s);
+            }
+
+            Vector128<float> t = Vector128.FusedMultiplyAdd(Vector128.Create(-2f), s, Vector128.LoadUnsafe(ref bn));
+            Vector128.FusedMultiplyAdd(Vector128.Create(alpha), t, first ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref sums)).StoreUnsafe(ref sums);
+        }
+    }
+
+    /// <summary>
+    /// The pixel words (as <see cref="PixelWordsScalar"/> makes them) for 4 pixels at a time in 32-bit lanes, with the
+    /// portable vector operations every hardware-accelerated machine has: each channel's code bytes widened, one bit
+    /// per plane moved into place.
+    /// </summary>
+    private static void PixelWordsLanes(ReadOnlySpan<byte> codes, Span<byte> pixels, in Window w, int planes, int chunks, int wordBytes, int pixelStride, int front)
+    {
+        int area = w.Height * w.Width, wordBits = 8 * wordBytes;
+        KernelChecks.AtLeast(codes.Length, (long)w.Channels * area + 16, nameof(codes));
+        KernelChecks.AtLeast(pixels.Length, ((long)planes * chunks * pixelStride + 16) * wordBytes, nameof(pixels));
+        ref byte c0 = ref MemoryMarshal.GetReference(codes);
+        ref byte p0 = ref MemoryMarshal.GetReference(pixels);
+        for (int k = 0; k < chunks; k++)
+        {
+            int last = Math.Min(w.Channels, (k + 1) * wordBits);
+            for (int q = 0; q < area; q += 4)
+            {
+                Vector128<uint> w0 = Vector128<uint>.Zero, w1 = w0, w2 = w0, w3 = w0;
+                for (int c = k * wordBits; c < last; c++)
+                {
+                    Vector128<uint> v = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref c0, c * area + q))).AsByte()));
+                    int bit = c - k * wordBits;
+                    Vector128<uint> one = Vector128.Create(1u << bit);
+                    w0 |= (v << bit) & one;
+                    if (planes > 1)
+                    {
+                        w1 |= ((v >> 1) << bit) & one;
+                    }
+
+                    if (planes > 2)
+                    {
+                        w2 |= ((v >> 2) << bit) & one;
+                    }
+
+                    if (planes > 3)
+                    {
+                        w3 |= ((v >> 3) << bit) & one;
+                    }
+                }
+
+                // The words of pixels past the map (q + 4 > area) land in the plane's room after it, never counted.
+                int at = k * pixelStride + front + q;
+                StoreWords128(w0, ref p0, at, wordBytes);
+                if (planes > 1)
+                {
+                    StoreWords128(w1, ref p0, at + chunks * pixelStride, wordBytes);
+                }
+
+                if (planes > 2)
+                {
+                    StoreWords128(w2, ref p0, at + 2 * chunks * pixelStride, wordBytes);
+                }
+
+                if (planes > 3)
+                {
+                    StoreWords128(w3, ref p0, at + 3 * chunks * pixelStride, wordBytes);
+                }
+            }
+        }
+    }
+
+    /// <summary>Four pixels' words from 32-bit lanes, narrowed to 16 bits for 16-bit words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWords128(Vector128<uint> words, ref byte p0, int word, int wordBytes)
+    {
+        if (wordBytes == 2)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref p0, word * 2), Vector128.Narrow(words, words).AsUInt64().ToScalar());
+        }
+        else
+        {
+            words.StoreUnsafe(ref Unsafe.As<byte, uint>(ref Unsafe.Add(ref p0, word * 4)));
+        }
+    }
+
+    /// <summary>The bit count of each nibble 0..15, twice (one table per 128-bit lane of vpshufb).</summary>
+    private static ReadOnlySpan<byte> Nibbles() => [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
+}
