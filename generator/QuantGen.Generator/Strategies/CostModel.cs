@@ -92,10 +92,15 @@ internal static class CostModel
     /// 1,024-value map beside the coding, which the float convolution's quantizer pays as well).</summary>
     public const double XnorConvPerValue = 0.4;
 
-    /// <summary>The xor/popcount convolution: per padded position, plane pair, (tap, chunk) step and output channel (a
-    /// 512-bit vector is 32 positions' words, counted by a permute and an affine transform). The digits CNN's 16 -> 32
-    /// convolution, 64 positions: 2.7 us at 2 x 2 planes, 5.3 at 3 x 3 (beside the coding; 0.037 and 0.032).</summary>
-    public const double XnorConvPerUnit = 0.034;
+    /// <summary>The xor/popcount convolution with up to two input planes (two weight planes per pass sharing the loads):
+    /// per padded position, plane pair, (tap, chunk) step and output channel (a 512-bit vector is 32 positions' words,
+    /// counted by a permute and an affine transform). The digits CNN's 16 -> 32 convolution, 64 positions, 2 x 2 planes:
+    /// 1.7 us beside the coding and the words.</summary>
+    public const double XnorConvPerUnit = 0.023;
+
+    /// <summary>The same with three or four input planes (one weight plane per pass): the digits CNN's convolution at
+    /// 3 x 3 planes, 4.6 us beside the coding and the words.</summary>
+    public const double XnorConvPerUnitWide = 0.028;
 
     /// <summary>The float convolution's panels: per value of every position's patch (short row copies).</summary>
     public const double PanelPerValue = 0.1;

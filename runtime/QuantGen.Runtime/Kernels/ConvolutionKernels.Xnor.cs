@@ -520,7 +520,17 @@ public static partial class ConvolutionKernels
         int outChannels = y.Length / positions;
         for (int o = 0; o < outChannels; o++)
         {
-            for (int i = 0; i < weightBits; i++)
+            int i = 0;
+            if (TBits.Count <= 2)
+            {
+                // Up to two code planes: two weight planes per pass share every load of the codes and masks.
+                for (; i + 2 <= weightBits; i += 2)
+                {
+                    PlanePair512<TBits>(p, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0, low, high);
+                }
+            }
+
+            for (; i < weightBits; i++)
             {
                 PlaneProduct512<TBits>(p, p.Row(o, i, weightBits), p.Coefficients[o * weightBits + i], first: i == 0, low, high);
             }
@@ -620,6 +630,89 @@ public static partial class ConvolutionKernels
             pv = second + perVector;
         }
     }
+
+    /// <summary>
+    /// <see cref="PlaneProduct512{TBits}"/> for two weight planes at once (up to two code planes): each step's code and
+    /// mask vectors are loaded once for both; the sums take plane <paramref name="row"/>'s terms, then
+    /// <paramref name="row2"/>'s, as two calls would.
+    /// </summary>
+    private static void PlanePair512<TBits>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first, Vector512<byte> low, Vector512<byte> high)
+        where TBits : struct, IBitCount
+    {
+        int planes = TBits.Count, wordBytes = p.WordBytes, steps = p.CodeAt.Length, perVector = 64 / wordBytes;
+        ref byte r0 = ref MemoryMarshal.GetReference(row);
+        ref byte q0 = ref MemoryMarshal.GetReference(row2);
+        ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
+        ref int codes = ref MemoryMarshal.GetReference(p.CodeAt);
+        ref int masks = ref MemoryMarshal.GetReference(p.MaskAt);
+        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
+        ref float n0 = ref MemoryMarshal.GetReference(p.Bn);
+        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
+        nuint plane = (nuint)p.PlaneStride;
+        Vector512<sbyte> one = Vector512.Create((sbyte)1);
+        for (int pv = 0; pv < p.Padded;)
+        {
+            int second = pv + perVector < p.Padded ? pv + perVector : pv;
+            int offset = pv * wordBytes, offset2 = second * wordBytes;
+            // c: weight plane 1, first vector; d: plane 1, second vector; f and g: weight plane 2.
+            Vector512<short> c0 = Vector512<short>.Zero, c1 = c0, d0 = c0, d1 = c0, f0 = c0, f1 = c0, g0 = c0, g1 = c0;
+            for (int s = 0; s < steps;)
+            {
+                int end = Math.Min(steps, s + 31);
+                Vector512<byte> b0 = Vector512<byte>.Zero, b1 = b0, e0 = b0, e1 = b0, h0 = b0, h1 = b0, k0 = b0, k1 = b0;
+                for (; s < end; s++)
+                {
+                    Vector512<byte> weight = Broadcast(ref r0, s, wordBytes), weight2 = Broadcast(ref q0, s, wordBytes);
+                    ref byte code = ref Unsafe.Add(ref a0, Unsafe.Add(ref codes, s));
+                    ref byte mask = ref Unsafe.Add(ref a0, Unsafe.Add(ref masks, s));
+                    Vector512<byte> m = Vector512.LoadUnsafe(ref mask, (nuint)offset), m2 = Vector512.LoadUnsafe(ref mask, (nuint)offset2);
+                    Vector512<byte> x = Vector512.LoadUnsafe(ref code, (nuint)offset), x2 = Vector512.LoadUnsafe(ref code, (nuint)offset2);
+                    b0 += Count(weight, x, m, low, high);
+                    e0 += Count(weight, x2, m2, low, high);
+                    h0 += Count(weight2, x, m, low, high);
+                    k0 += Count(weight2, x2, m2, low, high);
+                    if (planes > 1)
+                    {
+                        x = Vector512.LoadUnsafe(ref code, (nuint)offset + plane);
+                        x2 = Vector512.LoadUnsafe(ref code, (nuint)offset2 + plane);
+                        b1 += Count(weight, x, m, low, high);
+                        e1 += Count(weight, x2, m2, low, high);
+                        h1 += Count(weight2, x, m, low, high);
+                        k1 += Count(weight2, x2, m2, low, high);
+                    }
+                }
+
+                c0 += Avx512BW.MultiplyAddAdjacent(b0, one);
+                d0 += Avx512BW.MultiplyAddAdjacent(e0, one);
+                f0 += Avx512BW.MultiplyAddAdjacent(h0, one);
+                g0 += Avx512BW.MultiplyAddAdjacent(k0, one);
+                if (planes > 1)
+                {
+                    c1 += Avx512BW.MultiplyAddAdjacent(b1, one);
+                    d1 += Avx512BW.MultiplyAddAdjacent(e1, one);
+                    f1 += Avx512BW.MultiplyAddAdjacent(h1, one);
+                    g1 += Avx512BW.MultiplyAddAdjacent(k1, one);
+                }
+            }
+
+            Vector512<short> zero = Vector512<short>.Zero;
+            Finish<TBits>(c0, c1, zero, zero, ref beta, alpha, first, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv), wordBytes);
+            Finish<TBits>(f0, f1, zero, zero, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv), wordBytes);
+            if (second != pv)
+            {
+                Finish<TBits>(d0, d1, zero, zero, ref beta, alpha, first, ref Unsafe.Add(ref s0, second), ref Unsafe.Add(ref n0, second), wordBytes);
+                Finish<TBits>(g0, g1, zero, zero, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, second), ref Unsafe.Add(ref n0, second), wordBytes);
+            }
+
+            pv = second + perVector;
+        }
+    }
+
+    /// <summary>Weight word <paramref name="s"/> on every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Broadcast(ref byte weights, int s, int wordBytes) => wordBytes == 2
+        ? Vector512.Create(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref weights, s * 2))).AsByte()
+        : Vector512.Create(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref weights, s * 4))).AsByte();
 
     /// <summary>The bit counts of (weight xor words) and mask, per byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
