@@ -239,31 +239,11 @@ public static partial class ConvolutionKernels
         }
     }
 
-    /// <summary>16 positions' counts: s = sum_j beta_j count_j (fused, in plane order), t = B n - 2 s, sums = alpha t (+ sums).</summary>
+    /// <summary>16 positions' counts into the sums (<see cref="FinishCounts{F, VF, VI}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Finish<TBits>(Vector512<int> k0, Vector512<int> k1, Vector512<int> k2, Vector512<int> k3, ref float beta, float alpha, bool first, ref float sum, ref float n)
-        where TBits : struct, IBitCount
-    {
-        int planes = TBits.Count;
-        Vector512<float> s = Vector512.FusedMultiplyAdd(Vector512.Create(beta), Vector512.ConvertToSingle(k0), Vector512<float>.Zero);
-        if (planes > 1)
-        {
-            s = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref beta, 1)), Vector512.ConvertToSingle(k1), s);
-        }
-
-        if (planes > 2)
-        {
-            s = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref beta, 2)), Vector512.ConvertToSingle(k2), s);
-        }
-
-        if (planes > 3)
-        {
-            s = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref beta, 3)), Vector512.ConvertToSingle(k3), s);
-        }
-
-        Vector512<float> t = Vector512.FusedMultiplyAdd(Vector512.Create(-2f), s, Vector512.LoadUnsafe(ref n));
-        Vector512.FusedMultiplyAdd(Vector512.Create(alpha), t, first ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref sum)).StoreUnsafe(ref sum);
-    }
+        where TBits : struct, IBitCount =>
+        FinishCounts<Fused512, Vector512<float>, Vector512<int>>(k0, k1, k2, k3, TBits.Count, ref beta, alpha, first, ref sum, ref n);
 
     /// <summary>Positions 0-15 of a vector of 16-bit counts as 32-bit lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

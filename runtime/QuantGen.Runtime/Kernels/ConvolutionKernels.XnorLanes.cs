@@ -142,37 +142,14 @@ public static partial class ConvolutionKernels
             if (wordBytes == 2)
             {
                 // vpmaddubsw keeps the positions in order, and so does the widening.
-                Finish8(Vector256.WidenLower(c0.AsInt16()), Vector256.WidenLower(c1.AsInt16()), Vector256.WidenLower(c2.AsInt16()), Vector256.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
-                Finish8(Vector256.WidenUpper(c0.AsInt16()), Vector256.WidenUpper(c1.AsInt16()), Vector256.WidenUpper(c2.AsInt16()), Vector256.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
+                FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenLower(c0.AsInt16()), Vector256.WidenLower(c1.AsInt16()), Vector256.WidenLower(c2.AsInt16()), Vector256.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
+                FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenUpper(c0.AsInt16()), Vector256.WidenUpper(c1.AsInt16()), Vector256.WidenUpper(c2.AsInt16()), Vector256.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
             }
             else
             {
                 Vector256<short> one = Vector256.Create((short)1);
-                Finish8(Avx2.MultiplyAddAdjacent(c0.AsInt16(), one), Avx2.MultiplyAddAdjacent(c1.AsInt16(), one), Avx2.MultiplyAddAdjacent(c2.AsInt16(), one), Avx2.MultiplyAddAdjacent(c3.AsInt16(), one), planes, ref beta, alpha, first, ref sums, ref bn);
+                FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Avx2.MultiplyAddAdjacent(c0.AsInt16(), one), Avx2.MultiplyAddAdjacent(c1.AsInt16(), one), Avx2.MultiplyAddAdjacent(c2.AsInt16(), one), Avx2.MultiplyAddAdjacent(c3.AsInt16(), one), planes, ref beta, alpha, first, ref sums, ref bn);
             }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Finish8(Vector256<int> k0, Vector256<int> k1, Vector256<int> k2, Vector256<int> k3, int planes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
-        {
-            Vector256<float> s = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Vector256.ConvertToSingle(k0), Vector256<float>.Zero);
-            if (planes > 1)
-            {
-                s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref beta, 1)), Vector256.ConvertToSingle(k1), s);
-            }
-
-            if (planes > 2)
-            {
-                s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref beta, 2)), Vector256.ConvertToSingle(k2), s);
-            }
-
-            if (planes > 3)
-            {
-                s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref beta, 3)), Vector256.ConvertToSingle(k3), s);
-            }
-
-            Vector256<float> t = Vector256.FusedMultiplyAdd(Vector256.Create(-2f), s, Vector256.LoadUnsafe(ref bn));
-            Vector256.FusedMultiplyAdd(Vector256.Create(alpha), t, first ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref sums)).StoreUnsafe(ref sums);
         }
     }
 
@@ -212,12 +189,12 @@ public static partial class ConvolutionKernels
         {
             if (wordBytes == 2)
             {
-                Finish4(Vector128.WidenLower(c0.AsInt16()), Vector128.WidenLower(c1.AsInt16()), Vector128.WidenLower(c2.AsInt16()), Vector128.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
-                Finish4(Vector128.WidenUpper(c0.AsInt16()), Vector128.WidenUpper(c1.AsInt16()), Vector128.WidenUpper(c2.AsInt16()), Vector128.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 4), ref Unsafe.Add(ref bn, 4));
+                FinishCounts<Fused128, Vector128<float>, Vector128<int>>(Vector128.WidenLower(c0.AsInt16()), Vector128.WidenLower(c1.AsInt16()), Vector128.WidenLower(c2.AsInt16()), Vector128.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
+                FinishCounts<Fused128, Vector128<float>, Vector128<int>>(Vector128.WidenUpper(c0.AsInt16()), Vector128.WidenUpper(c1.AsInt16()), Vector128.WidenUpper(c2.AsInt16()), Vector128.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 4), ref Unsafe.Add(ref bn, 4));
             }
             else
             {
-                Finish4(Pairs(c0), Pairs(c1), Pairs(c2), Pairs(c3), planes, ref beta, alpha, first, ref sums, ref bn);
+                FinishCounts<Fused128, Vector128<float>, Vector128<int>>(Pairs(c0), Pairs(c1), Pairs(c2), Pairs(c3), planes, ref beta, alpha, first, ref sums, ref bn);
             }
         }
 
@@ -226,29 +203,6 @@ public static partial class ConvolutionKernels
         private static Vector128<int> Pairs(Vector128<byte> v) => AdvSimd.IsSupported
             ? AdvSimd.AddPairwiseWidening(v.AsUInt16()).AsInt32()
             : Sse2.MultiplyAddAdjacent(v.AsInt16(), Vector128.Create((short)1));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Finish4(Vector128<int> k0, Vector128<int> k1, Vector128<int> k2, Vector128<int> k3, int planes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
-        {
-            Vector128<float> s = Vector128.FusedMultiplyAdd(Vector128.Create(beta), Vector128.ConvertToSingle(k0), Vector128<float>.Zero);
-            if (planes > 1)
-            {
-                s = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref beta, 1)), Vector128.ConvertToSingle(k1), s);
-            }
-
-            if (planes > 2)
-            {
-                s = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref beta, 2)), Vector128.ConvertToSingle(k2), s);
-            }
-
-            if (planes > 3)
-            {
-                s = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref beta, 3)), Vector128.ConvertToSingle(k3), s);
-            }
-
-            Vector128<float> t = Vector128.FusedMultiplyAdd(Vector128.Create(-2f), s, Vector128.LoadUnsafe(ref bn));
-            Vector128.FusedMultiplyAdd(Vector128.Create(alpha), t, first ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref sums)).StoreUnsafe(ref sums);
-        }
     }
 
     /// <summary>
