@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -79,49 +80,109 @@ public static partial class AlternatingQuantizer
         return BitConverter.Int32BitsToSingle(bits >= 0 ? bits + 1 : bits == int.MinValue ? 1 : bits - 1);
     }
 
-    /// <summary>The code search for <paramref name="alphas"/>: their sorted sums (<paramref name="sums16"/>,
-    /// <paramref name="order16"/>; the lanes of 2 and 3 bits built in registers) and the thresholds between neighbours,
-    /// which the search reads from <paramref name="thresholds16"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static NearestSum512 SortedSearch<TBits>(ReadOnlySpan<float> alphas, Span<float> sums16, Span<byte> order16, Span<float> thresholds16)
-        where TBits : IBitCount
+    private static partial class FusedCoder<L, VF, VI>
+        where L : struct, ICoderLanes<VF, VI>
+        where VF : struct
+        where VI : struct
     {
-        int count = 1 << TBits.Count;
-        Vector512<float> sumLanes;
-        Vector512<int> codeLanes;
-        if (TBits.Count == 2)
+        /// <summary>The code search for <paramref name="alphas"/>: their sorted sums (<paramref name="sums16"/>,
+        /// <paramref name="order16"/>; the lanes of 2 and 3 bits built in registers) and the thresholds between neighbours,
+        /// which the search reads from <paramref name="thresholds16"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ThresholdSearch SortedSearch<TBits>(ReadOnlySpan<float> alphas, Span<float> sums16, Span<byte> order16, Span<float> thresholds16)
+            where TBits : IBitCount
         {
-            SortedSums2(alphas[0], alphas[1], sums16, order16, out Vector128<float> sums, out Vector128<int> codes);
-            (sumLanes, codeLanes) = (sums.ToVector256Unsafe().ToVector512Unsafe(), codes.ToVector256Unsafe().ToVector512Unsafe());
-        }
-        else if (TBits.Count == 3)
-        {
-            SortedSums3(alphas[0], alphas[1], alphas[2], sums16, order16, out Vector256<float> sums, out Vector256<int> codes);
-            (sumLanes, codeLanes) = (sums.ToVector512Unsafe(), codes.ToVector512Unsafe());
-        }
-        else
-        {
-            SortedSums(alphas.Slice(0, TBits.Count), sums16.Slice(0, count), order16.Slice(0, count));
-            sumLanes = Vector512.Create((ReadOnlySpan<float>)sums16);
-            codeLanes = Avx512F.ConvertToVector512Int32(Vector128.Create((ReadOnlySpan<byte>)order16));
+            int count = 1 << TBits.Count;
+            CoderTable<VF> sumLanes;
+            CoderTable<VI> codeLanes;
+            if (TBits.Count == 2)
+            {
+                SortedSums2(alphas[0], alphas[1], sums16, order16, out Vector128<float> sums, out Vector128<int> codes);
+                (sumLanes, codeLanes) = (L.Table(sums.ToVector256Unsafe()), L.Table(codes.ToVector256Unsafe()));
+            }
+            else if (TBits.Count == 3)
+            {
+                SortedSums3(alphas[0], alphas[1], alphas[2], sums16, order16, out Vector256<float> sums, out Vector256<int> codes);
+                (sumLanes, codeLanes) = (L.Table(sums), L.Table(codes));
+            }
+            else
+            {
+                // One bit's 2 sums and four bits' 16 from the general sort (2 entries fit the 16-entry table too).
+                SortedSums(alphas.Slice(0, TBits.Count), sums16.Slice(0, count), order16.Slice(0, count));
+                sumLanes = L.Table((ReadOnlySpan<float>)sums16);
+                codeLanes = L.Table((ReadOnlySpan<byte>)order16);
+            }
+
+            for (int k = 0; k + 1 < count; k++)
+            {
+                // The reference compares the two rounded distances and sends a tie to the larger sum, so every value within
+                // about half a float step of the distance of the midpoint goes up. The threshold sits about that far below
+                // the midpoint, which matters where values crowd: the sums are symmetric about 0, so one midpoint is exactly 0,
+                // where -0, +0 and tiny values that differ only in the last steps of a computation (a vector tanh against
+                // MathF.Tanh) all sit.
+                // A value equal to a sum must take that sum, and of equal sums the first (the lower code, as the reference;
+                // the least-squares step after it sees the codes, not only their values): a threshold at or below the lower
+                // sum (equal sums, or sums a float apart) moves just above it.
+                // gap * 2^-25 is between a quarter and a half of a float step of the distance (half the gap).
+                float lower = sums16[k], upper = sums16[k + 1];
+                float threshold = (lower + upper) * 0.5f - (upper - lower) * (1f / 33554432f);
+                thresholds16[k] = threshold > lower ? threshold : NextAbove(lower);
+            }
+
+            return new ThresholdSearch(thresholds16.Slice(0, count - 1), sumLanes, codeLanes);
         }
 
-        for (int k = 0; k + 1 < count; k++)
+        /// <summary>The code search of the fused passes: the thresholds between the sorted sums, and the sums and their codes
+        /// as lookup tables.</summary>
+        private readonly ref struct ThresholdSearch(ReadOnlySpan<float> thresholds, CoderTable<VF> sums, CoderTable<VI> codes)
         {
-            // The reference compares the two rounded distances and sends a tie to the larger sum, so every value within
-            // about half a float step of the distance of the midpoint goes up. The threshold sits about that far below
-            // the midpoint, which matters where values crowd: the sums are symmetric about 0, so one midpoint is exactly 0,
-            // where -0, +0 and tiny values that differ only in the last steps of a computation (a vector tanh against
-            // MathF.Tanh) all sit.
-            // A value equal to a sum must take that sum, and of equal sums the first (the lower code, as the reference;
-            // the least-squares step after it sees the codes, not only their values): a threshold at or below the lower
-            // sum (equal sums, or sums a float apart) moves just above it.
-            // gap * 2^-25 is between a quarter and a half of a float step of the distance (half the gap).
-            float lower = sums16[k], upper = sums16[k + 1];
-            float threshold = (lower + upper) * 0.5f - (upper - lower) * (1f / 33554432f);
-            thresholds16[k] = threshold > lower ? threshold : NextAbove(lower);
-        }
+            private readonly ReadOnlySpan<float> _thresholds = thresholds;
 
-        return new NearestSum512(thresholds16.Slice(0, count - 1), sumLanes, codeLanes);
+            /// <summary>The sorted sums: the values the codes at each index stand for.</summary>
+            public CoderTable<VF> Sums { get; } = sums;
+
+            /// <summary>The code of each sorted sum.</summary>
+            public CoderTable<VI> Codes { get; } = codes;
+
+            /// <summary>
+            /// Each value's index into 2^bits sorted sums: the count of thresholds at or below it. Each threshold sits where
+            /// the reference's two rounded distances tie (just below the midpoint), so this is the reference's nearest sum
+            /// but within a fraction of a float step of a midpoint, for half the work: one compare per threshold, no
+            /// neighbour lookups. Two chains of counts.
+            /// </summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public VI Index<TBits>(VF v)
+                where TBits : IBitCount
+            {
+                // Unrolled by hand, the ifs folding away with the bit count (the JIT kept a loop over 3 thresholds).
+                int count = (1 << TBits.Count) - 1;
+                ref float t = ref MemoryMarshal.GetReference(_thresholds);
+                VI even = L.CountAtOrAbove(default, v, t), odd = default;
+                if (count > 1)
+                {
+                    odd = L.CountAtOrAbove(odd, v, Unsafe.Add(ref t, 1));
+                    even = L.CountAtOrAbove(even, v, Unsafe.Add(ref t, 2));
+                }
+
+                if (count > 3)
+                {
+                    odd = L.CountAtOrAbove(odd, v, Unsafe.Add(ref t, 3));
+                    even = L.CountAtOrAbove(even, v, Unsafe.Add(ref t, 4));
+                    odd = L.CountAtOrAbove(odd, v, Unsafe.Add(ref t, 5));
+                    even = L.CountAtOrAbove(even, v, Unsafe.Add(ref t, 6));
+                }
+
+                if (count > 7)
+                {
+                    for (int k = 7; k < count; k += 2)
+                    {
+                        odd = L.CountAtOrAbove(odd, v, Unsafe.Add(ref t, k));
+                        even = L.CountAtOrAbove(even, v, Unsafe.Add(ref t, k + 1));
+                    }
+                }
+
+                return L.Add(even, odd);
+            }
+        }
     }
 }

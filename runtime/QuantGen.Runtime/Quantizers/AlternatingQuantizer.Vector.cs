@@ -151,12 +151,11 @@ public static partial class AlternatingQuantizer
 
     /// <summary>
     /// The code search over at most 16 sorted sums, 16 values at a time: the count of sums below each value, then the
-    /// nearer of the two neighbours by permute (ties to the larger sum, as the scalar loop). Shared by the reference's
-    /// vector pass and the fused pass.
+    /// nearer of the two neighbours by permute (ties to the larger sum, as the scalar loop): the reference's vector pass.
+    /// (The fused passes search by thresholds, AlternatingQuantizer.FusedSteps.cs.)
     /// </summary>
     private readonly ref struct NearestSum512
     {
-        // The sorted sums (the distance search, Best) or the thresholds between them (ByThresholds).
         private readonly ReadOnlySpan<float> _sums;
         private readonly Vector512<float> _sumLanes;
         private readonly Vector512<int> _codeLanes;
@@ -172,49 +171,6 @@ public static partial class AlternatingQuantizer
             _codeLanes = Avx512F.ConvertToVector512Int32(Vector128.Create(order16.Slice(0, 16)));
             _last = Vector512.Create(count - 1);
         }
-
-        /// <summary>The search by <paramref name="thresholds"/> (<see cref="ByThresholds{TBits}"/>) between the sorted sums whose
-        /// values and codes are in the first lanes of <paramref name="sumLanes"/> and <paramref name="codeLanes"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public NearestSum512(ReadOnlySpan<float> thresholds, Vector512<float> sumLanes, Vector512<int> codeLanes)
-        {
-            _sums = thresholds;
-            _sumLanes = sumLanes;
-            _codeLanes = codeLanes;
-            _last = default;
-        }
-
-        /// <summary>
-        /// Each value's index into 2^bits sorted sums when this search holds the thresholds between them: the count of
-        /// thresholds at or below it. Each threshold sits where the reference's two rounded distances tie (just below the
-        /// midpoint), so this is the reference's nearest sum but within a fraction of a float step of a midpoint, for half
-        /// the work: one compare per threshold, no neighbour permutes.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<int> ByThresholds<TBits>(Vector512<float> v)
-            where TBits : IBitCount
-        {
-            int count = (1 << TBits.Count) - 1;
-            ref float thresholds = ref MemoryMarshal.GetReference(_sums);
-            Vector512<int> even = Vector512<int>.Zero, odd = even;
-            for (int k = 0; k + 1 < count; k += 2)
-            {
-                even = AtOrBelow(even, ref thresholds, k, v);
-                odd = AtOrBelow(odd, ref thresholds, k + 1, v);
-            }
-
-            if ((count & 1) != 0)
-            {
-                even = AtOrBelow(even, ref thresholds, count - 1, v);
-            }
-
-            return even + odd;
-        }
-
-        /// <summary>counter + 1 in the lanes where threshold k is at or below v.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<int> AtOrBelow(Vector512<int> counter, ref float thresholds, int k, Vector512<float> v) =>
-            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Create(Unsafe.Add(ref thresholds, k)), v).AsInt32(), counter + Vector512<int>.One, counter);
 
         /// <summary>Each value's index into the sorted sums.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -291,9 +247,5 @@ public static partial class AlternatingQuantizer
         /// <summary>The codes of sorted-sum indices.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<int> Code(Vector512<int> best) => Avx512F.PermuteVar16x32(_codeLanes, best);
-
-        /// <summary>The sums themselves: the values the codes of <paramref name="best"/> stand for.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> Value(Vector512<int> best) => Avx512F.PermuteVar16x32(_sumLanes, best);
     }
 }

@@ -83,6 +83,11 @@ public sealed class IsaPathTests
         {
             Assert.Equal(expected, KernelPaths.Current);
         }
+
+        // The alternating coder's fused passes run at 512 or 256 bits on x64 (elsewhere the reference's passes, with
+        // their ARM64 bodies): an AVX2 machine must not fall back to the scalar coder.
+        string fused = KernelPaths.Current is "Vector512" or "Vector256" ? KernelPaths.Current : "none";
+        Assert.Equal(fused, AlternatingQuantizer.FusedWidth);
     }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];

@@ -185,7 +185,7 @@ public sealed class MultiBitTests(ITestOutputHelper output)
             float[] decoded = DequantizedWeights.Of(two, 4, 40);
             var alphas = new float[bits];
             var row = new float[40];
-            AlternatingQuantizer.Quantize(w.AsSpan(80, 40), bits, 2, alphas, row, default);
+            AlternatingQuantizer.QuantizePortable(w.AsSpan(80, 40), bits, 2, alphas, row, default);
             Assert.Equal(row, decoded.AsSpan(80, 40).ToArray());
         }
     }
