@@ -26,10 +26,10 @@ namespace QuantGen.Runtime;
 /// Popcount: .NET 10 exposes neither VPOPCNTQ nor a vector PopCount here, so bytes are counted by table lookups
 /// and summed per 64-bit lane with vpsadbw. On AVX-512 with VBMI and GFNI a byte permute and an affine transform
 /// count each xor result (Multiply512, Xnor.Avx512.cs); without them carry-save adders (vpternlog) fold the xor results
-/// before nibble lookups (Xnor.CarrySave512.cs). The narrower paths count each vector by two nibble lookups
-/// (vpshufb): Vector256 (Avx2),
+/// before nibble lookups (Xnor.CarrySave512.cs). AVX2 has the AVX-512 product's shape with two nibble lookups (vpshufb)
+/// per vector (Multiply256, Xnor.Avx2.cs). The narrower paths count slice by slice:
 /// Vector128 (Ssse3, or on ARM64 AdvSimd: CNT counts each byte in one instruction and UADDLP/UADALP fold the bytes
-/// into 64-bit lanes), scalar POPCNT, written once (Group) over a struct per path (PopLanes256/128/1).
+/// into 64-bit lanes), scalar POPCNT, written once (Group) over a struct per path (PopLanes128/1).
 /// </remarks>
 public static partial class Xnor
 {
@@ -180,14 +180,16 @@ public static partial class Xnor
             return;
         }
 
+        if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+        {
+            Multiply256(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+            return;
+        }
+
         Span<float> sums = stackalloc float[GroupRows];
         for (int g = 0; g < groups; g++)
         {
-            if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
-            {
-                Group<PopLanes256, Vector256<byte>>(activations, betas, cols, g, weights, weightBits, coefficients, sums);
-            }
-            else if (Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.IsSupported))
+            if (Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.IsSupported))
             {
                 Group<PopLanes128, Vector128<byte>>(activations, betas, cols, g, weights, weightBits, coefficients, sums);
             }
@@ -314,44 +316,6 @@ public static partial class Xnor
 
     // Byte counters hold at most 8 per vector, so they are summed (vpsadbw) at least every 31 vectors.
     private const int MaxVectorsPerByteSum = 31;
-
-    private readonly struct PopLanes256 : IPopLanes<Vector256<byte>>
-    {
-        public static int Words => 4;
-
-        public static int VectorsPerByteSum => MaxVectorsPerByteSum;
-
-        public static Vector256<byte> Zero => Vector256<byte>.Zero;
-
-        public static Vector256<byte> Table => Vector256.Create(Nibbles128());
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Load(ref ulong source, nuint at) => Vector256.LoadUnsafe(ref source, at).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Xor(Vector256<byte> a, Vector256<byte> b) => a ^ b;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Pop(Vector256<byte> table, Vector256<byte> v)
-        {
-            Vector256<byte> low = v & Vector256.Create((byte)0x0F);
-            Vector256<byte> high = (v.AsUInt16() >>> 4).AsByte() & Vector256.Create((byte)0x0F);
-            return Avx2.Shuffle(table, low) + Avx2.Shuffle(table, high);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> AddBytes(Vector256<byte> a, Vector256<byte> b) => a + b;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> AddTotals(Vector256<byte> totals, Vector256<byte> bytes) =>
-            (totals.AsUInt64() + Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64()).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Broadcast(ulong word) => Vector256.Create(word).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Lane(Vector256<byte> totals, int i) => totals.AsUInt64().GetElement(i);
-    }
 
     private readonly struct PopLanes128 : IPopLanes<Vector128<byte>>
     {

@@ -1,0 +1,175 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+public static partial class Xnor
+{
+    /// <summary>
+    /// The AVX2 product, shaped as the AVX-512 one (<see cref="Multiply512"/>): a group's 8 rows are two vectors per word
+    /// (rows 0-3 and 4-7, one 64-bit lane per row), each weight vector is loaded once and xored with up to four activation
+    /// planes in turn, and the 8 rows' sums live in one Vector256 of floats, so no row pays a horizontal sum or a scalar
+    /// epilogue. Bytes are counted by two nibble lookups (vpshufb). The float steps are the AVX-512 product's (a fused
+    /// multiply-add of beta and n - 2 popcount per activation plane, then the coefficients), so both give the same bits.
+    /// </summary>
+    /// <remarks>
+    /// The per-slice loop it replaces (<see cref="Group{L, V}"/>, still the 128-bit and scalar paths) paid, on the language
+    /// model's rows of 64 and 256 columns (1 and 4 words), more for its per-row scalar epilogue and reloads than for the
+    /// counting itself.
+    /// </remarks>
+    private static void Multiply256(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+    {
+        switch (betas.Length)
+        {
+            case 2: Multiply256<TwoBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+            case 3: Multiply256<ThreeBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+            case 4: Multiply256<FourBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+            default:
+                // One bit, or wider activations (rare: the papers use 2 and 3 bits) one plane per pass over the weights.
+                Multiply256<OneBit>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+                break;
+        }
+    }
+
+    private static void Multiply256<TBits>(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+        where TBits : struct, IBitCount
+    {
+        int words = RowWords(cols);
+        int groups = KernelGeometry.XnorGroups(y.Length);
+        int activationBits = betas.Length;
+        // The table and n stay in registers, as in the AVX-512 product.
+        Vector256<byte> table = Vector256.Create(Nibbles128());
+        Vector256<int> n = Vector256.Create(cols);
+        ref ulong a0 = ref MemoryMarshal.GetReference(activations);
+        ref ulong w0 = ref MemoryMarshal.GetReference(weights);
+        ref float c0 = ref MemoryMarshal.GetReference(coefficients);
+        ref float beta0 = ref MemoryMarshal.GetReference(betas);
+        for (int g = 0; g < groups; g++)
+        {
+            Vector256<float> sums = Vector256<float>.Zero;
+            for (int p = 0; p < weightBits; p++)
+            {
+                nint plane = (nint)g * weightBits + p;
+                ref ulong w = ref Unsafe.Add(ref w0, plane * words * GroupRows);
+                Vector256<float> terms = Vector256<float>.Zero;
+                for (int j = 0; j < activationBits; j += TBits.Count)
+                {
+                    AddTerms256<TBits>(table, n, ref w, ref Unsafe.Add(ref a0, (nint)j * words), words, ref Unsafe.Add(ref beta0, j), ref terms);
+                }
+
+                sums += Vector256.LoadUnsafe(ref c0, (nuint)(plane * GroupRows)) * terms;
+            }
+
+            Store(sums, g * GroupRows, y, bias);
+        }
+    }
+
+    /// <summary>For a group's weight plane <paramref name="w"/> and TBits.Count activation planes from <paramref name="a"/>
+    /// (with their betas): adds beta_j * (n - 2 popcount(W xor A_j)) to each row's terms. Byte counters per plane and half
+    /// group, summed into 64-bit lanes every 31 words (a word adds at most 8 per byte).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTerms256<TBits>(Vector256<byte> table, Vector256<int> n, ref ulong w, ref ulong a, int words, ref float beta, ref Vector256<float> terms)
+        where TBits : struct, IBitCount
+    {
+        int planes = TBits.Count;
+        Vector256<ulong> l0 = Vector256<ulong>.Zero, l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+        for (int v = 0; v < words;)
+        {
+            int end = Math.Min(words, v + MaxVectorsPerByteSum);
+            Vector256<byte> bl0 = Vector256<byte>.Zero, bl1 = bl0, bl2 = bl0, bl3 = bl0, bh0 = bl0, bh1 = bl0, bh2 = bl0, bh3 = bl0;
+            for (; v < end; v++)
+            {
+                Vector256<byte> low = Vector256.LoadUnsafe(ref w, (nuint)(v * GroupRows)).AsByte();
+                Vector256<byte> high = Vector256.LoadUnsafe(ref w, (nuint)(v * GroupRows + 4)).AsByte();
+                Vector256<byte> x = Vector256.Create(Unsafe.Add(ref a, v)).AsByte();
+                bl0 += Pop256(table, low ^ x);
+                bh0 += Pop256(table, high ^ x);
+                if (planes > 1)
+                {
+                    x = Vector256.Create(Unsafe.Add(ref a, words + v)).AsByte();
+                    bl1 += Pop256(table, low ^ x);
+                    bh1 += Pop256(table, high ^ x);
+                }
+
+                if (planes > 2)
+                {
+                    x = Vector256.Create(Unsafe.Add(ref a, 2 * words + v)).AsByte();
+                    bl2 += Pop256(table, low ^ x);
+                    bh2 += Pop256(table, high ^ x);
+                }
+
+                if (planes > 3)
+                {
+                    x = Vector256.Create(Unsafe.Add(ref a, 3 * words + v)).AsByte();
+                    bl3 += Pop256(table, low ^ x);
+                    bh3 += Pop256(table, high ^ x);
+                }
+            }
+
+            l0 += Lanes256(bl0);
+            h0 += Lanes256(bh0);
+            if (planes > 1)
+            {
+                l1 += Lanes256(bl1);
+                h1 += Lanes256(bh1);
+            }
+
+            if (planes > 2)
+            {
+                l2 += Lanes256(bl2);
+                h2 += Lanes256(bh2);
+            }
+
+            if (planes > 3)
+            {
+                l3 += Lanes256(bl3);
+                h3 += Lanes256(bh3);
+            }
+        }
+
+        AddTerm256(ref terms, l0, h0, n, beta);
+        if (planes > 1)
+        {
+            AddTerm256(ref terms, l1, h1, n, Unsafe.Add(ref beta, 1));
+        }
+
+        if (planes > 2)
+        {
+            AddTerm256(ref terms, l2, h2, n, Unsafe.Add(ref beta, 2));
+        }
+
+        if (planes > 3)
+        {
+            AddTerm256(ref terms, l3, h3, n, Unsafe.Add(ref beta, 3));
+        }
+    }
+
+    /// <summary>The bit count of each byte: two nibble lookups.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pop256(Vector256<byte> table, Vector256<byte> v)
+    {
+        Vector256<byte> nibble = Vector256.Create((byte)0x0F);
+        return Avx2.Shuffle(table, v & nibble) + Avx2.Shuffle(table, (v.AsUInt16() >>> 4).AsByte() & nibble);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Lanes256(Vector256<byte> counts) => Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero).AsUInt64();
+
+    /// <summary>terms += beta * (n - 2 popcount) for a group's 8 rows, rows 0-3 counted in <paramref name="low"/>'s 64-bit
+    /// lanes and 4-7 in <paramref name="high"/>'s (counts below 2^31: their low halves are the counts).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTerm256(ref Vector256<float> terms, Vector256<ulong> low, Vector256<ulong> high, Vector256<int> n, float beta)
+    {
+        // shufps takes the low halves: per 128-bit lane [low q0, low q1, high q0, high q1]; vpermq puts the rows in order.
+        Vector256<float> halves = Avx.Shuffle(low.AsSingle(), high.AsSingle(), 0b10_00_10_00);
+        Vector256<int> count = Avx2.Permute4x64(halves.AsDouble(), 0b11_01_10_00).AsInt32();
+        terms = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Vector256.ConvertToSingle(n - (count + count)), terms);
+    }
+}
