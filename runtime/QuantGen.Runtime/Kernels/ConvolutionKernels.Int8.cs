@@ -19,8 +19,9 @@ namespace QuantGen.Runtime;
 /// each step broadcasts one 32-bit word of the code map. A pass computes 16 output channels (two vectors of 8
 /// 32-bit sums) at 6 positions: 12 accumulators, two weight loads and six broadcasts per 12 vpdpbusd, within the 16
 /// registers AVX-VNNI's VEX encoding can name (8 accumulators left the multiply-adds waiting on each other). The sums are exact (|dot| &lt;= 255 * 128 * k fits 32 bits).
-/// Paths: AVX-VNNI (256-bit vpdpbusd), else the same steps with each byte isolated by shifts and multiplied in
-/// 32-bit lanes (Vector256), else the scalar twin every path is tested against.
+/// Paths: AVX-VNNI (256-bit vpdpbusd), else AVX2 byte multiply-adds (ConvolutionKernels.Int8Bytes.cs: vpmaddubsw and
+/// vpmaddwd, exact by splitting 8-bit codes), else the same steps with each byte isolated by shifts and multiplied in
+/// 32-bit lanes (Vector256 without AVX2), else the scalar twin every path is tested against.
 /// </remarks>
 public static partial class ConvolutionKernels
 {
@@ -31,6 +32,7 @@ public static partial class ConvolutionKernels
     {
         Best,
         AvxVnni256,
+        Bytes256,
         Shifts256,
         Scalar,
     }
@@ -65,7 +67,9 @@ public static partial class ConvolutionKernels
         KernelChecks.AtLeast(scratch.Length, Int8ScratchFloats(w), nameof(scratch));
         if (path == Int8Path.Best)
         {
-            path = AvxVnni.IsSupported ? Int8Path.AvxVnni256 : Vector256.IsHardwareAccelerated ? Int8Path.Shifts256 : Int8Path.Scalar;
+            path = AvxVnni.IsSupported ? Int8Path.AvxVnni256
+                : Avx2.IsSupported && Vector256.IsHardwareAccelerated ? Int8Path.Bytes256
+                : Vector256.IsHardwareAccelerated ? Int8Path.Shifts256 : Int8Path.Scalar;
         }
 
         Span<byte> bytes = MemoryMarshal.AsBytes(scratch);
@@ -106,6 +110,9 @@ public static partial class ConvolutionKernels
                 {
                     case Int8Path.AvxVnni256:
                         PassVnni(map, ref w0, blockBytes, y, w, outWidth, cp, pw, positions, o0, channels, p0, count, factors);
+                        break;
+                    case Int8Path.Bytes256:
+                        PassBytes(map, ref w0, blockBytes, y, w, outWidth, cp, pw, positions, o0, channels, p0, count, factors, activationBits == 8);
                         break;
                     case Int8Path.Shifts256:
                         PassShifts(map, ref w0, blockBytes, y, w, outWidth, cp, pw, positions, o0, channels, p0, count, factors);
