@@ -90,6 +90,9 @@ public static partial class ConvolutionKernels
         ref byte m1 = ref Unsafe.Add(ref m, Origin(w, outWidth, p + Math.Min(1, n - 1), cp, pw));
         ref sbyte w1 = ref Unsafe.Add(ref w0, blockBytes);
         Vector256<short> ones = Vector256.Create((short)1), scale = Vector256.Create((short)128);
+        // The split in vector operations on the broadcast word (a 16-bit shift moves each byte's top bit to bit 0 of that
+        // byte; the mask drops what crossed from the byte above).
+        Vector256<byte> lowBits = Vector256.Create((byte)0x7F), topBit = Vector256.Create((byte)1);
         Vector256<int> a0 = default, a1 = default, b0 = default, b1 = default;
         Vector256<short> ha0 = default, ha1 = default, hb0 = default, hb1 = default;
         int groups = cp / 4, steps = 0;
@@ -102,15 +105,15 @@ public static partial class ConvolutionKernels
                 for (int g = 0; g < groups; g++, at += 32, o += 4)
                 {
                     Vector256<sbyte> u = Vector256.LoadUnsafe(ref w0, at), v = Vector256.LoadUnsafe(ref w1, at);
-                    int word = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref m0, o));
-                    Vector256<byte> low = Vector256.Create(word & 0x7F7F7F7F).AsByte(), high = Vector256.Create((word >>> 7) & 0x01010101).AsByte();
+                    Vector256<byte> x = Word(ref m0, o);
+                    Vector256<byte> low = x & lowBits, high = (x.AsUInt16() >>> 7).AsByte() & topBit;
                     a0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, u), ones);
                     b0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, v), ones);
                     ha0 += Avx2.MultiplyAddAdjacent(high, u);
                     hb0 += Avx2.MultiplyAddAdjacent(high, v);
-                    word = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref m1, o));
-                    low = Vector256.Create(word & 0x7F7F7F7F).AsByte();
-                    high = Vector256.Create((word >>> 7) & 0x01010101).AsByte();
+                    x = Word(ref m1, o);
+                    low = x & lowBits;
+                    high = (x.AsUInt16() >>> 7).AsByte() & topBit;
                     a1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, u), ones);
                     b1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, v), ones);
                     ha1 += Avx2.MultiplyAddAdjacent(high, u);
