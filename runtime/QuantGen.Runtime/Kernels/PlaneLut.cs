@@ -75,16 +75,18 @@ public static class PlaneLut
             return;
         }
 
+        if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+        {
+            Dense256(tables, planes, planeCount, groups, planeScales, sumScales, bias, sum, y);
+            return;
+        }
+
         Span<float> block = stackalloc float[BlockRows];
         for (int b = 0; b < blocks; b++)
         {
             ReadOnlySpan<byte> blockPlanes = planes.Slice(b * planeCount * groups * BlockRows, planeCount * groups * BlockRows);
             ReadOnlySpan<float> scales = planeScales.Slice(b * planeCount * BlockRows, planeCount * BlockRows);
-            if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
-            {
-                Block256(tables, blockPlanes, planeCount, groups, scales, block);
-            }
-            else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
+            if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
             {
                 Block128(tables, blockPlanes, planeCount, groups, scales, block);
             }
@@ -252,12 +254,53 @@ public static class PlaneLut
         return result;
     }
 
-    private static void Block256(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)
+    /// <summary>
+    /// The AVX2 matrix loop, as <see cref="Dense512"/>: each block's two halves stay in registers and whole blocks finish
+    /// in vector operations (the same multiply and adds, in the same order, as <see cref="Finish"/>).
+    /// </summary>
+    [SkipLocalsInit]
+    private static void Dense256(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> planeScales, ReadOnlySpan<float> sumScales, ReadOnlySpan<float> bias, float sum, Span<float> y)
     {
+        int rows = y.Length;
         ref float t = ref MemoryMarshal.GetReference(tables);
         ref byte w = ref MemoryMarshal.GetReference(planes);
-        ref float s = ref MemoryMarshal.GetReference(scales);
-        Vector256<float> low = Vector256<float>.Zero, high = low;
+        ref float s = ref MemoryMarshal.GetReference(planeScales);
+        ref float ss = ref MemoryMarshal.GetReference(sumScales);
+        ref float bi = ref MemoryMarshal.GetReference(bias);
+        ref float o = ref MemoryMarshal.GetReference(y);
+        Vector256<float> total = Vector256.Create(sum);
+        Span<float> block = stackalloc float[BlockRows];
+        int blockBytes = planeCount * groups * BlockRows;
+        for (int first = 0, b = 0; first < rows; first += BlockRows, b++)
+        {
+            Block256(ref t, ref Unsafe.Add(ref w, (nint)b * blockBytes), planeCount, groups, ref Unsafe.Add(ref s, (nint)b * planeCount * BlockRows), out Vector256<float> low, out Vector256<float> high);
+            if (first + BlockRows <= rows)
+            {
+                Vector256<float> lowValue = low + (Vector256.LoadUnsafe(ref ss, (nuint)first) * total);
+                Vector256<float> highValue = high + (Vector256.LoadUnsafe(ref ss, (nuint)first + 8) * total);
+                if (!bias.IsEmpty)
+                {
+                    lowValue += Vector256.LoadUnsafe(ref bi, (nuint)first);
+                    highValue += Vector256.LoadUnsafe(ref bi, (nuint)first + 8);
+                }
+
+                lowValue.StoreUnsafe(ref o, (nuint)first);
+                highValue.StoreUnsafe(ref o, (nuint)first + 8);
+            }
+            else
+            {
+                low.StoreUnsafe(ref MemoryMarshal.GetReference(block));
+                high.StoreUnsafe(ref MemoryMarshal.GetReference(block), 8);
+                Finish(block, first, sumScales, sum, bias, y);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block256(ref float t, ref byte w, int planeCount, int groups, ref float s, out Vector256<float> low, out Vector256<float> high)
+    {
+        low = Vector256<float>.Zero;
+        high = low;
         for (int p = 0; p < planeCount; p++)
         {
             Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
@@ -279,9 +322,6 @@ public static class PlaneLut
             low += (a0 + a1) * Vector256.LoadUnsafe(ref s, (nuint)(p * BlockRows));
             high += (a2 + a3) * Vector256.LoadUnsafe(ref s, (nuint)(p * BlockRows + 8));
         }
-
-        low.StoreUnsafe(ref MemoryMarshal.GetReference(block));
-        high.StoreUnsafe(ref MemoryMarshal.GetReference(block), 8);
     }
 
     /// <summary>
