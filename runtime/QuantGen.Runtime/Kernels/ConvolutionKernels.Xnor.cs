@@ -183,20 +183,21 @@ public static partial class ConvolutionKernels
                 default: Products512<FourBits>(products, y, bias, weightBits, positions); break;
             }
         }
+        else if (path == XnorPath.Lanes256)
+        {
+            ProductsLanes<ConvLanes256, Vector256<byte>>(products, y, bias, weightBits, positions);
+        }
+        else if (path == XnorPath.Lanes128)
+        {
+            ProductsLanes<ConvLanes128, Vector128<byte>>(products, y, bias, weightBits, positions);
+        }
         else
         {
             for (int o = 0; o < outChannels; o++)
             {
                 for (int i = 0; i < weightBits; i++)
                 {
-                    ReadOnlySpan<byte> row = products.Row(o, i, weightBits);
-                    float alpha = coefficients[o * weightBits + i];
-                    switch (path)
-                    {
-                        case XnorPath.Lanes256: PlaneProductLanes<ConvLanes256, Vector256<byte>>(products, row, alpha, first: i == 0); break;
-                        case XnorPath.Lanes128: PlaneProductLanes<ConvLanes128, Vector128<byte>>(products, row, alpha, first: i == 0); break;
-                        default: PlaneProductScalar(products, row, alpha, first: i == 0); break;
-                    }
+                    PlaneProductScalar(products, products.Row(o, i, weightBits), coefficients[o * weightBits + i], first: i == 0);
                 }
 
                 AddBias(sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));

@@ -16,12 +16,58 @@ namespace QuantGen.Runtime;
 /// </summary>
 public static partial class ConvolutionKernels
 {
-    /// <summary>One output channel's weight plane against every code plane on a narrower path (<typeparamref name="L"/>).</summary>
-    private static void PlaneProductLanes<L, V>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+    /// <summary>Every output channel and weight plane on a narrower path (<typeparamref name="L"/>), as
+    /// <see cref="Products512{TBits}"/> does on AVX-512.</summary>
+    private static void ProductsLanes<L, V>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
         where L : struct, IConvLanes<V>
         where V : struct
     {
-        int planes = p.Betas.Length, wordBytes = p.WordBytes, steps = p.CodeAt.Length, perVector = L.Bytes / wordBytes;
+        // One instantiation per code plane count: the plane tests fold away and the nibble table stays in a register
+        // (with the count a variable, the inner loop tested it for every plane and reloaded the table each time).
+        switch (p.Betas.Length)
+        {
+            case 1: ProductsLanes<L, V, OneBit>(p, y, bias, weightBits, positions); break;
+            case 2: ProductsLanes<L, V, TwoBits>(p, y, bias, weightBits, positions); break;
+            case 3: ProductsLanes<L, V, ThreeBits>(p, y, bias, weightBits, positions); break;
+            default: ProductsLanes<L, V, FourBits>(p, y, bias, weightBits, positions); break;
+        }
+    }
+
+    private static void ProductsLanes<L, V, TBits>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+        where L : struct, IConvLanes<V>
+        where V : struct
+        where TBits : IBitCount
+    {
+        int outChannels = y.Length / positions;
+        for (int o = 0; o < outChannels; o++)
+        {
+            int i = 0;
+            if (TBits.Count <= 2)
+            {
+                // Up to two code planes: two weight planes per pass share every load of the codes and masks.
+                for (; i + 2 <= weightBits; i += 2)
+                {
+                    PlanePairLanes<L, V, TBits>(p, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0);
+                }
+            }
+
+            for (; i < weightBits; i++)
+            {
+                PlaneProductLanes<L, V, TBits>(p, p.Row(o, i, weightBits), p.Coefficients[o * weightBits + i], first: i == 0);
+            }
+
+            AddBias(p.Sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));
+        }
+    }
+
+    /// <summary>One output channel's weight plane against every code plane.</summary>
+    private static void PlaneProductLanes<L, V, TBits>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+        where L : struct, IConvLanes<V>
+        where V : struct
+        where TBits : IBitCount
+    {
+        int planes = TBits.Count, wordBytes = p.WordBytes, steps = p.CodeAt.Length, perVector = L.Bytes / wordBytes;
+        V table = L.Table, low = L.Low;
         ref byte r0 = ref MemoryMarshal.GetReference(row);
         ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
         ref int codes = ref MemoryMarshal.GetReference(p.CodeAt);
@@ -44,20 +90,20 @@ public static partial class ConvolutionKernels
                     V weight = L.Broadcast(ref Unsafe.Add(ref r0, s * wordBytes), wordBytes);
                     V mask = L.Load(ref Unsafe.Add(ref a0, Unsafe.Add(ref masks, s) + offset));
                     ref byte code = ref Unsafe.Add(ref a0, Unsafe.Add(ref codes, s) + offset);
-                    b0 = L.AddBytes(b0, L.CountMasked(weight, L.Load(ref code), mask));
+                    b0 = L.AddBytes(b0, L.CountMasked(weight, L.Load(ref code), mask, table, low));
                     if (planes > 1)
                     {
-                        b1 = L.AddBytes(b1, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, stride)), mask));
+                        b1 = L.AddBytes(b1, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, stride)), mask, table, low));
                     }
 
                     if (planes > 2)
                     {
-                        b2 = L.AddBytes(b2, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, 2 * stride)), mask));
+                        b2 = L.AddBytes(b2, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, 2 * stride)), mask, table, low));
                     }
 
                     if (planes > 3)
                     {
-                        b3 = L.AddBytes(b3, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, 3 * stride)), mask));
+                        b3 = L.AddBytes(b3, L.CountMasked(weight, L.Load(ref Unsafe.Add(ref code, 3 * stride)), mask, table, low));
                     }
                 }
 
@@ -82,6 +128,65 @@ public static partial class ConvolutionKernels
         }
     }
 
+    /// <summary><see cref="PlaneProductLanes{L, V, TBits}"/> for two weight planes at once (up to two code planes): each
+    /// step's code and mask vectors are loaded once for both; the sums take plane <paramref name="row"/>'s terms, then
+    /// <paramref name="row2"/>'s, as two calls would.</summary>
+    private static void PlanePairLanes<L, V, TBits>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
+        where L : struct, IConvLanes<V>
+        where V : struct
+        where TBits : IBitCount
+    {
+        int planes = TBits.Count, wordBytes = p.WordBytes, steps = p.CodeAt.Length, perVector = L.Bytes / wordBytes;
+        V table = L.Table, low = L.Low;
+        ref byte r0 = ref MemoryMarshal.GetReference(row);
+        ref byte q0 = ref MemoryMarshal.GetReference(row2);
+        ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
+        ref int codes = ref MemoryMarshal.GetReference(p.CodeAt);
+        ref int masks = ref MemoryMarshal.GetReference(p.MaskAt);
+        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
+        ref float n0 = ref MemoryMarshal.GetReference(p.Bn);
+        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
+        int stride = p.PlaneStride;
+        for (int pv = 0; pv < p.Padded; pv += perVector)
+        {
+            int offset = pv * wordBytes;
+            // c: the first weight plane's counts per code plane, f: the second's.
+            V c0 = L.Zero, c1 = c0, f0 = c0, f1 = c0;
+            for (int s = 0; s < steps;)
+            {
+                int end = Math.Min(steps, s + 31);
+                V b0 = L.Zero, b1 = b0, h0 = b0, h1 = b0;
+                for (; s < end; s++)
+                {
+                    V weight = L.Broadcast(ref Unsafe.Add(ref r0, s * wordBytes), wordBytes);
+                    V weight2 = L.Broadcast(ref Unsafe.Add(ref q0, s * wordBytes), wordBytes);
+                    V mask = L.Load(ref Unsafe.Add(ref a0, Unsafe.Add(ref masks, s) + offset));
+                    ref byte code = ref Unsafe.Add(ref a0, Unsafe.Add(ref codes, s) + offset);
+                    V x = L.Load(ref code);
+                    b0 = L.AddBytes(b0, L.CountMasked(weight, x, mask, table, low));
+                    h0 = L.AddBytes(h0, L.CountMasked(weight2, x, mask, table, low));
+                    if (planes > 1)
+                    {
+                        x = L.Load(ref Unsafe.Add(ref code, stride));
+                        b1 = L.AddBytes(b1, L.CountMasked(weight, x, mask, table, low));
+                        h1 = L.AddBytes(h1, L.CountMasked(weight2, x, mask, table, low));
+                    }
+                }
+
+                c0 = L.Fold(c0, b0);
+                f0 = L.Fold(f0, h0);
+                if (planes > 1)
+                {
+                    c1 = L.Fold(c1, b1);
+                    f1 = L.Fold(f1, h1);
+                }
+            }
+
+            L.Finish(c0, c1, L.Zero, L.Zero, planes, wordBytes, ref beta, alpha, first, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
+            L.Finish(f0, f1, L.Zero, L.Zero, planes, wordBytes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
+        }
+    }
+
     /// <summary>A narrower path's vector operations (<typeparamref name="V"/> holds bytes).</summary>
     private interface IConvLanes<V>
         where V : struct
@@ -96,8 +201,15 @@ public static partial class ConvolutionKernels
         /// <summary>The weight word (2 or 4 bytes at <paramref name="word"/>) on every lane.</summary>
         static abstract V Broadcast(ref byte word, int wordBytes);
 
-        /// <summary>The bit count of each byte of (weight xor words) and mask.</summary>
-        static abstract V CountMasked(V weight, V words, V mask);
+        /// <summary>The nibble table <see cref="CountMasked"/> looks up (unused where the CPU counts bytes itself).</summary>
+        static abstract V Table { get; }
+
+        /// <summary>Every byte 15.</summary>
+        static abstract V Low { get; }
+
+        /// <summary>The bit count of each byte of (weight xor words) and mask; the caller holds <paramref name="table"/>
+        /// and <paramref name="low"/> in registers.</summary>
+        static abstract V CountMasked(V weight, V words, V mask, V table, V low);
 
         static abstract V AddBytes(V a, V b);
 
@@ -124,9 +236,14 @@ public static partial class ConvolutionKernels
             ? Vector256.Create(Unsafe.ReadUnaligned<ushort>(ref word)).AsByte()
             : Vector256.Create(Unsafe.ReadUnaligned<uint>(ref word)).AsByte();
 
-        public static Vector256<byte> CountMasked(Vector256<byte> weight, Vector256<byte> words, Vector256<byte> mask)
+        public static Vector256<byte> Table => Vector256.Create(Nibbles());
+
+        public static Vector256<byte> Low => Vector256.Create((byte)15);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> CountMasked(Vector256<byte> weight, Vector256<byte> words, Vector256<byte> mask, Vector256<byte> table, Vector256<byte> low)
         {
-            Vector256<byte> v = (weight ^ words) & mask, table = Vector256.Create(Nibbles()), low = Vector256.Create((byte)15);
+            Vector256<byte> v = (weight ^ words) & mask;
             return Avx2.Shuffle(table, v & low) + Avx2.Shuffle(table, (v.AsUInt16() >> 4).AsByte() & low);
         }
 
@@ -166,7 +283,12 @@ public static partial class ConvolutionKernels
             ? Vector128.Create(Unsafe.ReadUnaligned<ushort>(ref word)).AsByte()
             : Vector128.Create(Unsafe.ReadUnaligned<uint>(ref word)).AsByte();
 
-        public static Vector128<byte> CountMasked(Vector128<byte> weight, Vector128<byte> words, Vector128<byte> mask)
+        public static Vector128<byte> Table => Vector128.Create(Nibbles());
+
+        public static Vector128<byte> Low => Vector128.Create((byte)15);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> CountMasked(Vector128<byte> weight, Vector128<byte> words, Vector128<byte> mask, Vector128<byte> table, Vector128<byte> low)
         {
             Vector128<byte> v = (weight ^ words) & mask;
             if (AdvSimd.IsSupported)
@@ -174,7 +296,6 @@ public static partial class ConvolutionKernels
                 return AdvSimd.PopCount(v);
             }
 
-            Vector128<byte> table = Vector128.Create(Nibbles()), low = Vector128.Create((byte)15);
             return Ssse3.Shuffle(table, v & low) + Ssse3.Shuffle(table, (v.AsUInt16() >> 4).AsByte() & low);
         }
 
