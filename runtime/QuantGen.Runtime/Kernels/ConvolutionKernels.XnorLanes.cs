@@ -42,9 +42,9 @@ public static partial class ConvolutionKernels
         for (int o = 0; o < outChannels; o++)
         {
             int i = 0;
-            if (TBits.Count <= 2)
+            if (TBits.Count <= 3)
             {
-                // Up to two code planes: two weight planes per pass share every load of the codes and masks.
+                // Up to three code planes: two weight planes per pass share every load of the codes and masks.
                 for (; i + 2 <= weightBits; i += 2)
                 {
                     PlanePairLanes<L, V, TBits>(p, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0);
@@ -128,7 +128,7 @@ public static partial class ConvolutionKernels
         }
     }
 
-    /// <summary><see cref="PlaneProductLanes{L, V, TBits}"/> for two weight planes at once (up to two code planes): each
+    /// <summary><see cref="PlaneProductLanes{L, V, TBits}"/> for two weight planes at once (up to three code planes): each
     /// step's code and mask vectors are loaded once for both; the sums take plane <paramref name="row"/>'s terms, then
     /// <paramref name="row2"/>'s, as two calls would.</summary>
     private static void PlanePairLanes<L, V, TBits>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
@@ -151,11 +151,11 @@ public static partial class ConvolutionKernels
         {
             int offset = pv * wordBytes;
             // c: the first weight plane's counts per code plane, f: the second's.
-            V c0 = L.Zero, c1 = c0, f0 = c0, f1 = c0;
+            V c0 = L.Zero, c1 = c0, c2 = c0, f0 = c0, f1 = c0, f2 = c0;
             for (int s = 0; s < steps;)
             {
                 int end = Math.Min(steps, s + 31);
-                V b0 = L.Zero, b1 = b0, h0 = b0, h1 = b0;
+                V b0 = L.Zero, b1 = b0, b2 = b0, h0 = b0, h1 = b0, h2 = b0;
                 for (; s < end; s++)
                 {
                     V weight = L.Broadcast(ref Unsafe.Add(ref r0, s * wordBytes), wordBytes);
@@ -171,6 +171,13 @@ public static partial class ConvolutionKernels
                         b1 = L.AddBytes(b1, L.CountMasked(weight, x, mask, table, low));
                         h1 = L.AddBytes(h1, L.CountMasked(weight2, x, mask, table, low));
                     }
+
+                    if (planes > 2)
+                    {
+                        x = L.Load(ref Unsafe.Add(ref code, 2 * stride));
+                        b2 = L.AddBytes(b2, L.CountMasked(weight, x, mask, table, low));
+                        h2 = L.AddBytes(h2, L.CountMasked(weight2, x, mask, table, low));
+                    }
                 }
 
                 c0 = L.Fold(c0, b0);
@@ -180,10 +187,16 @@ public static partial class ConvolutionKernels
                     c1 = L.Fold(c1, b1);
                     f1 = L.Fold(f1, h1);
                 }
+
+                if (planes > 2)
+                {
+                    c2 = L.Fold(c2, b2);
+                    f2 = L.Fold(f2, h2);
+                }
             }
 
-            L.Finish(c0, c1, L.Zero, L.Zero, planes, wordBytes, ref beta, alpha, first, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
-            L.Finish(f0, f1, L.Zero, L.Zero, planes, wordBytes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
+            L.Finish(c0, c1, c2, L.Zero, planes, wordBytes, ref beta, alpha, first, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
+            L.Finish(f0, f1, f2, L.Zero, planes, wordBytes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, pv), ref Unsafe.Add(ref n0, pv));
         }
     }
 
