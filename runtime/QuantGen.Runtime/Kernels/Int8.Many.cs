@@ -69,7 +69,8 @@ public static partial class Int8
                 case Path.Dot128: Groups4<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w, grouped, true, groups); break;
                 case Path.AvxVnni256: Groups4<Vnni256, Vector256<int>, Vector256<byte>>(ref w, grouped, false, groups); break;
                 case Path.Widening512: Groups4<Widening512, Vector512<int>, Vector512<short>>(ref w, grouped, false, groups); break;
-                case Path.Widening256: Groups4<Widening256, Vector256<int>, Vector256<short>>(ref w, grouped, false, groups); break;
+                case Path.Bytes256 when activationBits <= 7: Groups4<Bytes256, Vector256<int>, Vector256<byte>>(ref w, grouped, false, groups); break;
+                case Path.Widening256 or Path.Bytes256: Groups4<Widening256, Vector256<int>, Vector256<short>>(ref w, grouped, false, groups); break;
                 case Path.Widening128: Groups4<Widening128, Vector128<int>, Vector128<short>>(ref w, grouped, false, groups); break;
                 default: Groups4<Scalar, int, int>(ref w, grouped, false, groups); break;
             }

@@ -21,8 +21,9 @@ namespace QuantGen.Runtime;
 /// rows past the last are zero): a pass reads its four rows as one sequential stream. The input codes are
 /// zero-padded like a row.
 /// Paths: AVX-VNNI vpdpbusd on 256 bits (one instruction per 32 multiply-adds; .NET 10 exposes no
-/// 512-bit VNNI), else widening multiply-add (bytes to 16 bits, vpmaddwd) on Vector512, Vector256 or
-/// Vector128, else scalar. On ARM64: the dot-product extension (SDOT/UDOT, 16 multiply-adds per
+/// 512-bit VNNI), else widening multiply-add (bytes to 16 bits, vpmaddwd) on Vector512, else on AVX2 byte
+/// multiply-adds (vpmaddubsw, then vpmaddwd: two instructions per 32, for codes below 128) or for 8-bit codes widening
+/// on Vector256, else widening on Vector128, else scalar. On ARM64: the dot-product extension (SDOT/UDOT, 16 multiply-adds per
 /// instruction) where present, else the Vector128 widening path on AdvSimd (SXTL, SMLAL/SMLAL2).
 /// Four rows per pass share each activation load. The pass is one loop
 /// (<see cref="Rows{L, V, X}"/>) over a struct per path that says how a step loads and multiplies.
@@ -54,6 +55,10 @@ public static partial class Int8
 
         /// <summary>Bytes widened to 16 bits and multiply-added on 256-bit vectors.</summary>
         Widening256,
+
+        /// <summary>AVX2 vpmaddubsw (codes times weights, pairs into 16 bits) and vpmaddwd (pairs into 32 bits): exact for
+        /// codes of up to 7 bits (a pair sums to at most 127 * 128 * 2); 8-bit codes take <see cref="Widening256"/>.</summary>
+        Bytes256,
 
         /// <summary>Bytes widened to 16 bits and multiply-added on 128-bit vectors.</summary>
         Widening128,
@@ -127,7 +132,8 @@ public static partial class Int8
             case Path.Dot128: Blocks<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w, ref a, stride, sum, sum << 7, y, product, constant, perSum, bias); break;
             case Path.AvxVnni256: Blocks<Vnni256, Vector256<int>, Vector256<byte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
             case Path.Widening512: Blocks<Widening512, Vector512<int>, Vector512<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            case Path.Widening256: Blocks<Widening256, Vector256<int>, Vector256<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Bytes256 when activationBits <= 7: Blocks<Bytes256, Vector256<int>, Vector256<byte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening256 or Path.Bytes256: Blocks<Widening256, Vector256<int>, Vector256<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
             case Path.Widening128: Blocks<Widening128, Vector128<int>, Vector128<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
             default: Blocks<Scalar, int, int>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
         }
@@ -260,7 +266,7 @@ public static partial class Int8
     private static Path BestPath =>
         AvxVnni.IsSupported && Vector256.IsHardwareAccelerated ? Path.AvxVnni256
         : Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Path.Widening512
-        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Path.Widening256
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Path.Bytes256
         : Vector128.IsHardwareAccelerated && Dp.IsSupported ? Path.Dot128
         : Vector128.IsHardwareAccelerated && (Sse41.IsSupported || AdvSimd.IsSupported) ? Path.Widening128
         : Path.Scalar;
@@ -300,7 +306,7 @@ public static partial class Int8
     {
         Path.AvxVnni256 => AvxVnni.IsSupported,
         Path.Widening512 => Avx512BW.IsSupported,
-        Path.Widening256 => Avx2.IsSupported,
+        Path.Widening256 or Path.Bytes256 => Avx2.IsSupported,
         Path.Widening128 => Sse41.IsSupported || AdvSimd.IsSupported,
         Path.Dot128 => Dp.IsSupported,
         _ => true,
@@ -384,6 +390,27 @@ public static partial class Int8
     }
 
     /// <summary>Bytes widened to 16 bits, vpmaddwd on 256 bits.</summary>
+    /// <summary>AVX2 without VNNI, codes below 128: vpdpbusd's work in two instructions (see <see cref="Path.Bytes256"/>).</summary>
+    private readonly struct Bytes256 : IProductLanes<Vector256<int>, Vector256<byte>>
+    {
+        public static int Step => 32;
+
+        public static Vector256<int> Zero => Vector256<int>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Input(ref byte a, nuint at) => Vector256.LoadUnsafe(ref a, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Weights(ref sbyte w, nuint at) => Vector256.LoadUnsafe(ref w, at).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) =>
+            acc + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w.AsSByte()), Vector256.Create((short)1));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Sum4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3) => Sum4Avx2(s0, s1, s2, s3);
+    }
+
     private readonly struct Widening256 : IProductLanes<Vector256<int>, Vector256<short>>
     {
         public static int Step => 16;
