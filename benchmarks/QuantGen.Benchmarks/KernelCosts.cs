@@ -11,13 +11,16 @@ using QuantGen.Schema;
 namespace QuantGen.Benchmarks;
 
 /// <summary>
-/// Calibrates the generator's cost model (generator/QuantGen.Generator/Strategies/CostModel.cs): times each
+/// Calibrates the generator's cost model (generator/QuantGen.Generator/Strategies/Costs.cs): times each
 /// strategy's kernel on the matrix shapes of the benchmark models (benchmarks/ModelSteps) by thread CPU time,
 /// and prints, beside each time, the unit cost it implies (time over the unit the cost model counts) and the
 /// constant the generator uses now. Run: dotnet run -c Release --project benchmarks/QuantGen.Benchmarks -- --costs
 /// </summary>
 internal static class KernelCosts
 {
+    /// <summary>The table of the instruction set this machine runs (what "CostModel now" shows).</summary>
+    private static readonly CostModel Costs = KernelPaths.Current == "Vector512" ? CostModel.Avx512 : CostModel.Avx2;
+
     private static readonly (int Rows, int Cols)[] Shapes = [(1024, 64), (1024, 256), (768, 256), (63, 256), (128, 64), (64, 128), (10, 64)];
 
     public static string Run(int rounds)
@@ -40,29 +43,31 @@ internal static class KernelCosts
             float[] x = Random(random, cols);
             var y = new float[rows];
             float[] floats = Random(random, rows * cols);
-            Row(text, rows, cols, "Float", CpuTimeTable.Measure(() => DenseKernels.Float(x, y, floats, default), rounds), "weight", (double)rows * cols, CostModel.FloatPerWeight);
+            Row(text, rows, cols, "Float", CpuTimeTable.Measure(() => DenseKernels.Float(x, y, floats, default), rounds), "weight", (double)rows * cols, Costs.FloatPerWeight);
 
             Int8Weights int8 = WeightRepacking.Int8(Uniform(random, rows, cols, 8), rows, cols, 8, -1f, 1f);
             sbyte[] codes = MemoryMarshal.Cast<byte, sbyte>(int8.Codes).ToArray();
             var scratch = new float[Math.Max(ByteCodes.ScratchFloats(cols), Math.Max(PlaneLut.TableLength(cols), Xnor.ScratchFloats(cols, 3)))];
             double coding = CpuTimeTable.Measure(() => Int8.Code(x, 8, -1f, 1f, MemoryMarshal.AsBytes(scratch.AsSpan())), rounds);
-            Row(text, rows, cols, "Int8 input coding", coding, "column", cols, CostModel.Int8PerColumn);
+            Row(text, rows, cols, "Int8 input coding", coding, "column", cols, Costs.Int8PerColumn);
             double dot = CpuTimeTable.Measure(() => Int8.Dense(x, y, codes, 8, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
-            Row(text, rows, cols, "Int8", dot, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), CostModel.Int8Per32Bytes, coding);
+            Row(text, rows, cols, "Int8, 8-bit input", dot, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), Costs.Int8Per32BytesWide, coding);
+            double dot4 = CpuTimeTable.Measure(() => Int8.Dense(x, y, codes, 4, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
+            Row(text, rows, cols, "Int8, 4-bit input", dot4, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), Costs.Int8Per32Bytes, coding);
 
             ByteCodeRows bytes = WeightRepacking.ByteCodes(Uniform(random, rows, cols, 8), rows, cols);
             sbyte[] byteCodes = MemoryMarshal.Cast<byte, sbyte>(bytes.Codes).ToArray();
             float[] ones = Enumerable.Repeat(1f, rows).ToArray();
             double widened = CpuTimeTable.Measure(() => ByteCodes.Dense(x, y, byteCodes, ones, ones, default, scratch.AsSpan(0, ByteCodes.ScratchFloats(cols))), rounds);
-            Row(text, rows, cols, "ByteCodes", widened, "row x 16 bytes", rows * (Int8.RowBytes(cols) / 16.0), CostModel.BytePer16);
+            Row(text, rows, cols, "ByteCodes", widened, "row x 16 bytes", rows * (Int8.RowBytes(cols) / 16.0), Costs.BytePer16);
 
             double tables = CpuTimeTable.Measure(() => PlaneLut.BuildTables(x, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
-            Row(text, rows, cols, "PlaneLut tables", tables, "4 columns", (cols + 3) / 4, CostModel.LutPerTable);
+            Row(text, rows, cols, "PlaneLut tables", tables, "4 columns", (cols + 3) / 4, Costs.LutPerTable);
             foreach (int planes in new[] { 2, 3, 4, 8 })
             {
                 LutWeights lut = WeightRepacking.Lut(new Weights { Uniform = Uniform(random, rows, cols, planes) }, rows, cols);
                 double t = CpuTimeTable.Measure(() => PlaneLut.Dense(x, y, lut.Bits, lut.Planes, lut.PlaneScales, lut.SumScales, default, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
-                Row(text, rows, cols, $"PlaneLut {planes} planes", t, "block x plane x group, after tables", (double)PlaneLut.Blocks(rows) * planes * PlaneLut.Groups(cols), CostModel.LutPerBlockGroup, tables);
+                Row(text, rows, cols, $"PlaneLut {planes} planes", t, "block x plane x group, after tables", (double)PlaneLut.Blocks(rows) * planes * PlaneLut.Groups(cols), Costs.LutPerBlockGroup, tables);
             }
 
             int words = Xnor.RowWords(cols);
@@ -86,8 +91,8 @@ internal static class KernelCosts
                 double t = CpuTimeTable.Measure(() => Xnor.Multiply(activations, betas, cols, y, weights, bits, coefficients, default), rounds);
                 // The per-group and per-pair terms, as the planner charges them, come off first.
                 int groups = KernelGeometry.XnorGroups(rows);
-                double fixedCost = groups * (CostModel.XnorPerGroup + bits * bits * CostModel.XnorPerGroupPair);
-                Row(text, rows, cols, $"Xnor {bits}x{bits}", t, "group x pair x word", (double)groups * bits * bits * words, CostModel.XnorPerGroupWordPair, fixedCost);
+                double fixedCost = groups * (Costs.XnorPerGroup + bits * bits * Costs.XnorPerGroupPair);
+                Row(text, rows, cols, $"Xnor {bits}x{bits}", t, "group x pair x word", (double)groups * bits * bits * words, Costs.XnorPerGroupWordPair, fixedCost);
             }
         }
 
@@ -108,7 +113,7 @@ internal static class KernelCosts
         var floatScratch = new float[ConvolutionKernels.ScratchFloats(w)];
         double panels = (double)positions * k;
         double floatTime = CpuTimeTable.Measure(() => ConvolutionKernels.Float(x, y, w, blocked, default, floatScratch), rounds);
-        Row(text, OutChannels, k, "Float convolution, 64 positions", floatTime, "weight x position, after panels", (double)positions * OutChannels * k, CostModel.FloatBatchedPerWeight, panels * CostModel.PanelPerValue);
+        Row(text, OutChannels, k, "Float convolution, 64 positions", floatTime, "weight x position, after panels", (double)positions * OutChannels * k, Costs.FloatBatchedPerWeight, panels * Costs.PanelPerValue);
 
         ByteCodeRows codes = WeightRepacking.ByteCodes(Uniform(random, OutChannels, k, 8), OutChannels, k);
         sbyte[] int8 = MemoryMarshal.Cast<byte, sbyte>(WeightRepacking.ConvInt8(codes.Codes, Int8.RowBytes(k), OutChannels, w.Channels, 3, 3)).ToArray();
@@ -116,7 +121,26 @@ internal static class KernelCosts
         var intScratch = new float[ConvolutionKernels.Int8ScratchFloats(w)];
         double mapValues = w.Channels * w.Height * w.Width;
         double intTime = CpuTimeTable.Measure(() => ConvolutionKernels.Integer(x, y, w, int8, 8, 1f, product, default, intScratch), rounds);
-        Row(text, OutChannels, k, "Int8Conv, 64 positions", intTime, "padded weight byte x position, after coding", (double)positions * int8.Length, CostModel.Int8ConvPerWeight, mapValues * CostModel.Int8ConvPerValue);
+        Row(text, OutChannels, k, "Int8Conv, 8-bit input, 64 positions", intTime, "padded weight byte x position, after coding", (double)positions * int8.Length, Costs.Int8ConvPerWeightWide, mapValues * Costs.Int8ConvPerValue);
+        double intTime4 = CpuTimeTable.Measure(() => ConvolutionKernels.Integer(x, y, w, int8, 4, 1f, product, default, intScratch), rounds);
+        Row(text, OutChannels, k, "Int8Conv, 4-bit input, 64 positions", intTime4, "padded weight byte x position, after coding", (double)positions * int8.Length, Costs.Int8ConvPerWeight, mapValues * Costs.Int8ConvPerValue);
+
+        // The xor/popcount convolution at 2 x 2 and 3 x 3 planes; the coding (which the float convolution's quantizer pays
+        // as well) and the bit words (XnorConvPerValue) come off before the per-unit figure.
+        foreach (int bits in new[] { 2, 3 })
+        {
+            MultiBinaryCodec codec = Workload.MultiBinary(random, OutChannels, k, bits);
+            byte[] planes = WeightRepacking.ConvXnorPlanes(codec, OutChannels, w.Channels, 9);
+            float[] coefficients = codec.Coefficients.ToArray();
+            var xnorScratch = new float[ConvolutionKernels.XnorScratchFloats(w, bits)];
+            var alphas = new float[bits];
+            var reconstruction = new float[x.Length];
+            double coded = CpuTimeTable.Measure(() => AlternatingQuantizer.Quantize(x, bits, 2, alphas, reconstruction, default), rounds);
+            double xnorTime = CpuTimeTable.Measure(() => ConvolutionKernels.Xnor(x, y, w, planes, bits, coefficients, default, bits, 2, xnorScratch), rounds);
+            long units = (long)KernelGeometry.ConvXnorPaddedPositions(positions, w.Channels) * OutChannels * bits * bits * 9 * KernelGeometry.ConvXnorChunks(w.Channels);
+            Row(text, OutChannels, k, $"XnorConv {bits}x{bits}, 64 positions", xnorTime, "padded position x plane pair x step x channel, after coding and words", units,
+                bits <= Costs.XnorConvPairsUpTo ? Costs.XnorConvPerUnit : Costs.XnorConvPerUnitWide, coded + (mapValues * Costs.XnorConvPerValue));
+        }
     }
 
     private static void Row(StringBuilder text, int rows, int cols, string kernel, double ns, string unit, double units, double constant, double before = 0) =>

@@ -53,6 +53,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnresolvedInput = new DiagnosticDescriptor(
         "QG0019", "A layer's input names no earlier layer", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnknownTarget = new DiagnosticDescriptor(
+        "QG0020", "QuantGenTarget names no target the planner knows", "{0}", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor For(DescriptionErrorCode code) => code switch
     {
         DescriptionErrorCode.InvalidJson => InvalidJson,

@@ -63,26 +63,39 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
             .Select(static (pair, _) => UnboundFiles(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.UnboundFiles);
 
+        // The instruction set the kernels are chosen for: $(QuantGenTarget), else $(IlcInstructionSet) (Model/CpuTarget.cs).
+        IncrementalValueProvider<PlanTarget> target = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => PlanTarget.From(options.GlobalOptions))
+            .WithTrackingName(TrackingNames.Target);
+
         // Source and diagnostics travel separately, so that a diagnostic never forces source to be written again.
         context.RegisterSourceOutput(files.Select(static (file, _) => file.Diagnostics), ReportAll);
         context.RegisterSourceOutput(unbound, ReportAll);
-        RegisterPlans(context, bindings, allFiles, conflicts, TrackingNames.Plans);
-        RegisterPlans(context, itemBindings, allFiles, conflicts, TrackingNames.ItemPlans);
+        context.RegisterSourceOutput(target, static (spc, t) =>
+        {
+            if (t.Problem is not null)
+            {
+                spc.ReportDiagnostic(t.Problem.ToDiagnostic());
+            }
+        });
+        RegisterPlans(context, bindings, allFiles, conflicts, target, TrackingNames.Plans);
+        RegisterPlans(context, itemBindings, allFiles, conflicts, target, TrackingNames.ItemPlans);
     }
 
-    private static void RegisterPlans(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ModelBinding> bindings, IncrementalValueProvider<ImmutableArray<ModelFile>> files, IncrementalValueProvider<EquatableArray<ClassClaim>> conflicts, string trackingName)
+    private static void RegisterPlans(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ModelBinding> bindings, IncrementalValueProvider<ImmutableArray<ModelFile>> files, IncrementalValueProvider<EquatableArray<ClassClaim>> conflicts, IncrementalValueProvider<PlanTarget> target, string trackingName)
     {
         IncrementalValuesProvider<PlanResult> plans = bindings
             .Combine(files)
             .Combine(conflicts)
-            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left.Left, pair.Left.Right, pair.Right, cancellationToken))
+            .Combine(target)
+            .Select(static (pair, cancellationToken) => PlanBinding(pair.Left.Left.Left, pair.Left.Left.Right, pair.Left.Right, pair.Right.Cpu, cancellationToken))
             .WithTrackingName(trackingName);
         context.RegisterSourceOutput(plans.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(plans.Where(static result => result.Plan is not null).Select(static (result, _) => result.Plan!), EmitModel);
         context.RegisterSourceOutput(plans.Where(static result => result.Placeholder is not null).Select(static (result, _) => result.Placeholder!), EmitPlaceholder);
     }
 
-    private static PlanResult PlanBinding(ModelBinding binding, ImmutableArray<ModelFile> files, EquatableArray<ClassClaim> conflicts, CancellationToken cancellationToken)
+    private static PlanResult PlanBinding(ModelBinding binding, ImmutableArray<ModelFile> files, EquatableArray<ClassClaim> conflicts, CpuTarget cpu, CancellationToken cancellationToken)
     {
         if (binding.Error is not null)
         {
@@ -114,14 +127,14 @@ public sealed partial class QuantModelGenerator : IIncrementalGenerator
 
         try
         {
-            long blob = Planner.BlobBytes(file.Description);
+            long blob = Planner.BlobBytes(file.Description, Strategies.CostModel.For(cpu));
             if (blob > Planner.MaxBlobBytes)
             {
                 string message = $"{System.IO.Path.GetFileName(file.Path)} holds {blob} bytes of parameters; a generated model may embed at most {Planner.MaxBlobBytes}";
                 return new PlanResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.InvalidValue, message, FileStart(file.Path)) }.ToEquatableArray(), binding);
             }
 
-            return new PlanResult(Planner.Plan(binding, file, cancellationToken), EquatableArray<DiagnosticInfo>.Empty);
+            return new PlanResult(Planner.Plan(binding, file, cpu, cancellationToken), EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -247,4 +260,5 @@ public static class TrackingNames
     public const string ItemPlans = nameof(ItemPlans);
     public const string ClassConflicts = nameof(ClassConflicts);
     public const string UnboundFiles = nameof(UnboundFiles);
+    public const string Target = nameof(Target);
 }

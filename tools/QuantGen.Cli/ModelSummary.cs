@@ -40,10 +40,11 @@ public sealed record ModelSummary(string Name, int InputLength, int OutputLength
     /// <summary>float32 bytes / packed bytes; 1 when there are no parameters.</summary>
     public double Ratio => PackedBytes == 0 ? 1 : (double)Float32Bytes / PackedBytes;
 
-    public static ModelSummary Of(Model model)
+    /// <param name="target">The instruction set the kernels are chosen for, as the build's QuantGenTarget property.</param>
+    public static ModelSummary Of(Model model, QuantGen.Generator.Model.CpuTarget target = QuantGen.Generator.Model.CpuTarget.Avx512)
     {
         var layers = new List<LayerSummary>();
-        IReadOnlyList<MatrixBytes> packed = ParameterBytes.Of(model);
+        IReadOnlyList<MatrixBytes> packed = ParameterBytes.Of(model, target);
         // Shapes follow the graph: a layer that names its inputs reads what they give (an Add's or Concat's first).
         IReadOnlyList<(int[] Input, int[] Output)> shapes = ShapeTrace.Of(model);
         int length = 0;

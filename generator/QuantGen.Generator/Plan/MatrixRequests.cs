@@ -8,7 +8,10 @@ namespace QuantGen.Generator;
 /// <summary>The question the planner puts to the kernel registry for each weight matrix of a layer.</summary>
 internal static class MatrixRequests
 {
-    public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index)
+    public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index) => Of(layer, index, CostModel.Avx512);
+
+    /// <param name="costs">The cost table the registry compares the kernels by.</param>
+    public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index, CostModel costs)
     {
         var requests = new List<MatrixRequest>();
         QuantizerPlan? input = layer.InputQuantizer is null ? null : QuantizerPlans.Of(layer.InputQuantizer);
@@ -24,7 +27,7 @@ internal static class MatrixRequests
             };
             bool onGrid = m.Part == "Recurrent" && options!.RecurrentQuantizer is null && feeding is not null;
             int products = layer.OpCase == Layer.OpOneofCase.Conv2D ? (int)(LayerShapes.OutputLength(layer) / layer.Conv2D.OutChannels) : 1;
-            requests.Add(new MatrixRequest(index, m, feeding, use, onGrid, products, layer.OpCase == Layer.OpOneofCase.Conv2D ? layer.Conv2D : null));
+            requests.Add(new MatrixRequest(index, m, feeding, use, costs, onGrid, products, layer.OpCase == Layer.OpOneofCase.Conv2D ? layer.Conv2D : null));
         }
 
         return requests;

@@ -16,9 +16,11 @@ public sealed record MatrixBytes(int Layer, string Part, string Kernel, long Byt
 /// </summary>
 public static class ParameterBytes
 {
-    public static IReadOnlyList<MatrixBytes> Of(QuantGen.Schema.Model model) =>
-        Planner.Layouts(model).Select(l => new MatrixBytes(l.Request.Layer, l.Request.Part, l.Strategy.Kind.ToString(), l.Tensors.Sum(t => t.ByteLength))).ToArray();
+    /// <param name="target">The instruction set the build plans for (the MSBuild property QuantGenTarget): it can change
+    /// which kernel, and so which layout, a matrix gets.</param>
+    public static IReadOnlyList<MatrixBytes> Of(QuantGen.Schema.Model model, Model.CpuTarget target = Model.CpuTarget.Avx512) =>
+        Planner.Layouts(model, CostModel.For(target)).Select(l => new MatrixBytes(l.Request.Layer, l.Request.Part, l.Strategy.Kind.ToString(), l.Tensors.Sum(t => t.ByteLength))).ToArray();
 
     /// <summary>The total: what WeightBytes returns.</summary>
-    public static long Total(QuantGen.Schema.Model model) => Of(model).Sum(m => m.Bytes);
+    public static long Total(QuantGen.Schema.Model model, Model.CpuTarget target = Model.CpuTarget.Avx512) => Of(model, target).Sum(m => m.Bytes);
 }

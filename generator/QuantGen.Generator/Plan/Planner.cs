@@ -24,14 +24,14 @@ internal static partial class Planner
     public const long MaxBlobBytes = 256L * 1024 * 1024;
 
     /// <summary>The blob a plan would need, with the kernels the registry would choose, in long arithmetic: checked before planning so that an absurd model gets a diagnostic, not an overflow.</summary>
-    public static long BlobBytes(QuantGen.Schema.Model model) => Layouts(model).Sum(l => BlobBuilder.Space(l.Tensors));
+    public static long BlobBytes(QuantGen.Schema.Model model, CostModel costs) => Layouts(model, costs).Sum(l => BlobBuilder.Space(l.Tensors));
 
     /// <summary>Every weight matrix of the model with the strategy the registry picks and the tensors it would store (nothing is repacked yet).</summary>
-    internal static IEnumerable<MatrixLayout> Layouts(QuantGen.Schema.Model model)
+    internal static IEnumerable<MatrixLayout> Layouts(QuantGen.Schema.Model model, CostModel costs)
     {
         for (int i = 0; i < model.Layers.Count; i++)
         {
-            foreach (MatrixRequest m in MatrixRequests.Of(model.Layers[i], i))
+            foreach (MatrixRequest m in MatrixRequests.Of(model.Layers[i], i, costs))
             {
                 KernelStrategy strategy = KernelRegistry.Choose(m);
                 yield return new MatrixLayout(m, strategy, TensorsOf(strategy, m).Select(t => t.Shape).ToArray());
@@ -41,8 +41,13 @@ internal static partial class Planner
 
     internal sealed record MatrixLayout(MatrixRequest Request, KernelStrategy Strategy, IReadOnlyList<TensorShape> Tensors);
 
-    public static ModelPlan Plan(ModelBinding target, ModelFile file, CancellationToken cancellationToken)
+    public static ModelPlan Plan(ModelBinding target, ModelFile file, CancellationToken cancellationToken) =>
+        Plan(target, file, CpuTarget.Avx512, cancellationToken);
+
+    /// <param name="cpu">The instruction set whose costs pick the kernels (<see cref="CostModel.For"/>).</param>
+    public static ModelPlan Plan(ModelBinding target, ModelFile file, CpuTarget cpu, CancellationToken cancellationToken)
     {
+        CostModel costs = CostModel.For(cpu);
         QuantGen.Schema.Model model = file.Description!;
         int length = ModelShape.InputLength(model);
         int inputLength = length;
@@ -69,7 +74,7 @@ internal static partial class Planner
             LayerOp op = OpOf(layer);
 
             var matrices = new List<MatrixPlan>();
-            foreach (MatrixRequest request in MatrixRequests.Of(layer, i))
+            foreach (MatrixRequest request in MatrixRequests.Of(layer, i, costs))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 matrices.Add(PlanMatrix(request, blob, target.Threads));

@@ -18,7 +18,7 @@ internal sealed class ByteCodesStrategy : KernelStrategy
     public override bool Applies(MatrixRequest m) => m.Use != MatrixUse.Lookup && m.Weights.CodecCase == Weights.CodecOneofCase.Uniform;
 
     public override double Cost(MatrixRequest m) =>
-        CostModel.PerCall + (double)m.Rows * (CostModel.BytePerRow + (KernelGeometry.Int8RowBytes(m.Cols) / 16) * CostModel.BytePer16);
+        m.Costs.PerCall + (double)m.Rows * (m.Costs.BytePerRow + (KernelGeometry.Int8RowBytes(m.Cols) / 16) * m.Costs.BytePer16);
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
     {

@@ -14,7 +14,7 @@ internal sealed class DecodeRowStrategy : KernelStrategy
 
     public override bool Applies(MatrixRequest m) => m.Use != MatrixUse.Lookup && m.Weights.CodecCase != Weights.CodecOneofCase.Float32;
 
-    public override double Cost(MatrixRequest m) => CostModel.PerCall + m.Weights64 * CostModel.DecodePerWeight * (m.Weights.CodecCase == Weights.CodecOneofCase.MultiBinary ? m.Weights.MultiBinary.Bits : 1);
+    public override double Cost(MatrixRequest m) => m.Costs.PerCall + m.Weights64 * m.Costs.DecodePerWeight * (m.Weights.CodecCase == Weights.CodecOneofCase.MultiBinary ? m.Weights.MultiBinary.Bits : 1);
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m) => StoredCodes.Layout(m);
 

@@ -22,8 +22,8 @@ internal sealed class FloatStrategy : KernelStrategy
         m.Use != MatrixUse.Lookup && (m.Weights.CodecCase == Weights.CodecOneofCase.Float32 || m.Use == MatrixUse.PatchProduct);
 
     public override double Cost(MatrixRequest m) => Batches(m)
-        ? CostModel.PerCall + m.Products * m.Cols * CostModel.PanelPerValue + (double)m.Products * m.Weights64 * CostModel.FloatBatchedPerWeight
-        : CostModel.PerCall + m.Weights64 * CostModel.FloatPerWeight;
+        ? m.Costs.PerCall + m.Products * m.Cols * m.Costs.PanelPerValue + (double)m.Products * m.Weights64 * m.Costs.FloatBatchedPerWeight
+        : m.Costs.PerCall + m.Weights64 * m.Costs.FloatPerWeight;
 
     public override bool Batches(MatrixRequest m) => m.Use == MatrixUse.PatchProduct;
 

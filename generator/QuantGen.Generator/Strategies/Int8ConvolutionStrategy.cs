@@ -31,7 +31,7 @@ internal sealed class Int8ConvolutionStrategy : KernelStrategy
     {
         Conv2d c = m.Convolution!;
         long weights = (long)KernelGeometry.ConvInt8OutChannels(m.Rows) * c.KernelH * c.KernelW * KernelGeometry.ConvInt8Channels(c.InChannels);
-        return CostModel.PerCall + (double)c.InChannels * c.Height * c.Width * CostModel.Int8ConvPerValue + (double)m.Products * weights * CostModel.Int8ConvPerWeight;
+        return m.Costs.PerCall + (double)c.InChannels * c.Height * c.Width * m.Costs.Int8ConvPerValue + (double)m.Products * weights * (m.Input!.Bits == 8 ? m.Costs.Int8ConvPerWeightWide : m.Costs.Int8ConvPerWeight);
     }
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)

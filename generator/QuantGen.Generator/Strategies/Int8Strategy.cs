@@ -21,7 +21,7 @@ internal sealed class Int8Strategy : KernelStrategy
         m.Use == MatrixUse.Product && m.Weights.CodecCase == Weights.CodecOneofCase.Uniform && m.Input is { Kind: QuantizerKind.Uniform, Bits: <= 8 };
 
     public override double Cost(MatrixRequest m) =>
-        CostModel.PerCall + m.Cols * CostModel.Int8PerColumn + (double)m.Rows * (CostModel.Int8PerRow + (KernelGeometry.Int8RowBytes(m.Cols) / 32) * CostModel.Int8Per32Bytes);
+        m.Costs.PerCall + m.Cols * m.Costs.Int8PerColumn + (double)m.Rows * (m.Costs.Int8PerRow + (KernelGeometry.Int8RowBytes(m.Cols) / 32) * (m.Input!.Bits == 8 ? m.Costs.Int8Per32BytesWide : m.Costs.Int8Per32Bytes));
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
     {

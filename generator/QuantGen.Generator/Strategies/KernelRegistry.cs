@@ -54,7 +54,7 @@ internal static class KernelRegistry
         (KernelStrategy Strategy, double Cost, long Bytes)? best = null;
         foreach (var c in candidates)
         {
-            if (c.Cost <= fastest * CostModel.SizeTolerance && (best is null || c.Bytes < best.Value.Bytes || (c.Bytes == best.Value.Bytes && c.Cost < best.Value.Cost)))
+            if (c.Cost <= fastest * m.Costs.SizeTolerance && (best is null || c.Bytes < best.Value.Bytes || (c.Bytes == best.Value.Bytes && c.Cost < best.Value.Cost)))
             {
                 best = c;
             }
@@ -70,7 +70,7 @@ internal static class KernelRegistry
     public static double Cost(KernelStrategy strategy, MatrixRequest m) =>
         strategy.Batches(m) ? strategy.Cost(m)
         : m.Products == 1 ? strategy.Cost(m)
-        : m.Products * (strategy.Cost(m) + (m.Cols + m.Rows) * CostModel.PatchPerValue);
+        : m.Products * (strategy.Cost(m) + (m.Cols + m.Rows) * m.Costs.PatchPerValue);
 
     public static KernelStrategy Get(KernelKind kind)
     {

@@ -11,7 +11,7 @@ internal sealed class LookupStrategy : KernelStrategy
 
     public override bool Applies(MatrixRequest m) => m.Use == MatrixUse.Lookup;
 
-    public override double Cost(MatrixRequest m) => CostModel.PerCall + m.Cols;
+    public override double Cost(MatrixRequest m) => m.Costs.PerCall + m.Cols;
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m) => StoredCodes.Layout(m);
 

@@ -27,8 +27,9 @@ internal enum MatrixUse
 /// </summary>
 internal sealed class MatrixRequest
 {
-    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, bool inputOnGrid = false, int products = 1, Conv2d? convolution = null)
+    public MatrixRequest(int layer, LayerMatrix matrix, QuantizerPlan? input, MatrixUse use, CostModel costs, bool inputOnGrid = false, int products = 1, Conv2d? convolution = null)
     {
+        Costs = costs;
         Convolution = convolution;
         InputOnGrid = inputOnGrid;
         Products = products;
@@ -43,6 +44,9 @@ internal sealed class MatrixRequest
     }
 
     public int Layer { get; }
+
+    /// <summary>The cost table of the instruction set the build plans for.</summary>
+    public CostModel Costs { get; }
 
     /// <summary>"" for a layer's only matrix, "Input" or "Recurrent" for an LSTM's or GRU's two.</summary>
     public string Part { get; }

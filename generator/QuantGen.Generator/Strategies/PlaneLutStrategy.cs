@@ -26,8 +26,8 @@ internal sealed class PlaneLutStrategy : KernelStrategy
         m.Use != MatrixUse.Lookup && WeightRepacking.LutPlaneCount(m.Weights) is > 0 and <= MaxPlanes;
 
     public override double Cost(MatrixRequest m) =>
-        CostModel.PerCall + CostModel.LutPerCall + (m.Cols + 3) / 4 * CostModel.LutPerTable
-        + (double)KernelGeometry.LutBlocks(m.Rows) * (CostModel.LutPerBlock + Planes(m) * (CostModel.LutPerBlockPlane + KernelGeometry.LutGroups(m.Cols) * CostModel.LutPerBlockGroup));
+        m.Costs.PerCall + m.Costs.LutPerCall + (m.Cols + 3) / 4 * m.Costs.LutPerTable
+        + (double)KernelGeometry.LutBlocks(m.Rows) * (m.Costs.LutPerBlock + Planes(m) * (m.Costs.LutPerBlockPlane + KernelGeometry.LutGroups(m.Cols) * m.Costs.LutPerBlockGroup));
 
     public override int Planes(MatrixRequest m) => WeightRepacking.LutPlaneCount(m.Weights);
 

@@ -35,8 +35,8 @@ internal sealed class XnorConvolutionStrategy : KernelStrategy
         Conv2d c = m.Convolution!;
         long steps = (long)c.KernelH * c.KernelW * KernelGeometry.ConvXnorChunks(c.InChannels);
         long units = (long)KernelGeometry.ConvXnorPaddedPositions(m.Products, c.InChannels) * m.Rows * m.Weights.MultiBinary.Bits * m.Input!.Bits * steps;
-        double perUnit = m.Input.Bits <= 2 ? CostModel.XnorConvPerUnit : CostModel.XnorConvPerUnitWide;
-        return CostModel.PerCall + (double)c.InChannels * c.Height * c.Width * CostModel.XnorConvPerValue + units * perUnit;
+        double perUnit = m.Input.Bits <= m.Costs.XnorConvPairsUpTo ? m.Costs.XnorConvPerUnit : m.Costs.XnorConvPerUnitWide;
+        return m.Costs.PerCall + (double)c.InChannels * c.Height * c.Width * m.Costs.XnorConvPerValue + units * perUnit;
     }
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)

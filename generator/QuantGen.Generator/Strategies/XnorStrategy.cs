@@ -23,8 +23,8 @@ internal sealed class XnorStrategy : KernelStrategy
     {
         int pairs = m.Weights.MultiBinary.Bits * m.Input!.Bits;
         int groups = KernelGeometry.XnorGroups(m.Rows);
-        double perGroup = CostModel.XnorPerGroup + pairs * (CostModel.XnorPerGroupPair + KernelGeometry.XnorRowWords(m.Cols) * CostModel.XnorPerGroupWordPair);
-        return CostModel.PerCall + groups * perGroup;
+        double perGroup = m.Costs.XnorPerGroup + pairs * (m.Costs.XnorPerGroupPair + KernelGeometry.XnorRowWords(m.Cols) * m.Costs.XnorPerGroupWordPair);
+        return m.Costs.PerCall + groups * perGroup;
     }
 
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)

@@ -23,6 +23,22 @@ public sealed class CliVerbTests
     }
 
     [Fact]
+    public void Inspect_plans_for_the_target_it_is_given_as_a_build_would()
+    {
+        // The digits MLP's first layer (4-bit weights, float input): the bit-plane tables for AVX-512, byte codes for AVX2.
+        string model = Path.Combine(CliRunner.Digits, "digits.uniform4.qgm.json");
+        CliResult avx2 = CliRunner.Run("inspect", model, "--json", "--target", "avx2");
+        Assert.True(avx2.ExitCode == 0, avx2.ToString());
+        using JsonDocument json = JsonDocument.Parse(avx2.Out);
+        Assert.Equal("ByteCodes", json.RootElement.GetProperty("layers")[0].GetProperty("matrices")[0].GetProperty("kernel").GetString());
+        Assert.Equal(QuantGen.Generator.ParameterBytes.Total(QuantGen.Cli.ModelArgument.Load(model), QuantGen.Generator.Model.CpuTarget.Avx2), json.RootElement.GetProperty("packedBytes").GetInt64());
+
+        CliResult unknown = CliRunner.Run("inspect", model, "--target", "neon");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("neon", unknown.Error, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inspect_json_is_machine_readable()
     {
         CliResult r = CliRunner.Run("inspect", Path.Combine(CliRunner.Digits, "digits.alternating2.qgm.json"), "--json");

@@ -17,7 +17,14 @@ internal static class ItemHarness
     public static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems((string Path, string Text)[] sources, params (string Path, string Text, Dictionary<string, string> Metadata)[] files) =>
         RunWithItems(GeneratorHarness.ParseOptions, sources, files);
 
-    public static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems(CSharpParseOptions parseOptions, (string Path, string Text)[] sources, params (string Path, string Text, Dictionary<string, string> Metadata)[] files)
+    public static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems(CSharpParseOptions parseOptions, (string Path, string Text)[] sources, params (string Path, string Text, Dictionary<string, string> Metadata)[] files) =>
+        RunWithItems(parseOptions, sources, [], files);
+
+    /// <param name="properties">MSBuild properties the build makes visible to the compiler (names without the build_property prefix).</param>
+    public static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems((string Path, string Text)[] sources, Dictionary<string, string> properties, params (string Path, string Text, Dictionary<string, string> Metadata)[] files) =>
+        RunWithItems(GeneratorHarness.ParseOptions, sources, properties, files);
+
+    private static (GeneratorDriverRunResult Run, Compilation Output) RunWithItems(CSharpParseOptions parseOptions, (string Path, string Text)[] sources, Dictionary<string, string> properties, (string Path, string Text, Dictionary<string, string> Metadata)[] files)
     {
         var texts = files.Select(f => new InMemoryAdditionalText(f.Path, f.Text)).ToArray();
         var options = new Dictionary<AdditionalText, AnalyzerConfigOptions>();
@@ -30,22 +37,22 @@ internal static class ItemHarness
             [new QuantModelGenerator().AsSourceGenerator()],
             texts,
             parseOptions,
-            new OptionsProvider(options));
+            new OptionsProvider(options, new MetadataOptions(properties.ToDictionary(p => "build_property." + p.Key, p => p.Value))));
         CSharpCompilation compilation = GeneratorHarness.Compilation([]).AddSyntaxTrees(sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, parseOptions, s.Path)));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         return (driver.GetRunResult(), output);
     }
 
-    private sealed class MetadataOptions(Dictionary<string, string> values) : AnalyzerConfigOptions
+    internal sealed class MetadataOptions(Dictionary<string, string> values) : AnalyzerConfigOptions
     {
         public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
     }
 
-    private sealed class OptionsProvider(Dictionary<AdditionalText, AnalyzerConfigOptions> files) : AnalyzerConfigOptionsProvider
+    private sealed class OptionsProvider(Dictionary<AdditionalText, AnalyzerConfigOptions> files, AnalyzerConfigOptions global) : AnalyzerConfigOptionsProvider
     {
         private static readonly AnalyzerConfigOptions None = new MetadataOptions([]);
 
-        public override AnalyzerConfigOptions GlobalOptions => None;
+        public override AnalyzerConfigOptions GlobalOptions => global;
 
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => None;
 

@@ -60,19 +60,23 @@ public sealed class KernelChoiceTests
     [Fact]
     public void Every_choice_is_within_the_size_tolerance_of_the_cheapest_and_the_smallest_such()
     {
-        foreach ((string name, Func<Random, int, int, Weights> codec) in CompiledModels.Codecs())
+        foreach (CpuTarget target in Enum.GetValues<CpuTarget>())
         {
-            foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in CompiledModels.Quantizers())
+            foreach ((string name, Func<Random, int, int, Weights> codec) in CompiledModels.Codecs())
             {
-                var random = new Random(5);
-                var layer = new Layer { Dense = new Dense { InFeatures = 300, OutFeatures = 200, Weights = codec(random, 200, 300) }, InputQuantizer = quantizer(random) };
-                MatrixRequest m = MatrixRequests.Of(layer, 0).Single();
-                KernelStrategy[] applicable = KernelRegistry.All.Where(s => s.Applies(m)).ToArray();
-                double fastest = applicable.Min(s => KernelRegistry.Cost(s, m));
-                KernelStrategy chosen = KernelRegistry.Choose(m);
-                Assert.True(KernelRegistry.Cost(chosen, m) <= fastest * CostModel.SizeTolerance, $"{name} x {quantizerName}: {chosen.Kind}");
-                long bytes = BlobBuilder.Space(chosen.Layout(m));
-                Assert.All(applicable.Where(s => KernelRegistry.Cost(s, m) <= fastest * CostModel.SizeTolerance), s => Assert.True(BlobBuilder.Space(s.Layout(m)) >= bytes, $"{name} x {quantizerName}: {s.Kind} is as fast and smaller than {chosen.Kind}"));
+                foreach ((string quantizerName, Func<Random, ActivationQuantizer?> quantizer) in CompiledModels.Quantizers())
+                {
+                    var random = new Random(5);
+                    var layer = new Layer { Dense = new Dense { InFeatures = 300, OutFeatures = 200, Weights = codec(random, 200, 300) }, InputQuantizer = quantizer(random) };
+                    MatrixRequest m = MatrixRequests.Of(layer, 0, CostModel.For(target)).Single();
+                    KernelStrategy[] applicable = KernelRegistry.All.Where(s => s.Applies(m)).ToArray();
+                    double fastest = applicable.Min(s => KernelRegistry.Cost(s, m));
+                    KernelStrategy chosen = KernelRegistry.Choose(m);
+                    string what = $"{target}: {name} x {quantizerName}";
+                    Assert.True(KernelRegistry.Cost(chosen, m) <= fastest * m.Costs.SizeTolerance, $"{what}: {chosen.Kind}");
+                    long bytes = BlobBuilder.Space(chosen.Layout(m));
+                    Assert.All(applicable.Where(s => KernelRegistry.Cost(s, m) <= fastest * m.Costs.SizeTolerance), s => Assert.True(BlobBuilder.Space(s.Layout(m)) >= bytes, $"{what}: {s.Kind} is as fast and smaller than {chosen.Kind}"));
+                }
             }
         }
     }

@@ -2,22 +2,28 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
+using QuantGen.Generator.Model;
 using QuantGen.Schema;
 
 namespace QuantGen.Cli.Commands;
 
-/// <summary><c>quantgen inspect MODEL [--json]</c>: the layers, shapes, codecs, bit widths and bytes of a model.</summary>
+/// <summary><c>quantgen inspect MODEL [--json] [--target avx512|avx2]</c>: the layers, shapes, codecs, bit widths and bytes of a model.</summary>
 internal static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
         var model = new Argument<string>("MODEL") { Description = "A description (.qgm.json, or binary .qgm) or an ONNX model (.onnx)." };
         var json = new Option<bool>("--json") { Description = "Write JSON for machines instead of a table." };
-        var command = new Command("inspect", "Show a model's layers, shapes, codecs, bit widths, packed bytes and the ratio to float32.") { model, json };
+        var target = new Option<CpuTarget>("--target")
+        {
+            Description = "The instruction set the kernels are chosen for, as the build's QuantGenTarget property (Avx512 or Avx2; default Avx512): it can change a matrix's kernel and so its bytes.",
+            DefaultValueFactory = _ => CpuTarget.Avx512,
+        };
+        var command = new Command("inspect", "Show a model's layers, shapes, codecs, bit widths, packed bytes and the ratio to float32.") { model, json, target };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
-            ModelSummary summary = ModelSummary.Of(ModelArgument.Load(path));
+            ModelSummary summary = ModelSummary.Of(ModelArgument.Load(path), parse.GetValue(target));
             if (parse.GetValue(json))
             {
                 WriteJson(summary, context.Out);
