@@ -25,28 +25,22 @@ public static partial class AlternatingQuantizer
     /// passes, with their ARM64 bodies there); the ISA-path tests check it.</summary>
     internal static string FusedWidth => Coder512.IsSupported ? "Vector512" : Coder256.IsSupported ? "Vector256" : "none";
 
-    /// <summary>Codes <paramref name="x"/> as <see cref="Quantize"/> does; false (nothing written) when this
-    /// path does not apply (neither AVX-512 nor AVX2, more than 4 bits, fewer than 16 values).</summary>
-    private static bool QuantizeFused(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
+    /// <summary>Codes <paramref name="x"/> as <see cref="Quantize"/> does; false when this path does not apply (neither
+    /// AVX-512 nor AVX2, more than 4 bits, fewer than 16 values: nothing written) or a sum overflowed
+    /// (<paramref name="overflowed"/>: buffers written, to be overwritten).</summary>
+    private static bool QuantizeFused(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes, out bool overflowed)
     {
-        if (bits > FusedMaxBits || bits < 1 || x.Length < 16)
+        overflowed = false;
+        if (bits > FusedMaxBits || bits < 1 || x.Length < 16 || !(Coder512.IsSupported || Coder256.IsSupported))
         {
             return false;
         }
 
-        if (Coder512.IsSupported)
-        {
-            FusedCoder<Coder512, Vector512<float>, Vector512<int>>.Quantize(x, bits, cycles, alphas, reconstruction, codes);
-            return true;
-        }
-
-        if (Coder256.IsSupported)
-        {
-            FusedCoder<Coder256, Vector256<float>, Vector256<int>>.Quantize(x, bits, cycles, alphas, reconstruction, codes);
-            return true;
-        }
-
-        return false;
+        // A float-lane sum can overflow where the reference's double sums do not (see FusedCoder.Finite): the caller then
+        // codes x with the reference's scalar passes.
+        overflowed = !(Coder512.IsSupported ? FusedCoder<Coder512, Vector512<float>, Vector512<int>>.Quantize(x, bits, cycles, alphas, reconstruction, codes)
+            : FusedCoder<Coder256, Vector256<float>, Vector256<int>>.Quantize(x, bits, cycles, alphas, reconstruction, codes));
+        return !overflowed;
     }
 
     /// <summary>The least-squares system a gathering pass fills (views of the caller's buffers) and what it needs
@@ -68,20 +62,51 @@ public static partial class AlternatingQuantizer
         where VF : struct
         where VI : struct
     {
-        public static void Quantize(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
-        {
+        /// <summary>Codes x; false when a sum overflowed (what was written is then to be overwritten by the reference).</summary>
+        public static bool Quantize(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes) =>
             // One instantiation per bit count, so every pass below is called directly and compiled for that count.
-            switch (bits)
+            bits switch
             {
-                case 1: Fused<OneBit>(x, cycles, alphas, reconstruction, codes); break;
-                case 2: Fused<TwoBits>(x, cycles, alphas, reconstruction, codes); break;
-                case 3: Fused<ThreeBits>(x, cycles, alphas, reconstruction, codes); break;
-                default: Fused<FourBits>(x, cycles, alphas, reconstruction, codes); break;
+                1 => Fused<OneBit>(x, cycles, alphas, reconstruction, codes),
+                2 => Fused<TwoBits>(x, cycles, alphas, reconstruction, codes),
+                3 => Fused<ThreeBits>(x, cycles, alphas, reconstruction, codes),
+                _ => Fused<FourBits>(x, cycles, alphas, reconstruction, codes),
+            };
+
+        /// <summary>
+        /// Whether every value is finite. The input is finite (the callers zero NaN and infinities), but a float lane sums
+        /// every Count-th value: values near float.MaxValue (1e38 and -3.4e38 among 23 values, in a test) overflow a lane at
+        /// 8 lanes where 16 did not, and the double sums of the reference do not. A non-finite alpha or least-squares
+        /// right-hand side is that overflow, and the coding is left to the reference.
+        /// </summary>
+        private static bool Finite(ReadOnlySpan<float> values)
+        {
+            foreach (float v in values)
+            {
+                if (!float.IsFinite(v))
+                {
+                    return false;
+                }
             }
+
+            return true;
+        }
+
+        private static bool Finite(ReadOnlySpan<double> values)
+        {
+            foreach (double v in values)
+            {
+                if (!double.IsFinite(v))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         [SkipLocalsInit]
-        private static void Fused<TBits>(ReadOnlySpan<float> x, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
+        private static bool Fused<TBits>(ReadOnlySpan<float> x, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
             where TBits : IBitCount
         {
             int n = x.Length, bits = TBits.Count;
@@ -108,7 +133,10 @@ public static partial class AlternatingQuantizer
                 residual = floats.Slice(padded, padded);
             }
 
-            Passes<TBits>(xs, residual, code, n, cycles, alphas);
+            if (!Passes<TBits>(xs, residual, code, n, cycles, alphas))
+            {
+                return false;
+            }
 
             if (!whole)
             {
@@ -122,6 +150,7 @@ public static partial class AlternatingQuantizer
 
             GC.KeepAlive(rentedFloats);
             GC.KeepAlive(rentedBytes);
+            return true;
         }
 
         /// <summary>
@@ -132,7 +161,7 @@ public static partial class AlternatingQuantizer
         /// </summary>
         [SkipLocalsInit]
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void Passes<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int n, int cycles, Span<float> alphas)
+        private static bool Passes<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int n, int cycles, Span<float> alphas)
             where TBits : IBitCount
         {
             int bits = TBits.Count, padded = xs.Length;
@@ -151,8 +180,7 @@ public static partial class AlternatingQuantizer
                 // the two passes it replaces).
                 double signTotal = SignPass<TBits>(xs, code, lastValid, gram.Slice(0, 1), rhs.Slice(0, 1), n, out double signAbsolute);
                 alphas[0] = (float)(signAbsolute / n);
-                Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, thresholds);
-                return;
+                return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, thresholds);
             }
 
             double total = TotalAndAbs(xs, out double absolute);
@@ -175,18 +203,33 @@ public static partial class AlternatingQuantizer
                 alphas[bits - 1] = alpha;
             }
 
-            Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds);
+            return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds);
         }
 
         /// <summary>The alternating cycles from the greedy codes (and their gathered system), then the reconstruction.</summary>
-        private static void Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, VI lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> thresholds)
+        private static bool Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, VI lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> thresholds)
             where TBits : IBitCount
         {
             int bits = TBits.Count;
             Span<double> gram = system.Gram, rhs = system.Rhs;
+            if (!Finite(alphas.Slice(0, bits)))
+            {
+                return false;
+            }
+
             for (int cycle = 0; cycle < cycles; cycle++)
             {
+                if (!Finite(rhs))
+                {
+                    return false;
+                }
+
                 SolveByCofactors<TBits>(gram, rhs, alphas);
+                if (!Finite(alphas.Slice(0, bits)))
+                {
+                    return false;
+                }
+
                 bool final = cycle == cycles - 1;
                 ThresholdSearch search = SortedSearch<TBits>(alphas, sums, order, thresholds);
                 // One bit: codes the search left as they were are a fixed point (the next solve would see the same sums and
@@ -218,6 +261,8 @@ public static partial class AlternatingQuantizer
                     L.Store(L.Lookup(values, L.LoadCodes(ref c, (nuint)i), bits), ref y, (nuint)i);
                 }
             }
+
+            return true;
         }
 
         /// <summary>

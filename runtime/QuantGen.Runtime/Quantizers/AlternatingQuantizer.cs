@@ -24,9 +24,10 @@ public static partial class AlternatingQuantizer
     /// </summary>
     public static void Quantize(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes)
     {
-        if (!QuantizeFused(x, bits, cycles, alphas, reconstruction, codes))
+        if (!QuantizeFused(x, bits, cycles, alphas, reconstruction, codes, out bool overflowed))
         {
-            QuantizeScalar(x, bits, cycles, alphas, reconstruction, codes);
+            // Past an overflow of the vector sums, the scalar passes alone: their sums are in double.
+            QuantizeScalar(x, bits, cycles, alphas, reconstruction, codes, vectors: !overflowed);
         }
     }
 

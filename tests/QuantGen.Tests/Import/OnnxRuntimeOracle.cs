@@ -190,8 +190,15 @@ internal static class OnnxRuntimeOracle
         }
     }
 
-    private static InferenceSession NewSession(string path) =>
-        new(path, new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL });
+    private static InferenceSession NewSession(string path)
+    {
+        var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        // On x64 without VNNI, ONNX Runtime multiplies uint8 activations by int8 weights with vpmaddubsw, whose 16-bit pair
+        // sums saturate (onnxruntime PR 12088; seen here on an AVX2-only EPYC: outputs 5 to 6 quantization steps off). This
+        // option makes it convert such products to uint8 x uint8, which is exact, so the oracle is exact on every machine.
+        options.AddSessionConfigEntry("session.x64quantprecision", "1");
+        return new InferenceSession(path, options);
+    }
 
     /// <summary>Every output of one run, as floats, in the graph's output order.</summary>
     private static float[][] Run(InferenceSession session, IReadOnlyList<(string Name, OrtValue Value)> inputs)
