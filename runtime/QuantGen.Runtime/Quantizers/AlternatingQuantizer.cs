@@ -26,8 +26,13 @@ public static partial class AlternatingQuantizer
     {
         if (!QuantizeFused(x, bits, cycles, alphas, reconstruction, codes, out bool overflowed))
         {
-            // Past an overflow of the vector sums, the scalar passes alone: their sums are in double.
+            // Past an overflow of the vector sums (the fused path's, or the ARM64 passes' here), the scalar passes alone:
+            // their sums are in double.
             QuantizeScalar(x, bits, cycles, alphas, reconstruction, codes, vectors: !overflowed);
+            if (!overflowed && !AllFinite(alphas.Slice(0, bits)))
+            {
+                QuantizeScalar(x, bits, cycles, alphas, reconstruction, codes, vectors: false);
+            }
         }
     }
 
@@ -92,6 +97,25 @@ public static partial class AlternatingQuantizer
         Span<double> gram = stackalloc double[bits * bits];
         Span<double> rhs = stackalloc double[bits];
         SolveAlphas(x, codes, bits, alphas, gram, rhs, vectors: false);
+    }
+
+    /// <summary>
+    /// Whether every value is finite. The input is finite (the callers zero NaN and infinities), but a float lane of a
+    /// vector sum adds every Count-th value: values near float.MaxValue (1e38 and -3.4e38 among 23 values, in a test)
+    /// overflow a lane at 8 lanes where 16 did not, and the double sums of the scalar passes do not. A non-finite alpha
+    /// (or least-squares right-hand side) is that overflow, and the coding is left to the scalar passes.
+    /// </summary>
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The value sum_j alpha_j b_j that a code stands for.</summary>
