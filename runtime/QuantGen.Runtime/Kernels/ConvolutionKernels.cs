@@ -94,9 +94,41 @@ public static partial class ConvolutionKernels
         ref float wt = ref MemoryMarshal.GetReference(weights);
         Span<float> biases = stackalloc float[PassChannels];
         Span<float> partial = stackalloc float[PassChannels * 16];
+        // One pass per output row read straight from the padded map, no panel: where a row of outputs is one vector
+        // (stride 1, output width = lanes; the digits CNN's 8 x 8 maps on AVX2), (channel, ky, kx)'s inputs for the row's
+        // positions are consecutive in the map. The copies into panels took 10 % of the digits CNN's step.
+        bool direct = group == 1 && w.StrideW == 1 && w.OutWidth == lanes && k <= 4096;
+        Span<int> offsets = direct ? stackalloc int[k] : default;
+        if (direct)
+        {
+            for (int c = 0, i = 0; c < w.Channels; c++)
+            {
+                for (int ky = 0; ky < w.KernelH; ky++)
+                {
+                    for (int kx = 0; kx < w.KernelW; kx++, i++)
+                    {
+                        offsets[i] = ((c * ph) + ky) * pw + kx;
+                    }
+                }
+            }
+        }
+
         for (int p0 = 0; p0 < positions; p0 += group * lanes)
         {
             int count = Math.Min(lanes, positions - p0);
+            if (direct)
+            {
+                ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(padded), p0 / lanes * w.StrideH * pw);
+                for (int o0 = 0; o0 < outChannels; o0 += PassChannels)
+                {
+                    int channels = Math.Min(PassChannels, outChannels - o0);
+                    Biases(bias, o0, channels, biases);
+                    PassOne<L, V, MapRows>(ref row, ref MemoryMarshal.GetReference(offsets), ref Unsafe.Add(ref wt, KernelGeometry.ConvBlockedIndex(o0, 0, k)), k, biases, y, positions, o0, channels, p0, count, partial);
+                }
+
+                continue;
+            }
+
             int count2 = group == 2 ? Math.Clamp(positions - p0 - lanes, 0, lanes) : 0;
             BuildPanel(padded, panel, w, ph, pw, p0, count, lanes);
             if (count2 > 0)
@@ -107,10 +139,7 @@ public static partial class ConvolutionKernels
             for (int o0 = 0; o0 < outChannels; o0 += PassChannels)
             {
                 int channels = Math.Min(PassChannels, outChannels - o0);
-                for (int j = 0; j < PassChannels; j++)
-                {
-                    biases[j] = j < channels && !bias.IsEmpty ? bias[o0 + j] : 0f;
-                }
+                Biases(bias, o0, channels, biases);
 
                 // Channels o0 .. o0 + 7: their block [k][8].
                 ref float wb = ref Unsafe.Add(ref wt, KernelGeometry.ConvBlockedIndex(o0, 0, k));
@@ -120,25 +149,56 @@ public static partial class ConvolutionKernels
                 }
                 else
                 {
-                    PassOne<L, V>(ref pr, ref wb, k, biases, y, positions, o0, channels, p0, count, partial);
+                    PassOne<L, V, PanelRows>(ref pr, ref Unsafe.NullRef<int>(), ref wb, k, biases, y, positions, o0, channels, p0, count, partial);
                 }
             }
         }
     }
 
-    /// <summary>Eight channels times one panel. Its own method, so the JIT keeps the eight accumulators in registers
-    /// (sharing locals with the two-panel loop made it store them to the stack on every step).</summary>
+    /// <summary>The pass's biases, zero past the last real channel.</summary>
+    private static void Biases(ReadOnlySpan<float> bias, int o0, int channels, Span<float> biases)
+    {
+        for (int j = 0; j < PassChannels; j++)
+        {
+            biases[j] = j < channels && !bias.IsEmpty ? bias[o0 + j] : 0f;
+        }
+    }
+
+    /// <summary>Where step i of a pass reads its vector of positions' inputs.</summary>
+    private interface IPassRows
+    {
+        static abstract nuint At(ref int offsets, int i, int lanes);
+    }
+
+    /// <summary>A panel: step i's vector is row i.</summary>
+    private readonly struct PanelRows : IPassRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nuint At(ref int offsets, int i, int lanes) => (nuint)(i * lanes);
+    }
+
+    /// <summary>The padded map itself: step i's vector starts at its (channel, ky, kx) offset from the row's origin.</summary>
+    private readonly struct MapRows : IPassRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static nuint At(ref int offsets, int i, int lanes) => (nuint)Unsafe.Add(ref offsets, i);
+    }
+
+    /// <summary>Eight channels times one panel (or one output row of the map, <see cref="MapRows"/>). Its own method, so
+    /// the JIT keeps the eight accumulators in registers (sharing locals with the two-panel loop made it store them to
+    /// the stack on every step).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PassOne<L, V>(ref float panel, ref float wb, int k, ReadOnlySpan<float> biases, Span<float> y, int positions, int o0, int channels, int p0, int count, Span<float> partial)
+    private static void PassOne<L, V, R>(ref float panel, ref int offsets, ref float wb, int k, ReadOnlySpan<float> biases, Span<float> y, int positions, int o0, int channels, int p0, int count, Span<float> partial)
         where L : struct, IFloatLanes<V>
         where V : struct
+        where R : struct, IPassRows
     {
         int lanes = L.Count;
         V a0 = L.Splat(biases[0]), a1 = L.Splat(biases[1]), a2 = L.Splat(biases[2]), a3 = L.Splat(biases[3]);
         V a4 = L.Splat(biases[4]), a5 = L.Splat(biases[5]), a6 = L.Splat(biases[6]), a7 = L.Splat(biases[7]);
         for (int i = 0; i < k; i++)
         {
-            V u = L.Load(ref panel, (nuint)(i * lanes));
+            V u = L.Load(ref panel, R.At(ref offsets, i, lanes));
             ref float wi = ref Unsafe.Add(ref wb, i * KernelGeometry.ConvChannelBlock);
             a0 = L.MultiplyAdd(L.Splat(wi), u, a0);
             a1 = L.MultiplyAdd(L.Splat(Unsafe.Add(ref wi, 1)), u, a1);
