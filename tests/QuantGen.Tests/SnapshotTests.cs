@@ -109,9 +109,11 @@ public sealed class SnapshotTests
         Recurrent.RecurrentTestModels.Convolution(
             "cnn-int8", (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), TestModels.UniformActivation(8, 0f, 2f), stride: 1, padding: 1, poolPadding: 0, seed: 11, channels: 6, outChannels: 20);
 
+    /// <summary>Planned for Avx512: its 6 channels in 8-bit codes cost more than the float convolution on AVX2 without
+    /// VNNI, so the default (Portable) plan takes the float one (<see cref="Planning.TargetChoiceTests"/>).</summary>
     [Fact]
     public void Convolution_with_the_integer_kernel() =>
-        VerifyAll(nameof(Convolution_with_the_integer_kernel), TestModels.Json(IntegerConvolution()), "CnnInt8", "App.Models");
+        VerifyAll(nameof(Convolution_with_the_integer_kernel), TestModels.Json(IntegerConvolution()), "CnnInt8", "App.Models", target: "Avx512");
 
     internal static Model XnorConvolution() =>
         Recurrent.RecurrentTestModels.Convolution(
@@ -122,14 +124,14 @@ public sealed class SnapshotTests
         VerifyAll(nameof(Convolution_with_the_xor_popcount_kernel), TestModels.Json(XnorConvolution()), "CnnXnor", "App.Models");
 
     /// <summary>Generates, checks the code compiles without warnings, and compares each file with its snapshot.</summary>
-    internal static void VerifyAll(string test, string json, string className, string? ns)
+    internal static void VerifyAll(string test, string json, string className, string? ns, string? target = null)
     {
         string[] names = className.Split('.');
         string declaration = names.Length == 1
             ? $"[global::QuantGen.QuantModel(\"model.qgm.json\")] public partial class {names[0]};"
             : $"public static partial class {names[0]} {{ [global::QuantGen.QuantModel(\"model.qgm.json\")] public partial class {names[1]}; }}";
         string source = (ns is null ? "" : $"namespace {ns};\n") + declaration + "\n";
-        GeneratorRun run = GeneratorHarness.Run([(GeneratorHarness.SourceDirectory + "/Model.cs", source)], [new InMemoryAdditionalText(GeneratorHarness.SourceDirectory + "/model.qgm.json", json)]);
+        GeneratorRun run = GeneratorHarness.Run([(GeneratorHarness.SourceDirectory + "/Model.cs", source)], [new InMemoryAdditionalText(GeneratorHarness.SourceDirectory + "/model.qgm.json", json)], target);
         Assert.Empty(run.AllDiagnostics);
         IReadOnlyDictionary<string, string> sources = run.Sources;
         Assert.Equal(3, sources.Count);

@@ -41,7 +41,7 @@ public sealed record ModelSummary(string Name, int InputLength, int OutputLength
     public double Ratio => PackedBytes == 0 ? 1 : (double)Float32Bytes / PackedBytes;
 
     /// <param name="target">The instruction set the kernels are chosen for, as the build's QuantGenTarget property.</param>
-    public static ModelSummary Of(Model model, QuantGen.Generator.Model.CpuTarget target = QuantGen.Generator.Model.CpuTarget.Avx512)
+    public static ModelSummary Of(Model model, QuantGen.Generator.Model.CpuTarget target = QuantGen.Generator.Model.CpuTarget.Portable)
     {
         var layers = new List<LayerSummary>();
         IReadOnlyList<MatrixBytes> packed = ParameterBytes.Of(model, target);

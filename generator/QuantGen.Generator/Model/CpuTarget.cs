@@ -7,9 +7,15 @@ namespace QuantGen.Generator.Model;
 /// </summary>
 public enum CpuTarget
 {
-    /// <summary>AVX-512 with VBMI and GFNI (the default: the development machine kind).</summary>
+    /// <summary>AVX-512 with VBMI and GFNI (the development machine kind).</summary>
     Avx512,
 
     /// <summary>AVX2 with FMA, without AVX-512 or VNNI.</summary>
     Avx2,
+
+    /// <summary>
+    /// Either of the above (the default: a build rarely knows the machine its program will run on): each matrix gets the
+    /// kernel whose larger slowdown, against the best kernel of each instruction set's table, is the smallest.
+    /// </summary>
+    Portable,
 }

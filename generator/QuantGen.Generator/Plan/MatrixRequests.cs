@@ -8,7 +8,7 @@ namespace QuantGen.Generator;
 /// <summary>The question the planner puts to the kernel registry for each weight matrix of a layer.</summary>
 internal static class MatrixRequests
 {
-    public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index) => Of(layer, index, CostModel.Avx512);
+    public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index) => Of(layer, index, CostModel.Portable);
 
     /// <param name="costs">The cost table the registry compares the kernels by.</param>
     public static IReadOnlyList<MatrixRequest> Of(Layer layer, int index, CostModel costs)

@@ -18,9 +18,9 @@ public static class ParameterBytes
 {
     /// <param name="target">The instruction set the build plans for (the MSBuild property QuantGenTarget): it can change
     /// which kernel, and so which layout, a matrix gets.</param>
-    public static IReadOnlyList<MatrixBytes> Of(QuantGen.Schema.Model model, Model.CpuTarget target = Model.CpuTarget.Avx512) =>
+    public static IReadOnlyList<MatrixBytes> Of(QuantGen.Schema.Model model, Model.CpuTarget target = Model.CpuTarget.Portable) =>
         Planner.Layouts(model, CostModel.For(target)).Select(l => new MatrixBytes(l.Request.Layer, l.Request.Part, l.Strategy.Kind.ToString(), l.Tensors.Sum(t => t.ByteLength))).ToArray();
 
     /// <summary>The total: what WeightBytes returns.</summary>
-    public static long Total(QuantGen.Schema.Model model, Model.CpuTarget target = Model.CpuTarget.Avx512) => Of(model, target).Sum(m => m.Bytes);
+    public static long Total(QuantGen.Schema.Model model, Model.CpuTarget target = Model.CpuTarget.Portable) => Of(model, target).Sum(m => m.Bytes);
 }

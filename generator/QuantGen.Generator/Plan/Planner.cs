@@ -42,7 +42,7 @@ internal static partial class Planner
     internal sealed record MatrixLayout(MatrixRequest Request, KernelStrategy Strategy, IReadOnlyList<TensorShape> Tensors);
 
     public static ModelPlan Plan(ModelBinding target, ModelFile file, CancellationToken cancellationToken) =>
-        Plan(target, file, CpuTarget.Avx512, cancellationToken);
+        Plan(target, file, CpuTarget.Portable, cancellationToken);
 
     /// <param name="cpu">The instruction set whose costs pick the kernels (<see cref="CostModel.For"/>).</param>
     public static ModelPlan Plan(ModelBinding target, ModelFile file, CpuTarget cpu, CancellationToken cancellationToken)

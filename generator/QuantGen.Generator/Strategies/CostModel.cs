@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace QuantGen.Generator.Strategies;
 
 /// <summary>
@@ -55,36 +57,55 @@ internal sealed record CostModel
     /// <summary>
     /// AVX2 with FMA, without AVX-512 and VNNI: refit 2026-11-26 from `--costs` on an AMD EPYC that exposes AVX2 only
     /// (kernel path Vector256). Per unit: the integer kernel 0.74 to 0.78 ns per 32 bytes with 8-bit codes (widening) and
-    /// 0.49 to 0.51 below 8 bits (vpmaddubsw), 0.7 ns per row beside them; byte codes 1.1 ns per row and 0.94 per 16
-    /// bytes; the tables 5.5 ns per group of 4 columns and 3.9 to 4.1 ns per block, plane and group (three instructions
-    /// per lookup where AVX-512 has one); xor/popcount 2.4 ns per group and pair and 1.85 per word beside it (1024 x 64
-    /// and 1024 x 256 at 2 x 2 and 3 x 3); the digits CNN's 16 -> 32 convolution 9.1 us in float (0.028 ns per weight
-    /// and position), 14.2 us with 8-bit input codes and 6.8 us below 8 bits (0.046 and 0.021), and by xor/popcount
-    /// 0.11 ns per unit at 2 x 2 and 0.083 at 3 x 3 (weight planes paired up to three code planes). The rest as AVX-512.
+    /// 0.49 to 0.51 below 8 bits (vpmaddubsw), 0.7 ns per row beside them, the input coding 0.3 to 0.4 ns per column (since
+    /// its AVX2 step of 32 values); byte codes 1.1 ns per row and 0.77 to 1.0 per 16 bytes (since fused multiply-adds); the
+    /// tables 5.5 ns per group of 4 columns and 3.9 to 4.1 ns per block, plane and group (three instructions per lookup
+    /// where AVX-512 has one); xor/popcount 2.4 ns per group and pair and 1.85 per word beside it (1024 x 64 and 1024 x 256
+    /// at 2 x 2 and 3 x 3); the digits CNN's 16 -> 32 convolution 9.1 us in float (0.028 ns per weight and position), 9.3
+    /// to 9.6 us with 8-bit input codes (0.03; 14.2 us before the 7-bit and top-bit split) and 6.6 to 6.9 us below 8 bits
+    /// (0.021), and by xor/popcount 0.11 ns per unit at 2 x 2 and 0.083 at 3 x 3 (weight planes paired up to three code
+    /// planes). The rest as AVX-512.
     /// </summary>
     public static CostModel Avx2 { get; } = Avx512 with
     {
         FloatPerWeight = 0.055,
-        Int8PerColumn = 0.65,
+        Int8PerColumn = 0.35,
         Int8PerRow = 0.7,
         Int8Per32Bytes = 0.5,
         Int8Per32BytesWide = 0.72,
         BytePerRow = 1.1,
-        BytePer16 = 0.94,
+        BytePer16 = 0.8,
         LutPerTable = 5.5,
         LutPerBlockGroup = 3.9,
         XnorPerGroupPair = 2.4,
         XnorPerGroupWordPair = 1.85,
         FloatBatchedPerWeight = 0.028,
         Int8ConvPerWeight = 0.021,
-        Int8ConvPerWeightWide = 0.046,
+        Int8ConvPerWeightWide = 0.03,
         XnorConvPerUnit = 0.1,
         XnorConvPerUnitWide = 0.11,
         XnorConvPairsUpTo = 3,
     };
 
+    /// <summary>
+    /// Both tables (<see cref="Model.CpuTarget.Portable"/>): the registry weighs each kernel against the best of each table
+    /// (<see cref="KernelRegistry.Choose"/>). Its own figures, which nothing compares across kernels, are AVX-512's.
+    /// </summary>
+    public static CostModel Portable { get; } = Avx512 with { Across = [Avx512, Avx2] };
+
     /// <summary>The table for <paramref name="target"/>.</summary>
-    public static CostModel For(Model.CpuTarget target) => target == Model.CpuTarget.Avx2 ? Avx2 : Avx512;
+    public static CostModel For(Model.CpuTarget target) => target switch
+    {
+        Model.CpuTarget.Avx2 => Avx2,
+        Model.CpuTarget.Portable => Portable,
+        _ => Avx512,
+    };
+
+    /// <summary>The tables a choice must hold up on: both for <see cref="Portable"/>, else this one.</summary>
+    public IReadOnlyList<CostModel> Tables => Across ?? [this];
+
+    /// <summary>Set only on <see cref="Portable"/>.</summary>
+    private IReadOnlyList<CostModel>? Across { get; init; }
 
     /// <summary>The integer kernel with 8-bit input codes, per 32 weight bytes (AVX2 without VNNI widens them to 16 bits
     /// instead of taking vpmaddubsw, whose pair sums 8-bit codes could overflow).</summary>

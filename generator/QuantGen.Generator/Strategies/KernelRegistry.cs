@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using QuantGen.Generator.Model;
 
 namespace QuantGen.Generator.Strategies;
@@ -28,15 +29,17 @@ internal static class KernelRegistry
     /// <summary>
     /// The cheapest strategy that applies; but one within <see cref="CostModel.SizeTolerance"/> of it that stores
     /// fewer bytes wins instead (a quantized model should also be small, and the estimates are no finer than that).
+    /// Across several tables (<see cref="CostModel.Portable"/>) "cheapest" is the least regret: each strategy's cost on
+    /// each table over that table's cheapest, the larger of the two ratios (with one table, cost over the cheapest).
     /// </summary>
     public static KernelStrategy Choose(MatrixRequest m)
     {
-        var candidates = new List<(KernelStrategy Strategy, double Cost, long Bytes)>();
+        var candidates = new List<(KernelStrategy Strategy, double Regret, long Bytes)>();
         foreach (KernelStrategy strategy in All)
         {
             if (strategy.Applies(m))
             {
-                candidates.Add((strategy, Cost(strategy, m), BlobBuilder.Space(strategy.Layout(m))));
+                candidates.Add((strategy, 0, BlobBuilder.Space(strategy.Layout(m))));
             }
         }
 
@@ -45,16 +48,22 @@ internal static class KernelRegistry
             throw new InvalidOperationException($"no kernel strategy applies to layer {m.Layer}'s {m.Weights.CodecCase} matrix ({m.Use})");
         }
 
-        double fastest = double.MaxValue;
-        foreach (var c in candidates)
+        foreach (CostModel table in m.Costs.Tables)
         {
-            fastest = Math.Min(fastest, c.Cost);
+            MatrixRequest priced = m.With(table);
+            double[] costs = candidates.Select(c => Cost(c.Strategy, priced)).ToArray();
+            double fastest = costs.Min();
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                candidates[i] = candidates[i] with { Regret = Math.Max(candidates[i].Regret, costs[i] / fastest) };
+            }
         }
 
-        (KernelStrategy Strategy, double Cost, long Bytes)? best = null;
+        double least = candidates.Min(c => c.Regret);
+        (KernelStrategy Strategy, double Regret, long Bytes)? best = null;
         foreach (var c in candidates)
         {
-            if (c.Cost <= fastest * m.Costs.SizeTolerance && (best is null || c.Bytes < best.Value.Bytes || (c.Bytes == best.Value.Bytes && c.Cost < best.Value.Cost)))
+            if (c.Regret <= least * m.Costs.SizeTolerance && (best is null || c.Bytes < best.Value.Bytes || (c.Bytes == best.Value.Bytes && c.Regret < best.Value.Regret)))
             {
                 best = c;
             }

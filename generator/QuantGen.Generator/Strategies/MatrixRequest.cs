@@ -43,6 +43,25 @@ internal sealed class MatrixRequest
         Use = use;
     }
 
+    /// <summary>The same request priced by another table (<see cref="CostModel.Tables"/>).</summary>
+    public MatrixRequest With(CostModel costs) => new MatrixRequest(this, costs);
+
+    private MatrixRequest(MatrixRequest other, CostModel costs)
+    {
+        Costs = costs;
+        Convolution = other.Convolution;
+        InputOnGrid = other.InputOnGrid;
+        Products = other.Products;
+        Layer = other.Layer;
+        Part = other.Part;
+        Weights = other.Weights;
+        Rows = other.Rows;
+        Cols = other.Cols;
+        Bias = other.Bias;
+        Input = other.Input;
+        Use = other.Use;
+    }
+
     public int Layer { get; }
 
     /// <summary>The cost table of the instruction set the build plans for.</summary>

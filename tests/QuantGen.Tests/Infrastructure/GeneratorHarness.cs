@@ -25,10 +25,13 @@ internal static class GeneratorHarness
     public static GeneratorDriver Driver(IEnumerable<AdditionalText> files) => InMemoryGenerator.Driver(files, trackSteps: true);
 
     /// <summary>Runs the generator over <paramref name="sources"/> with <paramref name="files"/> as additional files.</summary>
-    public static GeneratorRun Run(IEnumerable<(string Path, string Text)> sources, IEnumerable<AdditionalText> files)
+    /// <param name="target">The build's QuantGenTarget property; null plans for the default (Portable).</param>
+    public static GeneratorRun Run(IEnumerable<(string Path, string Text)> sources, IEnumerable<AdditionalText> files, string? target = null)
     {
         CSharpCompilation compilation = Compilation(sources);
-        GeneratorDriver driver = Driver(files).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorDriver driver = target is null ? Driver(files)
+            : Driver(files).WithUpdatedAnalyzerConfigOptions(ItemHarness.Global(new Dictionary<string, string> { ["QuantGenTarget"] = target }));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         return new GeneratorRun(driver, driver.GetRunResult(), output, diagnostics);
     }
 

@@ -43,6 +43,10 @@ internal static class ItemHarness
         return (driver.GetRunResult(), output);
     }
 
+    /// <summary>An options provider with only these MSBuild properties (names without the build_property prefix).</summary>
+    internal static AnalyzerConfigOptionsProvider Global(Dictionary<string, string> properties) =>
+        new OptionsProvider([], new MetadataOptions(properties.ToDictionary(p => "build_property." + p.Key, p => p.Value)));
+
     internal sealed class MetadataOptions(Dictionary<string, string> values) : AnalyzerConfigOptions
     {
         public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);

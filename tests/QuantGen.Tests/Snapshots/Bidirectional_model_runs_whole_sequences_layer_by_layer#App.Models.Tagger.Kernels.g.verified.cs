@@ -6,10 +6,10 @@ namespace App.Models
 {
     partial class Tagger
     {
-        /// <summary>Floats of working memory for <paramref name="steps"/> steps: the state (34), a layer's (217) and two sequence buffers of 34 values a step.</summary>
+        /// <summary>Floats of working memory for <paramref name="steps"/> steps: the state (34), a layer's (152) and two sequence buffers of 34 values a step.</summary>
         private static int SequenceMemory(int steps)
         {
-            long floats = 251L + 2L * 34 * steps;
+            long floats = 186L + 2L * 34 * steps;
             return floats <= global::System.Array.MaxLength ? (int)floats : throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "The sequence is too long for one buffer; run it in parts.");
         }
 
@@ -18,9 +18,9 @@ namespace App.Models
         {
             global::System.Span<float> state = memory.Slice(0, 34);
             state.Clear();
-            global::System.Span<float> scratch = memory.Slice(34, 217);
-            global::System.Span<float> x = memory.Slice(251, 34 * steps);
-            global::System.Span<float> y = memory.Slice(251 + 34 * steps, 34 * steps);
+            global::System.Span<float> scratch = memory.Slice(34, 152);
+            global::System.Span<float> x = memory.Slice(186, 34 * steps);
+            global::System.Span<float> y = memory.Slice(186 + 34 * steps, 34 * steps);
             for (int t = 0; t < steps; t++)
             {
                 inputs.Slice(t * 1, 1).CopyTo(x.Slice(t * 34, 1));
@@ -62,9 +62,8 @@ namespace App.Models
         /// <summary>One step of layer 0. <paramref name="scratch"/> is the layer's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
         private static void Layer0(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch, global::System.Span<float> state)
         {
-            global::System.Span<float> q = scratch.Slice(0, 17);
-            global::System.Span<float> kernelScratch = scratch.Slice(17, 64);
-            global::System.Span<float> layerScratch = scratch.Slice(81, 136);
+            global::System.Span<float> kernelScratch = scratch.Slice(0, 16);
+            global::System.Span<float> layerScratch = scratch.Slice(16, 136);
             // Layer 0 "embed": Embedding 1 -> 13, weights Uniform 4-bit signed, per-row scale.
             // Kernel Lookup: decode the token's row of the table.
             int token = global::QuantGen.Runtime.EmbeddingLookup.Token(input, 11);
@@ -74,15 +73,13 @@ namespace App.Models
         /// <summary>One step of layer 1. <paramref name="scratch"/> is the layer's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
         private static void Layer1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch, global::System.Span<float> state)
         {
-            global::System.Span<float> q = scratch.Slice(0, 17);
-            global::System.Span<float> kernelScratch = scratch.Slice(17, 64);
-            global::System.Span<float> layerScratch = scratch.Slice(81, 136);
+            global::System.Span<float> kernelScratch = scratch.Slice(0, 16);
+            global::System.Span<float> layerScratch = scratch.Slice(16, 136);
             // Layer 1 "forward": Gru 13 -> 17, weights Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale.
             // Gru: gates r, z, n stacked in one matrix each: W x and U h, then the cell update.
-            // Input quantized: Uniform 4-bit over [-1, 1].
-            global::QuantGen.Runtime.ActivationQuantizers.Uniform(input, q.Slice(0, 13), bits: 4, lo: -1f, hi: 1f);
-            // Input matrix, kernel PlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)) times the quantized input (Uniform values); per input, 16 partial sums for every 4 columns (64 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 13), layerScratch.Slice(0, 51), QuantGenData.L1InputLutPlanes, planeCount: 4, QuantGenData.L1InputLutPlaneScales, QuantGenData.L1InputLutSumScales, QuantGenData.L1InputBias, kernelScratch.Slice(0, 64));
+            // Input quantized inside the Int8 kernel: Uniform 4-bit over [-1, 1], kept as codes.
+            // Input matrix, kernel Int8: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read); the largest possible |dot| from these weights is 975, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.Dense(input, layerScratch.Slice(0, 51), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L1InputInt8Codes), activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1InputInt8Product, QuantGenData.L1InputInt8Constant, QuantGenData.L1InputInt8PerSum, QuantGenData.L1InputBias, kernelScratch.Slice(0, 16));
             // h quantized inside the Int8 kernel: Uniform 4-bit over [-1, 1].
             // Recurrent matrix, kernel Int8: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read); the largest possible |dot| from these weights is 1215, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
             global::QuantGen.Runtime.Int8.Dense(state.Slice(0, 17), layerScratch.Slice(51, 51), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L1RecurrentInt8Codes), activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1RecurrentInt8Product, QuantGenData.L1RecurrentInt8Constant, QuantGenData.L1RecurrentInt8PerSum, QuantGenData.L1RecurrentBias, kernelScratch.Slice(0, 16));
@@ -96,15 +93,13 @@ namespace App.Models
         /// <summary>One step of layer 2, the backward half of a bidirectional layer. <paramref name="scratch"/> is the layer's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
         private static void Layer2(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch, global::System.Span<float> state)
         {
-            global::System.Span<float> q = scratch.Slice(0, 17);
-            global::System.Span<float> kernelScratch = scratch.Slice(17, 64);
-            global::System.Span<float> layerScratch = scratch.Slice(81, 136);
+            global::System.Span<float> kernelScratch = scratch.Slice(0, 16);
+            global::System.Span<float> layerScratch = scratch.Slice(16, 136);
             // Layer 2 "backward": Gru 13 -> 17, weights Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale.
             // Gru: gates r, z, n stacked in one matrix each: W x and U h, then the cell update.
-            // Input quantized: Uniform 4-bit over [-1, 1].
-            global::QuantGen.Runtime.ActivationQuantizers.Uniform(input, q.Slice(0, 13), bits: 4, lo: -1f, hi: 1f);
-            // Input matrix, kernel PlaneLut: bit-plane table lookup: 4 planes (the codes' binary digits (sign digit -2^3) times the scale, zero point folded into a multiple of sum(x)) times the quantized input (Uniform values); per input, 16 partial sums for every 4 columns (64 floats); one permute gives 16 rows x 4 columns of a plane; plane scales applied once per block.
-            global::QuantGen.Runtime.PlaneLut.Dense(q.Slice(0, 13), layerScratch.Slice(0, 51), QuantGenData.L2InputLutPlanes, planeCount: 4, QuantGenData.L2InputLutPlaneScales, QuantGenData.L2InputLutSumScales, QuantGenData.L2InputBias, kernelScratch.Slice(0, 64));
+            // Input quantized inside the Int8 kernel: Uniform 4-bit over [-1, 1], kept as codes.
+            // Input matrix, kernel Int8: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read); the largest possible |dot| from these weights is 1020, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.Dense(input, layerScratch.Slice(0, 51), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L2InputInt8Codes), activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L2InputInt8Product, QuantGenData.L2InputInt8Constant, QuantGenData.L2InputInt8PerSum, QuantGenData.L2InputBias, kernelScratch.Slice(0, 16));
             // h quantized inside the Int8 kernel: Uniform 4-bit over [-1, 1].
             // Recurrent matrix, kernel Int8: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read); the largest possible |dot| from these weights is 1320, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
             global::QuantGen.Runtime.Int8.Dense(state.Slice(17, 17), layerScratch.Slice(51, 51), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L2RecurrentInt8Codes), activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L2RecurrentInt8Product, QuantGenData.L2RecurrentInt8Constant, QuantGenData.L2RecurrentInt8PerSum, QuantGenData.L2RecurrentBias, kernelScratch.Slice(0, 16));
@@ -118,9 +113,8 @@ namespace App.Models
         /// <summary>One step of layer 3. <paramref name="scratch"/> is the layer's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
         private static void Layer3(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch, global::System.Span<float> state)
         {
-            global::System.Span<float> q = scratch.Slice(0, 17);
-            global::System.Span<float> kernelScratch = scratch.Slice(17, 64);
-            global::System.Span<float> layerScratch = scratch.Slice(81, 136);
+            global::System.Span<float> kernelScratch = scratch.Slice(0, 16);
+            global::System.Span<float> layerScratch = scratch.Slice(16, 136);
             // Layer 3 "head": Dense 34 -> 7, weights Float32.
             // Kernel Float: float32 weights: vector multiply-adds, four rows per pass.
             global::QuantGen.Runtime.DenseKernels.Float(input, output, QuantGenData.L3FloatWeights, QuantGenData.L3Bias);

@@ -16,8 +16,8 @@ internal static class InspectCommand
         var json = new Option<bool>("--json") { Description = "Write JSON for machines instead of a table." };
         var target = new Option<CpuTarget>("--target")
         {
-            Description = "The instruction set the kernels are chosen for, as the build's QuantGenTarget property (Avx512 or Avx2; default Avx512): it can change a matrix's kernel and so its bytes.",
-            DefaultValueFactory = _ => CpuTarget.Avx512,
+            Description = "The instruction set the kernels are chosen for, as the build's QuantGenTarget property (Avx512, Avx2 or Portable; default Portable, as the build): it can change a matrix's kernel and so its bytes.",
+            DefaultValueFactory = _ => CpuTarget.Portable,
         };
         var command = new Command("inspect", "Show a model's layers, shapes, codecs, bit widths, packed bytes and the ratio to float32.") { model, json, target };
         command.SetAction(parse =>
