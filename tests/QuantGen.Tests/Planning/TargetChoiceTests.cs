@@ -57,32 +57,23 @@ public sealed class TargetChoiceTests
         // The digits CNN's second convolution, 3-bit alternating weights and input: xor/popcount on AVX-512 (within the size
         // rule of the float convolution), the float convolution on AVX2, where 3 x 3 plane pairs of nibble lookups cost
         // about twice as much (`--costs`: 16.9 us against 9.1).
-        var conv = new Layer
-        {
-            Conv2D = new Conv2d { InChannels = 16, OutChannels = 32, Height = 8, Width = 8, KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1, PaddingH = 1, PaddingW = 1, Weights = TestModels.MultiBinary(random, 32, 16 * 9, 3) },
-            InputQuantizer = TestModels.Online(3, 2),
-        };
+        Layer conv = DigitsConvolution(random);
         Assert.Equal(KernelKind.XnorConv, Kernel(conv, CpuTarget.Avx512));
         Assert.Equal(KernelKind.Float, Kernel(conv, CpuTarget.Avx2));
 
         // The digits MLP's first layer, 4-bit weights on a float input: the bit-plane tables on AVX-512, byte codes on
         // AVX2, where each lookup takes two permutes and a blend (`--costs` at 64 x 128: 1,227 ns against 608).
-        var dense = new Layer { Dense = new Dense { InFeatures = 64, OutFeatures = 128, Weights = TestModels.Uniform(random, 128, 64, 4, signed: true, perRow: true, zeroPoints: false) } };
+        Layer dense = DigitsFirstLayer(random);
         Assert.Equal(KernelKind.PlaneLut, Kernel(dense, CpuTarget.Avx512));
         Assert.Equal(KernelKind.ByteCodes, Kernel(dense, CpuTarget.Avx2));
-
     }
 
     [Fact]
     public void The_portable_plan_takes_the_kernel_that_is_never_far_from_the_best_on_either_table()
     {
         var random = new Random(11);
-        var conv = new Layer
-        {
-            Conv2D = new Conv2d { InChannels = 16, OutChannels = 32, Height = 8, Width = 8, KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1, PaddingH = 1, PaddingW = 1, Weights = TestModels.MultiBinary(random, 32, 16 * 9, 3) },
-            InputQuantizer = TestModels.Online(3, 2),
-        };
-        var dense = new Layer { Dense = new Dense { InFeatures = 64, OutFeatures = 128, Weights = TestModels.Uniform(random, 128, 64, 4, signed: true, perRow: true, zeroPoints: false) } };
+        Layer conv = DigitsConvolution(random);
+        Layer dense = DigitsFirstLayer(random);
 
         // The convolution: xor/popcount costs 1.2x the float convolution on AVX-512 (taken there for its size) and 1.85x on
         // AVX2; the float convolution is the fastest on both. The dense layer: the tables cost 1.2x byte codes on AVX-512
@@ -157,6 +148,17 @@ public sealed class TargetChoiceTests
         model.Layers.Add(new Layer { Name = "d", Dense = new Dense { InFeatures = 64, OutFeatures = 128, Weights = TestModels.Uniform(random, 128, 64, 4, signed: true, perRow: true, zeroPoints: false) } });
         return model;
     }
+
+    /// <summary>The digits CNN's second convolution, 3-bit alternating weights and input.</summary>
+    private static Layer DigitsConvolution(Random random) => new Layer
+    {
+        Conv2D = new Conv2d { InChannels = 16, OutChannels = 32, Height = 8, Width = 8, KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1, PaddingH = 1, PaddingW = 1, Weights = TestModels.MultiBinary(random, 32, 16 * 9, 3) },
+        InputQuantizer = TestModels.Online(3, 2),
+    };
+
+    /// <summary>The digits MLP's first layer, 4-bit weights on a float input.</summary>
+    private static Layer DigitsFirstLayer(Random random) =>
+        new Layer { Dense = new Dense { InFeatures = 64, OutFeatures = 128, Weights = TestModels.Uniform(random, 128, 64, 4, signed: true, perRow: true, zeroPoints: false) } };
 
     private static KernelKind Kernel(Layer layer, CpuTarget target) => KernelRegistry.Choose(MatrixRequests.Of(layer, 0, CostModel.For(target)).Single()).Kind;
 
