@@ -23,13 +23,24 @@ internal sealed class ByteCodesStrategy : KernelStrategy
     public override IReadOnlyList<TensorShape> Layout(MatrixRequest m)
     {
         int stride = KernelGeometry.Int8RowBytes(m.Cols);
-        return new[]
+        var tensors = new List<TensorShape>
         {
             new TensorShape(TensorRole.ByteCodes, TensorKind.Bytes, (long)m.Rows * stride, $"{m.What}signed {m.Weights.Uniform.Bits}-bit codes in bytes{(!m.Weights.Uniform.Signed && m.Weights.Uniform.Bits == 8 ? " (stored code - 128)" : "")}, rows padded to {stride} bytes, {m.Shape}"),
             new TensorShape(TensorRole.ByteScales, TensorKind.Floats, m.Rows, $"{m.What}per-row scale"),
-            new TensorShape(TensorRole.ByteOffsets, TensorKind.Floats, m.Rows, $"{m.What}per-row multiple of sum(x) (-scale x zero point)"),
         };
+        if (HasOffsets(m.Weights.Uniform.ZeroPoints.Count > 0, m.Weights.Uniform.Signed, m.Weights.Uniform.Bits))
+        {
+            tensors.Add(new TensorShape(TensorRole.ByteOffsets, TensorKind.Floats, m.Rows, $"{m.What}per-row multiple of sum(x) (-scale x zero point)"));
+        }
+
+        return tensors;
     }
+
+    /// <summary>
+    /// Whether a row's offset (-scale x zero point, the zero point shifted by 128 for unsigned 8-bit codes, which are stored
+    /// as code - 128) can be other than 0. Symmetric codes have none: no tensor, and the kernel skips sum(x).
+    /// </summary>
+    private static bool HasOffsets(bool zeroPoints, bool signed, int bits) => zeroPoints || (!signed && bits == 8);
 
     public override IReadOnlyList<byte[]> Pack(MatrixRequest m)
     {
@@ -42,7 +53,9 @@ internal sealed class ByteCodesStrategy : KernelStrategy
             offsets[r] = (float)(-b.Scales[r] * b.ZeroPoints[r]);
         }
 
-        return new[] { b.Codes, LittleEndian.Floats(scales), LittleEndian.Floats(offsets) };
+        return HasOffsets(m.Weights.Uniform.ZeroPoints.Count > 0, m.Weights.Uniform.Signed, m.Weights.Uniform.Bits)
+            ? new[] { b.Codes, LittleEndian.Floats(scales), LittleEndian.Floats(offsets) }
+            : new[] { b.Codes, LittleEndian.Floats(scales) };
     }
 
     public override int ScratchFloats(MatrixRequest m) => KernelGeometry.Int8RowBytes(m.Cols);
@@ -51,5 +64,5 @@ internal sealed class ByteCodesStrategy : KernelStrategy
         $"{m.Weights.Uniform.Bits}-bit codes one per byte, widened to float and multiplied with the {(m.Input is null ? "float" : "quantized")} input, 4 rows per pass; scale and zero point once per row";
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
-        $"{Runtime}.ByteCodes.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}ByteCodes), QuantGenData.{m.Data}ByteScales, QuantGenData.{m.Data}ByteOffsets, {bias}, {scratch})";
+        $"{Runtime}.ByteCodes.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.{m.Data}ByteCodes), QuantGenData.{m.Data}ByteScales, {(HasOffsets(m.HasZeroPoints, m.Signed, m.Bits) ? $"QuantGenData.{m.Data}ByteOffsets" : "default")}, {bias}, {scratch})";
 }

@@ -28,7 +28,8 @@ public static class ByteCodes
 
     /// <summary>
     /// y = scale * (W x) + offset * sum(x) + bias per row, W the signed byte codes (one per weight, rows padded
-    /// to the row stride); <paramref name="scratch"/> holds <see cref="ScratchFloats"/> floats.
+    /// to the row stride); <paramref name="scratch"/> holds <see cref="ScratchFloats"/> floats. Offsets may be empty
+    /// (symmetric codes: all 0), and then sum(x) is not computed; bias may be empty.
     /// </summary>
     public static void Dense(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<sbyte> codes, ReadOnlySpan<float> scales, ReadOnlySpan<float> offsets, ReadOnlySpan<float> bias, Span<float> scratch)
@@ -38,12 +39,16 @@ public static class ByteCodes
         int stride = KernelGeometry.Int8RowBytes(cols);
         KernelChecks.AtLeast(codes.Length, (long)rows * stride, nameof(codes));
         KernelChecks.AtLeast(scales.Length, rows, nameof(scales));
-        KernelChecks.AtLeast(offsets.Length, rows, nameof(offsets));
+        if (!offsets.IsEmpty)
+        {
+            KernelChecks.AtLeast(offsets.Length, rows, nameof(offsets));
+        }
+
         KernelChecks.AtLeast(scratch.Length, stride, nameof(scratch));
         Span<float> input = scratch.Slice(0, stride);
         x.CopyTo(input);
         input.Slice(cols).Clear();
-        float sum = VectorMath.Sum(x);
+        float sum = offsets.IsEmpty ? 0f : VectorMath.Sum(x);
         Vector128<float> total = Vector128.Create(sum);
         if (!bias.IsEmpty)
         {
@@ -67,7 +72,8 @@ public static class ByteCodes
                 // The epilogue of four rows at once, the same float operations per lane as the scalar one below.
                 nuint at = (nuint)r0;
                 Vector128<float> b = bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), at);
-                ((Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(scales), at) * dots + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(offsets), at) * total) + b)
+                Vector128<float> offset = offsets.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(offsets), at);
+                ((Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(scales), at) * dots + offset * total) + b)
                     .StoreUnsafe(ref MemoryMarshal.GetReference(y), at);
                 continue;
             }
@@ -75,7 +81,7 @@ public static class ByteCodes
             for (int k = 0; r0 + k < rows; k++)
             {
                 int r = r0 + k;
-                y[r] = (scales[r] * dots.GetElement(k) + offsets[r] * sum) + (bias.IsEmpty ? 0f : bias[r]);
+                y[r] = (scales[r] * dots.GetElement(k) + (offsets.IsEmpty ? 0f : offsets[r]) * sum) + (bias.IsEmpty ? 0f : bias[r]);
             }
         }
     }

@@ -17,7 +17,7 @@ namespace App.Models
 
             // Layer 0 "quantized": Dense 37 -> 19, weights Uniform 4-bit signed, per-row scale.
             // Kernel ByteCodes: 4-bit codes one per byte, widened to float and multiplied with the float input, 4 rows per pass; scale and zero point once per row.
-            global::QuantGen.Runtime.ByteCodes.Dense(input, a.Slice(0, 19), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, QuantGenData.L0ByteOffsets, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
+            global::QuantGen.Runtime.ByteCodes.Dense(input, a.Slice(0, 19), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, default, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
 
             // Layer 1 "tanh": Tanh 19 -> 19.
             // Tanh: element-wise tanh.
@@ -43,7 +43,7 @@ namespace App.Models
             // Layer 0: Dense 37 -> 19, the tile's inputs.
             for (int t = 0; t < count; t++)
             {
-                global::QuantGen.Runtime.ByteCodes.Dense(inputs.Slice(t * 37, 37), at.Slice(0, count * 19).Slice(t * 19, 19), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, QuantGenData.L0ByteOffsets, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
+                global::QuantGen.Runtime.ByteCodes.Dense(inputs.Slice(t * 37, 37), at.Slice(0, count * 19).Slice(t * 19, 19), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L0ByteCodes), QuantGenData.L0ByteScales, default, QuantGenData.L0Bias, kernelScratch.Slice(0, 64));
             }
 
             // Layer 1: Tanh 19 -> 19, the tile's inputs.

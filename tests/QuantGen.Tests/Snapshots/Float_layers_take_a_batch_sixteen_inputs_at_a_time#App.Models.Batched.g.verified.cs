@@ -5,11 +5,11 @@
 // Model "batched": 37 inputs ("x") -> 5 outputs ("y").
 //
 //   #  layer      op     shape     weights                              input quantizer  kernel     bytes
-//   0  quantized  Dense  37 -> 19  Uniform 4-bit signed, per-row scale  -                ByteCodes  1,444
+//   0  quantized  Dense  37 -> 19  Uniform 4-bit signed, per-row scale  -                ByteCodes  1,368
 //   1  tanh       Tanh   19 -> 19  -                                    -                Tanh       -
 //   2  head       Dense  19 -> 5   Float32                              -                Float      400
 //
-// Parameters: 1,844 bytes packed; 3,288 bytes as float32 (1.8x smaller).
+// Parameters: 1,768 bytes packed; 3,288 bytes as float32 (1.9x smaller).
 
 namespace App.Models
 {
@@ -30,7 +30,7 @@ namespace App.Models
         public int OutputLength => 5;
 
         /// <inheritdoc/>
-        public long WeightBytes => 1844;
+        public long WeightBytes => 1768;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 3288;
@@ -47,7 +47,7 @@ namespace App.Models
                 Input = new global::QuantGen.TensorMetadata("x", [37]),
                 Output = new global::QuantGen.TensorMetadata("y", [5]),
                 VocabularySize = 0,
-                WeightBytes = 1844,
+                WeightBytes = 1768,
                 Float32WeightBytes = 3288,
                 Layers =
                 [
@@ -57,7 +57,7 @@ namespace App.Models
                         InputShape = [37], OutputShape = [19],
                         WeightBits = 4, ActivationBits = 32,
                         Weights = "Uniform 4-bit signed, per-row scale", InputQuantizer = "",
-                        Kernel = "ByteCodes", ParameterBytes = 1444,
+                        Kernel = "ByteCodes", ParameterBytes = 1368,
                     },
                     new global::QuantGen.LayerMetadata
                     {

@@ -32,7 +32,7 @@ partial class Outer
             // Input quantized: Uniform 1-bit over [0, 1].
             global::QuantGen.Runtime.ActivationQuantizers.Uniform(b.Slice(0, 9000), q.Slice(0, 9000), bits: 1, lo: 0f, hi: 1f);
             // Kernel ByteCodes: 2-bit codes one per byte, widened to float and multiplied with the quantized input, 4 rows per pass; scale and zero point once per row.
-            global::QuantGen.Runtime.ByteCodes.Dense(q.Slice(0, 9000), output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L3ByteCodes), QuantGenData.L3ByteScales, QuantGenData.L3ByteOffsets, default, kernelScratch.Slice(0, 9024));
+            global::QuantGen.Runtime.ByteCodes.Dense(q.Slice(0, 9000), output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(QuantGenData.L3ByteCodes), QuantGenData.L3ByteScales, default, default, kernelScratch.Slice(0, 9024));
         }
     }
 }

@@ -8,9 +8,9 @@
 //   0  flatten  Flatten  6 -> 6        -                                                     -                          Flatten    -
 //   1  wide     Dense    6 -> 9000     Uniform 1-bit unsigned, per-tensor scale, zero point  -                          PlaneLut   81,072
 //   2  sigmoid  Sigmoid  9000 -> 9000  -                                                     -                          Sigmoid    -
-//   3  narrow   Dense    9000 -> 1     Uniform 2-bit signed, per-tensor scale                Uniform 1-bit over [0, 1]  ByteCodes  9,032
+//   3  narrow   Dense    9000 -> 1     Uniform 2-bit signed, per-tensor scale                Uniform 1-bit over [0, 1]  ByteCodes  9,028
 //
-// Parameters: 90,104 bytes packed; 252,000 bytes as float32 (2.8x smaller).
+// Parameters: 90,100 bytes packed; 252,000 bytes as float32 (2.8x smaller).
 
 partial class Outer
 {
@@ -31,7 +31,7 @@ partial class Outer
         public int OutputLength => 1;
 
         /// <inheritdoc/>
-        public long WeightBytes => 90104;
+        public long WeightBytes => 90100;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 252000;
@@ -48,7 +48,7 @@ partial class Outer
                 Input = new global::QuantGen.TensorMetadata("grid", [2, 3]),
                 Output = new global::QuantGen.TensorMetadata("score", [1]),
                 VocabularySize = 0,
-                WeightBytes = 90104,
+                WeightBytes = 90100,
                 Float32WeightBytes = 252000,
                 Layers =
                 [
@@ -82,7 +82,7 @@ partial class Outer
                         InputShape = [9000], OutputShape = [1],
                         WeightBits = 2, ActivationBits = 1,
                         Weights = "Uniform 2-bit signed, per-tensor scale", InputQuantizer = "Uniform 1-bit over [0, 1]",
-                        Kernel = "ByteCodes", ParameterBytes = 9032,
+                        Kernel = "ByteCodes", ParameterBytes = 9028,
                     },
                 ],
             };
