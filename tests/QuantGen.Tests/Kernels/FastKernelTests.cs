@@ -144,6 +144,58 @@ public sealed class FastKernelTests
         }
     }
 
+    public static IEnumerable<object[]> ExtremeCases() =>
+        from path in Enum.GetValues<Int8.Path>()
+        from bits in new[] { 1, 2, 4, 5, 6, 7, 8 }
+        select new object[] { path, bits };
+
+    /// <summary>
+    /// The largest codes times the extreme weights (-128, 127) over 512 columns, 16 chunks of 32: every 16-bit partial sum
+    /// a path keeps (vpmaddubsw pairs, and the sums of several chunks that the AVX2 path adds before widening) at its
+    /// bound. With product 1 and no other epilogue terms y is the integer dot product, exact in float (|dot| below 2^24).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ExtremeCases))]
+    public void Int8_kernel_is_exact_at_the_largest_codes_and_weights(Int8.Path path, int bits)
+    {
+        if (!Int8.Supported(path))
+        {
+            return;
+        }
+
+        const int Rows = 6, Cols = 512;
+        sbyte[] weightsOf = [-128, 127, -128, 1, 0, 127];
+        var codes = new sbyte[Rows * Cols];
+        for (int r = 0; r < Rows; r++)
+        {
+            codes.AsSpan(r * Cols, Cols).Fill(weightsOf[r]);
+        }
+
+        // Row 3 alternates -128 and 127 so its pairs cancel; every other row's pairs add up to the bound.
+        for (int c = 0; c < Cols; c += 2)
+        {
+            codes[(3 * Cols) + c] = -128;
+            codes[(3 * Cols) + c + 1] = 127;
+        }
+
+        sbyte[] blocks = MemoryMarshal.Cast<byte, sbyte>(WeightRepacking.Int8Blocks(MemoryMarshal.AsBytes(codes.AsSpan()).ToArray(), Rows, Cols)).ToArray();
+        float[] x = Enumerable.Repeat(5f, Cols).ToArray();
+        var y = new float[Rows];
+        float[] ones = Enumerable.Repeat(1f, Rows).ToArray(), zeros = new float[Rows];
+        Int8.Dense(x, y, blocks, bits, 0f, 1f, ones, zeros, zeros, default, new float[Int8.ScratchFloats(Cols)], path);
+        int code = (1 << bits) - 1;
+        for (int r = 0; r < Rows; r++)
+        {
+            long expected = 0;
+            for (int c = 0; c < Cols; c++)
+            {
+                expected += (long)codes[(r * Cols) + c] * code;
+            }
+
+            Assert.True(expected == (long)y[r], $"{path}, {bits}-bit codes, row {r}: {y[r]:R} against {expected}");
+        }
+    }
+
     public static IEnumerable<object[]> KBitCases() =>
         from path in Enum.GetValues<Int8.Path>()
         from bits in new[] { 1, 2, 3, 4, 5, 7, 8 }
