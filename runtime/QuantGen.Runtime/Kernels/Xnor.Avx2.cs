@@ -61,13 +61,79 @@ public static partial class Xnor
                 Vector256<float> terms = Vector256<float>.Zero;
                 for (int j = 0; j < activationBits; j += TBits.Count)
                 {
-                    AddTerms256<TBits>(table, n, ref w, ref Unsafe.Add(ref a0, (nint)j * words), words, ref Unsafe.Add(ref beta0, j), ref terms);
+                    if (words <= MaxVectorsPerByteSum)
+                    {
+                        AddTermsShort256<TBits>(table, n, ref w, ref Unsafe.Add(ref a0, (nint)j * words), words, ref Unsafe.Add(ref beta0, j), ref terms);
+                    }
+                    else
+                    {
+                        AddTerms256<TBits>(table, n, ref w, ref Unsafe.Add(ref a0, (nint)j * words), words, ref Unsafe.Add(ref beta0, j), ref terms);
+                    }
                 }
 
                 sums += Vector256.LoadUnsafe(ref c0, (nuint)(plane * GroupRows)) * terms;
             }
 
             Store(sums, g * GroupRows, y, bias);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AddTerms256{TBits}"/> for rows of at most <see cref="MaxVectorsPerByteSum"/> words (the language model's
+    /// 64 and 256 columns, 1 and 4 words): the byte counters cannot overflow, so there is one loop and one vpsadbw per
+    /// counter at the end, with no 64-bit counters kept alongside. With those and the chunk loop the JIT spilled a
+    /// weight vector to the stack on every word, and on one-word rows the loop set-up cost more than the counting.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTermsShort256<TBits>(Vector256<byte> table, Vector256<int> n, ref ulong w, ref ulong a, int words, ref float beta, ref Vector256<float> terms)
+        where TBits : struct, IBitCount
+    {
+        int planes = TBits.Count;
+        Vector256<byte> nibble = Vector256.Create((byte)0x0F);
+        Vector256<byte> l0 = Vector256<byte>.Zero, l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+        for (nuint v = 0; v < (nuint)words; v++)
+        {
+            ref ulong run = ref Unsafe.Add(ref w, v * GroupRows);
+            Vector256<byte> low = Vector256.LoadUnsafe(ref run).AsByte(), high = Vector256.LoadUnsafe(ref run, 4).AsByte();
+            Vector256<byte> x = Vector256.Create(Unsafe.Add(ref a, v)).AsByte();
+            l0 += Pop256(table, nibble, low ^ x);
+            h0 += Pop256(table, nibble, high ^ x);
+            if (planes > 1)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a, (nuint)words + v)).AsByte();
+                l1 += Pop256(table, nibble, low ^ x);
+                h1 += Pop256(table, nibble, high ^ x);
+            }
+
+            if (planes > 2)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a, (2 * (nuint)words) + v)).AsByte();
+                l2 += Pop256(table, nibble, low ^ x);
+                h2 += Pop256(table, nibble, high ^ x);
+            }
+
+            if (planes > 3)
+            {
+                x = Vector256.Create(Unsafe.Add(ref a, (3 * (nuint)words) + v)).AsByte();
+                l3 += Pop256(table, nibble, low ^ x);
+                h3 += Pop256(table, nibble, high ^ x);
+            }
+        }
+
+        AddTerm256(ref terms, Lanes256(l0), Lanes256(h0), n, beta);
+        if (planes > 1)
+        {
+            AddTerm256(ref terms, Lanes256(l1), Lanes256(h1), n, Unsafe.Add(ref beta, 1));
+        }
+
+        if (planes > 2)
+        {
+            AddTerm256(ref terms, Lanes256(l2), Lanes256(h2), n, Unsafe.Add(ref beta, 2));
+        }
+
+        if (planes > 3)
+        {
+            AddTerm256(ref terms, Lanes256(l3), Lanes256(h3), n, Unsafe.Add(ref beta, 3));
         }
     }
 
@@ -153,11 +219,12 @@ public static partial class Xnor
 
     /// <summary>The bit count of each byte: two nibble lookups.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Pop256(Vector256<byte> table, Vector256<byte> v)
-    {
-        Vector256<byte> nibble = Vector256.Create((byte)0x0F);
-        return Avx2.Shuffle(table, v & nibble) + Avx2.Shuffle(table, (v.AsUInt16() >>> 4).AsByte() & nibble);
-    }
+    private static Vector256<byte> Pop256(Vector256<byte> table, Vector256<byte> v) => Pop256(table, Vector256.Create((byte)0x0F), v);
+
+    /// <summary>The bit count of each byte, the nibble mask passed in (held in a register by the caller's loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pop256(Vector256<byte> table, Vector256<byte> nibble, Vector256<byte> v) =>
+        Avx2.Shuffle(table, v & nibble) + Avx2.Shuffle(table, (v.AsUInt16() >>> 4).AsByte() & nibble);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<ulong> Lanes256(Vector256<byte> counts) => Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero).AsUInt64();
