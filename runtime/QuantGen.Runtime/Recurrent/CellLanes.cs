@@ -32,6 +32,10 @@ internal interface ICellLanes<V>
 
     static abstract V Multiply(V a, V b);
 
+    /// <summary>a * b + c rounded once (FMA): the polynomials take half the instructions, and on AVX2's 16 registers
+    /// the cells no longer spill (every width, the scalar twin too, rounds the same way).</summary>
+    static abstract V MultiplyAdd(V a, V b, V c);
+
     static abstract V Divide(V a, V b);
 
     static abstract V Create(float value);
@@ -42,10 +46,13 @@ internal interface ICellLanes<V>
     /// <summary>x rounded to the nearest integer (ties to even).</summary>
     static abstract V Round(V x);
 
-    /// <summary>value * 2^n for integral n in [-150, 130] (in two steps, so that neither factor leaves the normal range).</summary>
+    /// <summary>value * 2^n for integral n in [-160, 130] (in two steps, so that neither factor leaves the normal range).
+    /// n is converted with the machine's conversion (no saturation fix-up: n is integral and in range, and for a NaN n
+    /// the value is NaN too).</summary>
     static abstract V ScaleByPowerOfTwo(V value, V n);
 
-    /// <summary>x limited to [lo, hi]; NaN stays NaN.</summary>
+    /// <summary>x limited to [lo, hi]; NaN stays NaN. The vector widths use the machine's min and max (maxps, FMAX) with x
+    /// second: x86 returns the second operand when either is NaN, ARM64 returns NaN.</summary>
     static abstract V Clamp(V x, V lo, V hi);
 
     static abstract V Abs(V x);
@@ -79,6 +86,9 @@ internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -93,7 +103,7 @@ internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> value, Vector512<float> n)
     {
-        Vector512<int> whole = Vector512.ConvertToInt32(n);
+        Vector512<int> whole = Vector512.ConvertToInt32Native(n);
         Vector512<int> half = whole >> 1;
         Vector512<float> first = ((half + Vector512.Create(127)) << 23).AsSingle();
         Vector512<float> second = ((whole - half + Vector512.Create(127)) << 23).AsSingle();
@@ -102,7 +112,7 @@ internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Clamp(Vector512<float> x, Vector512<float> lo, Vector512<float> hi) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, hi), hi, Vector512.ConditionalSelect(Vector512.LessThan(x, lo), lo, x));
+        Vector512.MinNative(hi, Vector512.MaxNative(lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
@@ -137,6 +147,9 @@ internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -151,7 +164,7 @@ internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> value, Vector256<float> n)
     {
-        Vector256<int> whole = Vector256.ConvertToInt32(n);
+        Vector256<int> whole = Vector256.ConvertToInt32Native(n);
         Vector256<int> half = whole >> 1;
         Vector256<float> first = ((half + Vector256.Create(127)) << 23).AsSingle();
         Vector256<float> second = ((whole - half + Vector256.Create(127)) << 23).AsSingle();
@@ -160,7 +173,7 @@ internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, hi), hi, Vector256.ConditionalSelect(Vector256.LessThan(x, lo), lo, x));
+        Vector256.MinNative(hi, Vector256.MaxNative(lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
@@ -195,6 +208,9 @@ internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
     public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -209,7 +225,7 @@ internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> value, Vector128<float> n)
     {
-        Vector128<int> whole = Vector128.ConvertToInt32(n);
+        Vector128<int> whole = Vector128.ConvertToInt32Native(n);
         Vector128<int> half = whole >> 1;
         Vector128<float> first = ((half + Vector128.Create(127)) << 23).AsSingle();
         Vector128<float> second = ((whole - half + Vector128.Create(127)) << 23).AsSingle();
@@ -218,7 +234,7 @@ internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Clamp(Vector128<float> x, Vector128<float> lo, Vector128<float> hi) =>
-        Vector128.ConditionalSelect(Vector128.GreaterThan(x, hi), hi, Vector128.ConditionalSelect(Vector128.LessThan(x, lo), lo, x));
+        Vector128.MinNative(hi, Vector128.MaxNative(lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);
@@ -252,6 +268,9 @@ internal readonly struct CellLanes1 : ICellLanes<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Multiply(float a, float b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Divide(float a, float b) => a / b;

@@ -55,9 +55,9 @@ internal static class CellMath
     {
         x = L.Clamp(x, L.Create(-110f), L.Create(90f));
         V n = L.Round(L.Multiply(x, L.Create(Log2E)));
-        V r = L.Subtract(L.Subtract(x, L.Multiply(n, L.Create(Ln2High))), L.Multiply(n, L.Create(Ln2Low)));
-        V e = L.Add(L.Multiply(L.Add(L.Multiply(L.Add(L.Multiply(L.Add(L.Multiply(L.Add(L.Multiply(L.Create(E5), r), L.Create(E4)), r), L.Create(E3)), r), L.Create(E2)), r), L.Create(E1)), r), L.Create(E0));
-        V p = L.Add(L.One, L.Add(r, L.Multiply(L.Multiply(r, r), e)));
+        V r = L.MultiplyAdd(n, L.Create(-Ln2Low), L.MultiplyAdd(n, L.Create(-Ln2High), x));
+        V e = L.MultiplyAdd(L.MultiplyAdd(L.MultiplyAdd(L.MultiplyAdd(L.MultiplyAdd(L.Create(E5), r, L.Create(E4)), r, L.Create(E3)), r, L.Create(E2)), r, L.Create(E1)), r, L.Create(E0));
+        V p = L.Add(L.One, L.MultiplyAdd(L.Multiply(r, r), e, r));
         return L.ScaleByPowerOfTwo(p, n);
     }
 
@@ -77,8 +77,8 @@ internal static class CellMath
         V a = L.Abs(v);
         V large = L.Subtract(L.One, L.Divide(L.Create(2f), L.Add(L.Exp(L.Add(a, a)), L.One)));
         V u = L.Multiply(a, a);
-        V q = L.Add(L.Multiply(L.Add(L.Multiply(L.Add(L.Multiply(L.Add(L.Multiply(L.Create(Q5), u), L.Create(Q4)), u), L.Create(Q3)), u), L.Create(Q2)), u), L.Create(Q1));
-        V small = L.Add(a, L.Multiply(L.Multiply(a, u), q));
+        V q = L.MultiplyAdd(L.MultiplyAdd(L.MultiplyAdd(L.MultiplyAdd(L.Create(Q5), u, L.Create(Q4)), u, L.Create(Q3)), u, L.Create(Q2)), u, L.Create(Q1));
+        V small = L.MultiplyAdd(L.Multiply(a, u), q, a);
         return L.CopySign(L.SelectBelow(a, L.Create(TanhPolynomialLimit), small, large), v);
     }
 }
