@@ -51,8 +51,8 @@ internal interface ICellLanes<V>
     /// the value is NaN too).</summary>
     static abstract V ScaleByPowerOfTwo(V value, V n);
 
-    /// <summary>x limited to [lo, hi]; NaN stays NaN. The vector widths use the machine's min and max (maxps, FMAX) with x
-    /// second: x86 returns the second operand when either is NaN, ARM64 returns NaN.</summary>
+    /// <summary>x limited to [lo, hi]; NaN stays NaN (by comparisons, which do not depend on the order in which the JIT
+    /// places a min or max instruction's operands, as maxps's choice for NaN does).</summary>
     static abstract V Clamp(V x, V lo, V hi);
 
     static abstract V Abs(V x);
@@ -112,7 +112,7 @@ internal readonly struct CellLanes512 : ICellLanes<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Clamp(Vector512<float> x, Vector512<float> lo, Vector512<float> hi) =>
-        Vector512.MinNative(hi, Vector512.MaxNative(lo, x));
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, hi), hi, Vector512.ConditionalSelect(Vector512.LessThan(x, lo), lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
@@ -173,7 +173,7 @@ internal readonly struct CellLanes256 : ICellLanes<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi) =>
-        Vector256.MinNative(hi, Vector256.MaxNative(lo, x));
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, hi), hi, Vector256.ConditionalSelect(Vector256.LessThan(x, lo), lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
@@ -234,7 +234,7 @@ internal readonly struct CellLanes128 : ICellLanes<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Clamp(Vector128<float> x, Vector128<float> lo, Vector128<float> hi) =>
-        Vector128.MinNative(hi, Vector128.MaxNative(lo, x));
+        Vector128.ConditionalSelect(Vector128.GreaterThan(x, hi), hi, Vector128.ConditionalSelect(Vector128.LessThan(x, lo), lo, x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);
