@@ -43,9 +43,7 @@ public static class EmbeddingLookup
     /// <summary>Decodes row <paramref name="token"/> of uniform k-bit codes into <paramref name="y"/>: scale * (code - zero point).</summary>
     public static void Uniform(int token, Span<float> y, ReadOnlySpan<byte> codes, int bits, bool signed, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints)
     {
-        Span<float> map = stackalloc float[1 << bits];
-        PackedRow.CodeValues(bits, signed, map);
-        PackedRow.Decode(codes, (long)token * y.Length, bits, map, y);
+        PackedRow.DecodeIntegers(codes, (long)token * y.Length, bits, signed, y);
         float scale = scales[scales.Length == 1 ? 0 : token];
         int zeroPoint = zeroPoints.IsEmpty ? 0 : zeroPoints[zeroPoints.Length == 1 ? 0 : token];
         for (int c = 0; c < y.Length; c++)

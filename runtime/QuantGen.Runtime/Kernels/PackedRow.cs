@@ -22,6 +22,35 @@ public static class PackedRow
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="row"/>.Length codes from code <paramref name="first"/> on as the integers they are (two's
+    /// complement when <paramref name="signed"/>), the values <see cref="CodeValues"/> maps them to, without building the
+    /// 2^k-entry map: an embedding decodes one row per call, and for 8-bit codes the map cost more than the row.
+    /// </summary>
+    public static void DecodeIntegers(ReadOnlySpan<byte> packed, long first, int bits, bool signed, Span<float> row)
+    {
+        if (bits == 8)
+        {
+            ReadOnlySpan<byte> bytes = packed.Slice(checked((int)first), row.Length);
+            for (int c = 0; c < row.Length; c++)
+            {
+                row[c] = signed ? (sbyte)bytes[c] : bytes[c];
+            }
+
+            return;
+        }
+
+        int mask = (1 << bits) - 1, half = signed ? 1 << (bits - 1) : 0;
+        long bit = first * bits;
+        for (int c = 0; c < row.Length; c++, bit += bits)
+        {
+            int index = (int)(bit >> 3);
+            int window = packed[index] | (index + 1 < packed.Length ? packed[index + 1] << 8 : 0);
+            // (q ^ half) - half is q - 2^k for the upper half of the codes when signed, q otherwise.
+            row[c] = (((window >> (int)(bit & 7)) & mask) ^ half) - half;
+        }
+    }
+
     /// <summary>The float value of every k-bit code: 0, 1, ... 2^k - 1, or two's complement when signed.</summary>
     public static void CodeValues(int bits, bool signed, Span<float> map)
     {
