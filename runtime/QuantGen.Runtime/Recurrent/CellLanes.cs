@@ -32,8 +32,8 @@ internal interface ICellLanes<V>
 
     static abstract V Multiply(V a, V b);
 
-    /// <summary>a * b + c rounded once (FMA): the polynomials take half the instructions, and on AVX2's 16 registers
-    /// the cells no longer spill (every width, the scalar twin too, rounds the same way).</summary>
+    /// <summary>a * b + c rounded once (FMA): the polynomials take half the instructions and fewer registers, which
+    /// AVX2's 16 run short of (every width, the scalar twin too, rounds the same way).</summary>
     static abstract V MultiplyAdd(V a, V b, V c);
 
     static abstract V Divide(V a, V b);
