@@ -144,6 +144,10 @@ public static partial class ConvolutionKernels
             {
                 Masks512(words.Slice(start, taps * maskBytes), w, wordBytes, maskBytes, padded, b, bn);
             }
+            else if (path == XnorPath.Lanes256 && padded < 1 << 20)
+            {
+                Masks256(words.Slice(start, taps * maskBytes), w, wordBytes, maskBytes, padded, b, bn);
+            }
             else
             {
                 Masks(words.Slice(start, taps * maskBytes), w, wordBytes, maskBytes);
@@ -426,6 +430,60 @@ public static partial class ConvolutionKernels
             // B n(p), n(p) = channels x the taps inside (an exact integer in float, then one rounding, as CountsInside).
             (Vector512.ConvertToSingle(count * Vector512.Create(w.Channels)) * Vector512.Create(b)).StoreUnsafe(ref MemoryMarshal.GetReference(bn), (nuint)pv);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Masks512"/> on AVX2: the same masks and counts, 16 positions per step in two vectors of 8 (the scalar
+    /// forms were about 0.4 us of the digits CNN's 2/2 step here too).
+    /// </summary>
+    private static void Masks256(Span<byte> masks, in Window w, int wordBytes, int maskBytes, int padded, float b, Span<float> bn)
+    {
+        ref byte m0 = ref MemoryMarshal.GetReference(masks);
+        ref float n0 = ref MemoryMarshal.GetReference(bn);
+        Vector256<float> inverse = Vector256.Create(1f / w.OutWidth);
+        for (int pv = 0; pv < padded; pv += 16)
+        {
+            // Positions pv .. pv + 7 and pv + 8 .. pv + 15; rows and columns as Masks512 finds them.
+            Vector256<int> p0 = Vector256.Create(pv) + Vector256<int>.Indices, p1 = p0 + Vector256.Create(8);
+            Vector256<int> row0 = Row(p0, inverse), row1 = Row(p1, inverse);
+            Vector256<int> col0 = p0 - row0 * Vector256.Create(w.OutWidth), col1 = p1 - row1 * Vector256.Create(w.OutWidth);
+            row0 = Vector256.ConditionalSelect(Vector256.LessThan(row0, Vector256.Create(w.OutHeight)), row0, Vector256.Create((int)short.MaxValue));
+            row1 = Vector256.ConditionalSelect(Vector256.LessThan(row1, Vector256.Create(w.OutHeight)), row1, Vector256.Create((int)short.MaxValue));
+            Vector256<int> count0 = Vector256<int>.Zero, count1 = count0;
+            for (int ky = 0, t = 0; ky < w.KernelH; ky++)
+            {
+                Vector256<uint> height = Vector256.Create((uint)w.Height), width = Vector256.Create((uint)w.Width);
+                Vector256<int> dy = Vector256.Create(ky - w.PaddingH);
+                Vector256<int> rowInside0 = Vector256.LessThan((row0 + dy).AsUInt32(), height).AsInt32();
+                Vector256<int> rowInside1 = Vector256.LessThan((row1 + dy).AsUInt32(), height).AsInt32();
+                for (int kx = 0; kx < w.KernelW; kx++, t++)
+                {
+                    Vector256<int> dx = Vector256.Create(kx - w.PaddingW);
+                    Vector256<int> inside0 = rowInside0 & Vector256.LessThan((col0 + dx).AsUInt32(), width).AsInt32();
+                    Vector256<int> inside1 = rowInside1 & Vector256.LessThan((col1 + dx).AsUInt32(), width).AsInt32();
+                    count0 -= inside0;
+                    count1 -= inside1;
+                    ref byte at = ref Unsafe.Add(ref m0, t * maskBytes + pv * wordBytes);
+                    if (wordBytes == 2)
+                    {
+                        // Lanes are all ones or zero, which narrowing to 16 bits keeps.
+                        Vector256.Narrow(inside0, inside1).StoreUnsafe(ref Unsafe.As<byte, short>(ref at));
+                    }
+                    else
+                    {
+                        inside0.StoreUnsafe(ref Unsafe.As<byte, int>(ref at));
+                        inside1.StoreUnsafe(ref Unsafe.As<byte, int>(ref at), 8);
+                    }
+                }
+            }
+
+            (Vector256.ConvertToSingle(count0 * Vector256.Create(w.Channels)) * Vector256.Create(b)).StoreUnsafe(ref n0, (nuint)pv);
+            (Vector256.ConvertToSingle(count1 * Vector256.Create(w.Channels)) * Vector256.Create(b)).StoreUnsafe(ref n0, (nuint)pv + 8);
+        }
+
+        // The output row of each position: p / width by a float division, exact below 2^20 positions (Masks512).
+        static Vector256<int> Row(Vector256<int> p, Vector256<float> inverse) =>
+            Vector256.ConvertToInt32(Vector256.Floor((Vector256.ConvertToSingle(p) + Vector256.Create(0.5f)) * inverse));
     }
 
     /// <summary>
