@@ -121,6 +121,10 @@ public static partial class ConvolutionKernels
         {
             PixelWords512(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
         }
+        else if (path == XnorPath.Lanes256)
+        {
+            PixelWords256(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
+        }
         else if (path != XnorPath.Scalar && Vector128.IsHardwareAccelerated)
         {
             PixelWordsLanes(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);

@@ -400,6 +400,79 @@ public static partial class ConvolutionKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="PixelWordsLanes"/> on AVX2: 8 pixels at a time (the map's plane room is a multiple of 16 words, so the
+    /// last step's extra words stay in it, as the 4-pixel steps' do), half the steps of the portable form.
+    /// </summary>
+    private static void PixelWords256(ReadOnlySpan<byte> codes, Span<byte> pixels, in Window w, int planes, int chunks, int wordBytes, int pixelStride, int front)
+    {
+        int area = w.Height * w.Width, wordBits = 8 * wordBytes;
+        KernelChecks.AtLeast(codes.Length, (long)w.Channels * area + 16, nameof(codes));
+        KernelChecks.AtLeast(pixels.Length, ((long)planes * chunks * pixelStride + 16) * wordBytes, nameof(pixels));
+        ref byte c0 = ref MemoryMarshal.GetReference(codes);
+        ref byte p0 = ref MemoryMarshal.GetReference(pixels);
+        for (int k = 0; k < chunks; k++)
+        {
+            int last = Math.Min(w.Channels, (k + 1) * wordBits);
+            for (int q = 0; q < area; q += 8)
+            {
+                Vector256<uint> w0 = Vector256<uint>.Zero, w1 = w0, w2 = w0, w3 = w0;
+                for (int c = k * wordBits; c < last; c++)
+                {
+                    Vector256<uint> v = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref c0, c * area + q))).AsByte()).AsUInt32();
+                    int bit = c - k * wordBits;
+                    Vector256<uint> one = Vector256.Create(1u << bit);
+                    w0 |= (v << bit) & one;
+                    if (planes > 1)
+                    {
+                        w1 |= ((v >> 1) << bit) & one;
+                    }
+
+                    if (planes > 2)
+                    {
+                        w2 |= ((v >> 2) << bit) & one;
+                    }
+
+                    if (planes > 3)
+                    {
+                        w3 |= ((v >> 3) << bit) & one;
+                    }
+                }
+
+                int at = k * pixelStride + front + q;
+                StoreWords256(w0, ref p0, at, wordBytes);
+                if (planes > 1)
+                {
+                    StoreWords256(w1, ref p0, at + chunks * pixelStride, wordBytes);
+                }
+
+                if (planes > 2)
+                {
+                    StoreWords256(w2, ref p0, at + 2 * chunks * pixelStride, wordBytes);
+                }
+
+                if (planes > 3)
+                {
+                    StoreWords256(w3, ref p0, at + 3 * chunks * pixelStride, wordBytes);
+                }
+            }
+        }
+    }
+
+    /// <summary>Eight pixels' words from 32-bit lanes, narrowed to 16 bits for 16-bit words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWords256(Vector256<uint> words, ref byte p0, int word, int wordBytes)
+    {
+        if (wordBytes == 2)
+        {
+            Vector128.Narrow(words.GetLower(), words.GetUpper()).StoreUnsafe(ref Unsafe.As<byte, ushort>(ref Unsafe.Add(ref p0, word * 2)));
+        }
+        else
+        {
+            words.StoreUnsafe(ref Unsafe.As<byte, uint>(ref Unsafe.Add(ref p0, word * 4)));
+        }
+    }
+
     /// <summary>Four pixels' words from 32-bit lanes, narrowed to 16 bits for 16-bit words.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreWords128(Vector128<uint> words, ref byte p0, int word, int wordBytes)
