@@ -54,6 +54,11 @@ internal static class KernelCosts
             Row(text, rows, cols, "Int8, 8-bit input", dot, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), Costs.Int8Per32BytesWide, coding);
             double dot4 = CpuTimeTable.Measure(() => Int8.Dense(x, y, codes, 4, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
             Row(text, rows, cols, "Int8, 4-bit input", dot4, "row x 32 bytes, after coding", rows * (Int8.RowBytes(cols) / 32.0), Costs.Int8Per32Bytes, coding);
+            byte[] nibbles = WeightRepacking.Int8(Uniform(random, rows, cols, 4), rows, cols, 4, -1f, 1f, nibbles: true).Codes;
+            double nibble4 = CpuTimeTable.Measure(() => Int8.DenseNibbles(x, y, nibbles, 4, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
+            Row(text, rows, cols, "Int8 nibbles, 4-bit input", nibble4, "row x 64 columns, after coding", rows * (Int8.RowBytes(cols) / 64.0), Costs.Int4Per64Columns, coding);
+            double nibble8 = CpuTimeTable.Measure(() => Int8.DenseNibbles(x, y, nibbles, 8, -1f, 1f, int8.Product, int8.Constant, int8.PerSum, default, scratch), rounds);
+            Row(text, rows, cols, "Int8 nibbles, 8-bit input", nibble8, "row x 64 columns, after coding", rows * (Int8.RowBytes(cols) / 64.0), Costs.Int4Per64ColumnsWide, coding);
 
             ByteCodeRows bytes = WeightRepacking.ByteCodes(Uniform(random, rows, cols, 8), rows, cols);
             sbyte[] byteCodes = MemoryMarshal.Cast<byte, sbyte>(bytes.Codes).ToArray();

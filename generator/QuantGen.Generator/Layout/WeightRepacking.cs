@@ -227,9 +227,11 @@ internal static class WeightRepacking
     /// per-row epilogue. With w = s (q_w - z), a = lo + d q_a, d = (hi - lo) / (2^inputBits - 1):
     /// y = s d * dot(q_w, q_a) + s (lo sum(q_w) - z cols lo) - s z d * sum(q_a).
     /// </summary>
-    public static Int8Weights Int8(UniformCodec u, int rows, int cols, int inputBits, float lo, float hi)
+    /// <remarks>With <paramref name="nibbles"/> (codes of up to 4 bits) the codes are stored two per byte (<see cref="Int4Blocks"/>),
+    /// 4-bit unsigned codes shifted by -8 as 8-bit ones are by -128.</remarks>
+    public static Int8Weights Int8(UniformCodec u, int rows, int cols, int inputBits, float lo, float hi, bool nibbles = false)
     {
-        ByteCodeRows b = ByteCodes(u, rows, cols);
+        ByteCodeRows b = ByteCodes(u, rows, cols, nibbles ? 4 : 8);
         var product = new float[rows];
         var constant = new float[rows];
         var perSum = new float[rows];
@@ -241,7 +243,31 @@ internal static class WeightRepacking
             perSum[r] = (float)(-b.Scales[r] * b.ZeroPoints[r] * d);
         }
 
-        return new Int8Weights(Int8Blocks(b.Codes, rows, cols), product, constant, perSum);
+        return new Int8Weights(nibbles ? Int4Blocks(b.Codes, rows, cols) : Int8Blocks(b.Codes, rows, cols), product, constant, perSum);
+    }
+
+    /// <summary>Row-major codes of -8..7 (rows of KernelGeometry.Int8RowBytes signed bytes, as <see cref="ByteCodes"/> makes them)
+    /// in the integer kernel's nibble layout (KernelGeometry.Int4Index and Int4Nibble): every padded column and every row
+    /// that completes the last block holds code 0.</summary>
+    public static byte[] Int4Blocks(byte[] rowMajor, int rows, int cols)
+    {
+        int stride = KernelGeometry.Int8RowBytes(cols);
+        var result = new byte[KernelGeometry.Int4WeightBytes(rows, cols)];
+        for (int r = 0; r < KernelGeometry.Int8Blocks(rows) * KernelGeometry.Int8BlockRows; r++)
+        {
+            for (int c = 0; c < stride; c++)
+            {
+                int q = r < rows ? unchecked((sbyte)rowMajor[((long)r * stride) + c]) : 0;
+                if (q < -8 || q > 7)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(rowMajor), q, $"code at row {r}, column {c} does not fit the nibble layout (-8..7)");
+                }
+
+                result[KernelGeometry.Int4Index(r, c, cols)] |= (byte)KernelGeometry.Int4Nibble(q, KernelGeometry.Int4High(c));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Row-major codes (rows of KernelGeometry.Int8RowBytes, as <see cref="ByteCodes"/> makes them) in the
@@ -290,7 +316,9 @@ internal static class WeightRepacking
     /// 8-bit unsigned codes shifted by -128 to fit, the shift folded into each row's zero point. With the row's
     /// scale and zero point and the sum of its codes: what the integer kernel and the byte-code kernel read.
     /// </summary>
-    public static ByteCodeRows ByteCodes(UniformCodec u, int rows, int cols)
+    /// <remarks><paramref name="containerBits"/>: the width the kernel stores a code in (8, or 4 in the nibble layout); unsigned codes
+    /// of that width are shifted by half its range.</remarks>
+    public static ByteCodeRows ByteCodes(UniformCodec u, int rows, int cols, int containerBits = 8)
     {
         int stride = KernelGeometry.Int8RowBytes(cols);
         var codes = new byte[(long)rows * stride];
@@ -298,7 +326,7 @@ internal static class WeightRepacking
         var zeroPoints = new double[rows];
         var sums = new long[rows];
         byte[] packed = u.Codes.ToByteArray();
-        int shift = !u.Signed && u.Bits == 8 ? 128 : 0;
+        int shift = !u.Signed && u.Bits == containerBits ? 1 << (containerBits - 1) : 0;
         for (int r = 0; r < rows; r++)
         {
             scales[r] = u.Scales[u.Scales.Count == 1 ? 0 : r];

@@ -10,6 +10,8 @@ internal enum KernelKind
     Float,
     /// <summary>Integer codes of up to 8 bits times a uniform input of up to 8 bits, by integer dot products (runtime Int8).</summary>
     Int8,
+    /// <summary>Integer codes of up to 4 bits, two per byte, times a uniform input of up to 8 bits, by integer dot products (runtime Int8.DenseNibbles).</summary>
+    Int4,
     /// <summary>A convolution's uniform codes of up to 8 bits times its uniform input on [0, hi], by integer dot products over a channels-last code map (runtime ConvolutionKernels.Integer).</summary>
     Int8Conv,
     /// <summary>Low-bit weights as {0, 1} bit-planes times float activations, by tables of partial sums (runtime PlaneLut).</summary>
@@ -41,6 +43,7 @@ internal enum TensorRole
     LutSumScales,
     XnorPlanes,
     Int8Codes,
+    Int4Codes,
     Int8Product,
     Int8Constant,
     Int8PerSum,

@@ -184,9 +184,9 @@ internal sealed record ModelPlan(
 
     /// <summary>
     /// A fully connected layer whose product takes a whole tile in one call: a float32 product of an unquantized
-    /// input (DenseKernels.FloatMany) or an integer product, which codes its input itself (Int8.DenseMany).
+    /// input (DenseKernels.FloatMany) or an integer product, which codes its input itself (Int8.DenseMany, DenseManyNibbles).
     /// </summary>
     public static bool TakesBatch(LayerPlan layer) =>
         layer.Op == LayerOp.Dense && layer.Matrices[0] is { Batched: false, SplitThreads: 1 } m
-        && ((m.Kernel == KernelKind.Float && layer.Quantizer is null) || (m.Kernel == KernelKind.Int8 && m.FusesInput));
+        && ((m.Kernel == KernelKind.Float && layer.Quantizer is null) || (m.Kernel is KernelKind.Int8 or KernelKind.Int4 && m.FusesInput));
 }

@@ -50,6 +50,8 @@ internal sealed record CostModel
         SizeTolerance = 1.25,
         PerCall = 20,
         Int8Per32BytesWide = 0.27,
+        Int4Per64Columns = 1.15,
+        Int4Per64ColumnsWide = 3.3,
         Int8ConvPerWeightWide = 0.0075,
         XnorConvPairsUpTo = 2,
     };
@@ -73,6 +75,8 @@ internal sealed record CostModel
         Int8PerRow = 0.7,
         Int8Per32Bytes = 0.5,
         Int8Per32BytesWide = 0.72,
+        Int4Per64Columns = 1.15,
+        Int4Per64ColumnsWide = 3.3,
         BytePerRow = 1.1,
         BytePer16 = 0.8,
         LutPerTable = 5.5,
@@ -134,6 +138,14 @@ internal sealed record CostModel
 
     /// <summary>Integer kernel: per 32 weight bytes of a padded row (one vpdpbusd, or two widening multiply-adds).</summary>
     public double Int8Per32Bytes { get; init; }
+
+    /// <summary>Integer kernel on codes two per byte, inputs of up to 4 bits: per 64 columns of a padded row (32 bytes: two
+    /// masks and two vpmaddubsw on AVX2, which AVX-512 machines run too).</summary>
+    public double Int4Per64Columns { get; init; }
+
+    /// <summary>Integer kernel on codes two per byte, inputs of 5 to 8 bits: per 64 columns of a padded row (each nibble
+    /// shifted, masked and flipped to a signed byte, then the byte layout's multiply).</summary>
+    public double Int4Per64ColumnsWide { get; init; }
 
     /// <summary>Table kernel: building the tables, per group of 4 columns (1.3 to 1.7 ns on 64 to 256 columns since the
     /// whole groups skip the padding checks).</summary>

@@ -16,7 +16,8 @@ internal static class KernelRegistry
     public static IReadOnlyList<KernelStrategy> All { get; } = new KernelStrategy[]
     {
         new XnorStrategy(),
-        new Int8Strategy(),
+        new Int8Strategy(nibbles: true),
+        new Int8Strategy(nibbles: false),
         new Int8ConvolutionStrategy(),
         new XnorConvolutionStrategy(),
         new PlaneLutStrategy(),

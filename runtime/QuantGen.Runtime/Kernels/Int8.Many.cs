@@ -35,17 +35,46 @@ public static partial class Int8
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
         CheckBits(activationBits);
-
-        if (batch <= 0)
+        if (batch > 0)
         {
-            return;
+            int cols = inputs.Length / batch;
+            KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(outputs.Length / batch, cols), nameof(weights));
+            Many<ByteRuns>(inputs, outputs, batch, ref MemoryMarshal.GetReference(weights), RowBytes(cols), activationBits, lo, hi, product, constant, perSum, bias, scratch, path);
         }
+    }
 
+    /// <summary>
+    /// <see cref="DenseMany(ReadOnlySpan{float}, Span{float}, int, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// with the weights in the nibble layout (<see cref="DenseNibbles(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{byte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>).
+    /// </summary>
+    public static void DenseManyNibbles(
+        ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ReadOnlySpan<byte> weights, int activationBits, float lo, float hi,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch) =>
+        DenseManyNibbles(inputs, outputs, batch, weights, activationBits, lo, hi, product, constant, perSum, bias, scratch, Path.Best);
+
+    internal static void DenseManyNibbles(
+        ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ReadOnlySpan<byte> weights, int activationBits, float lo, float hi,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
+    {
+        CheckBits(activationBits);
+        if (batch > 0)
+        {
+            int cols = inputs.Length / batch;
+            KernelChecks.AtLeast(weights.Length, KernelGeometry.Int4WeightBytes(outputs.Length / batch, cols), nameof(weights));
+            ref sbyte w = ref Unsafe.As<byte, sbyte>(ref MemoryMarshal.GetReference(weights));
+            Many<NibbleRuns>(inputs, outputs, batch, ref w, NibbleRowBytes(cols), activationBits, lo, hi, product, constant, perSum, bias, scratch, path);
+        }
+    }
+
+    /// <summary>The batched product over either layout, the weights' length checked; <paramref name="stride"/>: bytes per row.</summary>
+    private static void Many<R>(
+        ReadOnlySpan<float> inputs, Span<float> outputs, int batch, ref sbyte w, int stride, int activationBits, float lo, float hi,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
+        where R : struct, IRuns
+    {
         int cols = inputs.Length / batch;
         int rows = outputs.Length / batch;
-        int stride = RowBytes(cols);
         int codeBytes = ScratchFloats(cols) * 4;
-        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(rows, cols), nameof(weights));
         KernelChecks.AtLeast(scratch.Length, ManyScratchFloats(cols, batch), nameof(scratch));
         CheckEpilogue(rows, product, constant, perSum, bias);
 
@@ -57,7 +86,6 @@ public static partial class Int8
             sums[b] = Code(inputs.Slice(b * cols, cols), activationBits, lo, hi, codes.Slice(b * codeBytes, codeBytes));
         }
 
-        ref sbyte w = ref MemoryMarshal.GetReference(weights);
         ref byte a = ref MemoryMarshal.GetReference(codes);
         int grouped = batch / InputsPerPass * InputsPerPass;
         if (grouped > 0)
@@ -65,21 +93,21 @@ public static partial class Int8
             var groups = new Groups(ref a, codeBytes, stride, sums, outputs, rows, product, constant, perSum, bias);
             switch (path == Path.Best ? BestPath : path)
             {
-                case Path.Dot128 when activationBits <= 7: Groups4<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref w, grouped, false, groups); break;
-                case Path.Dot128: Groups4<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w, grouped, true, groups); break;
-                case Path.AvxVnni256: Groups4<Vnni256, Vector256<int>, Vector256<byte>>(ref w, grouped, false, groups); break;
-                case Path.Widening512: Groups4<Widening512, Vector512<int>, Vector512<short>>(ref w, grouped, false, groups); break;
-                case Path.Bytes256 when activationBits <= 7: Groups4<Bytes256, Vector256<int>, Vector256<byte>>(ref w, grouped, false, groups); break;
-                case Path.Widening256 or Path.Bytes256: Groups4<Widening256, Vector256<int>, Vector256<short>>(ref w, grouped, false, groups); break;
-                case Path.Widening128: Groups4<Widening128, Vector128<int>, Vector128<short>>(ref w, grouped, false, groups); break;
-                default: Groups4<Scalar, int, int>(ref w, grouped, false, groups); break;
+                case Path.Dot128 when activationBits <= 7: Groups4<SignedDot128, Vector128<int>, Vector128<sbyte>, R>(ref w, grouped, false, groups); break;
+                case Path.Dot128: Groups4<UnsignedDot128, Vector128<int>, Vector128<byte>, R>(ref w, grouped, true, groups); break;
+                case Path.AvxVnni256: Groups4<Vnni256, Vector256<int>, Vector256<byte>, R>(ref w, grouped, false, groups); break;
+                case Path.Widening512: Groups4<Widening512, Vector512<int>, Vector512<short>, R>(ref w, grouped, false, groups); break;
+                case Path.Bytes256 when activationBits <= 7: Groups4<Bytes256, Vector256<int>, Vector256<byte>, R>(ref w, grouped, false, groups); break;
+                case Path.Widening256 or Path.Bytes256: Groups4<Widening256, Vector256<int>, Vector256<short>, R>(ref w, grouped, false, groups); break;
+                case Path.Widening128: Groups4<Widening128, Vector128<int>, Vector128<short>, R>(ref w, grouped, false, groups); break;
+                default: Groups4<Scalar, int, int, R>(ref w, grouped, false, groups); break;
             }
         }
 
         // Inputs past a multiple of four: one at a time over the coded input, as Dense runs it.
         for (int b = grouped; b < batch; b++)
         {
-            Blocks(ref w, ref Unsafe.Add(ref a, b * codeBytes), stride, sums[b], outputs.Slice(b * rows, rows), product, constant, perSum, bias, path, activationBits);
+            Blocks<R>(ref w, ref Unsafe.Add(ref a, b * codeBytes), stride, sums[b], outputs.Slice(b * rows, rows), product, constant, perSum, bias, path, activationBits);
         }
 
         GC.KeepAlive(rented);
@@ -106,12 +134,13 @@ public static partial class Int8
     /// <summary>
     /// The first <paramref name="grouped"/> inputs (a multiple of four) for one path: blocks of rows of about
     /// <see cref="RowBlockBytes"/> outermost, each passed by every group of four inputs. With <paramref name="udot"/>,
-    /// 128 * each input's code sum comes off its dot products (as in <see cref="Blocks{L, V, X}"/>).
+    /// 128 * each input's code sum comes off its dot products (as in <see cref="Blocks{L, V, X, R}"/>).
     /// </summary>
-    private static void Groups4<L, V, X>(ref sbyte w, int grouped, bool udot, in Groups g)
+    private static void Groups4<L, V, X, R>(ref sbyte w, int grouped, bool udot, in Groups g)
         where L : struct, IProductLanes<V, X>
         where V : struct
         where X : struct
+        where R : struct, IRuns
     {
         int rows = g.Rows, stride = g.Stride;
         int blockRows = Math.Max(KernelGeometry.Int8BlockRows, RowBlockBytes / stride / KernelGeometry.Int8BlockRows * KernelGeometry.Int8BlockRows);
@@ -128,11 +157,11 @@ public static partial class Int8
                 ref byte a0 = ref Unsafe.Add(ref g.Codes, b * g.CodeBytes);
                 for (int r0 = first; r0 < last; r0 += RowsPerPass)
                 {
-                    Dots4 dots = Rows4<L, V, X>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a0, g.CodeBytes, stride);
-                    Epilogue(dots.D0 - e0, r0, s0, y0, g.Product, g.Constant, g.PerSum, g.Bias);
-                    Epilogue(dots.D1 - e1, r0, s1, y1, g.Product, g.Constant, g.PerSum, g.Bias);
-                    Epilogue(dots.D2 - e2, r0, s2, y2, g.Product, g.Constant, g.PerSum, g.Bias);
-                    Epilogue(dots.D3 - e3, r0, s3, y3, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Dots4 dots = Rows4<L, V, X, R>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a0, g.CodeBytes, stride);
+                    Epilogue(R.Finish(dots.D0 - e0), r0, s0, y0, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Epilogue(R.Finish(dots.D1 - e1), r0, s1, y1, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Epilogue(R.Finish(dots.D2 - e2), r0, s2, y2, g.Product, g.Constant, g.PerSum, g.Bias);
+                    Epilogue(R.Finish(dots.D3 - e3), r0, s3, y3, g.Product, g.Constant, g.PerSum, g.Bias);
                 }
             }
         }
@@ -144,23 +173,26 @@ public static partial class Int8
     /// (row, input) adds the same products in the same lanes and order as Rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Dots4 Rows4<L, V, X>(ref sbyte block, ref byte a, int codeBytes, int stride)
+    private static Dots4 Rows4<L, V, X, R>(ref sbyte block, ref byte a, int codeBytes, int stride)
         where L : struct, IProductLanes<V, X>
         where V : struct
         where X : struct
+        where R : struct, IRuns
     {
         const int Chunk = KernelGeometry.Int8Chunk;
         nuint c1 = (nuint)codeBytes, c2 = 2 * c1, c3 = 3 * c1;
         V s00 = L.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         V s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        for (nuint c = 0; c < (nuint)stride; c += Chunk)
+        nuint columns = (nuint)R.Columns(stride);
+        for (nuint c = 0; c < columns; c += Chunk)
         {
-            ref sbyte run = ref Unsafe.Add(ref block, c * KernelGeometry.Int8BlockRows);
+            ref sbyte run = ref Unsafe.Add(ref block, R.Run(c));
+            int half = R.Half(c);
             for (nuint i = 0; i < Chunk; i += (nuint)L.Step)
             {
                 // sRI: row R, input I.
-                X w0 = L.Weights(ref run, i), w1 = L.Weights(ref run, Chunk + i);
-                X w2 = L.Weights(ref run, (2 * Chunk) + i), w3 = L.Weights(ref run, (3 * Chunk) + i);
+                X w0 = R.Weights<L, V, X>(ref run, i, half), w1 = R.Weights<L, V, X>(ref Unsafe.Add(ref run, Chunk), i, half);
+                X w2 = R.Weights<L, V, X>(ref Unsafe.Add(ref run, 2 * Chunk), i, half), w3 = R.Weights<L, V, X>(ref Unsafe.Add(ref run, 3 * Chunk), i, half);
                 X x = L.Input(ref a, c + i);
                 s00 = L.MultiplyAdd(s00, x, w0);
                 s10 = L.MultiplyAdd(s10, x, w1);

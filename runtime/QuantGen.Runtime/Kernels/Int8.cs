@@ -26,7 +26,7 @@ namespace QuantGen.Runtime;
 /// on Vector256, else widening on Vector128, else scalar. On ARM64: the dot-product extension (SDOT/UDOT, 16 multiply-adds per
 /// instruction) where present, else the Vector128 widening path on AdvSimd (SXTL, SMLAL/SMLAL2).
 /// Four rows per pass share each activation load. The pass is one loop
-/// (<see cref="Rows{L, V, X}"/>) over a struct per path that says how a step loads and multiplies.
+/// (<see cref="Rows{L, V, X, R}"/>) over a struct per path that says how a step loads and multiplies.
 /// </remarks>
 public static partial class Int8
 {
@@ -95,7 +95,7 @@ public static partial class Int8
         int sum = Code(x, activationBits, lo, hi, codes);
         CheckEpilogue(rows, product, constant, perSum, bias);
 
-        Blocks(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
+        Blocks<ByteRuns>(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
     }
 
     private static void CheckBits(int activationBits)
@@ -120,38 +120,41 @@ public static partial class Int8
 
     /// <summary>Every block of rows times one coded input, the path chosen once (not per block: on rows of 64 bytes a
     /// call and a dispatch per block of four rows cost as much as its products).</summary>
-    private static void Blocks(
+    private static void Blocks<R>(
         ref sbyte w, ref byte a, int stride, int sum, Span<float> y,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Path path, int activationBits)
+        where R : struct, IRuns
     {
-        switch (path == Path.Best ? BestPath : path)
+        switch (path == Path.Best ? (typeof(R) == typeof(NibbleRuns) ? BestNibblePath(activationBits) : BestPath) : path)
         {
             // Codes below 128 are signed bytes as they are; 8-bit codes take UDOT against the weights + 128,
             // which counts 128 * (sum of the codes) too many (exact in wrapping 32-bit arithmetic).
-            case Path.Dot128 when activationBits <= 7: Blocks<SignedDot128, Vector128<int>, Vector128<sbyte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            case Path.Dot128: Blocks<UnsignedDot128, Vector128<int>, Vector128<byte>>(ref w, ref a, stride, sum, sum << 7, y, product, constant, perSum, bias); break;
-            case Path.AvxVnni256: Blocks<Vnni256, Vector256<int>, Vector256<byte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            case Path.Widening512: Blocks<Widening512, Vector512<int>, Vector512<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            case Path.Bytes256 when ShortSteps(activationBits) > 1: BlocksShort256(ref w, ref a, stride, sum, ShortSteps(activationBits), y, product, constant, perSum, bias); break;
-            case Path.Bytes256 when activationBits <= 7: Blocks<Bytes256, Vector256<int>, Vector256<byte>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            case Path.Widening256 or Path.Bytes256: Blocks<Widening256, Vector256<int>, Vector256<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            case Path.Widening128: Blocks<Widening128, Vector128<int>, Vector128<short>>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
-            default: Blocks<Scalar, int, int>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Dot128 when activationBits <= 7: Blocks<SignedDot128, Vector128<int>, Vector128<sbyte>, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Dot128: Blocks<UnsignedDot128, Vector128<int>, Vector128<byte>, R>(ref w, ref a, stride, sum, sum << 7, y, product, constant, perSum, bias); break;
+            case Path.AvxVnni256: Blocks<Vnni256, Vector256<int>, Vector256<byte>, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening512: Blocks<Widening512, Vector512<int>, Vector512<short>, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Bytes256 when typeof(R) == typeof(NibbleRuns) && activationBits <= 4: NibblesShort256(ref w, ref a, stride, NibbleShortRuns(activationBits), y, sum, product, constant, perSum, bias); break;
+            case Path.Bytes256 when ShortSteps(activationBits) > 1: BlocksShort256<R>(ref w, ref a, stride, sum, ShortSteps(activationBits), y, product, constant, perSum, bias); break;
+            case Path.Bytes256 when activationBits <= 7: Blocks<Bytes256, Vector256<int>, Vector256<byte>, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening256 or Path.Bytes256: Blocks<Widening256, Vector256<int>, Vector256<short>, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            case Path.Widening128: Blocks<Widening128, Vector128<int>, Vector128<short>, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
+            default: Blocks<Scalar, int, int, R>(ref w, ref a, stride, sum, 0, y, product, constant, perSum, bias); break;
         }
     }
 
-    /// <summary>The loop of <see cref="Blocks(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/>
+    /// <summary>The loop of <see cref="Blocks{R}(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/>
     /// for one path; <paramref name="excess"/> comes off every dot product (UDOT's 128 * sum of the codes, else 0).</summary>
-    private static void Blocks<L, V, X>(
+    private static void Blocks<L, V, X, R>(
         ref sbyte w, ref byte a, int stride, int sum, int excess, Span<float> y,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
         where L : struct, IProductLanes<V, X>
         where V : struct
         where X : struct
+        where R : struct, IRuns
     {
         for (int r0 = 0; r0 < y.Length; r0 += RowsPerPass)
         {
-            Vector128<int> dots = Rows<L, V, X>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride) - Vector128.Create(excess);
+            Vector128<int> dots = R.Finish(Rows<L, V, X, R>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride) - Vector128.Create(excess));
             Epilogue(dots, r0, sum, y, product, constant, perSum, bias);
         }
     }
@@ -167,13 +170,14 @@ public static partial class Int8
     /// added in 16-bit lanes (exact: see <see cref="ShortSteps"/>) and widened once (vpmaddwd by 1) per
     /// <paramref name="steps"/> chunks, two instructions per 32 multiply-adds instead of three.
     /// </summary>
-    private static void BlocksShort256(
+    private static void BlocksShort256<R>(
         ref sbyte w, ref byte a, int stride, int sum, int steps, Span<float> y,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
+        where R : struct, IRuns
     {
         const int Chunk = KernelGeometry.Int8Chunk;
         Vector256<short> one = Vector256.Create((short)1);
-        nuint chunks = (nuint)(stride / Chunk);
+        nuint chunks = (nuint)(R.Columns(stride) / Chunk);
         for (int r0 = 0; r0 < y.Length; r0 += RowsPerPass)
         {
             ref sbyte block = ref Unsafe.Add(ref w, (nint)r0 * stride);
@@ -185,11 +189,12 @@ public static partial class Int8
                 for (nuint c = c0; c < end; c++)
                 {
                     Vector256<byte> x = Vector256.LoadUnsafe(ref a, c * Chunk);
-                    ref sbyte run = ref Unsafe.Add(ref block, c * Chunk * KernelGeometry.Int8BlockRows);
-                    h0 += Avx2.MultiplyAddAdjacent(x, Vector256.LoadUnsafe(ref run));
-                    h1 += Avx2.MultiplyAddAdjacent(x, Vector256.LoadUnsafe(ref run, Chunk));
-                    h2 += Avx2.MultiplyAddAdjacent(x, Vector256.LoadUnsafe(ref run, 2 * Chunk));
-                    h3 += Avx2.MultiplyAddAdjacent(x, Vector256.LoadUnsafe(ref run, 3 * Chunk));
+                    ref sbyte run = ref Unsafe.Add(ref block, R.Run(c * Chunk));
+                    int half = R.Half(c * Chunk);
+                    h0 += Avx2.MultiplyAddAdjacent(x, R.Weights<Bytes256, Vector256<int>, Vector256<byte>>(ref run, 0, half).AsSByte());
+                    h1 += Avx2.MultiplyAddAdjacent(x, R.Weights<Bytes256, Vector256<int>, Vector256<byte>>(ref Unsafe.Add(ref run, Chunk), 0, half).AsSByte());
+                    h2 += Avx2.MultiplyAddAdjacent(x, R.Weights<Bytes256, Vector256<int>, Vector256<byte>>(ref Unsafe.Add(ref run, 2 * Chunk), 0, half).AsSByte());
+                    h3 += Avx2.MultiplyAddAdjacent(x, R.Weights<Bytes256, Vector256<int>, Vector256<byte>>(ref Unsafe.Add(ref run, 3 * Chunk), 0, half).AsSByte());
                 }
 
                 s0 += Avx2.MultiplyAddAdjacent(h0, one);
@@ -198,7 +203,7 @@ public static partial class Int8
                 s3 += Avx2.MultiplyAddAdjacent(h3, one);
             }
 
-            Epilogue(Sum4Avx2(s0, s1, s2, s3), r0, sum, y, product, constant, perSum, bias);
+            Epilogue(R.Finish(Sum4Avx2(s0, s1, s2, s3)), r0, sum, y, product, constant, perSum, bias);
         }
     }
 
@@ -362,23 +367,28 @@ public static partial class Int8
     /// bytes) is a whole number of chunks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Rows<L, V, X>(ref sbyte block, ref byte a, int stride)
+    private static Vector128<int> Rows<L, V, X, R>(ref sbyte block, ref byte a, int stride)
         where L : struct, IProductLanes<V, X>
         where V : struct
         where X : struct
+        where R : struct, IRuns
     {
         const int Chunk = KernelGeometry.Int8Chunk;
         V s0 = L.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (nuint c = 0; c < (nuint)stride; c += Chunk)
+        nuint columns = (nuint)R.Columns(stride);
+        // One chunk of 32 columns per iteration (a run of the byte layout, half a run of the nibble layout): a loop over
+        // a run's halves inside this one cost the byte layout 3-6 % (measured) though its trip count is one.
+        for (nuint c = 0; c < columns; c += Chunk)
         {
-            ref sbyte run = ref Unsafe.Add(ref block, c * KernelGeometry.Int8BlockRows);
+            ref sbyte run = ref Unsafe.Add(ref block, R.Run(c));
+            int half = R.Half(c);
             for (nuint i = 0; i < Chunk; i += (nuint)L.Step)
             {
                 X x = L.Input(ref a, c + i);
-                s0 = L.MultiplyAdd(s0, x, L.Weights(ref run, i));
-                s1 = L.MultiplyAdd(s1, x, L.Weights(ref run, Chunk + i));
-                s2 = L.MultiplyAdd(s2, x, L.Weights(ref run, (2 * Chunk) + i));
-                s3 = L.MultiplyAdd(s3, x, L.Weights(ref run, (3 * Chunk) + i));
+                s0 = L.MultiplyAdd(s0, x, R.Weights<L, V, X>(ref run, i, half));
+                s1 = L.MultiplyAdd(s1, x, R.Weights<L, V, X>(ref Unsafe.Add(ref run, Chunk), i, half));
+                s2 = L.MultiplyAdd(s2, x, R.Weights<L, V, X>(ref Unsafe.Add(ref run, 2 * Chunk), i, half));
+                s3 = L.MultiplyAdd(s3, x, R.Weights<L, V, X>(ref Unsafe.Add(ref run, 3 * Chunk), i, half));
             }
         }
 
@@ -398,7 +408,7 @@ public static partial class Int8
 
     /// <summary>
     /// One path of the integer product: X is a step of input codes as the path multiplies them, V a row's
-    /// 32-bit accumulator. The JIT compiles <see cref="Rows{L, V, X}"/> once per struct and inlines these.
+    /// 32-bit accumulator. The JIT compiles <see cref="Rows{L, V, X, R}"/> once per struct and inlines these.
     /// </summary>
     private interface IProductLanes<V, X>
         where V : struct
@@ -414,6 +424,12 @@ public static partial class Int8
         /// <summary>A step of weights at <paramref name="at"/>, loaded (and widened) as the path multiplies them; a batch
         /// multiplies each by several inputs.</summary>
         static abstract X Weights(ref sbyte w, nuint at);
+
+        /// <summary>A step of weights from the nibble layout (<see cref="NibbleRuns"/>) at <paramref name="at"/>: each byte shifted
+        /// left by <paramref name="shift"/> (4 for the low nibbles, 0 for the high ones) and its low four bits cleared, so the
+        /// nibble is at the top of the byte, where as a signed byte it is 16 x the signed 4-bit code; loaded (and widened) as
+        /// <see cref="Weights"/> loads a step.</summary>
+        static abstract X Nibbles(ref sbyte w, nuint at, int shift);
 
         /// <summary>acc + the products of x with the weights w, summed in pairs (or fours) into 32-bit lanes.</summary>
         static abstract V MultiplyAdd(V acc, X x, X w);
@@ -444,6 +460,9 @@ public static partial class Int8
         public static Vector256<byte> Weights(ref sbyte w, nuint at) => Vector256.LoadUnsafe(ref w, at).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Nibbles(ref sbyte w, nuint at, int shift) => Nibbles256(Vector256.LoadUnsafe(ref w, at).AsByte(), shift);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) =>
             AvxVnni.MultiplyWideningAndAdd(acc, x, w.AsSByte());
 
@@ -463,6 +482,9 @@ public static partial class Int8
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<short> Weights(ref sbyte w, nuint at) => Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<short> Nibbles(ref sbyte w, nuint at, int shift) => Avx512BW.ConvertToVector512Int16(Nibbles256(Vector256.LoadUnsafe(ref w, at).AsByte(), shift).AsSByte());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<int> MultiplyAdd(Vector512<int> acc, Vector512<short> x, Vector512<short> w) =>
@@ -488,6 +510,9 @@ public static partial class Int8
         public static Vector256<byte> Weights(ref sbyte w, nuint at) => Vector256.LoadUnsafe(ref w, at).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Nibbles(ref sbyte w, nuint at, int shift) => Nibbles256(Vector256.LoadUnsafe(ref w, at).AsByte(), shift);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) =>
             acc + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w.AsSByte()), Vector256.Create((short)1));
 
@@ -506,6 +531,9 @@ public static partial class Int8
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<short> Weights(ref sbyte w, nuint at) => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w, at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Nibbles(ref sbyte w, nuint at, int shift) => Avx2.ConvertToVector256Int16(Nibbles128(Vector128.LoadUnsafe(ref w, at).AsByte(), shift).AsSByte());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<short> x, Vector256<short> w) =>
@@ -538,6 +566,12 @@ public static partial class Int8
                 : Sse41.ConvertToVector128Int16(Vector128.LoadUnsafe(ref w, at));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<short> Nibbles(ref sbyte w, nuint at, int shift) =>
+            AdvSimd.IsSupported
+                ? AdvSimd.SignExtendWideningLower(Nibbles64(Vector64.LoadUnsafe(ref w, at).AsByte(), shift).AsSByte())
+                : Sse41.ConvertToVector128Int16(Nibbles128(Vector128.LoadUnsafe(ref w, at).AsByte(), shift).AsSByte());
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<short> x, Vector128<short> w) =>
             AdvSimd.IsSupported
                 ? AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningLowerAndAdd(acc, x.GetLower(), w.GetLower()), x, w)
@@ -567,6 +601,9 @@ public static partial class Int8
         public static Vector128<sbyte> Weights(ref sbyte w, nuint at) => Vector128.LoadUnsafe(ref w, at);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<sbyte> Nibbles(ref sbyte w, nuint at, int shift) => Nibbles128(Vector128.LoadUnsafe(ref w, at).AsByte(), shift).AsSByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<sbyte> x, Vector128<sbyte> w) => Dp.DotProduct(acc, x, w);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -576,7 +613,7 @@ public static partial class Int8
     /// <summary>
     /// ARM64 UDOT for 8-bit input codes (0..255 fit no signed byte, and .NET 10 exposes no mixed-sign USDOT):
     /// the weights are flipped to w + 128 (0..255, one EOR), so each lane gains 128 * (the codes it multiplied);
-    /// <see cref="Blocks(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/> takes 128 * sum(codes) off the totals.
+    /// <see cref="Blocks{R}(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/> takes 128 * sum(codes) off the totals.
     /// </summary>
     private readonly struct UnsignedDot128 : IProductLanes<Vector128<int>, Vector128<byte>>
     {
@@ -589,6 +626,9 @@ public static partial class Int8
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<byte> Weights(ref sbyte w, nuint at) => Vector128.LoadUnsafe(ref w, at).AsByte() ^ Vector128.Create((byte)0x80);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Nibbles(ref sbyte w, nuint at, int shift) => Nibbles128(Vector128.LoadUnsafe(ref w, at).AsByte(), shift) ^ Vector128.Create((byte)0x80);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<byte> x, Vector128<byte> w) => Dp.DotProduct(acc.AsUInt32(), x, w).AsInt32();
@@ -609,6 +649,9 @@ public static partial class Int8
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Weights(ref sbyte w, nuint at) => Unsafe.Add(ref w, at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Nibbles(ref sbyte w, nuint at, int shift) => NibbleScalar(Unsafe.Add(ref w, at), shift);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int MultiplyAdd(int acc, int x, int w) => acc + (x * w);

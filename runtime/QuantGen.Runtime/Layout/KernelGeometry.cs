@@ -30,6 +30,12 @@ internal static class KernelGeometry
     /// </summary>
     public const int Int8Chunk = 32;
 
+    /// <summary>Bytes of one run of a block of the integer kernel's layout: a chunk of each of the block's four rows.</summary>
+    public const int Int8RunBytes = Int8BlockRows * Int8Chunk;
+
+    /// <summary>Columns of one row in a run of the nibble layout (<see cref="Int4Index"/>): its 32 bytes hold two codes each.</summary>
+    public const int Int4Chunk = 2 * Int8Chunk;
+
     /// <summary>A byte count rounded up to <see cref="BlobAlignment"/>: the space a tensor takes in the blob.</summary>
     public static long Aligned(long bytes) => (bytes + BlobAlignment - 1) / BlobAlignment * BlobAlignment;
 
@@ -110,6 +116,32 @@ internal static class KernelGeometry
     public static long Int8Index(int row, int col, int cols) =>
         ((long)(row / Int8BlockRows) * Int8RowBytes(cols)) * Int8BlockRows
         + ((long)(col / Int8Chunk) * Int8BlockRows + (row % Int8BlockRows)) * Int8Chunk + (col % Int8Chunk);
+
+    /// <summary>Bytes per weight row of the integer kernel's nibble layout: the padded columns of <see cref="Int8RowBytes"/>, two per byte.</summary>
+    public static int Int4RowBytes(int cols) => Int8RowBytes(cols) / 2;
+
+    /// <summary>Bytes of the integer kernel's weights in the nibble layout: whole blocks of <see cref="Int8BlockRows"/> padded rows.</summary>
+    public static long Int4WeightBytes(int rows, int cols) => (long)Int8Blocks(rows) * Int8BlockRows * Int4RowBytes(cols);
+
+    /// <summary>
+    /// Which byte holds weight [row][col] in the nibble layout: the byte layout's blocks and runs (<see cref="Int8Index"/>),
+    /// each row's run of 32 bytes holding a chunk of 64 columns, column c of the chunk in byte c % 32, the low nibble for
+    /// the first 32 columns and the high one for the rest (<see cref="Int4High"/>; the nibble's bits: <see cref="Int4Nibble"/>).
+    /// </summary>
+    public static long Int4Index(int row, int col, int cols) =>
+        ((long)(row / Int8BlockRows) * Int4RowBytes(cols)) * Int8BlockRows
+        + ((long)(col / Int4Chunk) * Int8BlockRows + (row % Int8BlockRows)) * Int8Chunk + (col % Int8Chunk);
+
+    /// <summary>Whether column <paramref name="col"/>'s code is the high nibble of its byte in the nibble layout.</summary>
+    public static bool Int4High(int col) => col % Int4Chunk >= Int8Chunk;
+
+    /// <summary>
+    /// The four bits that store code <paramref name="q"/> (-8..7) in the nibble layout, already in place in its byte: a high
+    /// nibble in two's complement (the byte and 0xF0 is, as a signed byte, 16 q), a low nibble offset by 8 (q + 8, 0..15: the
+    /// byte and 0x0F is never negative, so AVX2 can multiply it by 16 x the input codes with vpmaddubsw and take 8 x their
+    /// sum off the dot product).
+    /// </summary>
+    public static int Int4Nibble(int q, bool high) => high ? (q & 15) << 4 : q + 8;
 
     /// <summary>Floats of scratch the integer kernel needs: the input's codes, one byte per padded column.</summary>
     public static int Int8ScratchFloats(int cols) => Int8RowBytes(cols) / 4;

@@ -9,30 +9,30 @@ namespace App.Models
         /// <summary>The model's parameters and lookup tables.</summary>
         private static class QuantGenData
         {
-            // 3,136 bytes, each tensor at a 64-byte boundary:
+            // 2,368 bytes, each tensor at a 64-byte boundary:
             //   offset       bytes  tensor
             //   0               10  layer 0: signed 4-bit codes, 5 x 4
             //   64              20  layer 0: scales (per row)
-            //   128            768  layer 1: input signed 4-bit codes in bytes, rows padded to 64 bytes, blocks of 4 rows interleaved in 32-byte runs, 12 x 4
-            //   896             48  layer 1: input per-row scale x input step
-            //   960             48  layer 1: input per-row constant (input offset, zero point)
-            //   1024            48  layer 1: input per-row multiple of the sum of input codes
-            //   1088            48  layer 1: input bias
-            //   1152           768  layer 1: recurrent signed 4-bit codes in bytes, rows padded to 64 bytes, blocks of 4 rows interleaved in 32-byte runs, 12 x 3
-            //   1920            48  layer 1: recurrent per-row scale x input step
-            //   1984            48  layer 1: recurrent per-row constant (input offset, zero point)
-            //   2048            48  layer 1: recurrent per-row multiple of the sum of input codes
-            //   2112            48  layer 1: recurrent bias
-            //   2176           256  layer 2: input 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 9 x 3
-            //   2432           128  layer 2: input coefficients, [group of 8 rows][2][8]
-            //   2560            36  layer 2: input bias
-            //   2624           256  layer 2: recurrent 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 9 x 3
-            //   2880           128  layer 2: recurrent coefficients, [group of 8 rows][2][8]
-            //   3008            36  layer 2: recurrent bias
-            //   3072            60  layer 3: float32 weights, 5 x 3
-            private static global::System.ReadOnlySpan<byte> Base64 => "FVdG8fOjFEo+JQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALG5AT7CBpE9i042PK8eDT2OiYQ9AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD++f77AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAb++AMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+gP4+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD//f35AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/gAH+QAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD5/gADAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPj5/gcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/4AAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAUAAAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+/sE+QAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC/wEFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPoEBv0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADpIls8wGFwPMKg6zvUWqo89TIwO0b8NzuNftk7VqfFOrKPdjwJcZY8fjfJO4U3sjwAAAAAAAAAAAAAAAAAAAAAunDNP6Rb4T38KIM/gr4LQMYvJT1iXQE+TeD+PuFMuby3Jme/MzDlP4UPpb4NFCe+AAAAAAAAAAAAAAAAAAAAAAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAAAAAAAAAAAAAAAAAADQLio+eGGUPfyigb7g268+sa3NvmSl5z5wcOg9tlLNPpAHRj36rKE+6OyePeyBmr0AAAAAAAAAAAAAAAAAAAAAB/gHAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD+/8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPoGBQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgb6AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMF/gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgQDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB+/sAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPkA+gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD6BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAT9AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+gD4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD4+QIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVhNPGypwDwzHJM8ntWdPJB3iTwxftk8+d5mPEI/tTzsVYg8eZR3OxcQ+zqxVMU7AAAAAAAAAAAAAAAAAAAAAOFhEL8gdwc/DGUsv0T4k74iUEG/GGPlvyp/cz8vDwpAGqF/PjEb6Lwz800+g08WPwAAAAAAAAAAAAAAAAAAAAAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAAAAAAAAAAAAAAAAAAAAEojdPpTS3L2AGJ89DvE5vsCdX7xYxMG9tO/YvoCqej4K/oY+YKKIPpBAnL74y8Q+AAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAUAAAAAAAAAAwAAAAAAAAABAAAAAAAAAAMAAAAAAAAABwAAAAAAAAADAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACigPc9uXUIP2Xb0z5cZEs+rE7GPjRj4j5/jcc+9YMJPqKAdz25dYg+ZdtTPlxkyz2sTkY+NGNiPn+NRz71g4k9HxPzPgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAfE3M+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMDxKb4Af+E+mHdLPpDDDD24oi++8qAWvgCrPbzUlLg+8dKdvgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAMAAAAAAAAAAwAAAAAAAAAAAAAAAAAAAAMAAAAAAAAABwAAAAAAAAAGAAAAAAAAAAcAAAAAAAAAAAAAAAAAAAADAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAwAAAAAAAAACAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA09urPtJSDj8Xr1E+OWWXPvyEDj9MF7k+ts5FPisr+z7T2ys+0lKOPhev0T05ZRc+/ISOPkwXOT62zsU9Kyt7PkHaFT8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQdqVPgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACdE/m+AEUMPfwftb0wsLg+IEIIPUxipL48fm0+vNYFPppF9T4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAsA70PoQeDL+YGfm9AKiKvbitwj5sAqe+fKy/PlAfm72cbpw+OFeMPiphWr9yiCs/StZ7P8sRSb/MzwI/AAAAAA=="u8;
+            //   128            384  layer 1: input 4-bit codes two per byte (low nibbles + 8, high nibbles two's complement), rows padded to 64 columns, blocks of 4 rows interleaved in 32-byte runs of 64 columns, 12 x 4
+            //   512             48  layer 1: input per-row scale x input step
+            //   576             48  layer 1: input per-row constant (input offset, zero point)
+            //   640             48  layer 1: input per-row multiple of the sum of input codes
+            //   704             48  layer 1: input bias
+            //   768            384  layer 1: recurrent 4-bit codes two per byte (low nibbles + 8, high nibbles two's complement), rows padded to 64 columns, blocks of 4 rows interleaved in 32-byte runs of 64 columns, 12 x 3
+            //   1152            48  layer 1: recurrent per-row scale x input step
+            //   1216            48  layer 1: recurrent per-row constant (input offset, zero point)
+            //   1280            48  layer 1: recurrent per-row multiple of the sum of input codes
+            //   1344            48  layer 1: recurrent bias
+            //   1408           256  layer 2: input 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 9 x 3
+            //   1664           128  layer 2: input coefficients, [group of 8 rows][2][8]
+            //   1792            36  layer 2: input bias
+            //   1856           256  layer 2: recurrent 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 9 x 3
+            //   2112           128  layer 2: recurrent coefficients, [group of 8 rows][2][8]
+            //   2240            36  layer 2: recurrent bias
+            //   2304            60  layer 3: float32 weights, 5 x 3
+            private static global::System.ReadOnlySpan<byte> Base64 => "FVdG8fOjFEo+JQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALG5AT7CBpE9i042PK8eDT2OiYQ9AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGAQYDCAgICAgICAgICAgICAgICAgICAgICAgICAgICA4GAAsICAgICAgICAgICAgICAgICAgICAgICAgICAgIAgsAAAgICAgICAgICAgICAgICAgICAgICAgICAgICAgHBQUBCAgICAgICAgICAgICAgICAgICAgICAgICAgICAYIDwEICAgICAgICAgICAgICAgICAgICAgICAgICAgIAQYICwgICAgICAgICAgICAgICAgICAgICAgICAgICAgAAQYPCAgICAgICAgICAgICAgICAgICAgICAgICAgICAsGCAkICAgICAgICAgICAgICAgICAgICAgICAgICAgIDQgICwgICAgICAgICAgICAgICAgICAgICAgICAgICAgDAwwBCAgICAgICAgICAgICAgICAgICAgICAgICAgICAoHCQ0ICAgICAgICAgICAgICAgICAgICAgICAgICAgIAgwOBQgICAgICAgICAgICAgICAgICAgICAgICAgICAjpIls8wGFwPMKg6zvUWqo89TIwO0b8NzuNftk7VqfFOrKPdjwJcZY8fjfJO4U3sjwAAAAAAAAAAAAAAAAAAAAAunDNP6Rb4T38KIM/gr4LQMYvJT1iXQE+TeD+PuFMuby3Jme/MzDlP4UPpb4NFCe+AAAAAAAAAAAAAAAAAAAAAAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAAAAAAAAAAAAAAAAAADQLio+eGGUPfyigb7g268+sa3NvmSl5z5wcOg9tlLNPpAHRj36rKE+6OyePeyBmr0AAAAAAAAAAAAAAAAAAAAADwAPCAgICAgICAgICAgICAgICAgICAgICAgICAgICAgLAwcICAgICAgICAgICAgICAgICAgICAgICAgICAgICAIODQgICAgICAgICAgICAgICAgICAgICAgICAgICAgICg4CCAgICAgICAgICAgICAgICAgICAgICAgICAgICAgLDQYICAgICAgICAgICAgICAgICAgICAgICAgICAgICAoMCwgICAgICAgICAgICAgICAgICAgICAgICAgICAgICQMDCAgICAgICAgICAgICAgICAgICAgICAgICAgICAgBCAIICAgICAgICAgICAgICAgICAgICAgICAgICAgICAIMCAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIDAUICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgCCAAICAgICAgICAgICAgICAgICAgICAgICAgICAgICAABCggICAgICAgICAgICAgICAgICAgICAgICAgICAgIAVhNPGypwDwzHJM8ntWdPJB3iTwxftk8+d5mPEI/tTzsVYg8eZR3OxcQ+zqxVMU7AAAAAAAAAAAAAAAAAAAAAOFhEL8gdwc/DGUsv0T4k74iUEG/GGPlvyp/cz8vDwpAGqF/PjEb6Lwz800+g08WPwAAAAAAAAAAAAAAAAAAAAAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAACAAAAAgAAAAIAAAAAAAAAAAAAAAAAAAAAAEojdPpTS3L2AGJ89DvE5vsCdX7xYxMG9tO/YvoCqej4K/oY+YKKIPpBAnL74y8Q+AAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAUAAAAAAAAAAwAAAAAAAAABAAAAAAAAAAMAAAAAAAAABwAAAAAAAAADAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACigPc9uXUIP2Xb0z5cZEs+rE7GPjRj4j5/jcc+9YMJPqKAdz25dYg+ZdtTPlxkyz2sTkY+NGNiPn+NRz71g4k9HxPzPgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAfE3M+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMDxKb4Af+E+mHdLPpDDDD24oi++8qAWvgCrPbzUlLg+8dKdvgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAMAAAAAAAAAAwAAAAAAAAAAAAAAAAAAAAMAAAAAAAAABwAAAAAAAAAGAAAAAAAAAAcAAAAAAAAAAAAAAAAAAAADAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAwAAAAAAAAACAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA09urPtJSDj8Xr1E+OWWXPvyEDj9MF7k+ts5FPisr+z7T2ys+0lKOPhev0T05ZRc+/ISOPkwXOT62zsU9Kyt7PkHaFT8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQdqVPgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACdE/m+AEUMPfwftb0wsLg+IEIIPUxipL48fm0+vNYFPppF9T4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAsA70PoQeDL+YGfm9AKiKvbitwj5sAqe+fKy/PlAfm72cbpw+OFeMPiphWr9yiCs/StZ7P8sRSb/MzwI/AAAAAA=="u8;
 
-            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 3136);
+            private static readonly global::QuantGen.Runtime.WeightBlob Blob = global::QuantGen.Runtime.WeightBlob.FromBase64(Base64, 2368);
 
             /// <summary>Layer 0: signed 4-bit codes, 5 x 4.</summary>
             internal static global::System.ReadOnlySpan<byte> L0Codes => Blob.Bytes(0, 10);
@@ -40,56 +40,56 @@ namespace App.Models
             /// <summary>Layer 0: scales (per row).</summary>
             internal static global::System.ReadOnlySpan<float> L0Scales => Blob.Floats(64, 5);
 
-            /// <summary>Layer 1: input signed 4-bit codes in bytes, rows padded to 64 bytes, blocks of 4 rows interleaved in 32-byte runs, 12 x 4.</summary>
-            internal static global::System.ReadOnlySpan<byte> L1InputInt8Codes => Blob.Bytes(128, 768);
+            /// <summary>Layer 1: input 4-bit codes two per byte (low nibbles + 8, high nibbles two's complement), rows padded to 64 columns, blocks of 4 rows interleaved in 32-byte runs of 64 columns, 12 x 4.</summary>
+            internal static global::System.ReadOnlySpan<byte> L1InputInt4Codes => Blob.Bytes(128, 384);
 
             /// <summary>Layer 1: input per-row scale x input step.</summary>
-            internal static global::System.ReadOnlySpan<float> L1InputInt8Product => Blob.Floats(896, 12);
+            internal static global::System.ReadOnlySpan<float> L1InputInt8Product => Blob.Floats(512, 12);
 
             /// <summary>Layer 1: input per-row constant (input offset, zero point).</summary>
-            internal static global::System.ReadOnlySpan<float> L1InputInt8Constant => Blob.Floats(960, 12);
+            internal static global::System.ReadOnlySpan<float> L1InputInt8Constant => Blob.Floats(576, 12);
 
             /// <summary>Layer 1: input per-row multiple of the sum of input codes.</summary>
-            internal static global::System.ReadOnlySpan<float> L1InputInt8PerSum => Blob.Floats(1024, 12);
+            internal static global::System.ReadOnlySpan<float> L1InputInt8PerSum => Blob.Floats(640, 12);
 
             /// <summary>Layer 1: input bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L1InputBias => Blob.Floats(1088, 12);
+            internal static global::System.ReadOnlySpan<float> L1InputBias => Blob.Floats(704, 12);
 
-            /// <summary>Layer 1: recurrent signed 4-bit codes in bytes, rows padded to 64 bytes, blocks of 4 rows interleaved in 32-byte runs, 12 x 3.</summary>
-            internal static global::System.ReadOnlySpan<byte> L1RecurrentInt8Codes => Blob.Bytes(1152, 768);
+            /// <summary>Layer 1: recurrent 4-bit codes two per byte (low nibbles + 8, high nibbles two's complement), rows padded to 64 columns, blocks of 4 rows interleaved in 32-byte runs of 64 columns, 12 x 3.</summary>
+            internal static global::System.ReadOnlySpan<byte> L1RecurrentInt4Codes => Blob.Bytes(768, 384);
 
             /// <summary>Layer 1: recurrent per-row scale x input step.</summary>
-            internal static global::System.ReadOnlySpan<float> L1RecurrentInt8Product => Blob.Floats(1920, 12);
+            internal static global::System.ReadOnlySpan<float> L1RecurrentInt8Product => Blob.Floats(1152, 12);
 
             /// <summary>Layer 1: recurrent per-row constant (input offset, zero point).</summary>
-            internal static global::System.ReadOnlySpan<float> L1RecurrentInt8Constant => Blob.Floats(1984, 12);
+            internal static global::System.ReadOnlySpan<float> L1RecurrentInt8Constant => Blob.Floats(1216, 12);
 
             /// <summary>Layer 1: recurrent per-row multiple of the sum of input codes.</summary>
-            internal static global::System.ReadOnlySpan<float> L1RecurrentInt8PerSum => Blob.Floats(2048, 12);
+            internal static global::System.ReadOnlySpan<float> L1RecurrentInt8PerSum => Blob.Floats(1280, 12);
 
             /// <summary>Layer 1: recurrent bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L1RecurrentBias => Blob.Floats(2112, 12);
+            internal static global::System.ReadOnlySpan<float> L1RecurrentBias => Blob.Floats(1344, 12);
 
             /// <summary>Layer 2: input 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 9 x 3.</summary>
-            internal static global::System.ReadOnlySpan<byte> L2InputXnorPlanes => Blob.Bytes(2176, 256);
+            internal static global::System.ReadOnlySpan<byte> L2InputXnorPlanes => Blob.Bytes(1408, 256);
 
             /// <summary>Layer 2: input coefficients, [group of 8 rows][2][8].</summary>
-            internal static global::System.ReadOnlySpan<float> L2InputCoefficients => Blob.Floats(2432, 32);
+            internal static global::System.ReadOnlySpan<float> L2InputCoefficients => Blob.Floats(1664, 32);
 
             /// <summary>Layer 2: input bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L2InputBias => Blob.Floats(2560, 9);
+            internal static global::System.ReadOnlySpan<float> L2InputBias => Blob.Floats(1792, 9);
 
             /// <summary>Layer 2: recurrent 2 bit planes of {-1, +1} as 64-bit words, [group of 8 rows][plane][1][8], 9 x 3.</summary>
-            internal static global::System.ReadOnlySpan<byte> L2RecurrentXnorPlanes => Blob.Bytes(2624, 256);
+            internal static global::System.ReadOnlySpan<byte> L2RecurrentXnorPlanes => Blob.Bytes(1856, 256);
 
             /// <summary>Layer 2: recurrent coefficients, [group of 8 rows][2][8].</summary>
-            internal static global::System.ReadOnlySpan<float> L2RecurrentCoefficients => Blob.Floats(2880, 32);
+            internal static global::System.ReadOnlySpan<float> L2RecurrentCoefficients => Blob.Floats(2112, 32);
 
             /// <summary>Layer 2: recurrent bias.</summary>
-            internal static global::System.ReadOnlySpan<float> L2RecurrentBias => Blob.Floats(3008, 9);
+            internal static global::System.ReadOnlySpan<float> L2RecurrentBias => Blob.Floats(2240, 9);
 
             /// <summary>Layer 3: float32 weights, 5 x 3.</summary>
-            internal static global::System.ReadOnlySpan<float> L3FloatWeights => Blob.Floats(3072, 15);
+            internal static global::System.ReadOnlySpan<float> L3FloatWeights => Blob.Floats(2304, 15);
         }
     }
 }

@@ -7,11 +7,11 @@
 //
 //   #  layer  op         shape   weights                                                                                           input quantizer                    kernel      bytes
 //   0  embed  Embedding  1 -> 4  Uniform 4-bit signed, per-row scale                                                               -                                  Lookup      30
-//   1  lstm   Lstm       4 -> 3  Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale          Uniform 4-bit over [-1, 1]         Int8, Int8  1,920
+//   1  lstm   Lstm       4 -> 3  Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale          Uniform 4-bit over [-1, 1]         Int4, Int4  1,152
 //   2  gru    Gru        3 -> 3  Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients  OnlineMultiBinary 2-bit, 2 cycles  Xnor, Xnor  840
 //   3  head   Dense      3 -> 5  Float32                                                                                           -                                  Float       60
 //
-// Parameters: 2,850 bytes packed; 860 bytes as float32 (0.3x smaller).
+// Parameters: 2,082 bytes packed; 860 bytes as float32 (0.4x smaller).
 
 namespace App.Models
 {
@@ -36,7 +36,7 @@ namespace App.Models
         public int VocabularySize => 5;
 
         /// <inheritdoc/>
-        public long WeightBytes => 2850;
+        public long WeightBytes => 2082;
 
         /// <inheritdoc/>
         public long Float32WeightBytes => 860;
@@ -53,7 +53,7 @@ namespace App.Models
                 Input = new global::QuantGen.TensorMetadata("token", [1]),
                 Output = new global::QuantGen.TensorMetadata("logits", [5]),
                 VocabularySize = 5,
-                WeightBytes = 2850,
+                WeightBytes = 2082,
                 Float32WeightBytes = 860,
                 Layers =
                 [
@@ -71,7 +71,7 @@ namespace App.Models
                         InputShape = [4], OutputShape = [3],
                         WeightBits = 4, ActivationBits = 4,
                         Weights = "Input Uniform 4-bit signed, per-row scale; Recurrent Uniform 4-bit signed, per-row scale", InputQuantizer = "Uniform 4-bit over [-1, 1]",
-                        Kernel = "Int8, Int8", ParameterBytes = 1920,
+                        Kernel = "Int4, Int4", ParameterBytes = 1152,
                     },
                     new global::QuantGen.LayerMetadata
                     {
