@@ -37,17 +37,8 @@ public static partial class Int8
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
         CheckBits(activationBits);
-
-        int cols = x.Length;
-        int rows = y.Length;
-        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int4WeightBytes(rows, cols), nameof(weights));
-        KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
-        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
-        int sum = Code(x, activationBits, lo, hi, codes);
-        CheckEpilogue(rows, product, constant, perSum, bias);
-
-        ref sbyte w = ref Unsafe.As<byte, sbyte>(ref MemoryMarshal.GetReference(weights));
-        Blocks<NibbleRuns>(ref w, ref MemoryMarshal.GetReference(codes), NibbleRowBytes(cols), sum, y, product, constant, perSum, bias, path, activationBits);
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int4WeightBytes(y.Length, x.Length), nameof(weights));
+        One<NibbleRuns>(x, y, ref Unsafe.As<byte, sbyte>(ref MemoryMarshal.GetReference(weights)), NibbleRowBytes(x.Length), activationBits, lo, hi, product, constant, perSum, bias, scratch, path);
     }
 
     /// <summary>The path <see cref="Path.Best"/> stands for on the nibble layout: AVX2's own loop for inputs of up to 4 bits

@@ -85,17 +85,21 @@ public static partial class Int8
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
     {
         CheckBits(activationBits);
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(y.Length, x.Length), nameof(weights));
+        One<ByteRuns>(x, y, ref MemoryMarshal.GetReference(weights), RowBytes(x.Length), activationBits, lo, hi, product, constant, perSum, bias, scratch, path);
+    }
 
-        int cols = x.Length;
-        int rows = y.Length;
-        int stride = RowBytes(cols);
-        KernelChecks.AtLeast(weights.Length, KernelGeometry.Int8WeightBytes(rows, cols), nameof(weights));
-        KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols), nameof(scratch));
-        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(cols)));
+    /// <summary>One input over either layout, the weights' length checked; <paramref name="stride"/>: bytes per row.</summary>
+    private static void One<R>(
+        ReadOnlySpan<float> x, Span<float> y, ref sbyte w, int stride, int activationBits, float lo, float hi,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias, Span<float> scratch, Path path)
+        where R : struct, IRuns
+    {
+        KernelChecks.AtLeast(scratch.Length, ScratchFloats(x.Length), nameof(scratch));
+        Span<byte> codes = MemoryMarshal.AsBytes(scratch.Slice(0, ScratchFloats(x.Length)));
         int sum = Code(x, activationBits, lo, hi, codes);
-        CheckEpilogue(rows, product, constant, perSum, bias);
-
-        Blocks<ByteRuns>(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
+        CheckEpilogue(y.Length, product, constant, perSum, bias);
+        Blocks<R>(ref w, ref MemoryMarshal.GetReference(codes), stride, sum, y, product, constant, perSum, bias, path, activationBits);
     }
 
     private static void CheckBits(int activationBits)
@@ -152,10 +156,14 @@ public static partial class Int8
         where X : struct
         where R : struct, IRuns
     {
+        // Converted once, before the loop: converted in the epilogue, the JIT kept the conversion in the loop and spilled
+        // the spans' pointers around it (AVX2, 8-bit input, 1024 x 64: 2.48 against 2.18 us).
+        float codeSum = sum;
+        Vector128<int> excessSums = Vector128.Create(excess);
         for (int r0 = 0; r0 < y.Length; r0 += RowsPerPass)
         {
-            Vector128<int> dots = R.Finish(Rows<L, V, X, R>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride) - Vector128.Create(excess));
-            Epilogue(dots, r0, sum, y, product, constant, perSum, bias);
+            Vector128<int> dots = R.Finish(Rows<L, V, X, R>(ref Unsafe.Add(ref w, (nint)r0 * stride), ref a, stride) - excessSums);
+            Epilogue(dots, r0, codeSum, y, product, constant, perSum, bias);
         }
     }
 
@@ -211,7 +219,7 @@ public static partial class Int8
     /// A block's rows past the last (zero in the layout) are dropped. Every kernel of this class ends with it, so a
     /// batch gives each input exactly what <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{sbyte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> gives it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Epilogue(Vector128<int> dots, int r0, int sum, Span<float> y, ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
+    private static void Epilogue(Vector128<int> dots, int r0, float sum, Span<float> y, ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
     {
         int rows = y.Length;
         if (r0 + RowsPerPass <= rows)
@@ -220,7 +228,7 @@ public static partial class Int8
             nuint at = (nuint)r0;
             Vector128<float> b = bias.IsEmpty ? Vector128<float>.Zero : Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(bias), at);
             Vector128<float> result = (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(product), at) * Vector128.ConvertToSingle(dots) + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(constant), at))
-                + (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(perSum), at) * Vector128.Create((float)sum) + b);
+                + (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(perSum), at) * Vector128.Create(sum) + b);
             result.StoreUnsafe(ref MemoryMarshal.GetReference(y), at);
             return;
         }
