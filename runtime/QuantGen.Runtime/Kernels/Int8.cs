@@ -148,6 +148,7 @@ public static partial class Int8
 
     /// <summary>The loop of <see cref="Blocks{R}(ref sbyte, ref byte, int, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Path, int)"/>
     /// for one path; <paramref name="excess"/> comes off every dot product (UDOT's 128 * sum of the codes, else 0).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Blocks<L, V, X, R>(
         ref sbyte w, ref byte a, int stride, int sum, int excess, Span<float> y,
         ReadOnlySpan<float> product, ReadOnlySpan<float> constant, ReadOnlySpan<float> perSum, ReadOnlySpan<float> bias)
