@@ -119,15 +119,15 @@ public static partial class ConvolutionKernels
 
         if (path == XnorPath.Permute512)
         {
-            PixelWords512(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
+            PixelWords<Pixels512, Vector512<uint>>(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
         }
         else if (path == XnorPath.Lanes256)
         {
-            PixelWords256(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
+            PixelWords<Pixels256, Vector256<uint>>(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
         }
         else if (path != XnorPath.Scalar && Vector128.IsHardwareAccelerated)
         {
-            PixelWordsLanes(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
+            PixelWords<Pixels128, Vector128<uint>>(codes, words, w, activationBits, chunks, wordBytes, pixelStride, front);
         }
         else
         {
@@ -293,77 +293,6 @@ public static partial class ConvolutionKernels
                     }
                 }
             }
-        }
-    }
-
-    /// <summary><see cref="PixelWordsScalar"/> for 16 pixels at a time: each channel's 16 code bytes widened to 32-bit lanes, one bit per plane moved into place.</summary>
-    private static void PixelWords512(ReadOnlySpan<byte> codes, Span<byte> pixels, in Window w, int planes, int chunks, int wordBytes, int pixelStride, int front)
-    {
-        int area = w.Height * w.Width, wordBits = 8 * wordBytes;
-        KernelChecks.AtLeast(codes.Length, (long)w.Channels * area + 16, nameof(codes));
-        KernelChecks.AtLeast(pixels.Length, ((long)planes * chunks * pixelStride + 16) * wordBytes, nameof(pixels));
-        ref byte c0 = ref MemoryMarshal.GetReference(codes);
-        ref byte p0 = ref MemoryMarshal.GetReference(pixels);
-        for (int k = 0; k < chunks; k++)
-        {
-            int last = Math.Min(w.Channels, (k + 1) * wordBits);
-            for (int q = 0; q < area; q += 16)
-            {
-                Vector512<uint> w0 = Vector512<uint>.Zero, w1 = w0, w2 = w0, w3 = w0;
-                for (int c = k * wordBits; c < last; c++)
-                {
-                    Vector512<uint> v = Avx512F.ConvertToVector512UInt32(Vector128.LoadUnsafe(ref c0, (nuint)(c * area + q)));
-                    int bit = c - k * wordBits;
-                    Vector512<uint> one = Vector512.Create(1u << bit);
-                    // Bit j of the code moved to bit `bit`: (v >> j) << bit, kept by `one` (vpternlog: a | (b & c)).
-                    w0 = Avx512F.TernaryLogic(w0, v << bit, one, 0xF8);
-                    if (planes > 1)
-                    {
-                        w1 = Avx512F.TernaryLogic(w1, (v >> 1) << bit, one, 0xF8);
-                    }
-
-                    if (planes > 2)
-                    {
-                        w2 = Avx512F.TernaryLogic(w2, (v >> 2) << bit, one, 0xF8);
-                    }
-
-                    if (planes > 3)
-                    {
-                        w3 = Avx512F.TernaryLogic(w3, (v >> 3) << bit, one, 0xF8);
-                    }
-                }
-
-                // The words of pixels past the map (q + 16 > area) land in the plane's room after it, never counted.
-                int at = k * pixelStride + front + q;
-                StoreWords(w0, ref p0, at, wordBytes);
-                if (planes > 1)
-                {
-                    StoreWords(w1, ref p0, at + chunks * pixelStride, wordBytes);
-                }
-
-                if (planes > 2)
-                {
-                    StoreWords(w2, ref p0, at + 2 * chunks * pixelStride, wordBytes);
-                }
-
-                if (planes > 3)
-                {
-                    StoreWords(w3, ref p0, at + 3 * chunks * pixelStride, wordBytes);
-                }
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreWords(Vector512<uint> words, ref byte p0, int word, int wordBytes)
-    {
-        if (wordBytes == 2)
-        {
-            Avx512F.ConvertToVector256UInt16(words).StoreUnsafe(ref Unsafe.As<byte, ushort>(ref p0), (nuint)word);
-        }
-        else
-        {
-            words.StoreUnsafe(ref Unsafe.As<byte, uint>(ref p0), (nuint)word);
         }
     }
 
