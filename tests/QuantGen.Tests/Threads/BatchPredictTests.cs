@@ -41,11 +41,14 @@ public sealed class BatchPredictTests(CompiledModels models) : IClassFixture<Com
         }
 
         // The float two-layer models (with no input quantizer) and the float digits model take the batched path, and
-        // so do chains whose products run the integer kernel (Int8.DenseMany).
+        // so do chains whose products run the integer kernel, on either layout (Int8.DenseMany, DenseManyNibbles).
         Assert.True(tiled >= 10, $"only {tiled} models run whole tiles");
-        int integer = models.Cases.Values.Count(c => Plan(c.Description) is { BatchTile: > 0 } plan
-            && plan.Layers.Any(l => ModelPlan.TakesBatch(l) && l.Matrices[0].Kernel == KernelKind.Int8));
-        Assert.True(integer >= 2, $"only {integer} models run integer products over whole tiles");
+        foreach (KernelKind kind in new[] { KernelKind.Int8, KernelKind.Int4 })
+        {
+            int integer = models.Cases.Values.Count(c => Plan(c.Description) is { BatchTile: > 0 } plan
+                && plan.Layers.Any(l => ModelPlan.TakesBatch(l) && l.Matrices[0].Kernel == kind));
+            Assert.True(integer >= 2, $"only {integer} models run {kind} products over whole tiles");
+        }
     }
 
     private static ModelPlan Plan(Model description)
