@@ -115,6 +115,26 @@ public class GemvBenchmarks
         }
     }
 
+    /// <summary>4-bit weights and a 4-bit input: the codes one per byte (what Avx512 and Portable plans store).</summary>
+    [Benchmark]
+    public void Int4_x_Int4_Bytes()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            Int8.Dense(_w.Inputs[b], _w.Output, _w.Int4Codes, 4, -1f, 1f, _w.Int4.Product, _w.Int4.Constant, _w.Int4.PerSum, default, _w.Scratch);
+        }
+    }
+
+    /// <summary>The same product with the codes two per byte (what Avx2 plans store): half the bytes to read.</summary>
+    [Benchmark]
+    public void Int4_x_Int4_Nibbles()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            Int8.DenseNibbles(_w.Inputs[b], _w.Output, _w.Int4Nibbles.Codes, 4, -1f, 1f, _w.Int4Nibbles.Product, _w.Int4Nibbles.Constant, _w.Int4Nibbles.PerSum, default, _w.Scratch);
+        }
+    }
+
     /// <summary>The runtime's batched integer kernel: a block of four rows times four inputs per pass, a block of rows
     /// kept in L2 while every group of inputs passes it (at batch 1 the single-input loop of Int8_x_Int8).</summary>
     [Benchmark]

@@ -58,6 +58,10 @@ internal sealed class Workload
         UniformCodec eight = Uniform(random, rows, cols, 8);
         Int8 = WeightRepacking.Int8(eight, rows, cols, 8, -1f, 1f);
         Int8Codes = MemoryMarshal.Cast<byte, sbyte>(Int8.Codes).ToArray();
+        UniformCodec four = Uniform(random, rows, cols, 4);
+        Int4 = WeightRepacking.Int8(four, rows, cols, 4, -1f, 1f);
+        Int4Codes = MemoryMarshal.Cast<byte, sbyte>(Int4.Codes).ToArray();
+        Int4Nibbles = WeightRepacking.Int8(four, rows, cols, 4, -1f, 1f, nibbles: true);
         Scratch = new float[Math.Max(Xnor.ScratchFloats(cols, 3), Math.Max(PlaneLut.TableLength(cols), QuantGen.Runtime.Int8.ScratchFloats(cols)))];
         ManyScratch = new float[QuantGen.Runtime.Int8.ManyScratchFloats(cols, 16)];
     }
@@ -87,6 +91,13 @@ internal sealed class Workload
     public LutWeights Lut2 { get; }
     public Int8Weights Int8 { get; }
     public sbyte[] Int8Codes { get; }
+
+    /// <summary>4-bit weight codes for a 4-bit input, one per byte and (<see cref="Int4Nibbles"/>) two per byte.</summary>
+    public Int8Weights Int4 { get; }
+
+    public sbyte[] Int4Codes { get; }
+
+    public Int8Weights Int4Nibbles { get; }
 
     internal static MultiBinaryCodec MultiBinary(Random random, int rows, int cols, int bits)
     {
