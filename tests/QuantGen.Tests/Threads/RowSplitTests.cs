@@ -42,6 +42,15 @@ public sealed class RowSplitTests
             rx, ry, codes.AsSpan(first * stride), 8, 0f, 2f,
             int8.Product.AsSpan(first, ry.Length), int8.Constant.AsSpan(first, ry.Length), int8.PerSum.AsSpan(first, ry.Length), bias.AsSpan(first, ry.Length), s));
         Assert.Equal(single, split);
+
+        // 4-bit codes two per byte: a part's rows start at first x the nibble layout's row bytes (parts are whole blocks).
+        Int8Weights int4 = WeightRepacking.Int8(TestModels.Uniform(random, rows, cols, 4, signed: true, perRow: true, zeroPoints: false).Uniform, rows, cols, 4, 0f, 2f, nibbles: true);
+        int nibbleStride = Int8.NibbleRowBytes(cols);
+        Int8.DenseNibbles(x, single, int4.Codes, 4, 0f, 2f, int4.Product, int4.Constant, int4.PerSum, bias, new float[scratch]);
+        RowSplit.Run(x, split, threads, scratch, (rx, ry, first, s) => Int8.DenseNibbles(
+            rx, ry, int4.Codes.AsSpan(first * nibbleStride), 4, 0f, 2f,
+            int4.Product.AsSpan(first, ry.Length), int4.Constant.AsSpan(first, ry.Length), int4.PerSum.AsSpan(first, ry.Length), bias.AsSpan(first, ry.Length), s));
+        Assert.Equal(single, split);
     }
 
     [Fact]
@@ -65,19 +74,24 @@ public sealed class RowSplitTests
         }
     }
 
-    [Fact]
-    public void A_model_with_threads_splits_its_large_layers_and_gives_the_same_outputs()
+    /// <summary>8-bit codes one per byte (the portable plan); 4-bit codes two per byte (the Avx2 plan's nibble layout,
+    /// twice the rows for the same 1 MB).</summary>
+    [Theory]
+    [InlineData(8, null, "Int8.Dense(")]
+    [InlineData(4, "Avx2", "Int8.DenseNibbles(")]
+    public void A_model_with_threads_splits_its_large_layers_and_gives_the_same_outputs(int bits, string? target, string integerCall)
     {
-        string json = TestModels.Json(Wide());
+        string json = TestModels.Json(Wide(bits));
         var files = new[] { new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/models/wide.qgm.json", json) };
         string source = "namespace Tests.Split;\n"
             + "[global::QuantGen.QuantModel(\"models/wide.qgm.json\", Threads = 2)] public partial class Split;\n"
             + "[global::QuantGen.QuantModel(\"models/wide.qgm.json\")] public partial class Single;\n";
-        GeneratorRun run = GeneratorHarness.Run([(GeneratorHarness.SourceDirectory + "/Models.cs", source)], files);
+        GeneratorRun run = GeneratorHarness.Run([(GeneratorHarness.SourceDirectory + "/Models.cs", source)], files, target);
         Assert.Empty(run.Result.Diagnostics);
         string split = run.Sources.Single(s => s.Key.Contains("Split.Kernels")).Value;
         string single = run.Sources.Single(s => s.Key.Contains("Single.Kernels")).Value;
-        // Both large layers (float32 512 x 512, 1 MB; integer 2048 x 512, 1 MB) split; the small head does not.
+        // Both large layers (float32 512 x 512, 1 MB; the integer one, 1 MB) split; the small head does not.
+        Assert.Contains(integerCall, split);
         Assert.Equal(2, Count(split, "RowSplit.Run("));
         Assert.Contains("rows split across 2 threads", split);
         Assert.Equal(0, Count(single, "RowSplit"));
@@ -110,17 +124,18 @@ public sealed class RowSplitTests
         Assert.Contains($"Threads = {threads}", error.GetMessage());
     }
 
-    /// <summary>512 -> float32 512 x 512 -> ReLU -> 8-bit integer 2048 x 512 (input coded to 8 bits) -> float32 10 x 2048.</summary>
-    private static Model Wide()
+    /// <summary>512 -> float32 512 x 512 -> ReLU -> integer 2048 x 512 (8-bit codes and input) or 4096 x 512 (4-bit) -> float32 10 x rows.</summary>
+    private static Model Wide(int bits)
     {
+        int rows = bits == 8 ? 2048 : 4096;
         var random = new Random(9);
         var model = new Model { Schema = "quantgen.v1", Name = "wide" };
         model.Inputs.Add(new TensorInfo { Name = "x", Shape = { 512 } });
         model.Outputs.Add(new TensorInfo { Name = "y", Shape = { 10 } });
         model.Layers.Add(new Layer { Name = "fc1", Dense = Dense(512, 512, TestModels.Float(random, 512, 512), random) });
         model.Layers.Add(new Layer { Name = "relu", Relu = new Relu() });
-        model.Layers.Add(new Layer { Name = "fc2", InputQuantizer = TestModels.UniformActivation(8, 0f, 4f), Dense = Dense(512, 2048, TestModels.Uniform(random, 2048, 512, 8, signed: true, perRow: true, zeroPoints: false), random) });
-        model.Layers.Add(new Layer { Name = "head", Dense = Dense(2048, 10, TestModels.Float(random, 10, 2048), random) });
+        model.Layers.Add(new Layer { Name = "fc2", InputQuantizer = TestModels.UniformActivation(bits, 0f, 4f), Dense = Dense(512, rows, TestModels.Uniform(random, rows, 512, bits, signed: true, perRow: true, zeroPoints: false), random) });
+        model.Layers.Add(new Layer { Name = "head", Dense = Dense(rows, 10, TestModels.Float(random, 10, rows), random) });
         return model;
     }
 
