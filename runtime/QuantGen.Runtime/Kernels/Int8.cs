@@ -13,7 +13,8 @@ namespace QuantGen.Runtime;
 /// dot product with the signed weight codes is exact in 32 bits (|sum| &lt;= 255 * 128 * cols), and the
 /// float epilogue y[r] = product[r] * dot + constant[r] + perSum[r] * sum(q_a) + bias[r] carries the
 /// scales, zero points and the activation range, all baked by the generator (product = scale * (hi - lo) / (2^k - 1)).
-/// The weights may be uniform codes of any width up to 8 bits stored one per signed byte.
+/// The weights may be uniform codes of any width up to 8 bits stored one per signed byte, or codes of up to 4 bits two
+/// per byte (<see cref="DenseNibbles(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{byte}, int, float, float, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>).
 /// </summary>
 /// <remarks>
 /// Weights: signed bytes, each row zero-padded to <see cref="RowBytes"/> (a multiple of 64), so no path has a
