@@ -42,8 +42,8 @@ public static partial class Int8
     }
 
     /// <summary>The path <see cref="Path.Best"/> stands for on the nibble layout: AVX2's own loop for inputs of up to 4 bits
-    /// wherever AVX2 runs (two masks and two vpmaddubsw per 64 columns; AVX-VNNI would need a shift, two masks and a flip
-    /// per 32), else what the byte layout takes.</summary>
+    /// wherever AVX2 runs (two masks and two vpmaddubsw per 64 columns; the AVX-VNNI path takes a shift, a mask and a flip
+    /// before each vpdpbusd of 32), else what the byte layout takes.</summary>
     private static Path BestNibblePath(int activationBits) =>
         activationBits <= 4 && Vector256.IsHardwareAccelerated && Avx2.IsSupported ? Path.Bytes256 : BestPath;
 
