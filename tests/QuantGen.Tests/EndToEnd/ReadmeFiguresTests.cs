@@ -53,25 +53,12 @@ public sealed class ReadmeFiguresTests
 
     private static string GeneratedApi(string file)
     {
-        string json = File.ReadAllText(Path.Combine(Root(), "samples", "Digits", "data", file));
+        string json = File.ReadAllText(Path.Combine(DotnetCli.RepoRoot, "samples", "Digits", "data", file));
         var files = new[] { new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/models/{file}", json) };
         GeneratorRun run = GeneratorHarness.Run([GeneratorHarness.Bindings([("Model", $"models/{file}")])], files);
         Assert.Empty(run.Result.Diagnostics);
         return run.Sources.Single(s => s.Key.EndsWith("Model.g.cs", StringComparison.Ordinal)).Value;
     }
 
-    private static string Readme() => File.ReadAllText(Path.Combine(Root(), "README.md"));
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "QuantGen.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no QuantGen.sln above {AppContext.BaseDirectory}");
-    }
+    private static string Readme() => File.ReadAllText(Path.Combine(DotnetCli.RepoRoot, "README.md"));
 }
