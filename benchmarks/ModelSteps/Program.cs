@@ -11,7 +11,7 @@ using QuantGen.Benchmarks.ModelSteps;
 // (generated Step on a token) and one inference of each digits model (generated Predict), in float32 and four
 // quantized variants, and ONNX Runtime on the same float model. Prints a markdown table of thread CPU time
 // per step, best of ROUNDS rounds, the rows interleaved round by round so that a noisy moment hits all rows.
-// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS]
+// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS] | --states [N] [--rounds N]
 // (MODEL lm2, lstm, gru, mlp or cnn; VARIANT float32, uniform8, uniform4, alternating3, alternating2 or ort)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int rounds = Option("--rounds", 31);
@@ -56,6 +56,17 @@ if (spinAt >= 0)
     }
 
     Console.WriteLine($"{spinSteps} steps, {(CpuClock.ThreadNs() - spinStart) / 1e3 / spinSteps:0.00} us/step");
+    return 0;
+}
+
+// --states N: the language models' independent sequences, Step on each against StepMany on all (StatesTable.cs).
+int statesAt = Array.IndexOf(args, "--states");
+if (statesAt >= 0)
+{
+    int count = statesAt + 1 < args.Length ? int.Parse(args[statesAt + 1], CultureInfo.InvariantCulture) : 16;
+    Console.WriteLine($"# Independent sequences, {started:yyyy-MM-dd HH:mm} UTC; QuantGen kernel path {QuantGen.Runtime.KernelPaths.Current}; .NET {Environment.Version}; load average at start {loadBefore}");
+    Console.WriteLine();
+    StatesTable.Print(groups.SelectMany(g => g.Generated).OfType<GeneratedRecurrent>(), count, Option("--rounds", 11), roundMs);
     return 0;
 }
 

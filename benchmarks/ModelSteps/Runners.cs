@@ -76,6 +76,9 @@ internal sealed class GeneratedRecurrent : Runner
 
     public override long? WeightBytes => _model.WeightBytes;
 
+    /// <summary>The generated class, for the states table (StatesTable.cs).</summary>
+    public IRecurrentQuantModel Generated => _model;
+
     public override ReadOnlySpan<float> Output => _output;
 
     public override void Reset() => _state.Reset();

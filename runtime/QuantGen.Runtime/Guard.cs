@@ -16,6 +16,15 @@ public static class Guard
         }
     }
 
+    /// <summary>Checks that a call stepping several states has one token per state.</summary>
+    public static void PerState(int actual, int states, string name)
+    {
+        if (actual != states)
+        {
+            throw new ArgumentException($"{name} holds {actual} ids for {states} states; give one token per state.", name);
+        }
+    }
+
     /// <summary>Checks a batch: <paramref name="actual"/> must be <paramref name="batchSize"/> vectors of <paramref name="vector"/> values.</summary>
     public static void BatchLength(int actual, int batchSize, int vector, string name)
     {

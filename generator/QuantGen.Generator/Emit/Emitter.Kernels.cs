@@ -37,6 +37,11 @@ internal static partial class Emitter
             WriteForwardTile(w, plan);
         }
 
+        if (plan.Recurrent)
+        {
+            WriteForwardStates(w, plan);
+        }
+
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();

@@ -74,6 +74,7 @@ internal static partial class Emitter
         w.Line($"void global::QuantGen.IRecurrentQuantModel.Step({ReadOnlySpan} input, {Runtime}.RecurrentState state, {Span} output) =>");
         w.Line($"    Step(input, {Runtime}.RecurrentState.Check<State>(state, nameof(state)), output);");
         w.Line();
+        WriteStepMany(w, plan);
         WriteSequenceMethods(w, plan);
         WriteSteppedSequence(w, plan);
         w.Close();
@@ -143,6 +144,20 @@ internal static partial class Emitter
         {
             w.Line(MatrixCall(recurrent, hidden, gh) + ";");
         }
+
+        WriteRecurrentCell(w, layer, gx, gh, h);
+    }
+
+    /// <summary>
+    /// The rest of a step once both gate products are in <paramref name="gx"/> and <paramref name="gh"/>: the cell
+    /// update on the state (<paramref name="h"/> its h), the bit-RNN quantizers, and h copied to the layer's output.
+    /// </summary>
+    private static void WriteRecurrentCell(SourceWriter w, LayerPlan layer, string gx, string gh, string h)
+    {
+        RecurrencePlan r = layer.Recurrence!;
+        bool lstm = layer.Op == LayerOp.Lstm;
+        int n = r.Hidden;
+        int gates = r.Gates * n;
         string sigmoid = r.SigmoidCandidate ? "true" : "false";
         if (lstm)
         {

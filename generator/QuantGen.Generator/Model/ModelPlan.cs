@@ -187,6 +187,56 @@ internal sealed record ModelPlan(
     /// input (DenseKernels.FloatMany) or an integer product, which codes its input itself (Int8.DenseMany, DenseManyNibbles).
     /// </summary>
     public static bool TakesBatch(LayerPlan layer) =>
-        layer.Op == LayerOp.Dense && layer.Matrices[0] is { Batched: false, SplitThreads: 1 } m
-        && ((m.Kernel == KernelKind.Float && layer.Quantizer is null) || (m.Kernel is KernelKind.Int8 or KernelKind.Int4 && m.FusesInput));
+        layer.Op == LayerOp.Dense && TakesTile(layer.Matrices[0], layer.Quantizer);
+
+    /// <summary>States <c>StepMany</c> runs through the layers together, at most (a recurrent model's; the last tile takes what is left).</summary>
+    public const int StatesTile = 16;
+
+    /// <summary>
+    /// An LSTM or GRU layer whose two gate products take a tile of states in one call each (<c>StepMany</c>): both
+    /// matrices on kernels with a batched form (<see cref="TakesTile"/>), and the recurrent product on h itself (a GRU that
+    /// resets h before its recurrent product runs state by state).
+    /// </summary>
+    public static bool StepsTogether(LayerPlan layer) =>
+        layer.Recurrence is { ResetBeforeProduct: false } r
+        && TakesTile(layer.Matrices[0], layer.Quantizer) && TakesTile(layer.Matrices[1], r.RecurrentQuantizer);
+
+    /// <summary>
+    /// The last layer when it is fully connected, writes the outputs and has a batched product (<see cref="TakesBatch"/>):
+    /// <c>StepMany</c> runs it once for the tile, straight into the output rows (a language model's logits).
+    /// </summary>
+    public static bool HeadTogether(LayerPlan layer) =>
+        TakesBatch(layer) && layer.Destination.Kind == BufferKind.Output;
+
+    /// <summary>Values per state of the gathered inputs of the layers <c>StepMany</c> runs together (0: none).</summary>
+    public int StatesInputLength => Layers.Where(l => StepsTogether(l) || HeadTogether(l)).Select(l => l.InputLength).DefaultIfEmpty(0).Max();
+
+    /// <summary>Values per state of the gathered h's of the recurrent layers that step together (0: none).</summary>
+    public int StatesHiddenLength => Layers.Where(StepsTogether).Select(l => l.Recurrence!.Hidden).DefaultIfEmpty(0).Max();
+
+    /// <summary>Values per state of one gate product of the recurrent layers that step together (0: none).</summary>
+    public int StatesGateLength => Layers.Where(StepsTogether).Select(l => l.Recurrence!.Gates * l.Recurrence.Hidden).DefaultIfEmpty(0).Max();
+
+    /// <summary>Floats of working memory <c>StepMany</c> needs for a tile of <see cref="StatesTile"/> states: the gathered
+    /// inputs and h's, two gate products, then the batched kernels' own (the integer products' input codes).</summary>
+    public int StatesTileLength
+    {
+        get
+        {
+            MatrixPlan[] batched = Layers.Where(l => StepsTogether(l) || HeadTogether(l)).SelectMany(l => l.Matrices).ToArray();
+            if (batched.Length == 0)
+            {
+                return 0;
+            }
+
+            int codes = batched.Max(m => Strategies.KernelRegistry.Get(m.Kernel).ManyScratchFloats(m, StatesTile));
+            return (StatesTile * (StatesInputLength + StatesHiddenLength + (2 * StatesGateLength))) + codes;
+        }
+    }
+
+    /// <summary>A product with a batched form for <paramref name="quantizer"/>, the quantizer of its input: float32 on an
+    /// unquantized input, or the integer kernel, which codes its input itself.</summary>
+    private static bool TakesTile(MatrixPlan m, QuantizerPlan? quantizer) =>
+        m is { Batched: false, SplitThreads: 1 }
+        && ((m.Kernel == KernelKind.Float && quantizer is null) || (m.Kernel is KernelKind.Int8 or KernelKind.Int4 && m.FusesInput));
 }

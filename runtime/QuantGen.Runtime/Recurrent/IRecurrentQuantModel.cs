@@ -38,4 +38,19 @@ public interface IRecurrentQuantModel
 
     /// <summary>One step on an input vector; advances <paramref name="state"/>.</summary>
     void Step(ReadOnlySpan<float> input, QuantGen.Runtime.RecurrentState state, Span<float> output);
+
+    /// <summary>
+    /// One step of several independent sequences together: <c>states[i]</c> advances on <c>tokens[i]</c> and writes output
+    /// row i (<paramref name="outputs"/>: states.Length x OutputLength values). Each state gets exactly what
+    /// <see cref="Step(int, QuantGen.Runtime.RecurrentState, Span{float})"/> gives it; the float32 and integer gate
+    /// products of the recurrent layers take up to 16 states per call, reading each weight once for all of them. A
+    /// state may appear only once.
+    /// </summary>
+    void StepMany(ReadOnlySpan<int> tokens, ReadOnlySpan<QuantGen.Runtime.RecurrentState> states, Span<float> outputs);
+
+    /// <summary>
+    /// <see cref="StepMany(ReadOnlySpan{int}, ReadOnlySpan{QuantGen.Runtime.RecurrentState}, Span{float})"/> on input
+    /// vectors: <paramref name="inputs"/> holds states.Length x InputLength values, one vector per state.
+    /// </summary>
+    void StepMany(ReadOnlySpan<float> inputs, ReadOnlySpan<QuantGen.Runtime.RecurrentState> states, Span<float> outputs);
 }

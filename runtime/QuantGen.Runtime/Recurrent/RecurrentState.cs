@@ -95,6 +95,58 @@ public abstract class RecurrentState
     /// <summary>For generated code: a step's working memory.</summary>
     protected internal Span<float> ScratchSpan => _scratch;
 
+    /// <summary>
+    /// For generated code: <see cref="BeginStep"/> on every state of a call that steps several together. A null state
+    /// throws <see cref="ArgumentNullException"/>; a state already in use (the same state twice in the call, or one
+    /// another thread is stepping) throws <see cref="InvalidOperationException"/>; either way the states begun are
+    /// released first. Pair with <see cref="EndSteps{T}"/> in a finally block.
+    /// </summary>
+    public static void BeginSteps<T>(ReadOnlySpan<T> states, string name)
+        where T : RecurrentState
+    {
+        for (int i = 0; i < states.Length; i++)
+        {
+            T state = states[i];
+            if (state is null || System.Threading.Interlocked.CompareExchange(ref state._inUse, 1, 0) != 0)
+            {
+                EndSteps(states.Slice(0, i));
+                throw state is null
+                    ? new ArgumentNullException(name, $"{name}[{i}] is null.")
+                    : new InvalidOperationException($"{name}[{i}] is already being stepped: the same state appears twice in the call, or another thread is stepping it. Each sequence needs its own state.");
+            }
+        }
+    }
+
+    /// <summary>For generated code: <see cref="EndStep"/> on every state <see cref="BeginSteps{T}"/> began.</summary>
+    public static void EndSteps<T>(ReadOnlySpan<T> states)
+        where T : RecurrentState
+    {
+        foreach (T state in states)
+        {
+            state.EndStep();
+        }
+    }
+
+    /// <summary>
+    /// Checks that every one of <paramref name="states"/> is a <typeparamref name="T"/> (the model's own state type) and
+    /// returns the same references typed: the interface's StepMany hands them to the generated class's.
+    /// </summary>
+    public static ReadOnlySpan<T> CheckAll<T>(ReadOnlySpan<RecurrentState> states, string name)
+        where T : RecurrentState
+    {
+        for (int i = 0; i < states.Length; i++)
+        {
+            if (states[i] is not null and not T)
+            {
+                throw new ArgumentException($"{name}[{i}] was made by another model ({states[i].GetType().FullName}).", name);
+            }
+        }
+
+        // Every element is a T or null (BeginSteps reports a null one), so the references can be read as T.
+        return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
+            ref System.Runtime.CompilerServices.Unsafe.As<RecurrentState, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(states)), states.Length);
+    }
+
     /// <summary>Checks that <paramref name="state"/> is a <typeparamref name="T"/>: the state type of the model it is given to.</summary>
     public static T Check<T>(RecurrentState state, string name)
         where T : RecurrentState

@@ -52,5 +52,126 @@ namespace App.Models
             // Kernel Float: float32 weights: vector multiply-adds, four rows per pass.
             global::QuantGen.Runtime.DenseKernels.Float(a.Slice(0, 3), output, QuantGenData.L3FloatWeights, default);
         }
+
+        /// <summary>One step of states.Length (1 to 16) states, layer after layer: the gate products of the layers that step together in one batched call each, every other step state by state in the state's own working memory.</summary>
+        private static void ForwardStates(global::System.ReadOnlySpan<float> tileInputs, global::System.ReadOnlySpan<State> states, global::System.Span<float> tileOutputs, global::System.Span<float> memory)
+        {
+            int count = states.Length;
+            // The tile's layer inputs, h's and gate products, then the batched kernels' working memory.
+            global::System.Span<float> tx = memory.Slice(0, 64);
+            global::System.Span<float> th = memory.Slice(64, 48);
+            global::System.Span<float> tgx = memory.Slice(112, 192);
+            global::System.Span<float> tgh = memory.Slice(304, 192);
+            global::System.Span<float> ct = memory.Slice(496);
+
+            // Layer 0: state by state.
+            for (int t = 0; t < count; t++)
+            {
+                global::System.ReadOnlySpan<float> input = tileInputs.Slice(t * 1, 1);
+                global::System.Span<float> output = tileOutputs.Slice(t * 5, 5);
+                global::System.Span<float> scratch = states[t].Scratch;
+                global::System.Span<float> state = states[t].Vectors;
+                // Layers write into a and b in turn; the last layer writes into output.
+                global::System.Span<float> a = scratch.Slice(0, 4);
+                global::System.Span<float> b = scratch.Slice(4, 4);
+                // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+                global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+                // Gate products of the recurrent layers; the patch and output column of the convolutions.
+                global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+                // Layer 0 "embed": Embedding 1 -> 4, weights Uniform 4-bit signed, per-row scale.
+                // Kernel Lookup: decode the token's row of the table.
+                int token = global::QuantGen.Runtime.EmbeddingLookup.Token(input, 5);
+                global::QuantGen.Runtime.EmbeddingLookup.Uniform(token, a.Slice(0, 4), QuantGenData.L0Codes, bits: 4, signed: true, QuantGenData.L0Scales, default);
+            }
+
+            // Layer 1: Lstm 4 -> 3, both gate products for the tile's states together.
+            for (int t = 0; t < count; t++)
+            {
+                global::System.ReadOnlySpan<float> input = tileInputs.Slice(t * 1, 1);
+                global::System.Span<float> output = tileOutputs.Slice(t * 5, 5);
+                global::System.Span<float> scratch = states[t].Scratch;
+                global::System.Span<float> state = states[t].Vectors;
+                // Layers write into a and b in turn; the last layer writes into output.
+                global::System.Span<float> a = scratch.Slice(0, 4);
+                global::System.Span<float> b = scratch.Slice(4, 4);
+                // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+                global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+                // Gate products of the recurrent layers; the patch and output column of the convolutions.
+                global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+                a.Slice(0, 4).CopyTo(tx.Slice(t * 4, 4));
+                state.Slice(0, 3).CopyTo(th.Slice(t * 3, 3));
+            }
+
+            // Input matrix, kernel Int4: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read), the codes two per byte (half the bytes of one per byte; a mask or two per step); the largest possible |dot| from these weights is 375, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.DenseManyNibbles(tx.Slice(0, count * 4), tgx.Slice(0, count * 12), count, QuantGenData.L1InputInt4Codes, activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1InputInt8Product, QuantGenData.L1InputInt8Constant, QuantGenData.L1InputInt8PerSum, QuantGenData.L1InputBias, ct);
+            // Recurrent matrix, kernel Int4: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read), the codes two per byte (half the bytes of one per byte; a mask or two per step); the largest possible |dot| from these weights is 330, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.DenseManyNibbles(th.Slice(0, count * 3), tgh.Slice(0, count * 12), count, QuantGenData.L1RecurrentInt4Codes, activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1RecurrentInt8Product, QuantGenData.L1RecurrentInt8Constant, QuantGenData.L1RecurrentInt8PerSum, QuantGenData.L1RecurrentBias, ct);
+            for (int t = 0; t < count; t++)
+            {
+                global::System.ReadOnlySpan<float> input = tileInputs.Slice(t * 1, 1);
+                global::System.Span<float> output = tileOutputs.Slice(t * 5, 5);
+                global::System.Span<float> scratch = states[t].Scratch;
+                global::System.Span<float> state = states[t].Vectors;
+                // Layers write into a and b in turn; the last layer writes into output.
+                global::System.Span<float> a = scratch.Slice(0, 4);
+                global::System.Span<float> b = scratch.Slice(4, 4);
+                // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+                global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+                // Gate products of the recurrent layers; the patch and output column of the convolutions.
+                global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+                // c = f * c + i * g, h = o * tanh(c).
+                global::QuantGen.Runtime.RecurrentCells.Lstm(tgx.Slice(t * 12, 12), tgh.Slice(t * 12, 12), state.Slice(3, 3), state.Slice(0, 3), sigmoidCell: false);
+                state.Slice(0, 3).CopyTo(b.Slice(0, 3));
+            }
+
+            // Layer 2: state by state.
+            for (int t = 0; t < count; t++)
+            {
+                global::System.ReadOnlySpan<float> input = tileInputs.Slice(t * 1, 1);
+                global::System.Span<float> output = tileOutputs.Slice(t * 5, 5);
+                global::System.Span<float> scratch = states[t].Scratch;
+                global::System.Span<float> state = states[t].Vectors;
+                // Layers write into a and b in turn; the last layer writes into output.
+                global::System.Span<float> a = scratch.Slice(0, 4);
+                global::System.Span<float> b = scratch.Slice(4, 4);
+                // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+                global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+                // Gate products of the recurrent layers; the patch and output column of the convolutions.
+                global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+                // Layer 2 "gru": Gru 3 -> 3, weights Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients.
+                // Gru: gates r, z, n stacked in one matrix each: W x and U h, then the cell update.
+                // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
+                // Input matrix, kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 3; coefficients x betas applied once per row.
+                global::QuantGen.Runtime.Xnor.Dense(b.Slice(0, 3), layerScratch.Slice(0, 9), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L2InputXnorPlanes), weightBits: 2, QuantGenData.L2InputCoefficients, QuantGenData.L2InputBias, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 26));
+                // h quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles.
+                // Recurrent matrix, kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 3; coefficients x betas applied once per row.
+                global::QuantGen.Runtime.Xnor.Dense(state.Slice(6, 3), layerScratch.Slice(9, 9), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L2RecurrentXnorPlanes), weightBits: 2, QuantGenData.L2RecurrentCoefficients, QuantGenData.L2RecurrentBias, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 26));
+                // reset = r * (U_n h + d_n).
+                global::QuantGen.Runtime.RecurrentCells.GruReset(layerScratch.Slice(0, 9), layerScratch.Slice(9, 9), layerScratch.Slice(21, 3));
+                // n = tanh(W_n x + b_n + reset), h = (1 - z) * n + z * h.
+                global::QuantGen.Runtime.RecurrentCells.GruUpdate(layerScratch.Slice(0, 9), layerScratch.Slice(9, 9), layerScratch.Slice(21, 3), state.Slice(6, 3), sigmoidCandidate: false);
+                state.Slice(6, 3).CopyTo(a.Slice(0, 3));
+            }
+
+            // Layer 3: Dense 3 -> 5, the tile's states together.
+            for (int t = 0; t < count; t++)
+            {
+                global::System.ReadOnlySpan<float> input = tileInputs.Slice(t * 1, 1);
+                global::System.Span<float> output = tileOutputs.Slice(t * 5, 5);
+                global::System.Span<float> scratch = states[t].Scratch;
+                global::System.Span<float> state = states[t].Vectors;
+                // Layers write into a and b in turn; the last layer writes into output.
+                global::System.Span<float> a = scratch.Slice(0, 4);
+                global::System.Span<float> b = scratch.Slice(4, 4);
+                // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+                global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+                // Gate products of the recurrent layers; the patch and output column of the convolutions.
+                global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+                a.Slice(0, 3).CopyTo(tx.Slice(t * 3, 3));
+            }
+
+            // Kernel Float: float32 weights: vector multiply-adds, four rows per pass.
+            global::QuantGen.Runtime.DenseKernels.FloatMany(tx.Slice(0, count * 3), tileOutputs, count, QuantGenData.L3FloatWeights, default);
+        }
     }
 }

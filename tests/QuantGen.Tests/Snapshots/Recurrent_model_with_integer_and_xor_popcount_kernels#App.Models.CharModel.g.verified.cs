@@ -156,6 +156,67 @@ namespace App.Models
         void global::QuantGen.IRecurrentQuantModel.Step(global::System.ReadOnlySpan<float> input, global::QuantGen.Runtime.RecurrentState state, global::System.Span<float> output) =>
             Step(input, global::QuantGen.Runtime.RecurrentState.Check<State>(state, nameof(state)), output);
 
+        /// <summary>One step of several sequences together: <c>states[i]</c> advances on <c>tokens[i]</c> and writes row i of <paramref name="logits"/> (states.Length x 5 values), exactly what <c>Step(tokens[i], states[i], ...)</c> gives it; the recurrent layers' float32 and integer gate products take up to 16 states per call, each weight read once for all of them; a state may appear only once.</summary>
+        public void StepMany(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<State> states, global::System.Span<float> logits)
+        {
+            global::QuantGen.Runtime.Guard.PerState(tokens.Length, states.Length, nameof(tokens));
+            global::QuantGen.Runtime.Guard.BatchLength(logits.Length, states.Length, 5, nameof(logits));
+            foreach (int token in tokens)
+            {
+                if ((uint)token >= 5u)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), token, "A token id must be from 0 to 4.");
+                }
+            }
+
+            global::System.Span<float> ids = stackalloc float[16];
+            global::QuantGen.Runtime.RecurrentState.BeginSteps(states, nameof(states));
+            try
+            {
+                // The tile's gathered inputs, h's and gate products: a buffer per thread (3,008 bytes).
+                global::System.Span<float> memory = global::QuantGen.Runtime.ScratchBuffer.Get(752);
+                for (int first = 0; first < states.Length; first += 16)
+                {
+                    int count = global::System.Math.Min(16, states.Length - first);
+                    for (int k = 0; k < count; k++) ids[k] = tokens[first + k];
+                    ForwardStates(ids.Slice(0, count), states.Slice(first, count), logits.Slice(first * 5, count * 5), memory);
+                }
+            }
+            finally
+            {
+                global::QuantGen.Runtime.RecurrentState.EndSteps(states);
+            }
+        }
+
+        /// <summary>One step of several sequences together on input vectors (states.Length x 1 values, one token id each): <c>states[i]</c> advances and writes row i of <paramref name="outputs"/>, exactly what <c>Step</c> gives it; the recurrent layers' float32 and integer gate products take up to 16 states per call, each weight read once for all of them; a state may appear only once.</summary>
+        public void StepMany(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<State> states, global::System.Span<float> outputs)
+        {
+            global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, states.Length, 1, nameof(inputs));
+            global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, states.Length, 5, nameof(outputs));
+            global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
+            global::QuantGen.Runtime.RecurrentState.BeginSteps(states, nameof(states));
+            try
+            {
+                // The tile's gathered inputs, h's and gate products: a buffer per thread (3,008 bytes).
+                global::System.Span<float> memory = global::QuantGen.Runtime.ScratchBuffer.Get(752);
+                for (int first = 0; first < states.Length; first += 16)
+                {
+                    int count = global::System.Math.Min(16, states.Length - first);
+                    ForwardStates(inputs.Slice(first * 1, count * 1), states.Slice(first, count), outputs.Slice(first * 5, count * 5), memory);
+                }
+            }
+            finally
+            {
+                global::QuantGen.Runtime.RecurrentState.EndSteps(states);
+            }
+        }
+
+        void global::QuantGen.IRecurrentQuantModel.StepMany(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<global::QuantGen.Runtime.RecurrentState> states, global::System.Span<float> outputs) =>
+            StepMany(tokens, global::QuantGen.Runtime.RecurrentState.CheckAll<State>(states, nameof(states)), outputs);
+
+        void global::QuantGen.IRecurrentQuantModel.StepMany(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<global::QuantGen.Runtime.RecurrentState> states, global::System.Span<float> outputs) =>
+            StepMany(inputs, global::QuantGen.Runtime.RecurrentState.CheckAll<State>(states, nameof(states)), outputs);
+
         /// <summary>Runs <paramref name="steps"/> input vectors (1 values each, step after step) as one sequence from the zero state and writes every step's output (5 values each) into <paramref name="outputs"/>.</summary>
         public void PredictSequence(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {
