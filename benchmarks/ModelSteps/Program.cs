@@ -11,7 +11,7 @@ using QuantGen.Benchmarks.ModelSteps;
 // (generated Step on a token) and one inference of each digits model (generated Predict), in float32 and four
 // quantized variants, and ONNX Runtime on the same float model. Prints a markdown table of thread CPU time
 // per step, best of ROUNDS rounds, the rows interleaved round by round so that a noisy moment hits all rows.
-// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS] | --states [N] [--rounds N]
+// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS] | --states [N] | --batch [N]
 // (MODEL lm2, lstm, gru, mlp or cnn; VARIANT float32, uniform8, uniform4, alternating3, alternating2 or ort)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int rounds = Option("--rounds", 31);
@@ -67,6 +67,17 @@ if (statesAt >= 0)
     Console.WriteLine($"# Independent sequences, {started:yyyy-MM-dd HH:mm} UTC; QuantGen kernel path {QuantGen.Runtime.KernelPaths.Current}; .NET {Environment.Version}; load average at start {loadBefore}");
     Console.WriteLine();
     StatesTable.Print(groups.SelectMany(g => g.Generated).OfType<GeneratedRecurrent>(), count, Option("--rounds", 11), roundMs);
+    return 0;
+}
+
+// --batch N: the digits models on N inputs, one Predict per input against Predict over the batch (BatchTable.cs).
+int batchAt = Array.IndexOf(args, "--batch");
+if (batchAt >= 0)
+{
+    int count = batchAt + 1 < args.Length ? int.Parse(args[batchAt + 1], CultureInfo.InvariantCulture) : 64;
+    Console.WriteLine($"# Batches, {started:yyyy-MM-dd HH:mm} UTC; QuantGen kernel path {QuantGen.Runtime.KernelPaths.Current}; .NET {Environment.Version}; load average at start {loadBefore}");
+    Console.WriteLine();
+    BatchTable.Print(groups.SelectMany(g => g.Generated).OfType<GeneratedStateless>(), count, Option("--rounds", 11), roundMs);
     return 0;
 }
 

@@ -112,6 +112,9 @@ internal sealed class GeneratedStateless : Runner
     public override void Step(int i) => _model.Predict(Inputs.Pixels, _output);
 
     public void Predict(float[] input) => _model.Predict(input, _output);
+
+    /// <summary>The generated class, for the batch table (BatchTable.cs).</summary>
+    public IQuantModel Generated => _model;
 }
 
 /// <summary>

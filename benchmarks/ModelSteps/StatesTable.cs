@@ -14,66 +14,45 @@ internal static class StatesTable
 {
     public static void Print(IEnumerable<GeneratedRecurrent> runners, int states, int rounds, double roundMs)
     {
-        GeneratedRecurrent[] models = runners.ToArray();
-        var ways = new List<(string Model, string Variant, bool Together, Action<int> Step)>();
-        foreach (GeneratedRecurrent runner in models)
+        var ways = new List<(string Model, string Variant, Action Run)>();
+        foreach (GeneratedRecurrent runner in runners)
         {
             IRecurrentQuantModel model = runner.Generated;
             RecurrentState[] each = Enumerable.Range(0, states).Select(_ => model.CreateState()).ToArray();
             RecurrentState[] together = Enumerable.Range(0, states).Select(_ => model.CreateState()).ToArray();
             var tokens = new int[states];
             var outputs = new float[states * model.OutputLength];
-            ways.Add((runner.Model, runner.Variant, false, i =>
+            int at = 0;
+
+            // Each state reads its own place in the token stream; both ways advance through it alike.
+            void NextTokens()
             {
                 for (int s = 0; s < states; s++)
                 {
-                    model.Step(Inputs.Tokens[(i + (s * 7)) & (Inputs.Tokens.Length - 1)], each[s], outputs.AsSpan(s * model.OutputLength, model.OutputLength));
-                }
-            }));
-            ways.Add((runner.Model, runner.Variant, true, i =>
-            {
-                for (int s = 0; s < states; s++)
-                {
-                    tokens[s] = Inputs.Tokens[(i + (s * 7)) & (Inputs.Tokens.Length - 1)];
+                    tokens[s] = Inputs.Tokens[(at + (s * 7)) & (Inputs.Tokens.Length - 1)];
                 }
 
+                at++;
+            }
+
+            ways.Add((runner.Model, runner.Variant, () =>
+            {
+                NextTokens();
+                for (int s = 0; s < states; s++)
+                {
+                    model.Step(tokens[s], each[s], outputs.AsSpan(s * model.OutputLength, model.OutputLength));
+                }
+            }));
+            ways.Add((runner.Model, runner.Variant, () =>
+            {
+                NextTokens();
                 model.StepMany(tokens, together, outputs);
             }));
         }
 
-        // Size each way's round to about roundMs of CPU, then take the fastest of the rounds, ways interleaved.
-        var reps = new int[ways.Count];
-        var best = new double[ways.Count];
-        Array.Fill(best, double.MaxValue);
-        for (int w = 0; w < ways.Count; w++)
-        {
-            long t0 = CpuClock.ThreadNs();
-            int n = 0;
-            while (CpuClock.ThreadNs() - t0 < 20_000_000 || n < 5)
-            {
-                ways[w].Step(n++);
-            }
-
-            reps[w] = (int)Math.Clamp(roundMs * 1e6 / ((double)(CpuClock.ThreadNs() - t0) / n), 2, 1_000_000);
-        }
-
-        int counter = 0;
-        for (int round = 0; round < rounds; round++)
-        {
-            for (int w = 0; w < ways.Count; w++)
-            {
-                long t0 = CpuClock.ThreadNs();
-                for (int i = 0; i < reps[w]; i++)
-                {
-                    ways[w].Step(counter++);
-                }
-
-                best[w] = Math.Min(best[w], (double)(CpuClock.ThreadNs() - t0) / reps[w] / states / 1000);
-            }
-        }
-
+        double[] best = Timing.BestOfRounds(ways.Select(w => w.Run).ToArray(), rounds, roundMs).Select(ns => ns / states / 1000).ToArray();
         Console.WriteLine($"{states} independent sequences per model: thread CPU time per state-step, fastest of {rounds} rounds of ~{roundMs:0} ms CPU, " +
-                          $"Step on each state in turn against StepMany on all {states} (gate products of up to {16} states per batched call).");
+                          $"Step on each state in turn against StepMany on all {states} (gate products of up to 16 states per batched call).");
         Console.WriteLine();
         Console.WriteLine("| model | variant | Step, us per state | StepMany, us per state | StepMany vs Step |");
         Console.WriteLine("|---|---|---:|---:|---:|");
