@@ -44,6 +44,7 @@ internal static partial class CpuTimeTable
         text.AppendLine();
         text.AppendLine("| shape | kernel | CPU time (us) | speed-up vs best fp32 |");
         text.AppendLine("|---|---|---:|---:|");
+        var batched = new List<(string Shape, string Name, double One, double PerInput)>();
         MethodInfo[] methods = typeof(GemvBenchmarks).GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null).ToArray();
         foreach (string shape in new[] { "1024x1024", "2600x1300", "4096x4096" })
         {
@@ -65,9 +66,39 @@ internal static partial class CpuTimeTable
                 string speedup = name.StartsWith("Read", StringComparison.Ordinal) || name.EndsWith("CodingOnly", StringComparison.Ordinal) ? "" : $"{best / ns:0.00}x";
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {shape} | {name} | {ns / 1000:0.0} | {speedup} |");
             }
+
+            batched.AddRange(BatchRows(shape, methods, results, rounds));
+        }
+
+        // The batched kernels over 16 inputs against the same kernel on one: weights reused by the batch's inputs.
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Batch {BatchSize}, the batched kernels: CPU time per input against the same kernel at batch 1 (issue 12 asks at most 1/3).");
+        text.AppendLine();
+        text.AppendLine("| shape | kernel | batch 1 (us) | batch 16, per input (us) | per input / batch 1 |");
+        text.AppendLine("|---|---|---:|---:|---:|");
+        foreach ((string shape, string name, double one, double perInput) in batched)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {shape} | {name} | {one / 1000:0.0} | {perInput / 1000:0.0} | {perInput / one:0.00} |");
         }
 
         return text.ToString();
+    }
+
+    private const int BatchSize = 16;
+
+    /// <summary>The kernels with a batched form (names ending in Many), timed over a batch of 16.</summary>
+    private static IEnumerable<(string Shape, string Name, double One, double PerInput)> BatchRows(string shape, MethodInfo[] methods, List<(string Name, double Ns)> single, int rounds)
+    {
+        var bench = new GemvBenchmarks { Shape = shape, Batch = BatchSize };
+        bench.Setup();
+        MethodInfo[] many = methods.Where(m => m.Name.EndsWith("Many", StringComparison.Ordinal)).ToArray();
+        Action[] actions = many.Select(m => m.CreateDelegate<Action>(bench)).ToArray();
+        WarmUp(actions);
+        for (int m = 0; m < many.Length; m++)
+        {
+            double one = single.Single(r => r.Name == many[m].Name).Ns;
+            yield return (shape, many[m].Name, one, Measure(actions[m], rounds) / BatchSize);
+        }
     }
 
     /// <summary>

@@ -13,6 +13,12 @@ public static partial class DenseKernels
     /// <summary>Weight bytes of the rows that every group of inputs passes before the next rows: well inside a core's L2.</summary>
     private const int RowBlockBytes = 256 * 1024;
 
+    /// <summary>Rows of at most this many columns take <see cref="PairSplit"/> on 256-bit lanes.</summary>
+    private const int SplitMaxColumns = 1536;
+
+    /// <summary>Columns of a slice of <see cref="PairSplit"/>: two rows and four inputs of this many floats take 12 KB of L1.</summary>
+    private const nuint SliceFloats = 512;
+
     /// <summary>Floats of the aligned copy of a group of inputs (on the stack); wider inputs are read where they are.</summary>
     private const int AlignedInputFloats = 16 * 1024;
 
@@ -94,7 +100,7 @@ public static partial class DenseKernels
         bool aligned = InputsPerPass * stride <= AlignedInputFloats;
         Span<float> buffer = stackalloc float[aligned ? (InputsPerPass * stride) + 16 : 0];
         ref float quad = ref aligned ? ref AlignedStart(buffer) : ref x;
-        Span<V> saved = stackalloc V[8];
+        Span<V> saved = stackalloc V[16];
         for (int block = 0; block < rows; block += blockRows)
         {
             int blockEnd = Math.Min(block + blockRows, rows);
@@ -121,8 +127,11 @@ public static partial class DenseKernels
                     ref float w1 = ref Unsafe.Add(ref w, (nint)r1 * cols);
 
                     Vector128<float> row0, row1;
-                    // 256-bit lanes run where there is no AVX-512, with 16 vector registers (a JIT-time constant).
-                    if (Unsafe.SizeOf<V>() == 32)
+                    // 256-bit lanes run where there is no AVX-512, with 16 vector registers (a JIT-time constant). Above
+                    // SplitMaxColumns the one loop measured faster in spite of its spills (AVX2, batch 16, per input:
+                    // 4096 x 4096 880-910 us against 985-1,015 split, 1024 x 3072 139-140 against 150-155, 2048 x 2048
+                    // 185-196 against 197-202; at 1,300 columns and below the split wins, 2600 x 1300 115-124 against 145).
+                    if (Unsafe.SizeOf<V>() == 32 && cols <= SplitMaxColumns)
                     {
                         PairSplit<L, V>(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, full, tail, mask, last, ref MemoryMarshal.GetReference(saved), out row0, out row1);
                     }
@@ -212,20 +221,37 @@ public static partial class DenseKernels
         where V : unmanaged
     {
         nuint n = (nuint)L.Count;
-        V s00 = L.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        for (nuint c = 0; c < full; c += 2 * n)
+        ref V a = ref saved, b = ref Unsafe.Add(ref saved, 8);
+        for (int k = 0; k < 8; k++)
         {
-            Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
+            Unsafe.Add(ref a, k) = L.Zero;
+            Unsafe.Add(ref b, k) = L.Zero;
         }
 
-        Unsafe.Add(ref saved, 0) = s00; Unsafe.Add(ref saved, 1) = s01; Unsafe.Add(ref saved, 2) = s02; Unsafe.Add(ref saved, 3) = s03;
-        Unsafe.Add(ref saved, 4) = s10; Unsafe.Add(ref saved, 5) = s11; Unsafe.Add(ref saved, 6) = s12; Unsafe.Add(ref saved, 7) = s13;
-        s00 = L.Zero; s01 = s00; s02 = s00; s03 = s00; s10 = s00; s11 = s00; s12 = s00; s13 = s00;
-        for (nuint c = n; c < full; c += 2 * n)
+        // Columns in slices whose two rows and four inputs stay in L1 for the second loop (the rows of 1,300 columns
+        // fit whole; slicing took 4096 x 4096 from 1,310 to about 1,000 us per input, still above the one loop's 900). A
+        // slice starts at an even vector, so each chain still adds its vectors in the order Float does.
+        V s00, s01, s02, s03, s10, s11, s12, s13;
+        for (nuint c0 = 0; c0 < full; c0 += SliceFloats)
         {
-            Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
+            nuint end = Math.Min(full, c0 + SliceFloats);
+            Load8(ref a, out s00, out s01, out s02, out s03, out s10, out s11, out s12, out s13);
+            for (nuint c = c0; c < end; c += 2 * n)
+            {
+                Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
+            }
+
+            Store8(ref a, s00, s01, s02, s03, s10, s11, s12, s13);
+            Load8(ref b, out s00, out s01, out s02, out s03, out s10, out s11, out s12, out s13);
+            for (nuint c = c0 + n; c < end; c += 2 * n)
+            {
+                Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
+            }
+
+            Store8(ref b, s00, s01, s02, s03, s10, s11, s12, s13);
         }
 
+        Load8(ref b, out s00, out s01, out s02, out s03, out s10, out s11, out s12, out s13);
         if (tail > 0)
         {
             // Float's masked last vector: lanes counted already are 0 on both sides.
@@ -241,6 +267,20 @@ public static partial class DenseKernels
 
         row0 = L.Sum4(L.Add(Unsafe.Add(ref saved, 0), s00), L.Add(Unsafe.Add(ref saved, 1), s01), L.Add(Unsafe.Add(ref saved, 2), s02), L.Add(Unsafe.Add(ref saved, 3), s03));
         row1 = L.Sum4(L.Add(Unsafe.Add(ref saved, 4), s10), L.Add(Unsafe.Add(ref saved, 5), s11), L.Add(Unsafe.Add(ref saved, 6), s12), L.Add(Unsafe.Add(ref saved, 7), s13));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Load8(ref V from, out V s00, out V s01, out V s02, out V s03, out V s10, out V s11, out V s12, out V s13)
+        {
+            s00 = Unsafe.Add(ref from, 0); s01 = Unsafe.Add(ref from, 1); s02 = Unsafe.Add(ref from, 2); s03 = Unsafe.Add(ref from, 3);
+            s10 = Unsafe.Add(ref from, 4); s11 = Unsafe.Add(ref from, 5); s12 = Unsafe.Add(ref from, 6); s13 = Unsafe.Add(ref from, 7);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store8(ref V to, V s00, V s01, V s02, V s03, V s10, V s11, V s12, V s13)
+        {
+            Unsafe.Add(ref to, 0) = s00; Unsafe.Add(ref to, 1) = s01; Unsafe.Add(ref to, 2) = s02; Unsafe.Add(ref to, 3) = s03;
+            Unsafe.Add(ref to, 4) = s10; Unsafe.Add(ref to, 5) = s11; Unsafe.Add(ref to, 6) = s12; Unsafe.Add(ref to, 7) = s13;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Step(
