@@ -222,19 +222,30 @@ public static partial class DenseKernels
     {
         nuint n = (nuint)L.Count;
         ref V a = ref saved, b = ref Unsafe.Add(ref saved, 8);
-        for (int k = 0; k < 8; k++)
-        {
-            Unsafe.Add(ref a, k) = L.Zero;
-            Unsafe.Add(ref b, k) = L.Zero;
-        }
 
         // Columns in slices whose two rows and four inputs stay in L1 for the second loop (the rows of 1,300 columns
         // fit whole; slicing took 4096 x 4096 from 1,310 to about 1,000 us per input, still above the one loop's 900). A
-        // slice starts at an even vector, so each chain still adds its vectors in the order Float does.
-        V s00, s01, s02, s03, s10, s11, s12, s13;
-        for (nuint c0 = 0; c0 < full; c0 += SliceFloats)
+        // slice starts at an even vector, so each chain still adds its vectors in the order Float does. The first slice
+        // starts both chains from zero in registers and keeps the b chain there: a row of one slice (the language
+        // models' 64 and 256 columns) pays one store of the a chain, not a round trip per chain.
+        V s00 = L.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        nuint end = Math.Min(full, SliceFloats);
+        for (nuint c = 0; c < end; c += 2 * n)
         {
-            nuint end = Math.Min(full, c0 + SliceFloats);
+            Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
+        }
+
+        Store8(ref a, s00, s01, s02, s03, s10, s11, s12, s13);
+        s00 = L.Zero; s01 = s00; s02 = s00; s03 = s00; s10 = s00; s11 = s00; s12 = s00; s13 = s00;
+        for (nuint c = n; c < end; c += 2 * n)
+        {
+            Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
+        }
+
+        for (nuint c0 = end; c0 < full; c0 += SliceFloats)
+        {
+            end = Math.Min(full, c0 + SliceFloats);
+            Store8(ref b, s00, s01, s02, s03, s10, s11, s12, s13);
             Load8(ref a, out s00, out s01, out s02, out s03, out s10, out s11, out s12, out s13);
             for (nuint c = c0; c < end; c += 2 * n)
             {
@@ -247,11 +258,8 @@ public static partial class DenseKernels
             {
                 Step(ref w0, ref w1, ref x0, ref x1, ref x2, ref x3, c, ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13);
             }
-
-            Store8(ref b, s00, s01, s02, s03, s10, s11, s12, s13);
         }
 
-        Load8(ref b, out s00, out s01, out s02, out s03, out s10, out s11, out s12, out s13);
         if (tail > 0)
         {
             // Float's masked last vector: lanes counted already are 0 on both sides.
