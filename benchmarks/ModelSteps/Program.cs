@@ -60,24 +60,28 @@ if (spinAt >= 0)
 }
 
 // --states N: the language models' independent sequences, Step on each against StepMany on all (StatesTable.cs).
-int statesAt = Array.IndexOf(args, "--states");
-if (statesAt >= 0)
-{
-    int count = statesAt + 1 < args.Length ? int.Parse(args[statesAt + 1], CultureInfo.InvariantCulture) : 16;
-    Console.WriteLine($"# Independent sequences, {started:yyyy-MM-dd HH:mm} UTC; QuantGen kernel path {QuantGen.Runtime.KernelPaths.Current}; .NET {Environment.Version}; load average at start {loadBefore}");
-    Console.WriteLine();
-    StatesTable.Print(groups.SelectMany(g => g.Generated).OfType<GeneratedRecurrent>(), count, Option("--rounds", 11), roundMs);
-    return 0;
-}
-
 // --batch N: the digits models on N inputs, one Predict per input against Predict over the batch (BatchTable.cs).
-int batchAt = Array.IndexOf(args, "--batch");
-if (batchAt >= 0)
+foreach ((string flag, int fallback, string title) in new[] { ("--states", 16, "Independent sequences"), ("--batch", 64, "Batches") })
 {
-    int count = batchAt + 1 < args.Length ? int.Parse(args[batchAt + 1], CultureInfo.InvariantCulture) : 64;
-    Console.WriteLine($"# Batches, {started:yyyy-MM-dd HH:mm} UTC; QuantGen kernel path {QuantGen.Runtime.KernelPaths.Current}; .NET {Environment.Version}; load average at start {loadBefore}");
+    int at = Array.IndexOf(args, flag);
+    if (at < 0)
+    {
+        continue;
+    }
+
+    int count = at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    Console.WriteLine($"# {title}, {started:yyyy-MM-dd HH:mm} UTC; QuantGen kernel path {QuantGen.Runtime.KernelPaths.Current}; .NET {Environment.Version}; load average at start {loadBefore}");
     Console.WriteLine();
-    BatchTable.Print(groups.SelectMany(g => g.Generated).OfType<GeneratedStateless>(), count, Option("--rounds", 11), roundMs);
+    Runner[] generatedRunners = groups.SelectMany(g => g.Generated).ToArray();
+    if (flag == "--states")
+    {
+        StatesTable.Print(generatedRunners.OfType<GeneratedRecurrent>(), count, Option("--rounds", 11), roundMs);
+    }
+    else
+    {
+        BatchTable.Print(generatedRunners.OfType<GeneratedStateless>(), count, Option("--rounds", 11), roundMs);
+    }
+
     return 0;
 }
 

@@ -133,9 +133,7 @@ internal static partial class Emitter
             // The kernel codes h onto the hidden quantizer's grid, where every h after the first step lies; the
             // zero state a sequence starts from is the one vector off it, and its product is the bias alone.
             w.Line($"// h is on the hidden quantizer's grid ({recurrent.Input!.Summary}) after every step; the zero state at a sequence's start is not, and U 0 + d = d.");
-            w.Open($"if (global::System.MemoryExtensions.IndexOfAnyExcept(({ReadOnlySpan}){h}, 0f) < 0)");
-            w.Line(recurrent.HasBias ? $"QuantGenData.{recurrent.Data}Bias.CopyTo({gh});" : $"{gh}.Clear();");
-            w.Close();
+            WriteZeroStateProduct(w, recurrent, h, gh);
             w.Open("else");
             w.Line(MatrixCall(recurrent, hidden, gh) + ";");
             w.Close();
@@ -146,6 +144,14 @@ internal static partial class Emitter
         }
 
         WriteRecurrentCell(w, layer, gx, gh, h);
+    }
+
+    /// <summary>For a recurrent product on the hidden quantizer's grid: if h is the zero state, the product is the bias alone (an if block; the caller may add an else).</summary>
+    private static void WriteZeroStateProduct(SourceWriter w, MatrixPlan recurrent, string h, string gh)
+    {
+        w.Open($"if (global::System.MemoryExtensions.IndexOfAnyExcept(({ReadOnlySpan}){h}, 0f) < 0)");
+        w.Line(recurrent.HasBias ? $"QuantGenData.{recurrent.Data}Bias.CopyTo({gh});" : $"{gh}.Clear();");
+        w.Close();
     }
 
     /// <summary>

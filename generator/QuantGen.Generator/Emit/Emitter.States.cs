@@ -199,9 +199,7 @@ internal static partial class Emitter
         if (recurrent.InputOnGrid && recurrent.FusesInput)
         {
             // As Step: the zero state at a sequence's start is off the hidden quantizer's grid, and its product is the bias alone.
-            w.Open($"if (global::System.MemoryExtensions.IndexOfAnyExcept(({ReadOnlySpan}){h}, 0f) < 0)");
-            w.Line(recurrent.HasBias ? $"QuantGenData.{recurrent.Data}Bias.CopyTo({gh});" : $"{gh}.Clear();");
-            w.Close();
+            WriteZeroStateProduct(w, recurrent, h, gh);
         }
 
         WriteRecurrentCell(w, layer, gx, gh, h);
