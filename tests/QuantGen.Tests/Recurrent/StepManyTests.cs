@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Reflection;
 using System.Threading;
 using QuantGen.Generator;
 using QuantGen.Generator.Model;
@@ -28,46 +29,7 @@ public sealed class StepManyTests(CompiledRecurrentModels models) : IClassFixtur
         int recurrent = 0;
         foreach (SequenceCase c in models.Cases.Values.Where(c => c.Generated is IRecurrentQuantModel).OrderBy(c => c.Name, StringComparer.Ordinal))
         {
-            IRecurrentQuantModel model = c.Recurrent;
-            var random = new Random(c.Name.Length * 7 + 1);
-            bool ids = model.VocabularySize > 0;
-            float[][] inputs = Enumerable.Range(0, Steps)
-                .Select(_ => Enumerable.Range(0, States * model.InputLength).Select(_ => ids ? random.Next(model.VocabularySize) : (float)(random.NextDouble() * 2 - 1)).ToArray())
-                .ToArray();
-            RecurrentState[] together = Enumerable.Range(0, States).Select(_ => model.CreateState()).ToArray();
-            RecurrentState[] alone = Enumerable.Range(0, States).Select(_ => model.CreateState()).ToArray();
-            var outputs = new float[States * model.OutputLength];
-            var output = new float[model.OutputLength];
-            for (int step = 0; step < Steps; step++)
-            {
-                if (step == 3)
-                {
-                    // Zero states among stepped ones in the same tile: the start of a sequence, which some
-                    // recurrent products take around the kernel (its h is off the hidden quantizer's grid).
-                    together[5].Reset();
-                    alone[5].Reset();
-                    together[17].Reset();
-                    alone[17].Reset();
-                }
-
-                if (ids && step % 2 == 0)
-                {
-                    model.StepMany(inputs[step].Select(v => (int)v).ToArray(), together, outputs);
-                }
-                else
-                {
-                    // The vector overload (a token model reads its ids as one-value inputs).
-                    model.StepMany(inputs[step], together, outputs);
-                }
-
-                for (int s = 0; s < States; s++)
-                {
-                    model.Step(inputs[step].AsSpan(s * model.InputLength, model.InputLength), alone[s], output);
-                    Assert.True(output.AsSpan().SequenceEqual(outputs.AsSpan(s * model.OutputLength, model.OutputLength)), $"{c.Name}: state {s} at step {step} differs from its own Step");
-                    Assert.True(alone[s].Values.SequenceEqual(together[s].Values), $"{c.Name}: state {s} after step {step} differs from its own Step's");
-                }
-            }
-
+            AssertStepManyEqualsStep(c.Recurrent, c.Name);
             recurrent++;
         }
 
@@ -80,6 +42,67 @@ public sealed class StepManyTests(CompiledRecurrentModels models) : IClassFixtur
         Assert.Contains(steppedTogether, l => l.Matrices[1].Kernel == KernelKind.Int8);
         Assert.Contains(steppedTogether, l => l.Matrices[1].InputOnGrid && l.Matrices[1].FusesInput);
         Assert.Contains(models.Cases.Values.Where(c => c.Generated is IRecurrentQuantModel), c => Plan(c.Description).Layers.Any(ModelPlan.HeadTogether));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Codes_two_per_byte_step_together_too(bool lstm)
+    {
+        // Planned for Avx2, 4-bit weights and inputs take the nibble layout (Int4), whose batched call runs every state
+        // through the single-input nibble loop on AVX2 (Int8.DenseManyNibbles).
+        string name = lstm ? "nibbles.lstm" : "nibbles.gru";
+        Model description = RecurrentTestModels.TokenRecurrent(name, lstm, (r, rows, cols) => TestModels.Uniform(r, rows, cols, 4, signed: true, perRow: true, zeroPoints: false), _ => TestModels.UniformActivation(4, -1f, 1.5f), 17);
+        var files = new[] { new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/rnn/nibbles.qgm.json", TestModels.Json(description)) };
+        string source = "namespace Tests.Nibbles;\n[global::QuantGen.QuantModel(\"rnn/nibbles.qgm.json\")] public partial class Model;\n";
+        GeneratorRun run = GeneratorHarness.Run([(GeneratorHarness.SourceDirectory + "/Models.cs", source)], files, "Avx2");
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Contains("Int8.DenseManyNibbles(", run.Sources.Single(s => s.Key.Contains("Model.Kernels", StringComparison.Ordinal)).Value, StringComparison.Ordinal);
+        Assembly assembly = Assembly.Load(QuantGen.InMemory.InMemoryGenerator.Emit(run.Output));
+        AssertStepManyEqualsStep((IRecurrentQuantModel)Activator.CreateInstance(assembly.GetType("Tests.Nibbles.Model")!)!, name);
+    }
+
+    /// <summary>States stepped together (every other step through the vector overload, two states reset at step 3) against the same states stepped alone.</summary>
+    private static void AssertStepManyEqualsStep(IRecurrentQuantModel model, string name)
+    {
+    var random = new Random(name.Length * 7 + 1);
+        bool ids = model.VocabularySize > 0;
+        float[][] inputs = Enumerable.Range(0, Steps)
+            .Select(_ => Enumerable.Range(0, States * model.InputLength).Select(_ => ids ? random.Next(model.VocabularySize) : (float)(random.NextDouble() * 2 - 1)).ToArray())
+            .ToArray();
+        RecurrentState[] together = Enumerable.Range(0, States).Select(_ => model.CreateState()).ToArray();
+        RecurrentState[] alone = Enumerable.Range(0, States).Select(_ => model.CreateState()).ToArray();
+        var outputs = new float[States * model.OutputLength];
+        var output = new float[model.OutputLength];
+        for (int step = 0; step < Steps; step++)
+        {
+            if (step == 3)
+            {
+                // Zero states among stepped ones in the same tile: the start of a sequence, which some
+                // recurrent products take around the kernel (its h is off the hidden quantizer's grid).
+                together[5].Reset();
+                alone[5].Reset();
+                together[17].Reset();
+                alone[17].Reset();
+            }
+
+            if (ids && step % 2 == 0)
+            {
+                model.StepMany(inputs[step].Select(v => (int)v).ToArray(), together, outputs);
+            }
+            else
+            {
+                // The vector overload (a token model reads its ids as one-value inputs).
+                model.StepMany(inputs[step], together, outputs);
+            }
+
+            for (int s = 0; s < States; s++)
+            {
+                model.Step(inputs[step].AsSpan(s * model.InputLength, model.InputLength), alone[s], output);
+                Assert.True(output.AsSpan().SequenceEqual(outputs.AsSpan(s * model.OutputLength, model.OutputLength)), $"{name}: state {s} at step {step} differs from its own Step");
+                Assert.True(alone[s].Values.SequenceEqual(together[s].Values), $"{name}: state {s} after step {step} differs from its own Step's");
+            }
+        }
     }
 
     [Fact]
