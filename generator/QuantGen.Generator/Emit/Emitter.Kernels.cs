@@ -42,6 +42,11 @@ internal static partial class Emitter
             WriteForwardStates(w, plan);
         }
 
+        if (plan.SequenceByLayers)
+        {
+            WriteSequenceByLayers(w, plan);
+        }
+
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();

@@ -76,7 +76,11 @@ internal static partial class Emitter
         w.Line();
         WriteStepMany(w, plan);
         WriteSequenceMethods(w, plan);
-        WriteSteppedSequence(w, plan);
+        if (!plan.SequenceByLayers)
+        {
+            WriteSteppedSequence(w, plan);
+        }
+
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();
@@ -99,19 +103,28 @@ internal static partial class Emitter
     /// matrix on the layer's quantized input, the recurrent matrix on h, quantized for it when the layer says
     /// so), then the cell update on the state.
     /// </summary>
-    private static void WriteRecurrentStep(SourceWriter w, LayerPlan layer)
+    /// <param name="inputProducts">The expression of W x + b when a caller computed it for several steps at once (a
+    /// sequence run layer by layer), or null: the step computes it.</param>
+    private static void WriteRecurrentStep(SourceWriter w, LayerPlan layer, string? inputProducts = null)
     {
         RecurrencePlan r = layer.Recurrence!;
         MatrixPlan input = layer.Matrices[0], recurrent = layer.Matrices[1];
-        bool lstm = layer.Op == LayerOp.Lstm;
         int n = r.Hidden;
         int gates = r.Gates * n;
         w.Line($"// {layer.Op}: {layer.Reason}.");
-        string x = WriteInputQuantizer(w, layer);
-        string gx = $"layerScratch.Slice(0, {gates})", gh = $"layerScratch.Slice({gates}, {gates})";
+        string gx = inputProducts ?? $"layerScratch.Slice(0, {gates})", gh = $"layerScratch.Slice({gates}, {gates})";
         string h = $"state.Slice({r.StateOffset}, {n})";
-        WriteKernelComment(w, input);
-        w.Line(MatrixCall(input, x, gx) + ";");
+        if (inputProducts is null)
+        {
+            string x = WriteInputQuantizer(w, layer);
+            WriteKernelComment(w, input);
+            w.Line(MatrixCall(input, x, gx) + ";");
+        }
+        else
+        {
+            w.Line("// The input matrix's product for this step was computed with the other steps' (gx).");
+        }
+
         string hidden = h;
         if (r.RecurrentQuantizer is QuantizerPlan rq)
         {

@@ -234,6 +234,18 @@ internal sealed record ModelPlan(
         }
     }
 
+    /// <summary>
+    /// Whether <c>PredictSequence</c> runs the model layer by layer over all the steps (else step by step through
+    /// Forward): when some LSTM/GRU layer's input product has a batched form (<see cref="InputOverSteps"/>), which then
+    /// runs for 16 steps at a time. Not where xor/popcount kernels share the codes of h across layers and steps
+    /// (<see cref="SharedCodesLength"/>), which assumes the step order.
+    /// </summary>
+    public bool SequenceByLayers => Recurrent && SharedCodesLength == 0 && Layers.Any(InputOverSteps);
+
+    /// <summary>An LSTM or GRU layer whose input product W x + b takes a tile of steps in one call (it does not depend on h).</summary>
+    public static bool InputOverSteps(LayerPlan layer) =>
+        layer.Recurrence is not null && TakesTile(layer.Matrices[0], layer.Quantizer);
+
     /// <summary>A product with a batched form for <paramref name="quantizer"/>, the quantizer of its input: float32 on an
     /// unquantized input, or the integer kernel, which codes its input itself.</summary>
     private static bool TakesTile(MatrixPlan m, QuantizerPlan? quantizer) =>

@@ -173,5 +173,130 @@ namespace App.Models
             // Kernel Float: float32 weights: vector multiply-adds, four rows per pass.
             global::QuantGen.Runtime.DenseKernels.FloatMany(tx.Slice(0, count * 3), tileOutputs, count, QuantGenData.L3FloatWeights, default);
         }
+
+        /// <summary>Floats of working memory for <paramref name="steps"/> steps: the state (9), a step's working memory (64), the input products of 16 steps and the batched kernels' memory (448), and two sequence buffers of up to 5 values a step.</summary>
+        private static int SequenceMemory(int steps)
+        {
+            long floats = 521L + 2L * 5 * steps;
+            return floats <= global::System.Array.MaxLength ? (int)floats : throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "The sequence is too long for one buffer; run it in parts.");
+        }
+
+        /// <summary>Each layer over every step into buffer x or y in turn (a layer's steps one after another, packed); then the outputs.</summary>
+        private static void RunSequence(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs, bool lastOnly, global::System.Span<float> memory)
+        {
+            global::System.Span<float> state = memory.Slice(0, 9);
+            state.Clear();
+            global::System.Span<float> scratch = memory.Slice(9, 64);
+            global::System.Span<float> gx = memory.Slice(73, 192);
+            global::System.Span<float> ct = memory.Slice(265, 256);
+            global::System.Span<float> x = memory.Slice(521, 5 * steps);
+            global::System.Span<float> y = memory.Slice(521 + 5 * steps, 5 * steps);
+            inputs.Slice(0, steps * 1).CopyTo(x);
+
+            // Layer 0: Embedding 1 -> 4, step by step.
+            for (int t = 0; t < steps; t++)
+            {
+                Layer0(x.Slice(t * 1, 1), y.Slice(t * 4, 4), scratch, state);
+            }
+
+            // Layer 1: Lstm 4 -> 3; the input products of 16 steps in one call, then each step's recurrent product and cell.
+            for (int t0 = 0; t0 < steps; t0 += 16)
+            {
+                int count = global::System.Math.Min(16, steps - t0);
+                // Input matrix, kernel Int4: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read), the codes two per byte (half the bytes of one per byte; a mask or two per step); the largest possible |dot| from these weights is 375, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+                global::QuantGen.Runtime.Int8.DenseManyNibbles(y.Slice(t0 * 4, count * 4), gx.Slice(0, count * 12), count, QuantGenData.L1InputInt4Codes, activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1InputInt8Product, QuantGenData.L1InputInt8Constant, QuantGenData.L1InputInt8PerSum, QuantGenData.L1InputBias, ct);
+                for (int t = t0; t < t0 + count; t++)
+                {
+                    Layer1(y.Slice(t * 4, 4), x.Slice(t * 3, 3), gx.Slice((t - t0) * 12, 12), scratch, state);
+                }
+            }
+
+            // Layer 2: Gru 3 -> 3, step by step.
+            for (int t = 0; t < steps; t++)
+            {
+                Layer2(x.Slice(t * 3, 3), y.Slice(t * 3, 3), scratch, state);
+            }
+
+            // Past layer 2 (the last recurrent one) the steps are independent: for the last output only the last step runs.
+            int first = lastOnly ? steps - 1 : 0;
+            // Layer 3: Dense 3 -> 5, 16 steps per call.
+            // Kernel Float: float32 weights: vector multiply-adds, four rows per pass.
+            for (int t0 = first; t0 < steps; t0 += 16)
+            {
+                int count = global::System.Math.Min(16, steps - t0);
+                global::QuantGen.Runtime.DenseKernels.FloatMany(y.Slice(t0 * 3, count * 3), x.Slice(t0 * 5, count * 5), count, QuantGenData.L3FloatWeights, default);
+            }
+
+            if (lastOnly)
+            {
+                x.Slice((steps - 1) * 5, 5).CopyTo(outputs);
+            }
+            else
+            {
+                x.Slice(0, steps * 5).CopyTo(outputs);
+            }
+        }
+
+        /// <summary>One step of layer 0. <paramref name="scratch"/> is a step's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
+        private static void Layer0(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch, global::System.Span<float> state)
+        {
+            // Layers write into a and b in turn; the last layer writes into output.
+            global::System.Span<float> a = scratch.Slice(0, 4);
+            global::System.Span<float> b = scratch.Slice(4, 4);
+            // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+            global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+            // Gate products of the recurrent layers; the patch and output column of the convolutions.
+            global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+            // Layer 0 "embed": Embedding 1 -> 4, weights Uniform 4-bit signed, per-row scale.
+            // Kernel Lookup: decode the token's row of the table.
+            int token = global::QuantGen.Runtime.EmbeddingLookup.Token(input, 5);
+            global::QuantGen.Runtime.EmbeddingLookup.Uniform(token, output, QuantGenData.L0Codes, bits: 4, signed: true, QuantGenData.L0Scales, default);
+        }
+
+        /// <summary>One step of layer 1, its input product given (gx). <paramref name="scratch"/> is a step's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
+        private static void Layer1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> gx, global::System.Span<float> scratch, global::System.Span<float> state)
+        {
+            // Layers write into a and b in turn; the last layer writes into output.
+            global::System.Span<float> a = scratch.Slice(0, 4);
+            global::System.Span<float> b = scratch.Slice(4, 4);
+            // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+            global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+            // Gate products of the recurrent layers; the patch and output column of the convolutions.
+            global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+            // Layer 1: Lstm 4 -> 3.
+            // Lstm: gates i, f, g, o stacked in one matrix each: W x and U h, then the cell update.
+            // The input matrix's product for this step was computed with the other steps' (gx).
+            // h quantized inside the Int4 kernel: Uniform 4-bit over [-1, 1].
+            // Recurrent matrix, kernel Int4: integer dot products of the weight codes and the input's 4-bit codes (coded inside the kernel; AVX-VNNI vpdpbusd or widening multiply-add), 4 interleaved rows per pass (one sequential read), the codes two per byte (half the bytes of one per byte; a mask or two per step); the largest possible |dot| from these weights is 330, within 16 bits, so 32-bit accumulators (exact); scales, zero points and the input range in a per-row float epilogue.
+            global::QuantGen.Runtime.Int8.DenseNibbles(state.Slice(0, 3), layerScratch.Slice(12, 12), QuantGenData.L1RecurrentInt4Codes, activationBits: 4, lo: -1f, hi: 1f, QuantGenData.L1RecurrentInt8Product, QuantGenData.L1RecurrentInt8Constant, QuantGenData.L1RecurrentInt8PerSum, QuantGenData.L1RecurrentBias, kernelScratch.Slice(0, 16));
+            // c = f * c + i * g, h = o * tanh(c).
+            global::QuantGen.Runtime.RecurrentCells.Lstm(gx, layerScratch.Slice(12, 12), state.Slice(3, 3), state.Slice(0, 3), sigmoidCell: false);
+            state.Slice(0, 3).CopyTo(output);
+        }
+
+        /// <summary>One step of layer 2. <paramref name="scratch"/> is a step's working memory, <paramref name="state"/> every recurrent layer's state.</summary>
+        private static void Layer2(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> scratch, global::System.Span<float> state)
+        {
+            // Layers write into a and b in turn; the last layer writes into output.
+            global::System.Span<float> a = scratch.Slice(0, 4);
+            global::System.Span<float> b = scratch.Slice(4, 4);
+            // The kernels' own working memory: tables of partial sums, a decoded row, or the input's codes and bit-planes.
+            global::System.Span<float> kernelScratch = scratch.Slice(8, 26);
+            // Gate products of the recurrent layers; the patch and output column of the convolutions.
+            global::System.Span<float> layerScratch = scratch.Slice(34, 30);
+            // Layer 2 "gru": Gru 3 -> 3, weights Input MultiBinary 2-bit, per-row coefficients; Recurrent MultiBinary 2-bit, per-row coefficients.
+            // Gru: gates r, z, n stacked in one matrix each: W x and U h, then the cell update.
+            // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
+            // Input matrix, kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 3; coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(input, layerScratch.Slice(0, 9), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L2InputXnorPlanes), weightBits: 2, QuantGenData.L2InputCoefficients, QuantGenData.L2InputBias, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 26));
+            // h quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles.
+            // Recurrent matrix, kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 3; coefficients x betas applied once per row.
+            global::QuantGen.Runtime.Xnor.Dense(state.Slice(6, 3), layerScratch.Slice(9, 9), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L2RecurrentXnorPlanes), weightBits: 2, QuantGenData.L2RecurrentCoefficients, QuantGenData.L2RecurrentBias, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 26));
+            // reset = r * (U_n h + d_n).
+            global::QuantGen.Runtime.RecurrentCells.GruReset(layerScratch.Slice(0, 9), layerScratch.Slice(9, 9), layerScratch.Slice(21, 3));
+            // n = tanh(W_n x + b_n + reset), h = (1 - z) * n + z * h.
+            global::QuantGen.Runtime.RecurrentCells.GruUpdate(layerScratch.Slice(0, 9), layerScratch.Slice(9, 9), layerScratch.Slice(21, 3), state.Slice(6, 3), sigmoidCandidate: false);
+            state.Slice(6, 3).CopyTo(output);
+        }
     }
 }

@@ -257,19 +257,5 @@ namespace App.Models
             RunSequence(inputs, tokens.Length, output, lastOnly: true, memory.Slice(0, memory.Length - tokens.Length));
         }
 
-        /// <summary>Floats of working memory for a sequence: the state (9) and a step's working memory (64), whatever its length.</summary>
-        private static int SequenceMemory(int steps) => 73;
-
-        /// <summary>The sequence step by step from the zero state; with <paramref name="lastOnly"/> every step writes into <paramref name="outputs"/> and the last one stays.</summary>
-        private static void RunSequence(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs, bool lastOnly, global::System.Span<float> memory)
-        {
-            global::System.Span<float> state = memory.Slice(0, 9);
-            state.Clear();
-            global::System.Span<float> scratch = memory.Slice(9, 64);
-            for (int t = 0; t < steps; t++)
-            {
-                Forward(inputs.Slice(t * 1, 1), lastOnly ? outputs : outputs.Slice(t * 5, 5), scratch, state);
-            }
-        }
     }
 }
