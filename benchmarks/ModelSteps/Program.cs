@@ -11,7 +11,7 @@ using QuantGen.Benchmarks.ModelSteps;
 // (generated Step on a token) and one inference of each digits model (generated Predict), in float32 and four
 // quantized variants, and ONNX Runtime on the same float model. Prints a markdown table of thread CPU time
 // per step, best of ROUNDS rounds, the rows interleaved round by round so that a noisy moment hits all rows.
-// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS] | --states [N] | --batch [N]
+// Usage: ModelSteps [--rounds N] [--round-ms M] | --spin MODEL:VARIANT [SECONDS] | --states [N] | --batch [N] | --sequence [N]
 // (MODEL lm2, lstm, gru, mlp or cnn; VARIANT float32, uniform8, uniform4, alternating3, alternating2 or ort)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int rounds = Option("--rounds", 31);
@@ -61,7 +61,8 @@ if (spinAt >= 0)
 
 // --states N: the language models' independent sequences, Step on each against StepMany on all (StatesTable.cs).
 // --batch N: the digits models on N inputs, one Predict per input against Predict over the batch (BatchTable.cs).
-foreach ((string flag, int fallback, string title) in new[] { ("--states", 16, "Independent sequences"), ("--batch", 64, "Batches") })
+// --sequence N: one sequence of N tokens per language model, Step token by token against PredictSequence (SequenceTable.cs).
+foreach ((string flag, int fallback, string title) in new[] { ("--states", 16, "Independent sequences"), ("--batch", 64, "Batches"), ("--sequence", 256, "Whole sequences") })
 {
     int at = Array.IndexOf(args, flag);
     if (at < 0)
@@ -76,6 +77,10 @@ foreach ((string flag, int fallback, string title) in new[] { ("--states", 16, "
     if (flag == "--states")
     {
         StatesTable.Print(generatedRunners.OfType<GeneratedRecurrent>(), count, Option("--rounds", 11), roundMs);
+    }
+    else if (flag == "--sequence")
+    {
+        SequenceTable.Print(generatedRunners.OfType<GeneratedRecurrent>(), count, Option("--rounds", 11), roundMs);
     }
     else
     {
