@@ -159,12 +159,7 @@ internal static partial class Emitter
         OpenTypes(w, plan);
         w.Open($"partial class {plan.Target.ClassName}");
         int fixedMemory = plan.StateLength + layerMemory;
-        w.Line($"/// <summary>Floats of working memory for <paramref name=\"steps\"/> steps: the state ({plan.StateLength}), a layer's ({layerMemory}) and two sequence buffers of {width} values a step.</summary>");
-        w.Open("private static int SequenceMemory(int steps)");
-        w.Line($"long floats = {fixedMemory}L + 2L * {width} * steps;");
-        w.Line("return floats <= global::System.Array.MaxLength ? (int)floats : throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"The sequence is too long for one buffer; run it in parts.\");");
-        w.Close();
-        w.Line();
+        WriteSequenceMemory(w, $"the state ({plan.StateLength}), a layer's ({layerMemory}) and two sequence buffers of {width} values a step", fixedMemory, width);
         w.Line("/// <summary>Each layer over every step (a reverse layer from the last step to the first) into buffer x or y in turn; then the outputs.</summary>");
         w.Open($"private static void RunSequence({ReadOnlySpan} inputs, int steps, {Span} outputs, bool lastOnly, {Span} memory)");
         w.Line($"{Span} state = memory.Slice(0, {plan.StateLength});");
@@ -192,12 +187,7 @@ internal static partial class Emitter
                 continue;
             }
 
-            if (index > lastRecurrent && !firstDeclared)
-            {
-                w.Line($"// Past layer {lastRecurrent} (the last recurrent one) the steps are independent: for the last output only the last step runs.");
-                w.Line("int first = lastOnly ? steps - 1 : 0;");
-                firstDeclared = true;
-            }
+            firstDeclared = WriteFirstStep(w, index, lastRecurrent, firstDeclared);
 
             int inLength = layer.InputLength, outLength = layer.OutputLength;
             w.Line(pair
@@ -254,6 +244,32 @@ internal static partial class Emitter
         w.Close();
         CloseTypes(w, plan);
         return w.ToString();
+    }
+
+    /// <summary>SequenceMemory: <paramref name="fixedMemory"/> floats (<paramref name="what"/>) and two sequence buffers of
+    /// <paramref name="width"/> values a step, or an exception for a sequence too long for one buffer.</summary>
+    private static void WriteSequenceMemory(SourceWriter w, string what, int fixedMemory, int width)
+    {
+        w.Line($"/// <summary>Floats of working memory for <paramref name=\"steps\"/> steps: {what}.</summary>");
+        w.Open("private static int SequenceMemory(int steps)");
+        w.Line($"long floats = {fixedMemory}L + 2L * {width} * steps;");
+        w.Line("return floats <= global::System.Array.MaxLength ? (int)floats : throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"The sequence is too long for one buffer; run it in parts.\");");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>Before the first layer past the last recurrent one, <c>first</c>: the steps are independent from there, and
+    /// for the last output only the last step runs. Returns whether <c>first</c> is declared.</summary>
+    private static bool WriteFirstStep(SourceWriter w, int index, int lastRecurrent, bool declared)
+    {
+        if (index > lastRecurrent && !declared)
+        {
+            w.Line($"// Past layer {lastRecurrent} (the last recurrent one) the steps are independent: for the last output only the last step runs.");
+            w.Line("int first = lastOnly ? steps - 1 : 0;");
+            return true;
+        }
+
+        return declared;
     }
 
     /// <summary>

@@ -27,12 +27,7 @@ internal static partial class Emitter
         int fixedMemory = plan.StateLength + plan.ScratchLength + (tile * gates) + codes;
 
         w.Line();
-        w.Line($"/// <summary>Floats of working memory for <paramref name=\"steps\"/> steps: the state ({plan.StateLength}), a step's working memory ({plan.ScratchLength}), the input products of {tile} steps and the batched kernels' memory ({(tile * gates) + codes}), and two sequence buffers of up to {width} values a step.</summary>");
-        w.Open("private static int SequenceMemory(int steps)");
-        w.Line($"long floats = {fixedMemory}L + 2L * {width} * steps;");
-        w.Line("return floats <= global::System.Array.MaxLength ? (int)floats : throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"The sequence is too long for one buffer; run it in parts.\");");
-        w.Close();
-        w.Line();
+        WriteSequenceMemory(w, $"the state ({plan.StateLength}), a step's working memory ({plan.ScratchLength}), the input products of {tile} steps and the batched kernels' memory ({(tile * gates) + codes}), and two sequence buffers of up to {width} values a step", fixedMemory, width);
         w.Line("/// <summary>Each layer over every step into buffer x or y in turn (a layer's steps one after another, packed); then the outputs.</summary>");
         w.Open($"private static void RunSequence({ReadOnlySpan} inputs, int steps, {Span} outputs, bool lastOnly, {Span} memory)");
         w.Line($"{Span} state = memory.Slice(0, {plan.StateLength});");
@@ -55,12 +50,7 @@ internal static partial class Emitter
                 continue;
             }
 
-            if (index > lastRecurrent && !firstDeclared)
-            {
-                w.Line($"// Past layer {lastRecurrent} (the last recurrent one) the steps are independent: for the last output only the last step runs.");
-                w.Line("int first = lastOnly ? steps - 1 : 0;");
-                firstDeclared = true;
-            }
+            firstDeclared = WriteFirstStep(w, index, lastRecurrent, firstDeclared);
 
             string start = index > lastRecurrent ? "first" : "0";
             if (ModelPlan.InputOverSteps(layer))
