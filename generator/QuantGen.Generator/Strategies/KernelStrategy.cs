@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using QuantGen.Generator.Model;
+using QuantGen.Runtime;
 
 namespace QuantGen.Generator.Strategies;
 
@@ -83,4 +84,23 @@ internal abstract class KernelStrategy
     public virtual int ManyScratchFloats(MatrixPlan m, int tile) => 0;
 
     protected const string Runtime = "global::QuantGen.Runtime";
+
+    /// <summary>
+    /// The type arguments that compile a kernel for one layer's counts (runtime FixedCounts.cs): <c>Fixed1</c> ..
+    /// <c>Fixed4</c> for the counts up to <see cref="KernelGeometry.LargestFixedCount"/>, <c>FixedNone</c> for the others;
+    /// empty when none is fixed (the plain call). The kernel checks each against its arguments.
+    /// </summary>
+    protected static string FixedCounts(params int[] counts)
+    {
+        bool any = false;
+        var names = new string[counts.Length];
+        for (int i = 0; i < counts.Length; i++)
+        {
+            bool fixes = counts[i] >= 1 && counts[i] <= KernelGeometry.LargestFixedCount;
+            any |= fixes;
+            names[i] = fixes ? $"{Runtime}.Fixed{counts[i]}" : $"{Runtime}.FixedNone";
+        }
+
+        return any ? "<" + string.Join(", ", names) + ">" : "";
+    }
 }

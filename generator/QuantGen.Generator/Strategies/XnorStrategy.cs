@@ -54,10 +54,11 @@ internal sealed class XnorStrategy : KernelStrategy
         int words = KernelGeometry.XnorRowWords(m.Cols);
         return $"xor/popcount over {m.Weights.MultiBinary.Bits} x {q.Bits} plane pairs; the input coded online ({q.Cycles} alternating cycles) inside the kernel; "
             + $"rows of {words} 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every "
-            + $"activation plane and counted by byte lookups, each pair's count at most {m.Cols}; coefficients x betas applied once per row";
+            + $"activation plane and counted by byte lookups, each pair's count at most {m.Cols}; coefficients x betas applied once per row"
+            + (FixedCounts(words, m.Weights.MultiBinary.Bits).Length > 0 ? "; compiled for this layer's row words and weight planes (constant trip counts)" : "");
     }
 
     public override string Call(MatrixPlan m, string x, string y, string bias, string scratch) =>
-        $"{Runtime}.Xnor.Dense({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.{m.Data}XnorPlanes), weightBits: {m.Bits}, QuantGenData.{m.Data}Coefficients, {bias}, activationBits: {m.Input!.Bits}, cycles: {m.Input.Cycles}, {scratch}"
+        $"{Runtime}.Xnor.Dense{FixedCounts(KernelGeometry.XnorRowWords(m.Cols), m.Bits)}({x}, {y}, global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.{m.Data}XnorPlanes), weightBits: {m.Bits}, QuantGenData.{m.Data}Coefficients, {bias}, activationBits: {m.Input!.Bits}, cycles: {m.Input.Cycles}, {scratch}"
         + (m.SharedCodes < 0 ? ")" : $", sharedCodes.Slice({m.SharedCodes}, {KernelGeometry.XnorSharedCodesFloats(m.Cols, m.Input.Bits)}))");
 }

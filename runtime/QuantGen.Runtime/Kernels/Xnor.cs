@@ -60,11 +60,25 @@ public static partial class Xnor
     /// </summary>
     public static void Dense(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
-        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes)
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes) =>
+        Dense<FixedNone, FixedNone>(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+
+    /// <summary>
+    /// <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{ulong}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float}, Span{float})"/>
+    /// compiled for one layer's shape: <typeparamref name="TWords"/> fixes the words per row (<see cref="RowWords"/> of
+    /// x's length) and <typeparamref name="TWeightBits"/> the weight planes, each <see cref="FixedNone"/> to leave it to
+    /// the arguments. The same products bit for bit; on AVX2 the loops over words and planes then have constant trip
+    /// counts (<see cref="Multiply256{TWords, TWeightBits}"/>). A fixed count that the arguments contradict throws.
+    /// </summary>
+    public static void Dense<TWords, TWeightBits>(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes = default)
+        where TWords : struct, IFixedCount
+        where TWeightBits : struct, IFixedCount
     {
         if (!sharedCodes.IsEmpty)
         {
-            DenseShared(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+            DenseShared<TWords, TWeightBits>(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
             return;
         }
 
@@ -74,7 +88,7 @@ public static partial class Xnor
         Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(planeAt, KernelGeometry.XnorActivationPlaneFloats(cols, activationBits)));
         Span<float> betas = stackalloc float[activationBits];
         CodeAndPack(x, activationBits, cycles, scratch, betas, activations);
-        Multiply(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+        Multiply<TWords, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
     }
 
     /// <summary>Codes x (<see cref="Encode"/>, in the first part of the kernel's scratch) and packs its planes into <paramref name="planes"/>.</summary>
@@ -89,9 +103,11 @@ public static partial class Xnor
     /// <summary>Marks a filled slot: a NaN whose payload spells "QG", which no coding writes and zeroed memory is not.</summary>
     private const int FilledMarker = 0x7FC05147;
 
-    private static void DenseShared(
+    private static void DenseShared<TWords, TWeightBits>(
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
         ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes)
+        where TWords : struct, IFixedCount
+        where TWeightBits : struct, IFixedCount
     {
         int cols = x.Length;
         int planeFloats = KernelGeometry.XnorActivationPlaneFloats(cols, activationBits);
@@ -108,7 +124,7 @@ public static partial class Xnor
             marker = BitConverter.Int32BitsToSingle(FilledMarker);
         }
 
-        Multiply(planes, betas, cols, y, weights, weightBits, coefficients, bias);
+        Multiply<TWords, TWeightBits>(planes, betas, cols, y, weights, weightBits, coefficients, bias);
     }
 
     /// <summary>The online alternating codes of x (non-finite values count as 0), one byte per value, zero past x.</summary>
@@ -167,8 +183,21 @@ public static partial class Xnor
     /// <summary>The popcount product of packed activation planes (with their betas) and packed weights.</summary>
     public static void Multiply(
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias) =>
+        Multiply<FixedNone, FixedNone>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+
+    /// <summary>
+    /// <see cref="Multiply(ReadOnlySpan{ulong}, ReadOnlySpan{float}, int, Span{float}, ReadOnlySpan{ulong}, int, ReadOnlySpan{float}, ReadOnlySpan{float})"/>
+    /// compiled for one shape (as <see cref="Dense{TWords, TWeightBits}"/>).
+    /// </summary>
+    public static void Multiply<TWords, TWeightBits>(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
         ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+        where TWords : struct, IFixedCount
+        where TWeightBits : struct, IFixedCount
     {
+        FixedCount.Check<TWords>(RowWords(cols), "words");
+        FixedCount.Check<TWeightBits>(weightBits, nameof(weightBits));
         int rows = y.Length;
         int groups = KernelGeometry.XnorGroups(rows);
         KernelChecks.AtLeast(activations.Length, (long)betas.Length * RowWords(cols), nameof(activations));
@@ -182,7 +211,7 @@ public static partial class Xnor
 
         if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
         {
-            Multiply256(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+            Multiply256<TWords, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
             return;
         }
 

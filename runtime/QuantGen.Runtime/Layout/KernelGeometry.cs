@@ -36,6 +36,13 @@ internal static class KernelGeometry
     /// <summary>Columns of one row in a run of the nibble layout (<see cref="Int4Index"/>): its 32 bytes hold two codes each.</summary>
     public const int Int4Chunk = 2 * Int8Chunk;
 
+    /// <summary>
+    /// The largest count a generated call may fix as a type argument (the runtime's <c>Fixed1</c> .. <c>Fixed4</c>): a
+    /// kernel specialized per layer is compiled once per shape, so only the small counts, where a loop's set-up costs
+    /// as much as its work, get a type of their own.
+    /// </summary>
+    public const int LargestFixedCount = 4;
+
     /// <summary>A byte count rounded up to <see cref="BlobAlignment"/>: the space a tensor takes in the blob.</summary>
     public static long Aligned(long bytes) => (bytes + BlobAlignment - 1) / BlobAlignment * BlobAlignment;
 
