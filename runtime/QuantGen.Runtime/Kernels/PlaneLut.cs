@@ -171,6 +171,30 @@ public static class PlaneLut
                 r.StoreUnsafe(ref tr, (nuint)(16 * g));
             }
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            // The same lanes as the Vector512 loop in two halves (entries 0-7, 8-15), so the tables are its bits; the
+            // padded loop below took 6 ns a group on AVX2 (64 columns: 106 -> 50 ns, 1,024 columns: 1,450 -> 524 ns).
+            Vector256<float> b0 = Bit256(0, 0), b1 = Bit256(1, 0), b2 = Bit256(2, 0), b3 = Bit256(3, 0);
+            Vector256<float> c0 = Bit256(0, 8), c1 = Bit256(1, 8), c2 = Bit256(2, 8), c3 = Bit256(3, 8);
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float tr = ref MemoryMarshal.GetReference(tables);
+            for (int whole = Math.Min(quads, x.Length / 4); g < whole; g++)
+            {
+                float v0 = Unsafe.Add(ref xr, 4 * g), v1 = Unsafe.Add(ref xr, 4 * g + 1);
+                float v2 = Unsafe.Add(ref xr, 4 * g + 2), v3 = Unsafe.Add(ref xr, 4 * g + 3);
+                sum += (v0 + v1) + (v2 + v3);
+                Vector256<float> x0 = Vector256.Create(v0), x1 = Vector256.Create(v1), x2 = Vector256.Create(v2), x3 = Vector256.Create(v3);
+                Vector256<float> low = (x0 * b0) + (x1 * b1);
+                low = low + (x2 * b2);
+                low = low + (x3 * b3);
+                Vector256<float> high = (x0 * c0) + (x1 * c1);
+                high = high + (x2 * c2);
+                high = high + (x3 * c3);
+                low.StoreUnsafe(ref tr, (nuint)(16 * g));
+                high.StoreUnsafe(ref tr, (nuint)(16 * g + 8));
+            }
+        }
 
         Span<float> v = stackalloc float[4];
         for (; g < quads; g++)
@@ -214,6 +238,11 @@ public static class PlaneLut
 
         return sum;
     }
+
+    /// <summary>Bit <paramref name="k"/> of the table entries first .. first + 7, as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Bit256(int k, int first) =>
+        Vector256.ConvertToSingle(((Vector256<int>.Indices + Vector256.Create(first)) >>> k) & Vector256<int>.One);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Bit512(int k) =>

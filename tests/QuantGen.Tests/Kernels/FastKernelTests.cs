@@ -46,6 +46,35 @@ public sealed class FastKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(300)]
+    public void Plane_tables_are_the_subset_sums_bit_for_bit_on_every_path(int cols)
+    {
+        var random = new Random(cols);
+        float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+        var tables = new float[PlaneLut.TableLength(cols)];
+        float sum = PlaneLut.BuildTables(x, tables);
+        float expectedSum = 0f;
+        for (int g = 0; g < tables.Length / 16; g++)
+        {
+            float[] v = Enumerable.Range(4 * g, 4).Select(c => c < cols ? x[c] : 0f).ToArray();
+            expectedSum += (v[0] + v[1]) + (v[2] + v[3]);
+            for (int m = 0; m < 16; m++)
+            {
+                // The order every path adds in: ((x0 b0 + x1 b1) + x2 b2) + x3 b3.
+                float entry = (v[0] * (m & 1)) + (v[1] * (m >> 1 & 1));
+                entry = entry + (v[2] * (m >> 2 & 1));
+                entry = entry + (v[3] * (m >> 3 & 1));
+                Assert.True(BitConverter.SingleToInt32Bits(entry) == BitConverter.SingleToInt32Bits(tables[16 * g + m]), $"{KernelPaths.Current}: group {g} entry {m}: {tables[16 * g + m]:R}, expected {entry:R}");
+            }
+        }
+
+        Assert.Equal(BitConverter.SingleToInt32Bits(expectedSum), BitConverter.SingleToInt32Bits(sum));
+    }
+
     [Fact]
     public void Plane_table_scalar_twin_matches_the_vector_path_exactly_per_block()
     {
