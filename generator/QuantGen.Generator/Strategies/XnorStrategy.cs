@@ -53,7 +53,7 @@ internal sealed class XnorStrategy : KernelStrategy
         QuantizerPlan q = m.Input!;
         int words = KernelGeometry.XnorRowWords(m.Cols);
         return $"xor/popcount over {m.Weights.MultiBinary.Bits} x {q.Bits} plane pairs; the input coded online ({q.Cycles} alternating cycles) inside the kernel; "
-            + $"rows of {words} 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every "
+            + $"rows of {words} 64-bit words in groups of 8 (a word of the 8 rows is one 512-bit vector or two 256-bit ones, a 64-bit lane per row), each weight vector xored with every "
             + $"activation plane and counted by byte lookups, each pair's count at most {m.Cols}; coefficients x betas applied once per row"
             + (FixedCounts(words, m.Weights.MultiBinary.Bits).Length > 0 ? "; compiled for this layer's row words and weight planes (constant trip counts)" : "");
     }

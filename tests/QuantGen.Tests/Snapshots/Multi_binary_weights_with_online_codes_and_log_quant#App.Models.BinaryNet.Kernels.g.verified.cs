@@ -19,7 +19,7 @@ namespace App.Models
 
             // Layer 0 "binary": Dense 8 -> 4, weights MultiBinary 2-bit, per-row coefficients.
             // Input quantized inside the Xnor kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
-            // Kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (one 512-bit vector per word, a lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 8; coefficients x betas applied once per row; compiled for this layer's row words and weight planes (constant trip counts).
+            // Kernel Xnor: xor/popcount over 2 x 2 plane pairs; the input coded online (2 alternating cycles) inside the kernel; rows of 1 64-bit words in groups of 8 (a word of the 8 rows is one 512-bit vector or two 256-bit ones, a 64-bit lane per row), each weight vector xored with every activation plane and counted by byte lookups, each pair's count at most 8; coefficients x betas applied once per row; compiled for this layer's row words and weight planes (constant trip counts).
             global::QuantGen.Runtime.Xnor.Dense<global::QuantGen.Runtime.Fixed1, global::QuantGen.Runtime.Fixed2>(input, a.Slice(0, 4), global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(QuantGenData.L0XnorPlanes), weightBits: 2, QuantGenData.L0Coefficients, default, activationBits: 2, cycles: 2, kernelScratch.Slice(0, 36));
 
             // Layer 1 "relu": Relu 4 -> 4.
