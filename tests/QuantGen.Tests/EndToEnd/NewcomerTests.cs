@@ -48,7 +48,9 @@ public sealed class NewcomerTests : IDisposable
         }
 
         Model tiny = Load(Path.Combine(DataDirectory, "docs", "tiny.qgm.json"));
-        Model digits = Load(Path.Combine(DataDirectory, "digits", "digits.float.qgm.json"));
+        // The alternating 2-bit variant: its kernels (the plane tables, the xor/popcount product compiled for each layer's
+        // shape through Fixed type arguments, the online coder) then run under Native AOT too.
+        Model digits = Load(Path.Combine(DataDirectory, "digits", "digits.alternating2.qgm.json"));
         Model broken = tiny.Clone();
         broken.Layers[0].Dense.Weights.Uniform.Bits = 9;
 
