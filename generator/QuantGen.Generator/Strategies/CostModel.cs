@@ -61,8 +61,8 @@ internal sealed record CostModel
     /// (kernel path Vector256). Per unit: the integer kernel 0.74 to 0.78 ns per 32 bytes with 8-bit codes (widening) and
     /// 0.49 to 0.51 below 8 bits (vpmaddubsw), 0.7 ns per row beside them, the input coding 0.3 to 0.4 ns per column (since
     /// its AVX2 step of 32 values); byte codes 1.1 ns per row and 0.77 to 1.0 per 16 bytes (since fused multiply-adds); the
-    /// tables 5.5 ns per group of 4 columns and 3.9 to 4.1 ns per block, plane and group (three instructions per lookup
-    /// where AVX-512 has one); xor/popcount 1.7 ns per group and pair and 1.7 per word beside it (1024 x 64 and 1024 x 256
+    /// tables 2.3 to 3.1 ns per group of 4 columns (5.5 before they were built in Vector256 halves, 2026-11-27) and 3.9 to
+    /// 4.1 ns per block, plane and group (three instructions per lookup where AVX-512 has one); xor/popcount 1.7 ns per group and pair and 1.7 per word beside it (1024 x 64 and 1024 x 256
     /// at 2 x 2 and 3 x 3, 1.9 to 4.1 us and 4.7 to 9.6 us since the short-row loop; 2.4 and 1.85 before); the digits CNN's 16 -> 32 convolution 9.1 us in float (0.028 ns per weight and position), 9.3
     /// to 9.6 us with 8-bit input codes (0.03; 14.2 us before the 7-bit and top-bit split) and 6.6 to 6.9 us below 8 bits
     /// (0.021), and by xor/popcount 0.11 ns per unit at 2 x 2 and 0.083 at 3 x 3 (weight planes paired up to three code
@@ -79,7 +79,7 @@ internal sealed record CostModel
         Int4Per64ColumnsWide = 3.3,
         BytePerRow = 1.1,
         BytePer16 = 0.8,
-        LutPerTable = 5.5,
+        LutPerTable = 2.5,
         LutPerBlockGroup = 3.9,
         XnorPerGroupPair = 1.7,
         XnorPerGroupWordPair = 1.7,
