@@ -53,15 +53,14 @@ public readonly struct Fixed4 : IFixedCount
 /// <summary>Checks a fixed count against the value the arguments give.</summary>
 internal static class FixedCount
 {
-    /// <summary><paramref name="actual"/>, after checking that <typeparamref name="T"/> fixes it or fixes nothing.</summary>
-    public static int Check<T>(int actual, string what)
+    /// <summary>Throws unless <typeparamref name="T"/> fixes nothing or fixes <paramref name="actual"/>, the <paramref name="what"/>
+    /// that argument <paramref name="parameter"/> gives.</summary>
+    public static void Check<T>(int actual, string what, string parameter)
         where T : struct, IFixedCount
     {
         if (T.Value != 0 && T.Value != actual)
         {
-            throw new ArgumentException($"the kernel was specialized for {T.Value} {what}, but its arguments have {actual}", what);
+            throw new ArgumentException($"The kernel was compiled for {T.Value} {what}, but the arguments give {actual}.", parameter);
         }
-
-        return actual;
     }
 }

@@ -196,8 +196,8 @@ public static partial class Xnor
         where TWords : struct, IFixedCount
         where TWeightBits : struct, IFixedCount
     {
-        FixedCount.Check<TWords>(RowWords(cols), "words");
-        FixedCount.Check<TWeightBits>(weightBits, nameof(weightBits));
+        FixedCount.Check<TWords>(RowWords(cols), "words per row", nameof(cols));
+        FixedCount.Check<TWeightBits>(weightBits, "weight planes", nameof(weightBits));
         int rows = y.Length;
         int groups = KernelGeometry.XnorGroups(rows);
         KernelChecks.AtLeast(activations.Length, (long)betas.Length * RowWords(cols), nameof(activations));
