@@ -98,6 +98,10 @@ internal static class KernelCosts
                 int groups = KernelGeometry.XnorGroups(rows);
                 double fixedCost = groups * (Costs.XnorPerGroup + bits * bits * Costs.XnorPerGroupPair);
                 Row(text, rows, cols, $"Xnor {bits}x{bits}", t, "group x pair x word", (double)groups * bits * bits * words, Costs.XnorPerGroupWordPair, fixedCost);
+
+                // What a generated layer calls: the kernel compiled for these row words and weight planes.
+                double compiled = CpuTimeTable.Measure(() => FixedXnor.Multiply(words, bits, activations, betas, cols, y, weights, coefficients), rounds);
+                Row(text, rows, cols, $"Xnor {bits}x{bits}, compiled for the shape", compiled, "group x pair x word", (double)groups * bits * bits * words, Costs.XnorPerGroupWordPair, fixedCost);
             }
         }
 
@@ -163,4 +167,34 @@ internal static class KernelCosts
     }
 
     private static UniformCodec Uniform(Random random, int rows, int cols, int bits) => Workload.Uniform(random, rows, cols, bits);
+}
+
+/// <summary>
+/// <c>Xnor.Multiply</c> with the row words and weight planes as the generator names them (<c>Fixed1</c> .. <c>Fixed4</c>,
+/// <c>FixedNone</c> above), for the shapes and plane counts these benchmarks time.
+/// </summary>
+internal static class FixedXnor
+{
+    public static void Multiply(int words, int bits, ulong[] activations, float[] betas, int cols, float[] y, ulong[] weights, float[] coefficients)
+    {
+        switch (words)
+        {
+            case 1: WithBits<Fixed1>(bits, activations, betas, cols, y, weights, coefficients); break;
+            case 2: WithBits<Fixed2>(bits, activations, betas, cols, y, weights, coefficients); break;
+            case 3: WithBits<Fixed3>(bits, activations, betas, cols, y, weights, coefficients); break;
+            case 4: WithBits<Fixed4>(bits, activations, betas, cols, y, weights, coefficients); break;
+            default: WithBits<FixedNone>(bits, activations, betas, cols, y, weights, coefficients); break;
+        }
+    }
+
+    private static void WithBits<TWords>(int bits, ulong[] activations, float[] betas, int cols, float[] y, ulong[] weights, float[] coefficients)
+        where TWords : struct, IFixedCount
+    {
+        switch (bits)
+        {
+            case 2: Xnor.Multiply<TWords, Fixed2>(activations, betas, cols, y, weights, bits, coefficients, default); break;
+            case 3: Xnor.Multiply<TWords, Fixed3>(activations, betas, cols, y, weights, bits, coefficients, default); break;
+            default: Xnor.Multiply<TWords, FixedNone>(activations, betas, cols, y, weights, bits, coefficients, default); break;
+        }
+    }
 }
