@@ -65,7 +65,8 @@ public sealed partial class QuantModelGenerator
         }
 
         DiagnosticInfo? error = problem is null ? null : new DiagnosticInfo(DiagnosticDescriptors.InvalidTarget, problem, location);
-        return new ModelBinding(ns, symbol.Name, containing.ToEquatableArray(), path, directory, location, error, Threads: threads);
+        bool ownSkipLocalsInit = symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.SkipLocalsInitAttribute");
+        return new ModelBinding(ns, symbol.Name, containing.ToEquatableArray(), path, directory, location, error, Threads: threads, OwnSkipLocalsInit: ownSkipLocalsInit);
     }
 
     private static string Keyword(INamedTypeSymbol type) => type switch

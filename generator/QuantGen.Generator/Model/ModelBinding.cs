@@ -8,7 +8,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// boiled down to strings: where it lives, which file it names, where the attribute is (for diagnostics),
 /// or why the class cannot hold a model. <see cref="Declare"/>: the generator also declares the class
 /// (public partial), because no source file does. <see cref="Threads"/>: the attribute's opt-in to split large
-/// layers' rows across threads.
+/// layers' rows across threads. <see cref="OwnSkipLocalsInit"/>: the class already carries <c>[SkipLocalsInit]</c>
+/// (the generator must not add it a second time).
 /// </summary>
 internal sealed record ModelBinding(
     string? Namespace,
@@ -19,7 +20,8 @@ internal sealed record ModelBinding(
     LocationInfo? Location,
     DiagnosticInfo? Error,
     bool Declare = false,
-    int Threads = 1)
+    int Threads = 1,
+    bool OwnSkipLocalsInit = false)
 {
     /// <summary>The class's full name, for hint names and messages.</summary>
     public string FullName
