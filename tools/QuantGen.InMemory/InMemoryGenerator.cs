@@ -31,16 +31,16 @@ public static class InMemoryGenerator
     public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
 
     /// <summary>
-    /// A compilation of <paramref name="sources"/> against <see cref="References"/>. Unsafe code is allowed, as in a project
-    /// with AllowUnsafeBlocks, so the generator marks the model classes <c>[SkipLocalsInit]</c>: whatever runs them here
-    /// (the tests, <c>quantgen eval</c>) runs them on working memory that is not zeroed first.
+    /// A compilation of <paramref name="sources"/> against <see cref="References"/>; <paramref name="allowUnsafe"/> as a
+    /// project's AllowUnsafeBlocks (with it the generator marks the model classes <c>[SkipLocalsInit]</c>, so whatever runs
+    /// them runs them on working memory that is not zeroed first).
     /// </summary>
-    public static CSharpCompilation Compilation(IEnumerable<(string Path, string Text)> sources) =>
+    public static CSharpCompilation Compilation(IEnumerable<(string Path, string Text)> sources, bool allowUnsafe = false) =>
         CSharpCompilation.Create(
             "Generated" + Guid.NewGuid().ToString("N"),
             sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe));
 
     /// <summary>A driver holding the project's generator; <paramref name="trackSteps"/> records each pipeline step (for cache tests).</summary>
     public static GeneratorDriver Driver(IEnumerable<AdditionalText> files, bool trackSteps = false) =>

@@ -86,6 +86,11 @@ public sealed class SkipLocalsInitTests(CompiledRecurrentModels models) : IClass
         Assert.Contains("Tests.Models.Tiny.SkipLocalsInit.g.cs", unsafeProject.Sources.Keys);
         unsafeProject.Load();
 
+        // A class nested in another: the part opens the containing type as the other generated files do.
+        GeneratorRun nested = Run("public static partial class Outer { [global::QuantGen.QuantModel(\"models/tiny.qgm.json\")] public partial class Tiny; }", file, allowUnsafe: true);
+        Assert.Contains("Tests.Models.Outer.Tiny.SkipLocalsInit.g.cs", nested.Sources.Keys);
+        nested.Load();
+
         // The user's own [SkipLocalsInit] on the class: a second one would not compile (the attribute allows one).
         GeneratorRun own = Run("[global::System.Runtime.CompilerServices.SkipLocalsInit, global::QuantGen.QuantModel(\"models/tiny.qgm.json\")] public partial class Tiny;", file, allowUnsafe: true);
         Assert.DoesNotContain(own.Sources.Keys, k => k.EndsWith(".SkipLocalsInit.g.cs", StringComparison.Ordinal));
@@ -94,8 +99,7 @@ public sealed class SkipLocalsInitTests(CompiledRecurrentModels models) : IClass
 
     private static GeneratorRun Run(string declaration, AdditionalText file, bool allowUnsafe)
     {
-        CSharpCompilation compilation = GeneratorHarness.Compilation([(GeneratorHarness.SourceDirectory + "/Models.cs", "namespace Tests.Models;\n" + declaration + "\n")]);
-        compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(allowUnsafe));
+        CSharpCompilation compilation = GeneratorHarness.Compilation([(GeneratorHarness.SourceDirectory + "/Models.cs", "namespace Tests.Models;\n" + declaration + "\n")], allowUnsafe);
         GeneratorDriver driver = GeneratorHarness.Driver([file]).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out var diagnostics);
         Assert.Empty(diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
         return new GeneratorRun(driver, driver.GetRunResult(), output, diagnostics);

@@ -70,7 +70,8 @@ public sealed class CompiledModels
     {
         var files = descriptions.Select((d, i) => (AdditionalText)new InMemoryAdditionalText($"{GeneratorHarness.SourceDirectory}/models/m{i}.qgm.json", TestModels.Json(d.Model))).ToList();
         var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"M{i}", $"models/m{i}.qgm.json")));
-        GeneratorRun run = GeneratorHarness.Run([bindings], files);
+        // As a project that allows unsafe code: [SkipLocalsInit], so every differential case also runs on dirty stack memory.
+        GeneratorRun run = GeneratorHarness.Run([bindings], files, allowUnsafe: true);
         Diagnostic[] errors = run.Result.Diagnostics.ToArray();
         if (errors.Length > 0)
         {

@@ -20,15 +20,16 @@ internal static class GeneratorHarness
 
     public static ImmutableArray<MetadataReference> References => InMemoryGenerator.References;
 
-    public static CSharpCompilation Compilation(IEnumerable<(string Path, string Text)> sources) => InMemoryGenerator.Compilation(sources);
+    public static CSharpCompilation Compilation(IEnumerable<(string Path, string Text)> sources, bool allowUnsafe = false) => InMemoryGenerator.Compilation(sources, allowUnsafe);
 
     public static GeneratorDriver Driver(IEnumerable<AdditionalText> files) => InMemoryGenerator.Driver(files, trackSteps: true);
 
     /// <summary>Runs the generator over <paramref name="sources"/> with <paramref name="files"/> as additional files.</summary>
     /// <param name="target">The build's QuantGenTarget property; null plans for the default (Portable).</param>
-    public static GeneratorRun Run(IEnumerable<(string Path, string Text)> sources, IEnumerable<AdditionalText> files, string? target = null)
+    /// <param name="allowUnsafe">As a project's AllowUnsafeBlocks: the model classes then skip zeroing their stack memory.</param>
+    public static GeneratorRun Run(IEnumerable<(string Path, string Text)> sources, IEnumerable<AdditionalText> files, string? target = null, bool allowUnsafe = false)
     {
-        CSharpCompilation compilation = Compilation(sources);
+        CSharpCompilation compilation = Compilation(sources, allowUnsafe);
         GeneratorDriver driver = target is null ? Driver(files)
             : Driver(files).WithUpdatedAnalyzerConfigOptions(ItemHarness.Global(new Dictionary<string, string> { ["QuantGenTarget"] = target }));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);

@@ -118,7 +118,8 @@ public sealed class CompiledRecurrentModels
         var bindings = GeneratorHarness.Bindings(descriptions.Select((d, i) => ($"R{i}", $"rnn/r{i}.qgm.json")), "Tests.Recurrent");
         // Planned for Avx512, the table the kernel pins of RecurrentDifferentialTests were made with (the default Portable
         // plan takes the float convolution for the 6-channel integer cases, which would leave the integer one unchecked).
-        GeneratorRun run = GeneratorHarness.Run([bindings], files, target: "Avx512");
+        // As a project that allows unsafe code: [SkipLocalsInit], so the stateless models run on dirty stack memory.
+        GeneratorRun run = GeneratorHarness.Run([bindings], files, target: "Avx512", allowUnsafe: true);
         Diagnostic[] errors = run.Result.Diagnostics.ToArray();
         if (errors.Length > 0)
         {
