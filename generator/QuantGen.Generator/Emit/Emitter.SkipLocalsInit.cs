@@ -11,16 +11,11 @@ namespace QuantGen.Generator.Emit;
 /// </summary>
 internal static partial class Emitter
 {
-    public static (string HintName, string Source) EmitSkipLocalsInit(ModelPlan plan)
-    {
-        var w = new SourceWriter();
-        WriteFileHeader(w, plan);
-        OpenTypes(w, plan);
-        w.Line("// Working memory is written before it is read: the runtime need not zero what the methods stackalloc.");
-        w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
-        w.Open($"partial class {plan.Target.ClassName}");
-        w.Close();
-        CloseTypes(w, plan);
-        return (plan.Target.FullName + ".SkipLocalsInit.g.cs", w.ToString());
-    }
+    public static (string HintName, string Source) EmitSkipLocalsInit(ModelPlan plan) =>
+        EmitEmptyPart(
+            plan,
+            ".SkipLocalsInit.g.cs",
+            "// Working memory is written before it is read: the runtime need not zero what the methods stackalloc.",
+            $"partial class {plan.Target.ClassName}",
+            "[global::System.Runtime.CompilerServices.SkipLocalsInit]");
 }
