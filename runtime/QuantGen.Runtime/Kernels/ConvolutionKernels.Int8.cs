@@ -176,7 +176,28 @@ public static partial class ConvolutionKernels
         for (int yy = 0; yy < w.Height; yy++)
         {
             ref byte row = ref Unsafe.Add(ref to, ((yy + w.PaddingH) * pw + w.PaddingW) * cp);
-            for (int c = 0; c < channels; c++)
+            int c = 0;
+            if (Sse2.IsSupported)
+            {
+                for (; c + 16 <= channels; c += 16)
+                {
+                    int xx = 0;
+                    for (; xx + 8 <= width; xx += 8)
+                    {
+                        Transpose16x8(ref Unsafe.Add(ref from, c * plane + yy * width + xx), plane, ref Unsafe.Add(ref row, xx * cp + c), cp);
+                    }
+
+                    for (; xx < width; xx++)
+                    {
+                        for (int k = c; k < c + 16; k++)
+                        {
+                            Unsafe.Add(ref row, xx * cp + k) = Unsafe.Add(ref from, k * plane + yy * width + xx);
+                        }
+                    }
+                }
+            }
+
+            for (; c < channels; c++)
             {
                 ref byte source = ref Unsafe.Add(ref from, c * plane + yy * width);
                 for (int xx = 0; xx < width; xx++)
@@ -185,6 +206,46 @@ public static partial class ConvolutionKernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Eight pixels of 16 channels (8 bytes per channel, <paramref name="plane"/> apart) to eight runs of 16 channel bytes
+    /// (<paramref name="cp"/> apart): byte, 16-, 32- and 64-bit interleaves, 32 unpacks where the byte loop took 128 loads and
+    /// 128 stores (on the digits CNN's 16-channel map that loop was 7 % of an 8-bit step).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose16x8(ref byte from, int plane, ref byte to, int cp)
+    {
+        // a[k]: channels 2k and 2k + 1 interleaved, pixel by pixel.
+        Vector128<byte> a0 = Pixels(ref from, plane, 0, 1), a1 = Pixels(ref from, plane, 2, 3), a2 = Pixels(ref from, plane, 4, 5), a3 = Pixels(ref from, plane, 6, 7);
+        Vector128<byte> a4 = Pixels(ref from, plane, 8, 9), a5 = Pixels(ref from, plane, 10, 11), a6 = Pixels(ref from, plane, 12, 13), a7 = Pixels(ref from, plane, 14, 15);
+        // b: four channels per pixel, pixels 0-3 (Low) and 4-7 (High).
+        Vector128<ushort> b0 = Sse2.UnpackLow(a0.AsUInt16(), a1.AsUInt16()), b1 = Sse2.UnpackLow(a2.AsUInt16(), a3.AsUInt16());
+        Vector128<ushort> b2 = Sse2.UnpackLow(a4.AsUInt16(), a5.AsUInt16()), b3 = Sse2.UnpackLow(a6.AsUInt16(), a7.AsUInt16());
+        Vector128<ushort> e0 = Sse2.UnpackHigh(a0.AsUInt16(), a1.AsUInt16()), e1 = Sse2.UnpackHigh(a2.AsUInt16(), a3.AsUInt16());
+        Vector128<ushort> e2 = Sse2.UnpackHigh(a4.AsUInt16(), a5.AsUInt16()), e3 = Sse2.UnpackHigh(a6.AsUInt16(), a7.AsUInt16());
+        Store4(ref to, cp, b0, b1, b2, b3);
+        Store4(ref Unsafe.Add(ref to, 4 * cp), cp, e0, e1, e2, e3);
+    }
+
+    /// <summary>8 bytes of channels <paramref name="c"/> and <paramref name="d"/> interleaved.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Pixels(ref byte from, int plane, int c, int d) =>
+        Sse2.UnpackLow(
+            Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref from, c * plane))).AsByte(),
+            Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref from, d * plane))).AsByte());
+
+    /// <summary>Four pixels' 16 channels from the four-channel groups (channels 0-3, 4-7, 8-11, 12-15 of each pixel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(ref byte to, int cp, Vector128<ushort> c0, Vector128<ushort> c4, Vector128<ushort> c8, Vector128<ushort> c12)
+    {
+        // Eight channels per pixel: pixels 0-1 (Low) and 2-3 (High), then all 16 per pixel.
+        Vector128<uint> low0 = Sse2.UnpackLow(c0.AsUInt32(), c4.AsUInt32()), high0 = Sse2.UnpackHigh(c0.AsUInt32(), c4.AsUInt32());
+        Vector128<uint> low8 = Sse2.UnpackLow(c8.AsUInt32(), c12.AsUInt32()), high8 = Sse2.UnpackHigh(c8.AsUInt32(), c12.AsUInt32());
+        Sse2.UnpackLow(low0.AsUInt64(), low8.AsUInt64()).AsByte().StoreUnsafe(ref to);
+        Sse2.UnpackHigh(low0.AsUInt64(), low8.AsUInt64()).AsByte().StoreUnsafe(ref Unsafe.Add(ref to, cp));
+        Sse2.UnpackLow(high0.AsUInt64(), high8.AsUInt64()).AsByte().StoreUnsafe(ref Unsafe.Add(ref to, 2 * cp));
+        Sse2.UnpackHigh(high0.AsUInt64(), high8.AsUInt64()).AsByte().StoreUnsafe(ref Unsafe.Add(ref to, 3 * cp));
     }
 
     /// <summary>Where position <paramref name="p"/>'s window starts in the channels-last map.</summary>
