@@ -65,7 +65,8 @@ internal sealed record CostModel
     /// 4.1 ns per block, plane and group (three instructions per lookup where AVX-512 has one); xor/popcount 1.7 ns per group and pair and 1.7 per word beside it (1024 x 64 and 1024 x 256
     /// at 2 x 2 and 3 x 3, 1.9 to 4.1 us and 4.7 to 9.6 us since the short-row loop; 2.4 and 1.85 before); the digits CNN's 16 -> 32 convolution 9.1 us in float (0.028 ns per weight and position), 9.3
     /// to 9.6 us with 8-bit input codes (0.03; 14.2 us before the 7-bit and top-bit split) and 6.6 to 6.9 us below 8 bits
-    /// (0.021), and by xor/popcount 0.11 ns per unit at 2 x 2 and 0.083 at 3 x 3 (weight planes paired up to three code
+    /// (0.021), refit 2026-11-27 after its output stores and code map lost their per-byte loops to 7.9 us (0.025) and 5.0 us
+    /// (0.015), and by xor/popcount 0.11 ns per unit at 2 x 2 and 0.083 at 3 x 3 (weight planes paired up to three code
     /// planes). The rest as AVX-512.
     /// </summary>
     public static CostModel Avx2 { get; } = Avx512 with
@@ -84,8 +85,8 @@ internal sealed record CostModel
         XnorPerGroupPair = 1.7,
         XnorPerGroupWordPair = 1.7,
         FloatBatchedPerWeight = 0.028,
-        Int8ConvPerWeight = 0.021,
-        Int8ConvPerWeightWide = 0.03,
+        Int8ConvPerWeight = 0.015,
+        Int8ConvPerWeightWide = 0.025,
         XnorConvPerUnit = 0.1,
         XnorConvPerUnitWide = 0.11,
         XnorConvPairsUpTo = 3,
