@@ -465,7 +465,9 @@ public static partial class Int8
         }
     }
 
-    /// <summary><see cref="Rows{L, V, X, R}"/> for two consecutive blocks (<paramref name="block"/> and the one after it).</summary>
+    /// <summary><see cref="Rows{L, V, X, R}"/> for two consecutive blocks (<paramref name="block"/> and the one after it), its
+    /// step written out for eight accumulators: a shared step taking them by reference would make them address-exposed
+    /// locals, which the JIT keeps in memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Rows8<L, V, X, R>(ref sbyte block, ref byte a, int stride, out Vector128<int> first, out Vector128<int> second)
         where L : struct, IProductLanes<V, X>
