@@ -87,10 +87,14 @@ public static class ByteCodes
             for (int k = 0; r0 + k < rows; k++)
             {
                 int r = r0 + k;
-                y[r] = (scales[r] * dots.GetElement(k) + (offsets.IsEmpty ? 0f : offsets[r]) * sum) + (bias.IsEmpty ? 0f : bias[r]);
+                y[r] = Output(r, dots.GetElement(k), scales, offsets, sum, bias);
             }
         }
     }
+
+    /// <summary>One row's output from its dot product: the vector epilogues' operations, one lane (the last pass's rows).</summary>
+    private static float Output(int r, float dot, ReadOnlySpan<float> scales, ReadOnlySpan<float> offsets, float sum, ReadOnlySpan<float> bias) =>
+        (scales[r] * dot + (offsets.IsEmpty ? 0f : offsets[r]) * sum) + (bias.IsEmpty ? 0f : bias[r]);
 
     /// <summary>
     /// The AVX2 passes: eight rows at a time, one accumulator each, their sums reduced together (six horizontal adds and a
@@ -139,7 +143,7 @@ public static class ByteCodes
             for (int k = 0; r0 + k < rows; k++)
             {
                 int r = r0 + k;
-                y[r] = (scales[r] * dots.GetElement(k) + (offsets.IsEmpty ? 0f : offsets[r]) * sum) + (bias.IsEmpty ? 0f : bias[r]);
+                y[r] = Output(r, dots.GetElement(k), scales, offsets, sum, bias);
             }
         }
     }
