@@ -231,16 +231,38 @@ public static partial class ConvolutionKernels
     /// <summary>Bytes from <paramref name="at"/> to the next 64-byte boundary (0 on one).</summary>
     private static unsafe int ToBoundary(ref byte at) => (int)((64 - ((nint)Unsafe.AsPointer(ref at) & 63)) & 63);
 
-    /// <summary>y = sums + bias.</summary>
+    /// <summary>y = sums + bias, at the widest vector the machine has (one add per element either way: the same bits). Scalar
+    /// on AVX2 until 2026-11-27, where the digits CNN's 2 x 2 step spent about 0.5 us in it.</summary>
     private static void AddBias(ReadOnlySpan<float> sums, float bias, Span<float> y)
     {
         int p = 0;
+        int n = Math.Min(sums.Length, y.Length);
+        ref float s = ref MemoryMarshal.GetReference(sums);
+        ref float d = ref MemoryMarshal.GetReference(y);
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<float> b = Vector512.Create(bias);
-            for (; p + 16 <= y.Length; p += 16)
+            for (; p + 16 <= n; p += 16)
             {
-                (Vector512.Create(sums.Slice(p, 16)) + b).CopyTo(y.Slice(p, 16));
+                (Vector512.LoadUnsafe(ref s, (nuint)p) + b).StoreUnsafe(ref d, (nuint)p);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> b = Vector256.Create(bias);
+            for (; p + 8 <= n; p += 8)
+            {
+                (Vector256.LoadUnsafe(ref s, (nuint)p) + b).StoreUnsafe(ref d, (nuint)p);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> b = Vector128.Create(bias);
+            for (; p + 4 <= n; p += 4)
+            {
+                (Vector128.LoadUnsafe(ref s, (nuint)p) + b).StoreUnsafe(ref d, (nuint)p);
             }
         }
 
