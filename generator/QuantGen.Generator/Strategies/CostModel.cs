@@ -67,7 +67,9 @@ internal sealed record CostModel
     /// to 9.6 us with 8-bit input codes (0.03; 14.2 us before the 7-bit and top-bit split) and 6.6 to 6.9 us below 8 bits
     /// (0.021), refit 2026-11-27 after its output stores and code map lost their per-byte loops to 7.9 us (0.025) and 5.0 us
     /// (0.015), and by xor/popcount 0.11 ns per unit at 2 x 2 and 0.083 at 3 x 3 (weight planes paired up to three code
-    /// planes). The rest as AVX-512.
+    /// planes), refit 2026-11-27 after the counting took the weights' nibble tables (ConvolutionKernels.XnorTables.cs) to
+    /// 0.067 at 2 x 2 and 0.059 at 3 x 3 (6.6 and 12.4 us with the coding), and 0.055 at 4 x 4 (21 us; 28 before) in a
+    /// Stopwatch harness. The rest as AVX-512.
     /// </summary>
     public static CostModel Avx2 { get; } = Avx512 with
     {
@@ -87,8 +89,8 @@ internal sealed record CostModel
         FloatBatchedPerWeight = 0.028,
         Int8ConvPerWeight = 0.015,
         Int8ConvPerWeightWide = 0.025,
-        XnorConvPerUnit = 0.1,
-        XnorConvPerUnitWide = 0.11,
+        XnorConvPerUnit = 0.067,
+        XnorConvPerUnitWide = 0.055,
         XnorConvPairsUpTo = 3,
     };
 

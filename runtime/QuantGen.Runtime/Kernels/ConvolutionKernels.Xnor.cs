@@ -140,9 +140,10 @@ public static partial class ConvolutionKernels
         int maskBytes = padded * wordBytes;
         Span<int> codeAt = stackalloc int[taps * chunks];
         Span<int> maskAt = stackalloc int[taps * chunks];
-        int planeStride;
+        int planeStride, mapsAt;
         if (w.StrideH == 1 && w.StrideW == 1 && w.OutWidth == w.Width)
         {
+            mapsAt = start + (taps * maskBytes);
             planeStride = chunks * pixelStride * wordBytes;
             if (path == XnorPath.Permute512 && padded < 1 << 20)
             {
@@ -170,6 +171,7 @@ public static partial class ConvolutionKernels
         }
         else
         {
+            mapsAt = start + (taps * chunks * (activationBits + 1) * maskBytes);
             planeStride = maskBytes;
             CountsInside(w, b, bn);
             TapWords(words.Slice(0, pixelBytes), words.Slice(start, taps * chunks * (activationBits + 1) * maskBytes), w, activationBits, chunks, wordBytes, pixelStride, front, maskBytes);
@@ -193,7 +195,10 @@ public static partial class ConvolutionKernels
         }
         else if (path == XnorPath.Lanes256)
         {
-            ProductsLanes<ConvLanes256, Vector256<byte>>(products, y, bias, weightBits, positions);
+            // The nibble maps follow the taps' words and masks (KernelGeometry.ConvXnorScratchFloats).
+            Span<byte> maps = words.Slice(mapsAt, NibbleMapBytes(padded, taps * chunks, activationBits, wordBytes));
+            NibbleMaps256(products, activationBits, maps);
+            ProductsTables256(products, maps, y, bias, weightBits, positions);
         }
         else if (path == XnorPath.Lanes128)
         {

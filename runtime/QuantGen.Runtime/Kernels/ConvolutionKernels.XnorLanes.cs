@@ -8,11 +8,12 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantGen.Runtime;
 
 /// <summary>
-/// The xor/popcount convolution's narrower paths (AVX2; SSSE3 or ARM64 AdvSimd): the same lanes-as-positions layout
-/// and the same integer counts as the AVX-512 path, a vector of 32 or 16 bytes at a time, each byte counted by nibble
-/// lookups (vpshufb) or by the ARM64 byte count (CNT). Without them a machine would run the scalar twin, about 40
-/// times slower than the float convolution it replaces. The float epilogue is the scalar twin's fused multiply-adds
-/// in the same order, a vector of positions at a time, so every path gives the same bits.
+/// The xor/popcount convolution's 128-bit path (SSSE3 or ARM64 AdvSimd; AVX2 has its own, ConvolutionKernels.XnorTables.cs):
+/// the same lanes-as-positions layout and the same integer counts as the AVX-512 path, 16 bytes at a time, each byte
+/// counted by nibble lookups (pshufb) or by the ARM64 byte count (CNT). Without it such a machine would run the scalar
+/// twin, about 40 times slower than the float convolution it replaces. The float epilogue is the scalar twin's fused
+/// multiply-adds in the same order, a vector of positions at a time, so every path gives the same bits. Written over
+/// the vector type (<see cref="IConvLanes{V}"/>); AVX2 ran it with 256-bit lanes until 2026-11-27.
 /// </summary>
 public static partial class ConvolutionKernels
 {
@@ -234,53 +235,6 @@ public static partial class ConvolutionKernels
         /// with 32-bit words): s = sum_j beta_j count_j (fused, in plane order), t = B n - 2 s, sums = alpha t (+ sums).
         /// </summary>
         static abstract void Finish(V c0, V c1, V c2, V c3, int planes, int wordBytes, ref float beta, float alpha, bool first, ref float sums, ref float bn);
-    }
-
-    /// <summary>AVX2: nibble lookups by vpshufb, bytes summed pairwise by vpmaddubsw (and vpmaddwd for 32-bit words).</summary>
-    private readonly struct ConvLanes256 : IConvLanes<Vector256<byte>>
-    {
-        public static int Bytes => 32;
-
-        public static Vector256<byte> Zero => Vector256<byte>.Zero;
-
-        public static Vector256<byte> Load(ref byte at) => Vector256.LoadUnsafe(ref at);
-
-        public static Vector256<byte> Broadcast(ref byte word, int wordBytes) => wordBytes == 2
-            ? Vector256.Create(Unsafe.ReadUnaligned<ushort>(ref word)).AsByte()
-            : Vector256.Create(Unsafe.ReadUnaligned<uint>(ref word)).AsByte();
-
-        public static Vector256<byte> Table => Vector256.Create(Nibbles());
-
-        public static Vector256<byte> Low => Vector256.Create((byte)15);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> CountMasked(Vector256<byte> weight, Vector256<byte> words, Vector256<byte> mask, Vector256<byte> table, Vector256<byte> low)
-        {
-            Vector256<byte> v = (weight ^ words) & mask;
-            return Avx2.Shuffle(table, v & low) + Avx2.Shuffle(table, (v.AsUInt16() >> 4).AsByte() & low);
-        }
-
-        public static Vector256<byte> AddBytes(Vector256<byte> a, Vector256<byte> b) => a + b;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Fold(Vector256<byte> lanes, Vector256<byte> bytes) =>
-            (lanes.AsInt16() + Avx2.MultiplyAddAdjacent(bytes, Vector256.Create((sbyte)1))).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Finish(Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> c2, Vector256<byte> c3, int planes, int wordBytes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
-        {
-            if (wordBytes == 2)
-            {
-                // vpmaddubsw keeps the positions in order, and so does the widening.
-                FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenLower(c0.AsInt16()), Vector256.WidenLower(c1.AsInt16()), Vector256.WidenLower(c2.AsInt16()), Vector256.WidenLower(c3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
-                FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenUpper(c0.AsInt16()), Vector256.WidenUpper(c1.AsInt16()), Vector256.WidenUpper(c2.AsInt16()), Vector256.WidenUpper(c3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
-            }
-            else
-            {
-                Vector256<short> one = Vector256.Create((short)1);
-                FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Avx2.MultiplyAddAdjacent(c0.AsInt16(), one), Avx2.MultiplyAddAdjacent(c1.AsInt16(), one), Avx2.MultiplyAddAdjacent(c2.AsInt16(), one), Avx2.MultiplyAddAdjacent(c3.AsInt16(), one), planes, ref beta, alpha, first, ref sums, ref bn);
-            }
-        }
     }
 
     /// <summary>SSSE3 (nibble lookups by pshufb) or ARM64 AdvSimd (CNT counts each byte); bytes summed pairwise.</summary>

@@ -263,8 +263,9 @@ internal static class KernelGeometry
     /// Floats of scratch the xor/popcount convolution needs: the cleaned input and its reconstruction, the codes (whole
     /// 64-byte words and 64 spare bytes), the output channel's sums and B n(p) per padded position, the pixel words of
     /// every code plane, and the activation words: per tap and chunk, one plane of words per padded output position for
-    /// each code plane and one of masks (all ones where the tap reads a pixel, 0 where it reads padding), 64 bytes
-    /// aligned (64 spare bytes).
+    /// each code plane and one of masks (all ones where the tap reads a pixel, 0 where it reads padding; with stride 1
+    /// and rows as wide as the input's only the masks, per tap), 64 bytes aligned (64 spare bytes), then the AVX2 path's
+    /// nibble maps (two bytes per code byte of every tap and chunk).
     /// </summary>
     public static int ConvXnorScratchFloats(int channels, int height, int width, int kernelH, int kernelW, int strideH, int strideW, int paddingH, int paddingW, int activationBits)
     {
@@ -275,7 +276,11 @@ internal static class KernelGeometry
         long codes = (map + 63) / 64 * 64 + 64;
         long positions = ConvXnorPaddedPositions(outH * outW, channels);
         long pixels = activationBits * chunks * ConvXnorPixelStride(height, width, kernelH, kernelW, strideH, strideW, paddingH, paddingW, channels) * words;
-        long activations = (long)kernelH * kernelW * chunks * (activationBits + 1) * positions * words + 64;
+        // The taps' masks (stride 1 and rows as wide as the input's: the words are read in place) or words and masks, then
+        // the AVX2 path's nibble maps, two bytes per code byte.
+        long steps = (long)kernelH * kernelW * chunks;
+        bool inPlace = strideH == 1 && strideW == 1 && outW == width;
+        long activations = ((inPlace ? kernelH * kernelW : steps * (activationBits + 1)) + (2 * steps * activationBits)) * positions * words + 64;
         return (int)(2L * map + (codes + 3) / 4 + 2 * positions + (pixels + activations + 3) / 4);
     }
 

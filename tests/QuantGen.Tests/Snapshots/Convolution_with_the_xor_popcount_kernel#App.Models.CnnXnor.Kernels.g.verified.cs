@@ -13,13 +13,13 @@ namespace App.Models
             global::System.Span<float> a = scratch.Slice(0, 864);
             global::System.Span<float> b = scratch.Slice(864, 864);
             // Gate products of the recurrent layers; the patch and output column of the convolutions.
-            global::System.Span<float> layerScratch = scratch.Slice(1728, 4240);
+            global::System.Span<float> layerScratch = scratch.Slice(1728, 5104);
 
             // Layer 0 "conv": Conv2d 1152 -> 864, weights MultiBinary 2-bit, per-row coefficients.
             // Conv2d: each output position's 144-value patch (channel, ky, kx; padding reads 0) times the weights.
             // Input quantized inside the XnorConv kernel: OnlineMultiBinary 2-bit, 2 cycles, kept as codes.
             // Kernel XnorConv: xor/popcount over 2 x 2 plane pairs, all 72 positions in one call: the whole map coded online (2 alternating cycles) inside the kernel, channels last as 16-bit words, 32 positions per 512-bit vector (each weight word broadcast), taps that read padding masked out of the count; coefficients x betas applied once per 16 positions.
-            global::QuantGen.Runtime.ConvolutionKernels.Xnor(input, a.Slice(0, 864), new global::QuantGen.Runtime.Window(16, 9, 8, 3, 3, 1, 1, 1, 1), QuantGenData.L0XnorPlanes, weightBits: 2, QuantGenData.L0Coefficients, QuantGenData.L0Bias, activationBits: 2, cycles: 2, layerScratch.Slice(0, 4240));
+            global::QuantGen.Runtime.ConvolutionKernels.Xnor(input, a.Slice(0, 864), new global::QuantGen.Runtime.Window(16, 9, 8, 3, 3, 1, 1, 1, 1), QuantGenData.L0XnorPlanes, weightBits: 2, QuantGenData.L0Coefficients, QuantGenData.L0Bias, activationBits: 2, cycles: 2, layerScratch.Slice(0, 5104));
 
             // Layer 1 "relu": Relu 864 -> 864.
             // Relu: element-wise max(x, 0).

@@ -103,8 +103,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.Length(input.Length, 1152, nameof(input));
             global::QuantGen.Runtime.Guard.Length(output.Length, 7, nameof(output));
             global::QuantGen.Runtime.Guard.NoOverlap(input, output, nameof(input), nameof(output));
-            // 23,872 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[5968];
+            // 27,328 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[6832];
             Forward(input, output, scratch);
         }
 
@@ -114,8 +114,8 @@ namespace App.Models
             global::QuantGen.Runtime.Guard.BatchLength(inputs.Length, batchSize, 1152, nameof(inputs));
             global::QuantGen.Runtime.Guard.BatchLength(outputs.Length, batchSize, 7, nameof(outputs));
             global::QuantGen.Runtime.Guard.NoOverlap(inputs, outputs, nameof(inputs), nameof(outputs));
-            // 23,872 bytes of working memory: small enough for the stack.
-            global::System.Span<float> scratch = stackalloc float[5968];
+            // 27,328 bytes of working memory: small enough for the stack.
+            global::System.Span<float> scratch = stackalloc float[6832];
             for (int i = 0; i < batchSize; i++)
             {
                 Forward(inputs.Slice(i * 1152, 1152), outputs.Slice(i * 7, 7), scratch);

@@ -1,0 +1,341 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// The xor/popcount convolution on AVX2, by nibble tables of the weights. A convolution's weight word is the same for
+/// every output position of a step, so popcount(w xor x) need not be formed per position: for each nibble n of w, the
+/// 16-entry table popcount(n xor i) counts a code nibble i with one vpshufb. The code words are split once per call into
+/// nibble maps, one byte per position (<see cref="NibbleMaps256"/>), and the tables of every byte value are constants
+/// (<see cref="NibbleTables"/>), so a step costs one table load and one vpshufb per weight byte and code plane, where the
+/// xor, mask, shift and two lookups per 16 positions of the generic narrower path cost five instructions on the two
+/// pipes of Zen 3 that shuffle and shift, and four more. The counts are the same integers, and the float epilogue the
+/// scalar twin's, so the outputs are the same bits.
+/// </summary>
+public static partial class ConvolutionKernels
+{
+    /// <summary>Output positions per vector of the table path (one byte each in a 128-bit lane).</summary>
+    private const int TablePositions = 16;
+
+    /// <summary>
+    /// For every byte value b, 32 bytes: popcount(low nibble of b xor i) for i = 0..15, then popcount(high nibble xor i):
+    /// the two 128-bit lanes of a vpshufb table for a weight byte (a nibble map holds the same positions' low nibbles in
+    /// its first lane and high nibbles in its second). 8 KB from a 64-byte boundary (<see cref="NibbleTablesStart"/>), so no
+    /// load crosses a cache line.
+    /// </summary>
+    private static readonly byte[] NibbleTables = BuildNibbleTables();
+
+    private static byte[] BuildNibbleTables()
+    {
+        byte[] tables = GC.AllocateArray<byte>((256 * 32) + 64, pinned: true);
+        int start = ToBoundary(ref tables[0]);
+        for (int b = 0; b < 256; b++)
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                tables[start + (b * 32) + i] = (byte)System.Numerics.BitOperations.PopCount((uint)((b & 15) ^ i));
+                tables[start + (b * 32) + 16 + i] = (byte)System.Numerics.BitOperations.PopCount((uint)((b >> 4) ^ i));
+            }
+        }
+
+        return tables;
+    }
+
+    /// <summary>The first table (byte value 0) of <see cref="NibbleTables"/>; the array is pinned, so its place holds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref byte NibbleTablesStart()
+    {
+        ref byte first = ref MemoryMarshal.GetArrayDataReference(NibbleTables);
+        return ref Unsafe.Add(ref first, ToBoundary(ref first));
+    }
+
+    /// <summary>Bytes of the nibble maps: per 16 positions, step and byte of a word, 32 bytes per code plane.</summary>
+    private static int NibbleMapBytes(int padded, int steps, int planes, int wordBytes) => padded / TablePositions * steps * planes * wordBytes * 32;
+
+    /// <summary>
+    /// The nibble maps of every step's code words, [16 positions][step][byte of the word][code plane]: 32 bytes, the 16
+    /// positions' low nibbles of that byte, then their high nibbles; 0x80 where the tap reads padding (vpshufb gives 0
+    /// for an index with bit 7 set, so the masks need no instruction of their own in the counting loop).
+    /// </summary>
+    private static void NibbleMaps256(in Products p, int planes, Span<byte> maps)
+    {
+        int steps = p.CodeAt.Length, wordBytes = p.WordBytes, vectors = p.Padded / TablePositions;
+        ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
+        ref byte n0 = ref MemoryMarshal.GetReference(maps);
+        Vector256<byte> low = Vector256.Create((byte)15), padding = Vector256.Create((byte)0x80);
+        // The second lane of [byte | byte] shifted down a nibble (bits from the next byte are cleared with the low mask).
+        Vector256<uint> shifts = Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4);
+        for (int v = 0, at = 0; v < vectors; v++)
+        {
+            int word = v * TablePositions * wordBytes;
+            for (int s = 0; s < steps; s++, at += wordBytes * planes * 32)
+            {
+                ref byte codes = ref Unsafe.Add(ref a0, p.CodeAt[s] + word);
+                Vector256<byte> flag = Avx2.AndNot(Bytes(ref Unsafe.Add(ref a0, p.MaskAt[s] + word), wordBytes, out _), padding);
+                for (int j = 0; j < planes; j++)
+                {
+                    Vector256<byte> first = Bytes(ref Unsafe.Add(ref codes, j * p.PlaneStride), wordBytes, out Vector256<byte> second);
+                    for (int k = 0; k < wordBytes; k++)
+                    {
+                        // Byte k of the 16 words in both lanes: bytes 0 and 2 in first's lanes, 1 and 3 in second's.
+                        Vector256<byte> pair = (k & 1) == 0 ? first : second;
+                        Vector256<byte> both = (k < 2 ? Avx2.Permute4x64(pair.AsUInt64(), 0x44) : Avx2.Permute4x64(pair.AsUInt64(), 0xEE)).AsByte();
+                        Vector256<byte> nibbles = (Avx2.ShiftRightLogicalVariable(both.AsUInt32(), shifts).AsByte() & low) | flag;
+                        nibbles.StoreUnsafe(ref Unsafe.Add(ref n0, at + (((k * planes) + j) * 32)));
+                    }
+                }
+            }
+        }
+
+        // The 16 words at word: for 16-bit words, [byte 0 of each | byte 1 of each] (second unused); for 32-bit words,
+        // [byte 0 | byte 2] and second = [byte 1 | byte 3], 16 positions in order in each lane.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector256<byte> Bytes(ref byte word, int wordBytes, out Vector256<byte> second)
+        {
+            if (wordBytes == 2)
+            {
+                // Even bytes then odd bytes within each lane, then the lanes' halves regrouped.
+                Vector256<byte> grouped = Avx2.Shuffle(Vector256.LoadUnsafe(ref word), Vector256.Create((byte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+                Vector256<byte> first = Avx2.Permute4x64(grouped.AsUInt64(), 0xD8).AsByte();
+                second = Avx2.Permute4x64(first.AsUInt64(), 0xEE).AsByte();
+                return first;
+            }
+
+            // Four positions per lane: byte k of each into dword k, then dwords ordered [b0 p0-3, b0 p4-7, b1 .., b1 ..,
+            // ...], so qword k holds byte k of eight positions; the two loads' qwords interleaved give 16.
+            Vector256<byte> byLane = Vector256.Create((byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+            Vector256<int> order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+            Vector256<ulong> lower = Avx2.PermuteVar8x32(Avx2.Shuffle(Vector256.LoadUnsafe(ref word), byLane).AsInt32(), order).AsUInt64();
+            Vector256<ulong> upper = Avx2.PermuteVar8x32(Avx2.Shuffle(Vector256.LoadUnsafe(ref word, 32), byLane).AsInt32(), order).AsUInt64();
+            second = Avx2.UnpackHigh(lower, upper).AsByte();
+            return Avx2.UnpackLow(lower, upper).AsByte();
+        }
+    }
+
+    /// <summary>Every output channel and weight plane by the nibble tables, as <see cref="ProductsLanes{L, V}"/> does
+    /// on the generic narrower paths.</summary>
+    private static void ProductsTables256(in Products p, ReadOnlySpan<byte> maps, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+    {
+        // One instantiation per code plane count (the plane tests fold away).
+        switch (p.Betas.Length)
+        {
+            case 1: ProductsTables256<OneBit>(p, maps, y, bias, weightBits, positions); break;
+            case 2: ProductsTables256<TwoBits>(p, maps, y, bias, weightBits, positions); break;
+            case 3: ProductsTables256<ThreeBits>(p, maps, y, bias, weightBits, positions); break;
+            default: ProductsTables256<FourBits>(p, maps, y, bias, weightBits, positions); break;
+        }
+    }
+
+    private static void ProductsTables256<TBits>(in Products p, ReadOnlySpan<byte> maps, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+        where TBits : IBitCount
+    {
+        int outChannels = y.Length / positions;
+        for (int o = 0; o < outChannels; o++)
+        {
+            int i = 0;
+            if (TBits.Count <= 3)
+            {
+                // Up to three code planes: two weight planes per pass share every load of the maps.
+                for (; i + 2 <= weightBits; i += 2)
+                {
+                    TablePasses<TBits, TwoBits>(p, maps, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0);
+                }
+            }
+
+            for (; i < weightBits; i++)
+            {
+                TablePasses<TBits, OneBit>(p, maps, p.Row(o, i, weightBits), default, p.Coefficients[o * weightBits + i], 0f, first: i == 0);
+            }
+
+            AddBias(p.Sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TablePass256{TBits, TPass, TVectors}"/> over every position: two vectors of positions per pass where their
+    /// counts fit AVX2's registers beside the tables (at most four a vector), so each table's address and load serve
+    /// both; one at a time otherwise, and for an odd last one.
+    /// </summary>
+    private static void TablePasses<TBits, TPass>(in Products p, ReadOnlySpan<byte> maps, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
+        where TBits : IBitCount
+        where TPass : IBitCount
+    {
+        int vectors = p.Padded / TablePositions, v = 0;
+        if (TBits.Count * TPass.Count <= 4)
+        {
+            for (; v + 2 <= vectors; v += 2)
+            {
+                TablePass256<TBits, TPass, TwoBits>(p, maps, row, row2, alpha, alpha2, first, v);
+            }
+        }
+
+        for (; v < vectors; v++)
+        {
+            TablePass256<TBits, TPass, OneBit>(p, maps, row, row2, alpha, alpha2, first, v);
+        }
+    }
+
+    /// <summary>One or two (<typeparamref name="TPass"/>) weight planes of an output channel against every code plane, on
+    /// <typeparamref name="TVectors"/> vectors of 16 positions from vector <paramref name="v"/>; the sums take
+    /// <paramref name="row"/>'s terms, then <paramref name="row2"/>'s, as the scalar twin's planes one after another.
+    /// A weight byte is a step of its own here (the maps are in byte order), so the loop is flat over the bytes.</summary>
+    [SkipLocalsInit]
+    private static void TablePass256<TBits, TPass, TVectors>(in Products p, ReadOnlySpan<byte> maps, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first, int v)
+        where TBits : IBitCount
+        where TPass : IBitCount
+        where TVectors : IBitCount
+    {
+        int planes = TBits.Count, bytes = p.CodeAt.Length * p.WordBytes;
+        // A byte step adds at most 4 (one nibble's count) to each byte of the tallies: fold them into 16-bit lanes before
+        // they can reach 256.
+        const int Fold = 63;
+        ref byte t0 = ref NibbleTablesStart();
+        ref byte w0 = ref MemoryMarshal.GetReference(row);
+        ref byte w1 = ref MemoryMarshal.GetReference(row2);
+        ref byte map = ref Unsafe.Add(ref MemoryMarshal.GetReference(maps), v * bytes * planes * 32);
+        // The second vector's maps follow the first's.
+        nuint next = (nuint)(bytes * planes * 32);
+        // c: the first weight plane's counts per code plane, f: the second's; d and g: the same for the second vector.
+        Vector256<ushort> c0 = default, c1 = default, c2 = default, c3 = default, f0 = default, f1 = default, f2 = default;
+        Vector256<ushort> d0 = default, d1 = default, d2 = default, d3 = default, g0 = default, g1 = default;
+        for (nuint e = 0; e < (nuint)bytes;)
+        {
+            nuint end = Math.Min((nuint)bytes, e + Fold);
+            Vector256<byte> b0 = default, b1 = default, b2 = default, b3 = default, h0 = default, h1 = default, h2 = default;
+            Vector256<byte> u0 = default, u1 = default, u2 = default, u3 = default, z0 = default, z1 = default;
+            for (; e < end; e++)
+            {
+                // Offsets as nuint: no sign extension between a weight byte and its table's load.
+                Vector256<byte> table = Vector256.LoadUnsafe(ref t0, (nuint)Unsafe.Add(ref w0, e) << 5);
+                Vector256<byte> table2 = TPass.Count > 1 ? Vector256.LoadUnsafe(ref t0, (nuint)Unsafe.Add(ref w1, e) << 5) : default;
+                Vector256<byte> x = Vector256.LoadUnsafe(ref map);
+                b0 += Avx2.Shuffle(table, x);
+                if (TPass.Count > 1)
+                {
+                    h0 += Avx2.Shuffle(table2, x);
+                }
+
+                if (planes > 1)
+                {
+                    x = Vector256.LoadUnsafe(ref map, 32);
+                    b1 += Avx2.Shuffle(table, x);
+                    if (TPass.Count > 1)
+                    {
+                        h1 += Avx2.Shuffle(table2, x);
+                    }
+                }
+
+                if (planes > 2)
+                {
+                    x = Vector256.LoadUnsafe(ref map, 64);
+                    b2 += Avx2.Shuffle(table, x);
+                    if (TPass.Count > 1)
+                    {
+                        h2 += Avx2.Shuffle(table2, x);
+                    }
+                }
+
+                if (planes > 3)
+                {
+                    b3 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, 96));
+                }
+
+                if (TVectors.Count > 1)
+                {
+                    // At most four tallies a vector here (TablePasses).
+                    x = Vector256.LoadUnsafe(ref map, next);
+                    u0 += Avx2.Shuffle(table, x);
+                    if (TPass.Count > 1)
+                    {
+                        z0 += Avx2.Shuffle(table2, x);
+                    }
+
+                    if (planes > 1)
+                    {
+                        x = Vector256.LoadUnsafe(ref map, next + 32);
+                        u1 += Avx2.Shuffle(table, x);
+                        if (TPass.Count > 1)
+                        {
+                            z1 += Avx2.Shuffle(table2, x);
+                        }
+                    }
+
+                    if (planes > 2)
+                    {
+                        u2 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, next + 64));
+                    }
+
+                    if (planes > 3)
+                    {
+                        u3 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, next + 96));
+                    }
+                }
+
+                map = ref Unsafe.Add(ref map, planes * 32);
+            }
+
+            c0 = Widen(c0, b0);
+            c1 = planes > 1 ? Widen(c1, b1) : c1;
+            c2 = planes > 2 ? Widen(c2, b2) : c2;
+            c3 = planes > 3 ? Widen(c3, b3) : c3;
+            if (TPass.Count > 1)
+            {
+                f0 = Widen(f0, h0);
+                f1 = planes > 1 ? Widen(f1, h1) : f1;
+                f2 = planes > 2 ? Widen(f2, h2) : f2;
+            }
+
+            if (TVectors.Count > 1)
+            {
+                d0 = Widen(d0, u0);
+                d1 = planes > 1 ? Widen(d1, u1) : d1;
+                d2 = planes > 2 ? Widen(d2, u2) : d2;
+                d3 = planes > 3 ? Widen(d3, u3) : d3;
+                if (TPass.Count > 1)
+                {
+                    g0 = Widen(g0, z0);
+                    g1 = planes > 1 ? Widen(g1, z1) : g1;
+                }
+            }
+        }
+
+        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
+        ref float bn0 = ref MemoryMarshal.GetReference(p.Bn);
+        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
+        int at = v * TablePositions;
+        Finish(c0, c1, c2, c3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
+        if (TPass.Count > 1)
+        {
+            // A pair of weight planes has at most three code planes.
+            Finish(f0, f1, f2, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
+        }
+
+        if (TVectors.Count > 1)
+        {
+            at += TablePositions;
+            Finish(d0, d1, d2, d3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
+            if (TPass.Count > 1)
+            {
+                // Two vectors of a pair have at most two code planes.
+                Finish(g0, g1, default, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
+            }
+        }
+
+        // counts + each position's two lanes (its low and its high nibbles' counts), widened to 16 bits.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector256<ushort> Widen(Vector256<ushort> counts, Vector256<byte> tally) =>
+            counts + Avx2.ConvertToVector256Int16(tally.GetLower()).AsUInt16() + Avx2.ConvertToVector256Int16(tally.GetUpper()).AsUInt16();
+
+        // The scalar twin's epilogue for 16 positions, eight at a time.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Finish(Vector256<ushort> k0, Vector256<ushort> k1, Vector256<ushort> k2, Vector256<ushort> k3, int planes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
+        {
+            FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenLower(k0.AsInt16()), Vector256.WidenLower(k1.AsInt16()), Vector256.WidenLower(k2.AsInt16()), Vector256.WidenLower(k3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
+            FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenUpper(k0.AsInt16()), Vector256.WidenUpper(k1.AsInt16()), Vector256.WidenUpper(k2.AsInt16()), Vector256.WidenUpper(k3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
+        }
+    }
+}
