@@ -63,40 +63,67 @@ public static partial class ConvolutionKernels
     /// </summary>
     private static void NibbleMaps256(in Products p, int planes, Span<byte> maps)
     {
-        int steps = p.CodeAt.Length, wordBytes = p.WordBytes, vectors = p.Padded / TablePositions;
+        if (p.WordBytes == 2)
+        {
+            NibbleMaps256<TwoBits>(p, planes, maps);
+        }
+        else
+        {
+            NibbleMaps256<FourBits>(p, planes, maps);
+        }
+    }
+
+    /// <summary><see cref="NibbleMaps256(in Products, int, Span{byte})"/> for words of <typeparamref name="TWord"/> bytes.</summary>
+    private static void NibbleMaps256<TWord>(in Products p, int planes, Span<byte> maps)
+        where TWord : IBitCount
+    {
+        int steps = p.CodeAt.Length, wordBytes = TWord.Count, vectors = p.Padded / TablePositions, stride = p.PlaneStride;
         ref byte a0 = ref MemoryMarshal.GetReference(p.Words);
         ref byte n0 = ref MemoryMarshal.GetReference(maps);
-        Vector256<byte> low = Vector256.Create((byte)15), padding = Vector256.Create((byte)0x80);
-        // The second lane of [byte | byte] shifted down a nibble (bits from the next byte are cleared with the low mask).
-        Vector256<uint> shifts = Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4);
-        for (int v = 0, at = 0; v < vectors; v++)
+        ref int codeAt = ref MemoryMarshal.GetReference(p.CodeAt);
+        ref int maskAt = ref MemoryMarshal.GetReference(p.MaskAt);
+        Vector256<byte> padding = Vector256.Create((byte)0x80);
+        for (int v = 0; v < vectors; v++)
         {
             int word = v * TablePositions * wordBytes;
-            for (int s = 0; s < steps; s++, at += wordBytes * planes * 32)
+            for (int s = 0; s < steps; s++)
             {
-                ref byte codes = ref Unsafe.Add(ref a0, p.CodeAt[s] + word);
-                Vector256<byte> flag = Avx2.AndNot(Bytes(ref Unsafe.Add(ref a0, p.MaskAt[s] + word), wordBytes, out _), padding);
+                ref byte codes = ref Unsafe.Add(ref a0, Unsafe.Add(ref codeAt, s) + word);
+                Vector256<byte> flag = Avx2.AndNot(Bytes<TWord>(ref Unsafe.Add(ref a0, Unsafe.Add(ref maskAt, s) + word), out _), padding);
                 for (int j = 0; j < planes; j++)
                 {
-                    Vector256<byte> first = Bytes(ref Unsafe.Add(ref codes, j * p.PlaneStride), wordBytes, out Vector256<byte> second);
-                    for (int k = 0; k < wordBytes; k++)
+                    // [step][byte k][plane j]: byte k's map at k * planes, plane j's at j.
+                    Vector256<byte> first = Bytes<TWord>(ref Unsafe.Add(ref codes, j * stride), out Vector256<byte> second);
+                    ref byte map = ref Unsafe.Add(ref n0, j * 32);
+                    Store(Avx2.Permute4x64(first.AsUInt64(), 0x44).AsByte(), flag, ref map);
+                    Store(Avx2.Permute4x64(second.AsUInt64(), 0x44).AsByte(), flag, ref Unsafe.Add(ref map, planes * 32));
+                    if (wordBytes > 2)
                     {
-                        // Byte k of the 16 words in both lanes: bytes 0 and 2 in first's lanes, 1 and 3 in second's.
-                        Vector256<byte> pair = (k & 1) == 0 ? first : second;
-                        Vector256<byte> both = (k < 2 ? Avx2.Permute4x64(pair.AsUInt64(), 0x44) : Avx2.Permute4x64(pair.AsUInt64(), 0xEE)).AsByte();
-                        Vector256<byte> nibbles = (Avx2.ShiftRightLogicalVariable(both.AsUInt32(), shifts).AsByte() & low) | flag;
-                        nibbles.StoreUnsafe(ref Unsafe.Add(ref n0, at + (((k * planes) + j) * 32)));
+                        Store(Avx2.Permute4x64(first.AsUInt64(), 0xEE).AsByte(), flag, ref Unsafe.Add(ref map, 2 * planes * 32));
+                        Store(Avx2.Permute4x64(second.AsUInt64(), 0xEE).AsByte(), flag, ref Unsafe.Add(ref map, 3 * planes * 32));
                     }
                 }
+
+                n0 = ref Unsafe.Add(ref n0, wordBytes * planes * 32);
             }
         }
 
-        // The 16 words at word: for 16-bit words, [byte 0 of each | byte 1 of each] (second unused); for 32-bit words,
-        // [byte 0 | byte 2] and second = [byte 1 | byte 3], 16 positions in order in each lane.
+        // A byte of 16 positions in both lanes, as [its low nibbles | its high nibbles] with the padding flag.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector256<byte> Bytes(ref byte word, int wordBytes, out Vector256<byte> second)
+        static void Store(Vector256<byte> both, Vector256<byte> flag, ref byte map)
         {
-            if (wordBytes == 2)
+            // The second lane shifted down a nibble (bits from the next byte are cleared with the low mask).
+            Vector256<uint> shifts = Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4);
+            ((Avx2.ShiftRightLogicalVariable(both.AsUInt32(), shifts).AsByte() & Vector256.Create((byte)15)) | flag).StoreUnsafe(ref map);
+        }
+
+        // The 16 words at word: for 16-bit words, [byte 0 of each | byte 1 of each] and second = [byte 1 | byte 1]; for
+        // 32-bit words, [byte 0 | byte 2] and second = [byte 1 | byte 3]; 16 positions in order in each lane.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector256<byte> Bytes<TBytes>(ref byte word, out Vector256<byte> second)
+            where TBytes : IBitCount
+        {
+            if (TBytes.Count == 2)
             {
                 // Even bytes then odd bytes within each lane, then the lanes' halves regrouped.
                 Vector256<byte> grouped = Avx2.Shuffle(Vector256.LoadUnsafe(ref word), Vector256.Create((byte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
@@ -164,27 +191,24 @@ public static partial class ConvolutionKernels
         where TBits : IBitCount
         where TPass : IBitCount
     {
-        int vectors = p.Padded / TablePositions, v = 0;
-        if (TBits.Count * TPass.Count <= 4)
+        int vectors = p.Padded / TablePositions, paired = TBits.Count * TPass.Count <= 4 ? vectors & ~1 : 0;
+        if (paired > 0)
         {
-            for (; v + 2 <= vectors; v += 2)
-            {
-                TablePass256<TBits, TPass, TwoBits>(p, maps, row, row2, alpha, alpha2, first, v);
-            }
+            TablePass256<TBits, TPass, TwoBits>(p, maps, row, row2, alpha, alpha2, first, 0, paired);
         }
 
-        for (; v < vectors; v++)
+        if (paired < vectors)
         {
-            TablePass256<TBits, TPass, OneBit>(p, maps, row, row2, alpha, alpha2, first, v);
+            TablePass256<TBits, TPass, OneBit>(p, maps, row, row2, alpha, alpha2, first, paired, vectors);
         }
     }
 
     /// <summary>One or two (<typeparamref name="TPass"/>) weight planes of an output channel against every code plane, on
-    /// <typeparamref name="TVectors"/> vectors of 16 positions from vector <paramref name="v"/>; the sums take
+    /// <typeparamref name="TVectors"/> vectors of 16 positions at a time, vectors <paramref name="from"/> to <paramref name="to"/>; the sums take
     /// <paramref name="row"/>'s terms, then <paramref name="row2"/>'s, as the scalar twin's planes one after another.
     /// A weight byte is a step of its own here (the maps are in byte order), so the loop is flat over the bytes.</summary>
     [SkipLocalsInit]
-    private static void TablePass256<TBits, TPass, TVectors>(in Products p, ReadOnlySpan<byte> maps, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first, int v)
+    private static void TablePass256<TBits, TPass, TVectors>(in Products p, ReadOnlySpan<byte> maps, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first, int from, int to)
         where TBits : IBitCount
         where TPass : IBitCount
         where TVectors : IBitCount
@@ -194,134 +218,137 @@ public static partial class ConvolutionKernels
         // they can reach 256.
         const int Fold = 63;
         ref byte t0 = ref NibbleTablesStart();
-        ref byte w0 = ref MemoryMarshal.GetReference(row);
-        ref byte w1 = ref MemoryMarshal.GetReference(row2);
-        ref byte map = ref Unsafe.Add(ref MemoryMarshal.GetReference(maps), v * bytes * planes * 32);
+        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
+        ref float bn0 = ref MemoryMarshal.GetReference(p.Bn);
+        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
         // The second vector's maps follow the first's.
         nuint next = (nuint)(bytes * planes * 32);
-        // c: the first weight plane's counts per code plane, f: the second's; d and g: the same for the second vector.
-        Vector256<ushort> c0 = default, c1 = default, c2 = default, c3 = default, f0 = default, f1 = default, f2 = default;
-        Vector256<ushort> d0 = default, d1 = default, d2 = default, d3 = default, g0 = default, g1 = default;
-        for (nuint e = 0; e < (nuint)bytes;)
+        for (int v = from; v < to; v += TVectors.Count)
         {
-            nuint end = Math.Min((nuint)bytes, e + Fold);
-            Vector256<byte> b0 = default, b1 = default, b2 = default, b3 = default, h0 = default, h1 = default, h2 = default;
-            Vector256<byte> u0 = default, u1 = default, u2 = default, u3 = default, z0 = default, z1 = default;
-            for (; e < end; e++)
+            ref byte w0 = ref MemoryMarshal.GetReference(row);
+            ref byte w1 = ref MemoryMarshal.GetReference(row2);
+            ref byte map = ref Unsafe.Add(ref MemoryMarshal.GetReference(maps), v * bytes * planes * 32);
+            // c: the first weight plane's counts per code plane, f: the second's; d and g: the same for the second vector.
+            Vector256<ushort> c0 = default, c1 = default, c2 = default, c3 = default, f0 = default, f1 = default, f2 = default;
+            Vector256<ushort> d0 = default, d1 = default, d2 = default, d3 = default, g0 = default, g1 = default;
+            for (nuint e = 0; e < (nuint)bytes;)
             {
-                // Offsets as nuint: no sign extension between a weight byte and its table's load.
-                Vector256<byte> table = Vector256.LoadUnsafe(ref t0, (nuint)Unsafe.Add(ref w0, e) << 5);
-                Vector256<byte> table2 = TPass.Count > 1 ? Vector256.LoadUnsafe(ref t0, (nuint)Unsafe.Add(ref w1, e) << 5) : default;
-                Vector256<byte> x = Vector256.LoadUnsafe(ref map);
-                b0 += Avx2.Shuffle(table, x);
-                if (TPass.Count > 1)
+                nuint end = Math.Min((nuint)bytes, e + Fold);
+                Vector256<byte> b0 = default, b1 = default, b2 = default, b3 = default, h0 = default, h1 = default, h2 = default;
+                Vector256<byte> u0 = default, u1 = default, u2 = default, u3 = default, z0 = default, z1 = default;
+                for (; e < end; e++)
                 {
-                    h0 += Avx2.Shuffle(table2, x);
-                }
-
-                if (planes > 1)
-                {
-                    x = Vector256.LoadUnsafe(ref map, 32);
-                    b1 += Avx2.Shuffle(table, x);
+                    // Offsets as nuint: no sign extension between a weight byte and its table's load.
+                    Vector256<byte> table = Vector256.LoadUnsafe(ref t0, (nuint)Unsafe.Add(ref w0, e) << 5);
+                    Vector256<byte> table2 = TPass.Count > 1 ? Vector256.LoadUnsafe(ref t0, (nuint)Unsafe.Add(ref w1, e) << 5) : default;
+                    Vector256<byte> x = Vector256.LoadUnsafe(ref map);
+                    b0 += Avx2.Shuffle(table, x);
                     if (TPass.Count > 1)
                     {
-                        h1 += Avx2.Shuffle(table2, x);
-                    }
-                }
-
-                if (planes > 2)
-                {
-                    x = Vector256.LoadUnsafe(ref map, 64);
-                    b2 += Avx2.Shuffle(table, x);
-                    if (TPass.Count > 1)
-                    {
-                        h2 += Avx2.Shuffle(table2, x);
-                    }
-                }
-
-                if (planes > 3)
-                {
-                    b3 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, 96));
-                }
-
-                if (TVectors.Count > 1)
-                {
-                    // At most four tallies a vector here (TablePasses).
-                    x = Vector256.LoadUnsafe(ref map, next);
-                    u0 += Avx2.Shuffle(table, x);
-                    if (TPass.Count > 1)
-                    {
-                        z0 += Avx2.Shuffle(table2, x);
+                        h0 += Avx2.Shuffle(table2, x);
                     }
 
                     if (planes > 1)
                     {
-                        x = Vector256.LoadUnsafe(ref map, next + 32);
-                        u1 += Avx2.Shuffle(table, x);
+                        x = Vector256.LoadUnsafe(ref map, 32);
+                        b1 += Avx2.Shuffle(table, x);
                         if (TPass.Count > 1)
                         {
-                            z1 += Avx2.Shuffle(table2, x);
+                            h1 += Avx2.Shuffle(table2, x);
                         }
                     }
 
                     if (planes > 2)
                     {
-                        u2 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, next + 64));
+                        x = Vector256.LoadUnsafe(ref map, 64);
+                        b2 += Avx2.Shuffle(table, x);
+                        if (TPass.Count > 1)
+                        {
+                            h2 += Avx2.Shuffle(table2, x);
+                        }
                     }
 
                     if (planes > 3)
                     {
-                        u3 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, next + 96));
+                        b3 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, 96));
                     }
+
+                    if (TVectors.Count > 1)
+                    {
+                        // At most four tallies a vector here (TablePasses).
+                        x = Vector256.LoadUnsafe(ref map, next);
+                        u0 += Avx2.Shuffle(table, x);
+                        if (TPass.Count > 1)
+                        {
+                            z0 += Avx2.Shuffle(table2, x);
+                        }
+
+                        if (planes > 1)
+                        {
+                            x = Vector256.LoadUnsafe(ref map, next + 32);
+                            u1 += Avx2.Shuffle(table, x);
+                            if (TPass.Count > 1)
+                            {
+                                z1 += Avx2.Shuffle(table2, x);
+                            }
+                        }
+
+                        if (planes > 2)
+                        {
+                            u2 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, next + 64));
+                        }
+
+                        if (planes > 3)
+                        {
+                            u3 += Avx2.Shuffle(table, Vector256.LoadUnsafe(ref map, next + 96));
+                        }
+                    }
+
+                    map = ref Unsafe.Add(ref map, planes * 32);
                 }
 
-                map = ref Unsafe.Add(ref map, planes * 32);
+                c0 = Widen(c0, b0);
+                c1 = planes > 1 ? Widen(c1, b1) : c1;
+                c2 = planes > 2 ? Widen(c2, b2) : c2;
+                c3 = planes > 3 ? Widen(c3, b3) : c3;
+                if (TPass.Count > 1)
+                {
+                    f0 = Widen(f0, h0);
+                    f1 = planes > 1 ? Widen(f1, h1) : f1;
+                    f2 = planes > 2 ? Widen(f2, h2) : f2;
+                }
+
+                if (TVectors.Count > 1)
+                {
+                    d0 = Widen(d0, u0);
+                    d1 = planes > 1 ? Widen(d1, u1) : d1;
+                    d2 = planes > 2 ? Widen(d2, u2) : d2;
+                    d3 = planes > 3 ? Widen(d3, u3) : d3;
+                    if (TPass.Count > 1)
+                    {
+                        g0 = Widen(g0, z0);
+                        g1 = planes > 1 ? Widen(g1, z1) : g1;
+                    }
+                }
             }
 
-            c0 = Widen(c0, b0);
-            c1 = planes > 1 ? Widen(c1, b1) : c1;
-            c2 = planes > 2 ? Widen(c2, b2) : c2;
-            c3 = planes > 3 ? Widen(c3, b3) : c3;
+            int at = v * TablePositions;
+            Finish(c0, c1, c2, c3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
             if (TPass.Count > 1)
             {
-                f0 = Widen(f0, h0);
-                f1 = planes > 1 ? Widen(f1, h1) : f1;
-                f2 = planes > 2 ? Widen(f2, h2) : f2;
+                // A pair of weight planes has at most three code planes.
+                Finish(f0, f1, f2, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
             }
 
             if (TVectors.Count > 1)
             {
-                d0 = Widen(d0, u0);
-                d1 = planes > 1 ? Widen(d1, u1) : d1;
-                d2 = planes > 2 ? Widen(d2, u2) : d2;
-                d3 = planes > 3 ? Widen(d3, u3) : d3;
+                at += TablePositions;
+                Finish(d0, d1, d2, d3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
                 if (TPass.Count > 1)
                 {
-                    g0 = Widen(g0, z0);
-                    g1 = planes > 1 ? Widen(g1, z1) : g1;
+                    // Two vectors of a pair have at most two code planes.
+                    Finish(g0, g1, default, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
                 }
-            }
-        }
-
-        ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
-        ref float bn0 = ref MemoryMarshal.GetReference(p.Bn);
-        ref float beta = ref MemoryMarshal.GetReference(p.Betas);
-        int at = v * TablePositions;
-        Finish(c0, c1, c2, c3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-        if (TPass.Count > 1)
-        {
-            // A pair of weight planes has at most three code planes.
-            Finish(f0, f1, f2, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-        }
-
-        if (TVectors.Count > 1)
-        {
-            at += TablePositions;
-            Finish(d0, d1, d2, d3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-            if (TPass.Count > 1)
-            {
-                // Two vectors of a pair have at most two code planes.
-                Finish(g0, g1, default, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
             }
         }
 
