@@ -409,8 +409,13 @@ public static partial class AlternatingQuantizer
                     L.Store(next, ref r, (nuint)i);
                 }
 
-                L.StoreCodes(codes, ref c, (nuint)i);
-                if (gather)
+                if (!gather)
+                {
+                    // The last greedy step before the cycles gathers its codes' statistics instead: the searches make
+                    // every code anew from the alphas (and the final one stores them), so these would never be read.
+                    L.StoreCodes(codes, ref c, (nuint)i);
+                }
+                else
                 {
                     sums.Add(L.Load(ref x, (nuint)i), codes, valid);
                 }
@@ -448,7 +453,13 @@ public static partial class AlternatingQuantizer
                     changed = L.Or(changed, L.And(L.Xor(L.LoadCodes(ref c, (nuint)i), codes), valid));
                 }
 
-                L.StoreCodes(codes, ref c, (nuint)i);
+                if (!gather || TBits.Count == 1)
+                {
+                    // With more than one bit, a gathering search's codes are never read: the next search makes them anew
+                    // from its alphas, and the final one stores them. One bit compares them with the next search's.
+                    L.StoreCodes(codes, ref c, (nuint)i);
+                }
+
                 if (write)
                 {
                     // The sorted sums are the values Value(code) computes, so this is the reconstruction.
