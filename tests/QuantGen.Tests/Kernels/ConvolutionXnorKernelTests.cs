@@ -94,6 +94,52 @@ public sealed class ConvolutionXnorKernelTests
         }
     }
 
+    /// <summary>
+    /// Every weight bit +1 against a constant negative map (its codes 0 in every plane): each nibble the AVX2 path looks
+    /// up counts 4, the most a byte of its tallies can take per weight byte, over a 5 x 5 kernel of one 32-bit chunk (100
+    /// weight bytes) at the positions whose taps all read the map. A fold of those tallies into 16-bit lanes any later
+    /// than every 63 bytes would overflow a byte there; every path must still give the scalar twin's bits and the
+    /// definition's sums.
+    /// </summary>
+    [Fact]
+    public void Xnor_convolution_counts_the_largest_tallies_on_every_path()
+    {
+        const int Channels = 32, OutChannels = 3, WeightBits = 2, ActivationBits = 2, Cycles = 2, Taps = 25;
+        var w = new Window(Channels, 6, 6, 5, 5, 1, 1, 2, 2);
+        float[] x = Enumerable.Repeat(-1f, Channels * 36).ToArray();
+        var codec = new MultiBinaryCodec { Bits = WeightBits };
+        for (int o = 0; o < OutChannels; o++)
+        {
+            codec.Coefficients.Add(0.5f);
+            codec.Coefficients.Add(0.25f);
+        }
+
+        codec.Planes = Google.Protobuf.ByteString.CopyFrom(Enumerable.Repeat((byte)0xFF, WeightBits * OutChannels * Channels * Taps / 8).ToArray());
+        byte[] weights = WeightRepacking.ConvXnorPlanes(codec, OutChannels, Channels, Taps);
+        float[] coefficients = codec.Coefficients.ToArray();
+        float[] bias = [0.5f, -0.25f, 0f];
+        var quantized = new float[x.Length];
+        ActivationQuantizers.OnlineMultiBinary(x, quantized, ActivationBits, Cycles, new float[x.Length]);
+        Assert.All(quantized, v => Assert.True(v < 0f));
+
+        float[] scalar = Run(ConvolutionKernels.XnorPath.Scalar);
+        foreach (ConvolutionKernels.XnorPath path in Paths())
+        {
+            Assert.Equal(scalar, Run(path));
+        }
+
+        // Every weight is 0.5 + 0.25.
+        ConvolutionDefinition.AssertMatches(scalar, w, OutChannels, (o, c, tap) => 0.75, quantized, bias);
+
+        float[] Run(ConvolutionKernels.XnorPath path)
+        {
+            var y = new float[OutChannels * w.OutHeight * w.OutWidth];
+            float[] scratch = Enumerable.Repeat(float.NaN, ConvolutionKernels.XnorScratchFloats(w, ActivationBits)).ToArray();
+            ConvolutionKernels.Xnor(x, y, w, weights, WeightBits, coefficients, bias, ActivationBits, Cycles, scratch, path);
+            return y;
+        }
+    }
+
     [Fact]
     public void Xnor_convolution_refuses_a_bit_width_it_cannot_code()
     {
