@@ -198,11 +198,11 @@ public static partial class ConvolutionKernels
             // The nibble maps follow the taps' words and masks (KernelGeometry.ConvXnorScratchFloats).
             Span<byte> maps = words.Slice(mapsAt, NibbleMapBytes(padded, taps * chunks, activationBits, wordBytes));
             NibbleMaps256(products, activationBits, maps);
-            ProductsTables256(products, maps, y, bias, weightBits, positions);
+            Channels<TablePasses256>(new Products(weights, coefficients, words, codeAt, maskAt, betas, bn, sums, wordBytes, planeStride, padded, maps), y, bias, weightBits, positions);
         }
         else if (path == XnorPath.Lanes128)
         {
-            ProductsLanes<ConvLanes128, Vector128<byte>>(products, y, bias, weightBits, positions);
+            Channels<LanesPasses<ConvLanes128, Vector128<byte>>>(products, y, bias, weightBits, positions);
         }
         else
         {
@@ -221,8 +221,11 @@ public static partial class ConvolutionKernels
     /// <summary>What every (output channel, weight plane) product reads.</summary>
     private readonly ref struct Products(
         ReadOnlySpan<byte> weights, ReadOnlySpan<float> coefficients, ReadOnlySpan<byte> words, ReadOnlySpan<int> codeAt, ReadOnlySpan<int> maskAt,
-        ReadOnlySpan<float> betas, ReadOnlySpan<float> bn, Span<float> sums, int wordBytes, int planeStride, int padded)
+        ReadOnlySpan<float> betas, ReadOnlySpan<float> bn, Span<float> sums, int wordBytes, int planeStride, int padded, ReadOnlySpan<byte> maps = default)
     {
+        /// <summary>The AVX2 path's nibble maps of the codes (ConvolutionKernels.XnorTables.cs), empty on the others.</summary>
+        public readonly ReadOnlySpan<byte> Maps = maps;
+
         public readonly ReadOnlySpan<byte> Weights = weights, Words = words;
         public readonly ReadOnlySpan<float> Coefficients = coefficients, Betas = betas, Bn = bn;
         public readonly ReadOnlySpan<int> CodeAt = codeAt, MaskAt = maskAt;

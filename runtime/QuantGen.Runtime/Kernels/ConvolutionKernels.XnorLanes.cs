@@ -17,48 +17,72 @@ namespace QuantGen.Runtime;
 /// </summary>
 public static partial class ConvolutionKernels
 {
-    /// <summary>Every output channel and weight plane on a narrower path (<typeparamref name="L"/>), as
-    /// <see cref="Products512{TBits}"/> does on AVX-512.</summary>
-    private static void ProductsLanes<L, V>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
-        where L : struct, IConvLanes<V>
-        where V : struct
+    /// <summary>How a path computes an output channel's weight planes: two per pass sharing the loads of the codes (up to
+    /// <see cref="PairsUpTo"/> code planes; beyond, the registers run out), or one.</summary>
+    private interface IPlanePasses
     {
-        // One instantiation per code plane count: the plane tests fold away and the nibble table stays in a register
-        // (with the count a variable, the inner loop tested it for every plane and reloaded the table each time).
+        static abstract int PairsUpTo { get; }
+
+        static abstract void Pair<TBits>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
+            where TBits : IBitCount;
+
+        static abstract void Single<TBits>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+            where TBits : IBitCount;
+    }
+
+    /// <summary>Every output channel and weight plane by <typeparamref name="TPasses"/>, as <see cref="Products512{TBits}"/>
+    /// does on AVX-512: the planes into p's sums, then the bias into y.</summary>
+    private static void Channels<TPasses>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+        where TPasses : IPlanePasses
+    {
+        // One instantiation per code plane count: the plane tests fold away and the passes' constants stay in registers
+        // (with the count a variable, the generic loop tested it for every plane and reloaded its nibble table each time).
         switch (p.Betas.Length)
         {
-            case 1: ProductsLanes<L, V, OneBit>(p, y, bias, weightBits, positions); break;
-            case 2: ProductsLanes<L, V, TwoBits>(p, y, bias, weightBits, positions); break;
-            case 3: ProductsLanes<L, V, ThreeBits>(p, y, bias, weightBits, positions); break;
-            default: ProductsLanes<L, V, FourBits>(p, y, bias, weightBits, positions); break;
+            case 1: Channels<TPasses, OneBit>(p, y, bias, weightBits, positions); break;
+            case 2: Channels<TPasses, TwoBits>(p, y, bias, weightBits, positions); break;
+            case 3: Channels<TPasses, ThreeBits>(p, y, bias, weightBits, positions); break;
+            default: Channels<TPasses, FourBits>(p, y, bias, weightBits, positions); break;
         }
     }
 
-    private static void ProductsLanes<L, V, TBits>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
-        where L : struct, IConvLanes<V>
-        where V : struct
+    private static void Channels<TPasses, TBits>(in Products p, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+        where TPasses : IPlanePasses
         where TBits : IBitCount
     {
         int outChannels = y.Length / positions;
         for (int o = 0; o < outChannels; o++)
         {
             int i = 0;
-            if (TBits.Count <= 3)
+            if (TBits.Count <= TPasses.PairsUpTo)
             {
-                // Up to three code planes: two weight planes per pass share every load of the codes and masks.
                 for (; i + 2 <= weightBits; i += 2)
                 {
-                    PlanePairLanes<L, V, TBits>(p, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0);
+                    TPasses.Pair<TBits>(p, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0);
                 }
             }
 
             for (; i < weightBits; i++)
             {
-                PlaneProductLanes<L, V, TBits>(p, p.Row(o, i, weightBits), p.Coefficients[o * weightBits + i], first: i == 0);
+                TPasses.Single<TBits>(p, p.Row(o, i, weightBits), p.Coefficients[o * weightBits + i], first: i == 0);
             }
 
             AddBias(p.Sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));
         }
+    }
+
+    /// <summary>The passes of the generic narrower path (<typeparamref name="L"/>).</summary>
+    private readonly struct LanesPasses<L, V> : IPlanePasses
+        where L : struct, IConvLanes<V>
+        where V : struct
+    {
+        public static int PairsUpTo => 3;
+
+        public static void Pair<TBits>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
+            where TBits : IBitCount => PlanePairLanes<L, V, TBits>(p, row, row2, alpha, alpha2, first);
+
+        public static void Single<TBits>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+            where TBits : IBitCount => PlaneProductLanes<L, V, TBits>(p, row, alpha, first);
     }
 
     /// <summary>One output channel's weight plane against every code plane.</summary>

@@ -143,43 +143,16 @@ public static partial class ConvolutionKernels
         }
     }
 
-    /// <summary>Every output channel and weight plane by the nibble tables, as <see cref="ProductsLanes{L, V}"/> does
-    /// on the generic narrower paths.</summary>
-    private static void ProductsTables256(in Products p, ReadOnlySpan<byte> maps, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
+    /// <summary>The passes of the nibble tables (<see cref="Channels{TPasses}"/>), on the maps in p.</summary>
+    private readonly struct TablePasses256 : IPlanePasses
     {
-        // One instantiation per code plane count (the plane tests fold away).
-        switch (p.Betas.Length)
-        {
-            case 1: ProductsTables256<OneBit>(p, maps, y, bias, weightBits, positions); break;
-            case 2: ProductsTables256<TwoBits>(p, maps, y, bias, weightBits, positions); break;
-            case 3: ProductsTables256<ThreeBits>(p, maps, y, bias, weightBits, positions); break;
-            default: ProductsTables256<FourBits>(p, maps, y, bias, weightBits, positions); break;
-        }
-    }
+        public static int PairsUpTo => 3;
 
-    private static void ProductsTables256<TBits>(in Products p, ReadOnlySpan<byte> maps, Span<float> y, ReadOnlySpan<float> bias, int weightBits, int positions)
-        where TBits : IBitCount
-    {
-        int outChannels = y.Length / positions;
-        for (int o = 0; o < outChannels; o++)
-        {
-            int i = 0;
-            if (TBits.Count <= 3)
-            {
-                // Up to three code planes: two weight planes per pass share every load of the maps.
-                for (; i + 2 <= weightBits; i += 2)
-                {
-                    TablePasses<TBits, TwoBits>(p, maps, p.Row(o, i, weightBits), p.Row(o, i + 1, weightBits), p.Coefficients[o * weightBits + i], p.Coefficients[o * weightBits + i + 1], first: i == 0);
-                }
-            }
+        public static void Pair<TBits>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
+            where TBits : IBitCount => TablePasses<TBits, TwoBits>(p, row, row2, alpha, alpha2, first);
 
-            for (; i < weightBits; i++)
-            {
-                TablePasses<TBits, OneBit>(p, maps, p.Row(o, i, weightBits), default, p.Coefficients[o * weightBits + i], 0f, first: i == 0);
-            }
-
-            AddBias(p.Sums.Slice(0, positions), bias.IsEmpty ? 0f : bias[o], y.Slice(o * positions, positions));
-        }
+        public static void Single<TBits>(in Products p, ReadOnlySpan<byte> row, float alpha, bool first)
+            where TBits : IBitCount => TablePasses<TBits, OneBit>(p, row, default, alpha, 0f, first);
     }
 
     /// <summary>
@@ -188,19 +161,19 @@ public static partial class ConvolutionKernels
     /// address and load serve both (the 3 x 3 layer 12.6 -> 12.2 us when six were allowed, against four); one at a time
     /// otherwise, and for an odd last one.
     /// </summary>
-    private static void TablePasses<TBits, TPass>(in Products p, ReadOnlySpan<byte> maps, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
+    private static void TablePasses<TBits, TPass>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first)
         where TBits : IBitCount
         where TPass : IBitCount
     {
         int vectors = p.Padded / TablePositions, paired = TBits.Count * TPass.Count <= 6 ? vectors & ~1 : 0;
         if (paired > 0)
         {
-            TablePass256<TBits, TPass, TwoBits>(p, maps, row, row2, alpha, alpha2, first, 0, paired);
+            TablePass256<TBits, TPass, TwoBits>(p, row, row2, alpha, alpha2, first, 0, paired);
         }
 
         if (paired < vectors)
         {
-            TablePass256<TBits, TPass, OneBit>(p, maps, row, row2, alpha, alpha2, first, paired, vectors);
+            TablePass256<TBits, TPass, OneBit>(p, row, row2, alpha, alpha2, first, paired, vectors);
         }
     }
 
@@ -209,7 +182,7 @@ public static partial class ConvolutionKernels
     /// <paramref name="row"/>'s terms, then <paramref name="row2"/>'s, as the scalar twin's planes one after another.
     /// A weight byte is a step of its own here (the maps are in byte order), so the loop is flat over the bytes.</summary>
     [SkipLocalsInit]
-    private static void TablePass256<TBits, TPass, TVectors>(in Products p, ReadOnlySpan<byte> maps, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first, int from, int to)
+    private static void TablePass256<TBits, TPass, TVectors>(in Products p, ReadOnlySpan<byte> row, ReadOnlySpan<byte> row2, float alpha, float alpha2, bool first, int from, int to)
         where TBits : IBitCount
         where TPass : IBitCount
         where TVectors : IBitCount
@@ -224,11 +197,12 @@ public static partial class ConvolutionKernels
         ref float beta = ref MemoryMarshal.GetReference(p.Betas);
         // The second vector's maps follow the first's.
         nuint next = (nuint)(bytes * planes * 32);
+        ref byte maps = ref MemoryMarshal.GetReference(p.Maps);
         for (int v = from; v < to; v += TVectors.Count)
         {
             ref byte w0 = ref MemoryMarshal.GetReference(row);
             ref byte w1 = ref MemoryMarshal.GetReference(row2);
-            ref byte map = ref Unsafe.Add(ref MemoryMarshal.GetReference(maps), v * bytes * planes * 32);
+            ref byte map = ref Unsafe.Add(ref maps, v * bytes * planes * 32);
             // c: the first weight plane's counts per code plane, f: the second's; d and g: the same for the second vector.
             Vector256<ushort> c0 = default, c1 = default, c2 = default, c3 = default, f0 = default, f1 = default, f2 = default;
             Vector256<ushort> d0 = default, d1 = default, d2 = default, d3 = default, g0 = default, g1 = default, g2 = default;
