@@ -17,6 +17,34 @@ public static partial class ConvolutionKernels
         where VF : struct
         where VI : struct
     {
+        VF t = PlaneTerm<F, VF, VI>(k0, k1, k2, k3, planes, ref beta, F.Load(ref bn));
+        F.Store(F.Fma(F.Splat(alpha), t, first ? F.Zero : F.Load(ref sums)), ref sums);
+    }
+
+    /// <summary>
+    /// <see cref="FinishCounts{F, VF, VI}"/> for two weight planes one after the other (counts k, then g), the sums kept
+    /// in a register between them: the same fused multiply-adds in the same order, one load of B n and of the sums and
+    /// one store where two calls make two of each and wait on the first store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishPairCounts<F, VF, VI>(VI k0, VI k1, VI k2, VI g0, VI g1, VI g2, int planes, ref float beta, float alpha, float alpha2, bool first, ref float sums, ref float bn)
+        where F : struct, IFusedLanes<VF, VI>
+        where VF : struct
+        where VI : struct
+    {
+        VF n = F.Load(ref bn);
+        VF t = PlaneTerm<F, VF, VI>(k0, k1, k2, default, planes, ref beta, n);
+        VF t2 = PlaneTerm<F, VF, VI>(g0, g1, g2, default, planes, ref beta, n);
+        F.Store(F.Fma(F.Splat(alpha2), t2, F.Fma(F.Splat(alpha), t, first ? F.Zero : F.Load(ref sums))), ref sums);
+    }
+
+    /// <summary>t = B n - 2 s, s = sum_j beta_j count_j (fused, in plane order) for one weight plane's counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static VF PlaneTerm<F, VF, VI>(VI k0, VI k1, VI k2, VI k3, int planes, ref float beta, VF bn)
+        where F : struct, IFusedLanes<VF, VI>
+        where VF : struct
+        where VI : struct
+    {
         VF s = F.Fma(F.Splat(beta), F.ToFloat(k0), F.Zero);
         if (planes > 1)
         {
@@ -33,8 +61,7 @@ public static partial class ConvolutionKernels
             s = F.Fma(F.Splat(Unsafe.Add(ref beta, 3)), F.ToFloat(k3), s);
         }
 
-        VF t = F.Fma(F.Splat(-2f), s, F.Load(ref bn));
-        F.Store(F.Fma(F.Splat(alpha), t, first ? F.Zero : F.Load(ref sums)), ref sums);
+        return F.Fma(F.Splat(-2f), s, bn);
     }
 
     /// <summary>Float lanes of one width with fused multiply-adds and int-to-float conversion (<typeparamref name="VI"/> holds the counts).</summary>

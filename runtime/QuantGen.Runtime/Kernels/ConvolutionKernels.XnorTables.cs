@@ -314,22 +314,11 @@ public static partial class ConvolutionKernels
             }
 
             int at = v * TablePositions;
-            Finish(c0, c1, c2, c3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-            if (TPass.Count > 1)
-            {
-                // A pair of weight planes has at most three code planes.
-                Finish(f0, f1, f2, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-            }
-
+            Finish<TPass>(c0, c1, c2, c3, f0, f1, f2, planes, ref beta, alpha, alpha2, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
             if (TVectors.Count > 1)
             {
                 at += TablePositions;
-                Finish(d0, d1, d2, d3, planes, ref beta, alpha, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-                if (TPass.Count > 1)
-                {
-                    // A pair of weight planes has at most three code planes.
-                    Finish(g0, g1, g2, default, planes, ref beta, alpha2, first: false, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
-                }
+                Finish<TPass>(d0, d1, d2, d3, g0, g1, g2, planes, ref beta, alpha, alpha2, first, ref Unsafe.Add(ref s0, at), ref Unsafe.Add(ref bn0, at));
             }
         }
 
@@ -338,10 +327,19 @@ public static partial class ConvolutionKernels
         static Vector256<ushort> Widen(Vector256<ushort> counts, Vector256<byte> tally) =>
             counts + Avx2.ConvertToVector256Int16(tally.GetLower()).AsUInt16() + Avx2.ConvertToVector256Int16(tally.GetUpper()).AsUInt16();
 
-        // The scalar twin's epilogue for 16 positions, eight at a time.
+        // The scalar twin's epilogue for 16 positions, eight at a time: the first weight plane's counts k (all code planes),
+        // then, for a pair, the second's g (at most three code planes) with the sums kept in registers between them.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Finish(Vector256<ushort> k0, Vector256<ushort> k1, Vector256<ushort> k2, Vector256<ushort> k3, int planes, ref float beta, float alpha, bool first, ref float sums, ref float bn)
+        static void Finish<TWeights>(Vector256<ushort> k0, Vector256<ushort> k1, Vector256<ushort> k2, Vector256<ushort> k3, Vector256<ushort> g0, Vector256<ushort> g1, Vector256<ushort> g2, int planes, ref float beta, float alpha, float alpha2, bool first, ref float sums, ref float bn)
+            where TWeights : IBitCount
         {
+            if (TWeights.Count > 1)
+            {
+                FinishPairCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenLower(k0.AsInt16()), Vector256.WidenLower(k1.AsInt16()), Vector256.WidenLower(k2.AsInt16()), Vector256.WidenLower(g0.AsInt16()), Vector256.WidenLower(g1.AsInt16()), Vector256.WidenLower(g2.AsInt16()), planes, ref beta, alpha, alpha2, first, ref sums, ref bn);
+                FinishPairCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenUpper(k0.AsInt16()), Vector256.WidenUpper(k1.AsInt16()), Vector256.WidenUpper(k2.AsInt16()), Vector256.WidenUpper(g0.AsInt16()), Vector256.WidenUpper(g1.AsInt16()), Vector256.WidenUpper(g2.AsInt16()), planes, ref beta, alpha, alpha2, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
+                return;
+            }
+
             FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenLower(k0.AsInt16()), Vector256.WidenLower(k1.AsInt16()), Vector256.WidenLower(k2.AsInt16()), Vector256.WidenLower(k3.AsInt16()), planes, ref beta, alpha, first, ref sums, ref bn);
             FinishCounts<Fused256, Vector256<float>, Vector256<int>>(Vector256.WidenUpper(k0.AsInt16()), Vector256.WidenUpper(k1.AsInt16()), Vector256.WidenUpper(k2.AsInt16()), Vector256.WidenUpper(k3.AsInt16()), planes, ref beta, alpha, first, ref Unsafe.Add(ref sums, 8), ref Unsafe.Add(ref bn, 8));
         }
