@@ -166,6 +166,16 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Max(Vector128<float> a, Vector128<float> b)
     {
+        if (Sse.IsSupported)
+        {
+            // maxps gives its second operand where the two compare equal (so -0 against +0) or either is NaN: max(a, b) and
+            // max(b, a) differ only there, and their AND is +0 for -0 against +0 and the value itself for equal values.
+            // With one unordered compare for the NaNs that is MathF.Max in five or six instructions, where Vector128.Max
+            // (IEEE 754-2019 maximum) and the NaN test took sixteen (the digits CNN's 2 x 2 max pool, 0.65 us a step).
+            Vector128<float> max = Sse.Max(a, b) & Sse.Max(b, a);
+            return Vector128.ConditionalSelect(Sse.CompareUnordered(a, b), Vector128.Create(float.NaN), max);
+        }
+
         Vector128<float> nan = ~(Vector128.Equals(a, a) & Vector128.Equals(b, b));
         return Vector128.ConditionalSelect(nan, Vector128.Create(float.NaN), Vector128.Max(a, b));
     }

@@ -54,9 +54,46 @@ public sealed class MaxPoolKernelTests
                     }
 
                     float actual = y[(((ch * w.OutHeight) + oy) * w.OutWidth) + ox];
-                    Assert.True(max.Equals(actual), $"{width} wide, kernel {kernel}, stride {stride}, padding {padding}: y[{ch}, {oy}, {ox}] = {actual:R}, expected {max:R}");
+                    Assert.True(SameBits(max, actual), $"{width} wide, kernel {kernel}, stride {stride}, padding {padding}: y[{ch}, {oy}, {ox}] = {actual:R}, expected {max:R}");
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Windows of zeros of both signs in every order (and NaN, and -1): the maximum of -0 and +0 is +0 whichever comes
+    /// first, of -0 alone -0, on the 2 x 2 path (8 wide: whole vectors) and the general one (kernel 3).
+    /// </summary>
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(3, 1)]
+    public void Max_pool_orders_signed_zeros_as_the_definition(int kernel, int stride)
+    {
+        float[] pattern = [-0f, 0f, 0f, -0f, -0f, -0f, -1f, -0f, float.NaN, -0f, 0f, -1f, -1f, -1f, -0f, -1f];
+        var w = new Window(1, 4, 8, kernel, kernel, stride, stride, 0, 0);
+        float[] x = Enumerable.Range(0, 32).Select(i => pattern[(i * 5) % pattern.Length]).ToArray();
+        var y = new float[w.OutHeight * w.OutWidth];
+        SpatialKernels.MaxPool(x, y, w);
+        for (int oy = 0; oy < w.OutHeight; oy++)
+        {
+            for (int ox = 0; ox < w.OutWidth; ox++)
+            {
+                float max = float.NegativeInfinity;
+                for (int ky = 0; ky < kernel; ky++)
+                {
+                    for (int kx = 0; kx < kernel; kx++)
+                    {
+                        float v = x[(((oy * stride) + ky) * 8) + (ox * stride) + kx];
+                        max = float.IsNaN(v) || float.IsNaN(max) ? float.NaN : Math.Max(max, v);
+                    }
+                }
+
+                Assert.True(SameBits(max, y[(oy * w.OutWidth) + ox]), $"kernel {kernel}: y[{oy}, {ox}] = {y[(oy * w.OutWidth) + ox]:R}, expected {max:R}");
+            }
+        }
+    }
+
+    /// <summary>Equal to the bit (float.Equals has -0 equal to +0).</summary>
+    private static bool SameBits(float expected, float actual) =>
+        BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual);
 }
