@@ -22,19 +22,17 @@ namespace QuantGen.Runtime;
 /// partial sums for 4 columns at once. Weights stream once; the tables stay in L1/L2.
 /// Layout of <c>planes</c>: [block of 16 rows][plane][group of 8 columns][16 bytes, one per row],
 /// bit k of a byte = column 8g + k; rows and columns past the matrix are zero bits.
-/// Paths: Vector512 (one vpermps per nibble), Vector256 (two vpermps and a blend per nibble: an AVX2
-/// permute indexes 8 entries), ARM64 AdvSimd (TBL over the table's four registers, four rows per lookup:
+/// Paths: Vector512 (one vpermps per nibble), AVX2 (its own 3-column tables, three vpermps per byte:
+/// PlaneLut.Avx2.cs), ARM64 AdvSimd (TBL over the table's four registers, four rows per lookup:
 /// <see cref="TableLookup128"/>), scalar lookups otherwise (SSE has no variable float permute; an SSE
 /// version would be four scalar lookups in disguise).
-/// The three block loops stay hand-written, unlike the other kernels' single loop over a width struct:
+/// The block loops stay hand-written, unlike the other kernels' single loop over a width struct:
 /// they are not one algorithm at three widths. A 16-row block is one Vector512 (one permute per nibble),
-/// two Vector256 halves (two permutes and a blend per nibble), four TBL lookups or 16 scalar lookups, and each path adds
-/// its partial sums in its own order (Block512 two groups per step into four accumulators, Block256 one
-/// group into two per half, the scalar twin row by row). A shared loop would need a "block" operator
-/// holding the whole body, and would change the float results of at least two paths, which the
-/// restructuring was to keep bit for bit.
+/// two Vector256 halves (three permutes per byte, over other tables), four TBL lookups or 16 scalar lookups, and
+/// each path adds its partial sums in its own order (Block512 two groups per step into four accumulators, Block256 one
+/// accumulator per table and half, the scalar twin row by row); the kernel tests hold each to the dequantized product.
 /// </remarks>
-public static class PlaneLut
+public static partial class PlaneLut
 {
     /// <summary>Rows of one block of the table kernel: one permute looks up this many rows.</summary>
     public const int BlockRows = KernelGeometry.LutBlockRows;
@@ -68,19 +66,20 @@ public static class PlaneLut
         KernelChecks.AtLeast(planeScales.Length, KernelGeometry.LutPlaneScaleFloats(rows, planeCount), nameof(planeScales));
         KernelChecks.AtLeast(sumScales.Length, KernelGeometry.LutSumScaleFloats(rows), nameof(sumScales));
         tables = tables.Slice(0, TableLength(cols));
-        float sum = BuildTables(x, tables);
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            Dense512(tables, planes, planeCount, groups, planeScales, sumScales, bias, sum, y);
+            Dense512(tables, planes, planeCount, groups, planeScales, sumScales, bias, BuildTables(x, tables), y);
             return;
         }
 
         if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
         {
-            Dense256(tables, planes, planeCount, groups, planeScales, sumScales, bias, sum, y);
+            // AVX2 looks each byte up as 3, 3 and 2 columns in tables of its own (PlaneLut.Avx2.cs).
+            Dense256(tables, planes, planeCount, groups, planeScales, sumScales, bias, BuildPairs(x, tables), y);
             return;
         }
 
+        float sum = BuildTables(x, tables);
         Span<float> block = stackalloc float[BlockRows];
         for (int b = 0; b < blocks; b++)
         {
@@ -171,30 +170,6 @@ public static class PlaneLut
                 r.StoreUnsafe(ref tr, (nuint)(16 * g));
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            // The same lanes as the Vector512 loop in two halves (entries 0-7, 8-15), so the tables are its bits; the
-            // padded loop below took 6 ns a group on AVX2 (64 columns: 106 -> 50 ns, 1,024 columns: 1,450 -> 524 ns).
-            Vector256<float> b0 = Bit256(0, 0), b1 = Bit256(1, 0), b2 = Bit256(2, 0), b3 = Bit256(3, 0);
-            Vector256<float> c0 = Bit256(0, 8), c1 = Bit256(1, 8), c2 = Bit256(2, 8), c3 = Bit256(3, 8);
-            ref float xr = ref MemoryMarshal.GetReference(x);
-            ref float tr = ref MemoryMarshal.GetReference(tables);
-            for (int whole = Math.Min(quads, x.Length / 4); g < whole; g++)
-            {
-                float v0 = Unsafe.Add(ref xr, 4 * g), v1 = Unsafe.Add(ref xr, 4 * g + 1);
-                float v2 = Unsafe.Add(ref xr, 4 * g + 2), v3 = Unsafe.Add(ref xr, 4 * g + 3);
-                sum += (v0 + v1) + (v2 + v3);
-                Vector256<float> x0 = Vector256.Create(v0), x1 = Vector256.Create(v1), x2 = Vector256.Create(v2), x3 = Vector256.Create(v3);
-                Vector256<float> low = (x0 * b0) + (x1 * b1);
-                low = low + (x2 * b2);
-                low = low + (x3 * b3);
-                Vector256<float> high = (x0 * c0) + (x1 * c1);
-                high = high + (x2 * c2);
-                high = high + (x3 * c3);
-                low.StoreUnsafe(ref tr, (nuint)(16 * g));
-                high.StoreUnsafe(ref tr, (nuint)(16 * g + 8));
-            }
-        }
 
         Span<float> v = stackalloc float[4];
         for (; g < quads; g++)
@@ -239,11 +214,6 @@ public static class PlaneLut
         return sum;
     }
 
-    /// <summary>Bit <paramref name="k"/> of the table entries first .. first + 7, as floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Bit256(int k, int first) =>
-        Vector256.ConvertToSingle(((Vector256<int>.Indices + Vector256.Create(first)) >>> k) & Vector256<int>.One);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Bit512(int k) =>
         Vector512.ConvertToSingle((Vector512<int>.Indices >>> k) & Vector512<int>.One);
@@ -281,76 +251,6 @@ public static class PlaneLut
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// The AVX2 matrix loop, as <see cref="Dense512"/>: each block's two halves stay in registers and whole blocks finish
-    /// in vector operations (the same multiply and adds, in the same order, as <see cref="Finish"/>).
-    /// </summary>
-    [SkipLocalsInit]
-    private static void Dense256(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> planeScales, ReadOnlySpan<float> sumScales, ReadOnlySpan<float> bias, float sum, Span<float> y)
-    {
-        int rows = y.Length;
-        ref float t = ref MemoryMarshal.GetReference(tables);
-        ref byte w = ref MemoryMarshal.GetReference(planes);
-        ref float s = ref MemoryMarshal.GetReference(planeScales);
-        ref float ss = ref MemoryMarshal.GetReference(sumScales);
-        ref float bi = ref MemoryMarshal.GetReference(bias);
-        ref float o = ref MemoryMarshal.GetReference(y);
-        Vector256<float> total = Vector256.Create(sum);
-        Span<float> block = stackalloc float[BlockRows];
-        int blockBytes = planeCount * groups * BlockRows;
-        for (int first = 0, b = 0; first < rows; first += BlockRows, b++)
-        {
-            Block256(ref t, ref Unsafe.Add(ref w, (nint)b * blockBytes), planeCount, groups, ref Unsafe.Add(ref s, (nint)b * planeCount * BlockRows), out Vector256<float> low, out Vector256<float> high);
-            if (first + BlockRows <= rows)
-            {
-                Vector256<float> lowValue = low + (Vector256.LoadUnsafe(ref ss, (nuint)first) * total);
-                Vector256<float> highValue = high + (Vector256.LoadUnsafe(ref ss, (nuint)first + 8) * total);
-                if (!bias.IsEmpty)
-                {
-                    lowValue += Vector256.LoadUnsafe(ref bi, (nuint)first);
-                    highValue += Vector256.LoadUnsafe(ref bi, (nuint)first + 8);
-                }
-
-                lowValue.StoreUnsafe(ref o, (nuint)first);
-                highValue.StoreUnsafe(ref o, (nuint)first + 8);
-            }
-            else
-            {
-                low.StoreUnsafe(ref MemoryMarshal.GetReference(block));
-                high.StoreUnsafe(ref MemoryMarshal.GetReference(block), 8);
-                Finish(block, first, sumScales, sum, bias, y);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block256(ref float t, ref byte w, int planeCount, int groups, ref float s, out Vector256<float> low, out Vector256<float> high)
-    {
-        low = Vector256<float>.Zero;
-        high = low;
-        for (int p = 0; p < planeCount; p++)
-        {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            nuint at = (nuint)(p * groups * BlockRows);
-            for (int g = 0; g < groups; g++, at += BlockRows)
-            {
-                // Rows 0-7 and 8-15 of the block, one int per row.
-                Vector256<int> r0 = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref w, at));
-                Vector256<int> r1 = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref w, at + 8));
-                nuint tg = (nuint)(g * 32);
-                Vector256<float> t0 = Vector256.LoadUnsafe(ref t, tg), t1 = Vector256.LoadUnsafe(ref t, tg + 8);
-                Vector256<float> t2 = Vector256.LoadUnsafe(ref t, tg + 16), t3 = Vector256.LoadUnsafe(ref t, tg + 24);
-                a0 += Lookup(t0, t1, r0);
-                a1 += Lookup(t2, t3, r0 >>> 4);
-                a2 += Lookup(t0, t1, r1);
-                a3 += Lookup(t2, t3, r1 >>> 4);
-            }
-
-            low += (a0 + a1) * Vector256.LoadUnsafe(ref s, (nuint)(p * BlockRows));
-            high += (a2 + a3) * Vector256.LoadUnsafe(ref s, (nuint)(p * BlockRows + 8));
-        }
     }
 
     /// <summary>
@@ -397,11 +297,6 @@ public static class PlaneLut
         r2.StoreUnsafe(ref o, 8);
         r3.StoreUnsafe(ref o, 12);
     }
-
-    /// <summary>Entry (i &amp; 15) of a 16-float table held as two halves: permute both, pick by bit 3 (moved to the sign bit).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Lookup(Vector256<float> lo, Vector256<float> hi, Vector256<int> i) =>
-        Avx.BlendVariable(Avx2.PermuteVar8x32(lo, i), Avx2.PermuteVar8x32(hi, i), (i << 28).AsSingle());
 
     /// <summary>The scalar twin: the same tables, one lookup per nibble.</summary>
     public static void BlockScalar(ReadOnlySpan<float> tables, ReadOnlySpan<byte> planes, int planeCount, int groups, ReadOnlySpan<float> scales, Span<float> block)

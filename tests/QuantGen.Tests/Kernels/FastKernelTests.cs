@@ -75,6 +75,33 @@ public sealed class FastKernelTests
         Assert.Equal(BitConverter.SingleToInt32Bits(expectedSum), BitConverter.SingleToInt32Bits(sum));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(300)]
+    public void Avx2_pair_tables_are_the_subset_sums_of_each_column_pair_in_both_lanes(int cols)
+    {
+        var random = new Random(cols);
+        float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+        var tables = new float[PlaneLut.TableLength(cols)];
+        float sum = PlaneLut.BuildPairs(x, tables);
+        for (int pair = 0; pair < 4 * PlaneLut.Groups(cols); pair++)
+        {
+            float x0 = 2 * pair < cols ? x[2 * pair] : 0f, x1 = 2 * pair + 1 < cols ? x[2 * pair + 1] : 0f;
+            for (int lane = 0; lane < 8; lane++)
+            {
+                int m = lane & 3;
+                float entry = (x0 * (m & 1)) + (x1 * (m >> 1));
+                Assert.True(BitConverter.SingleToInt32Bits(entry) == BitConverter.SingleToInt32Bits(tables[8 * pair + lane]), $"pair {pair} lane {lane}: {tables[8 * pair + lane]:R}, expected {entry:R}");
+            }
+        }
+
+        // The sum term is the other paths' bits: the same quads in the same order.
+        float expected = PlaneLut.BuildTables(x, new float[PlaneLut.TableLength(cols)]);
+        Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(sum));
+    }
+
     [Fact]
     public void Plane_table_scalar_twin_matches_the_vector_path_exactly_per_block()
     {
