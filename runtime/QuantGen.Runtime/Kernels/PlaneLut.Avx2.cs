@@ -34,28 +34,39 @@ public static partial class PlaneLut
         // Lanes 0-3 and 4-7 are entries 0-3 of one table.
         Vector256<float> b0 = Vector256.Create(0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f), b1 = Vector256.Create(0f, 0f, 1f, 1f, 0f, 0f, 1f, 1f);
         ref float tr = ref MemoryMarshal.GetReference(tables);
-        Span<float> tail = stackalloc float[8];
+        ref float xr = ref MemoryMarshal.GetReference(x);
         float sum = 0f;
-        for (int g = 0; g < groups; g++)
+        int whole = x.Length / 8;
+        for (int g = 0; g < whole; g++)
         {
-            scoped ReadOnlySpan<float> v = x.Slice(8 * g, Math.Min(8, x.Length - (8 * g)));
-            if (v.Length < 8)
-            {
-                tail.Clear();
-                v.CopyTo(tail);
-                v = tail;
-            }
-
-            sum += (v[0] + v[1]) + (v[2] + v[3]);
-            sum += (v[4] + v[5]) + (v[6] + v[7]);
-            nuint at = (nuint)(g * PairFloats);
-            for (int k = 0; k < 4; k++)
-            {
-                Vector256<float> table = (Vector256.Create(v[2 * k]) * b0) + (Vector256.Create(v[(2 * k) + 1]) * b1);
-                table.StoreUnsafe(ref tr, at + (nuint)(8 * k));
-            }
+            // Groups wholly inside x without slicing or padding checks: the tables are rebuilt for every input.
+            sum = Pairs(ref Unsafe.Add(ref xr, 8 * g), ref Unsafe.Add(ref tr, g * PairFloats), sum, b0, b1);
         }
 
+        if (whole < groups)
+        {
+            Span<float> tail = stackalloc float[8];
+            tail.Clear();
+            x.Slice(8 * whole).CopyTo(tail);
+            sum = Pairs(ref MemoryMarshal.GetReference(tail), ref Unsafe.Add(ref tr, whole * PairFloats), sum, b0, b1);
+        }
+
+        return sum;
+    }
+
+    /// <summary>One group's four pair tables from its 8 values <paramref name="v"/>; returns <paramref name="sum"/> plus
+    /// their two quads, each added as (v0 + v1) + (v2 + v3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Pairs(ref float v, ref float table, float sum, Vector256<float> b0, Vector256<float> b1)
+    {
+        float v0 = v, v1 = Unsafe.Add(ref v, 1), v2 = Unsafe.Add(ref v, 2), v3 = Unsafe.Add(ref v, 3);
+        float v4 = Unsafe.Add(ref v, 4), v5 = Unsafe.Add(ref v, 5), v6 = Unsafe.Add(ref v, 6), v7 = Unsafe.Add(ref v, 7);
+        sum += (v0 + v1) + (v2 + v3);
+        sum += (v4 + v5) + (v6 + v7);
+        ((Vector256.Create(v0) * b0) + (Vector256.Create(v1) * b1)).StoreUnsafe(ref table);
+        ((Vector256.Create(v2) * b0) + (Vector256.Create(v3) * b1)).StoreUnsafe(ref table, 8);
+        ((Vector256.Create(v4) * b0) + (Vector256.Create(v5) * b1)).StoreUnsafe(ref table, 16);
+        ((Vector256.Create(v6) * b0) + (Vector256.Create(v7) * b1)).StoreUnsafe(ref table, 24);
         return sum;
     }
 
