@@ -66,7 +66,7 @@ internal static class KernelCosts
             double widened = CpuTimeTable.Measure(() => ByteCodes.Dense(x, y, byteCodes, ones, ones, default, scratch.AsSpan(0, ByteCodes.ScratchFloats(cols))), rounds);
             Row(text, rows, cols, "ByteCodes", widened, "row x 16 bytes", rows * (Int8.RowBytes(cols) / 16.0), Costs.BytePer16);
 
-            double tables = CpuTimeTable.Measure(() => PlaneLut.BuildTables(x, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
+            double tables = CpuTimeTable.Measure(() => PlaneLut.PathTables(x, scratch.AsSpan(0, PlaneLut.TableLength(cols))), rounds);
             Row(text, rows, cols, "PlaneLut tables", tables, "4 columns", (cols + 3) / 4, Costs.LutPerTable);
             foreach (int planes in new[] { 2, 3, 4, 8 })
             {

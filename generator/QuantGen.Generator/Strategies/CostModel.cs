@@ -62,7 +62,9 @@ internal sealed record CostModel
     /// 0.49 to 0.51 below 8 bits (vpmaddubsw), 0.7 ns per row beside them, the input coding 0.3 to 0.4 ns per column (since
     /// its AVX2 step of 32 values); byte codes 1.1 ns per row and 0.77 to 1.0 per 16 bytes (since fused multiply-adds); the
     /// tables 2.3 to 3.1 ns per group of 4 columns (5.5 before they were built in Vector256 halves, 2026-11-27) and 3.9 to
-    /// 4.1 ns per block, plane and group (three instructions per lookup where AVX-512 has one); xor/popcount 1.7 ns per group and pair and 1.7 per word beside it (1024 x 64 and 1024 x 256
+    /// 4.1 ns per block, plane and group (three instructions per lookup where AVX-512 has one), refit 2026-11-27 after AVX2 took
+    /// its own pair tables (PlaneLut.Avx2.cs: four in-lane permutes per byte) to 2.6 to 3.1 ns per block, plane and group and
+    /// 2.7 to 3.6 ns per 4 columns of tables; xor/popcount 1.7 ns per group and pair and 1.7 per word beside it (1024 x 64 and 1024 x 256
     /// at 2 x 2 and 3 x 3, 1.9 to 4.1 us and 4.7 to 9.6 us since the short-row loop; 2.4 and 1.85 before); the digits CNN's 16 -> 32 convolution 9.1 us in float (0.028 ns per weight and position), 9.3
     /// to 9.6 us with 8-bit input codes (0.03; 14.2 us before the 7-bit and top-bit split) and 6.6 to 6.9 us below 8 bits
     /// (0.021), refit 2026-11-27 after its output stores and code map lost their per-byte loops to 7.9 us (0.025) and 5.0 us
@@ -82,8 +84,8 @@ internal sealed record CostModel
         Int4Per64ColumnsWide = 3.3,
         BytePerRow = 1.1,
         BytePer16 = 0.8,
-        LutPerTable = 2.5,
-        LutPerBlockGroup = 3.9,
+        LutPerTable = 2.7,
+        LutPerBlockGroup = 2.7,
         XnorPerGroupPair = 1.7,
         XnorPerGroupWordPair = 1.7,
         FloatBatchedPerWeight = 0.028,

@@ -66,20 +66,19 @@ public static partial class PlaneLut
         KernelChecks.AtLeast(planeScales.Length, KernelGeometry.LutPlaneScaleFloats(rows, planeCount), nameof(planeScales));
         KernelChecks.AtLeast(sumScales.Length, KernelGeometry.LutSumScaleFloats(rows), nameof(sumScales));
         tables = tables.Slice(0, TableLength(cols));
+        float sum = PathTables(x, tables);
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            Dense512(tables, planes, planeCount, groups, planeScales, sumScales, bias, BuildTables(x, tables), y);
+            Dense512(tables, planes, planeCount, groups, planeScales, sumScales, bias, sum, y);
             return;
         }
 
-        if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+        if (PairPath)
         {
-            // AVX2 looks each byte up as 3, 3 and 2 columns in tables of its own (PlaneLut.Avx2.cs).
-            Dense256(tables, planes, planeCount, groups, planeScales, sumScales, bias, BuildPairs(x, tables), y);
+            Dense256(tables, planes, planeCount, groups, planeScales, sumScales, bias, sum, y);
             return;
         }
 
-        float sum = BuildTables(x, tables);
         Span<float> block = stackalloc float[BlockRows];
         for (int b = 0; b < blocks; b++)
         {
@@ -97,6 +96,14 @@ public static partial class PlaneLut
             Finish(block, b * BlockRows, sumScales, sum, bias, y);
         }
     }
+
+    /// <summary>Whether this process takes the AVX2 path, which looks each plane byte up as four column pairs in tables of
+    /// its own (PlaneLut.Avx2.cs).</summary>
+    private static bool PairPath => Vector256.IsHardwareAccelerated && Avx2.IsSupported && !(Vector512.IsHardwareAccelerated && Avx512F.IsSupported);
+
+    /// <summary>The tables <see cref="Dense"/> builds for one input on this process's path (<see cref="BuildPairs"/> on
+    /// AVX2, <see cref="BuildTables"/> elsewhere); returns sum(x). Public so the cost benchmark can time them apart.</summary>
+    public static float PathTables(ReadOnlySpan<float> x, Span<float> tables) => PairPath ? BuildPairs(x, tables) : BuildTables(x, tables);
 
     /// <summary>y[first + i] = block[i] + sumScales[first + i] * sum + bias[first + i] for the block's real rows.</summary>
     private static void Finish(ReadOnlySpan<float> block, int first, ReadOnlySpan<float> sumScales, float sum, ReadOnlySpan<float> bias, Span<float> y)
