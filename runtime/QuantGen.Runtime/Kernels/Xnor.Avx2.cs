@@ -45,6 +45,7 @@ public static partial class Xnor
     /// language model's matrices): 1024 x 64 (one word per row) 2.12 -> 1.68 us at 2 x 2 bits, 4.18 -> 3.42 at 3 x 3;
     /// 1024 x 128 3.00 -> 2.84 and 6.36 -> 5.81; 1024 x 256 4.88 -> 4.50 and 9.52 -> 9.24.
     /// </remarks>
+    [SkipLocalsInit]
     private static void Multiply256<TBits, TWords, TWeightBits>(
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
         ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
@@ -65,6 +66,15 @@ public static partial class Xnor
         ref ulong w0 = ref MemoryMarshal.GetReference(weights);
         ref float c0 = ref MemoryMarshal.GetReference(coefficients);
         ref float beta0 = ref MemoryMarshal.GetReference(betas);
+        // Short rows count against the activation words split into nibbles once per call (at most 31 words a plane, so at
+        // most 2 KB a plane): every group then splits only its weights, once for all the activation planes.
+        Span<Vector256<byte>> split = shortRows ? stackalloc Vector256<byte>[2 * words * activationBits] : default;
+        ref Vector256<byte> s0 = ref MemoryMarshal.GetReference(split);
+        if (shortRows)
+        {
+            SplitNibbles(activations.Slice(0, words * activationBits), nibble, split);
+        }
+
         for (int g = 0; g < groups; g++)
         {
             Vector256<float> sums = Vector256<float>.Zero;
@@ -77,13 +87,13 @@ public static partial class Xnor
                 {
                     // All the activation planes in one pass (the dispatcher sends exactly TBits.Count): no loop over them,
                     // which on short rows cost as much as the counting (taken branches and spilled spans per group).
-                    AddTerms256<TBits, TWords>(table, nibble, n, ref w, ref a0, words, shortRows, ref beta0, ref terms);
+                    AddTerms256<TBits, TWords>(table, nibble, n, ref w, ref a0, ref s0, words, shortRows, ref beta0, ref terms);
                 }
                 else
                 {
                     for (int j = 0; j < activationBits; j++)
                     {
-                        AddTerms256<TBits, TWords>(table, nibble, n, ref w, ref Unsafe.Add(ref a0, (nint)j * words), words, shortRows, ref Unsafe.Add(ref beta0, j), ref terms);
+                        AddTerms256<TBits, TWords>(table, nibble, n, ref w, ref Unsafe.Add(ref a0, (nint)j * words), ref Unsafe.Add(ref s0, (nint)j * 2 * words), words, shortRows, ref Unsafe.Add(ref beta0, j), ref terms);
                     }
                 }
 
@@ -96,13 +106,13 @@ public static partial class Xnor
 
     /// <summary>TBits.Count activation planes against one weight plane of a group: the short-row or the chunked counters.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTerms256<TBits, TWords>(Vector256<byte> table, Vector256<byte> nibble, Vector256<int> n, ref ulong w, ref ulong a, int words, bool shortRows, ref float beta, ref Vector256<float> terms)
+    private static void AddTerms256<TBits, TWords>(Vector256<byte> table, Vector256<byte> nibble, Vector256<int> n, ref ulong w, ref ulong a, ref Vector256<byte> split, int words, bool shortRows, ref float beta, ref Vector256<float> terms)
         where TBits : struct, IBitCount
         where TWords : struct, IFixedCount
     {
         if (shortRows)
         {
-            AddTermsShort256<TBits, TWords>(table, nibble, n, ref w, ref a, words, ref beta, ref terms);
+            AddTermsShort256<TBits, TWords>(table, nibble, n, ref w, ref split, words, ref beta, ref terms);
         }
         else
         {
@@ -117,7 +127,7 @@ public static partial class Xnor
     /// weight vector to the stack on every word, and on one-word rows the loop set-up cost more than the counting.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTermsShort256<TBits, TWords>(Vector256<byte> table, Vector256<byte> nibble, Vector256<int> n, ref ulong w, ref ulong a, int words, ref float beta, ref Vector256<float> terms)
+    private static void AddTermsShort256<TBits, TWords>(Vector256<byte> table, Vector256<byte> nibble, Vector256<int> n, ref ulong w, ref Vector256<byte> split, int words, ref float beta, ref Vector256<float> terms)
         where TBits : struct, IBitCount
         where TWords : struct, IFixedCount
     {
@@ -126,13 +136,13 @@ public static partial class Xnor
         if (TWords.Value == 1)
         {
             // A row of one word, fixed by the generated layer: no loop (the JIT kept a one-trip loop's test and jumps).
-            CountWord<TBits>(table, nibble, ref w, ref a, 1, 0, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
+            CountWord<TBits>(table, nibble, ref w, ref split, 1, 0, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
         }
         else
         {
             for (nuint v = 0; v < (nuint)words; v++)
             {
-                CountWord<TBits>(table, nibble, ref w, ref a, (nuint)words, v, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
+                CountWord<TBits>(table, nibble, ref w, ref split, (nuint)words, v, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
             }
         }
 
@@ -154,10 +164,13 @@ public static partial class Xnor
     }
 
     /// <summary>Word <paramref name="v"/> of a group's weight plane against TBits.Count activation planes: each plane's bit counts
-    /// added to its byte counters (rows 0-3 in l, 4-7 in h).</summary>
+    /// added to its byte counters (rows 0-3 in l, 4-7 in h). The weight bytes are split into nibbles once for all the planes,
+    /// and each plane's word comes split (<see cref="SplitNibbles"/>): popcount(w xor a) per byte is the sum of its two
+    /// nibbles' counts, lo(w) xor lo(a) and hi(w) xor hi(a). The shift of the split is what costs on Zen 3, where shifts and
+    /// byte shuffles share two pipes: one per weight vector here, one per weight vector and plane before.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CountWord<TBits>(
-        Vector256<byte> table, Vector256<byte> nibble, ref ulong w, ref ulong a, nuint words, nuint v,
+        Vector256<byte> table, Vector256<byte> nibble, ref ulong w, ref Vector256<byte> split, nuint words, nuint v,
         ref Vector256<byte> l0, ref Vector256<byte> h0, ref Vector256<byte> l1, ref Vector256<byte> h1,
         ref Vector256<byte> l2, ref Vector256<byte> h2, ref Vector256<byte> l3, ref Vector256<byte> h3)
         where TBits : struct, IBitCount
@@ -165,28 +178,42 @@ public static partial class Xnor
         int planes = TBits.Count;
         ref ulong run = ref Unsafe.Add(ref w, v * GroupRows);
         Vector256<byte> low = Vector256.LoadUnsafe(ref run).AsByte(), high = Vector256.LoadUnsafe(ref run, 4).AsByte();
-        Vector256<byte> x = Vector256.Create(Unsafe.Add(ref a, v)).AsByte();
-        l0 += Pop256(table, nibble, low ^ x);
-        h0 += Pop256(table, nibble, high ^ x);
+        Vector256<byte> lowLo = low & nibble, lowHi = (low.AsUInt16() >>> 4).AsByte() & nibble;
+        Vector256<byte> highLo = high & nibble, highHi = (high.AsUInt16() >>> 4).AsByte() & nibble;
+        ref Vector256<byte> x = ref Unsafe.Add(ref split, 2 * v);
+        l0 += Avx2.Shuffle(table, lowLo ^ x) + Avx2.Shuffle(table, lowHi ^ Unsafe.Add(ref x, 1));
+        h0 += Avx2.Shuffle(table, highLo ^ x) + Avx2.Shuffle(table, highHi ^ Unsafe.Add(ref x, 1));
         if (planes > 1)
         {
-            x = Vector256.Create(Unsafe.Add(ref a, words + v)).AsByte();
-            l1 += Pop256(table, nibble, low ^ x);
-            h1 += Pop256(table, nibble, high ^ x);
+            x = ref Unsafe.Add(ref split, 2 * (words + v));
+            l1 += Avx2.Shuffle(table, lowLo ^ x) + Avx2.Shuffle(table, lowHi ^ Unsafe.Add(ref x, 1));
+            h1 += Avx2.Shuffle(table, highLo ^ x) + Avx2.Shuffle(table, highHi ^ Unsafe.Add(ref x, 1));
         }
 
         if (planes > 2)
         {
-            x = Vector256.Create(Unsafe.Add(ref a, (2 * words) + v)).AsByte();
-            l2 += Pop256(table, nibble, low ^ x);
-            h2 += Pop256(table, nibble, high ^ x);
+            x = ref Unsafe.Add(ref split, 2 * ((2 * words) + v));
+            l2 += Avx2.Shuffle(table, lowLo ^ x) + Avx2.Shuffle(table, lowHi ^ Unsafe.Add(ref x, 1));
+            h2 += Avx2.Shuffle(table, highLo ^ x) + Avx2.Shuffle(table, highHi ^ Unsafe.Add(ref x, 1));
         }
 
         if (planes > 3)
         {
-            x = Vector256.Create(Unsafe.Add(ref a, (3 * words) + v)).AsByte();
-            l3 += Pop256(table, nibble, low ^ x);
-            h3 += Pop256(table, nibble, high ^ x);
+            x = ref Unsafe.Add(ref split, 2 * ((3 * words) + v));
+            l3 += Avx2.Shuffle(table, lowLo ^ x) + Avx2.Shuffle(table, lowHi ^ Unsafe.Add(ref x, 1));
+            h3 += Avx2.Shuffle(table, highLo ^ x) + Avx2.Shuffle(table, highHi ^ Unsafe.Add(ref x, 1));
+        }
+    }
+
+    /// <summary>Each activation word broadcast to a vector and split into its low and high nibbles (one byte each): word k
+    /// of <paramref name="activations"/> becomes <paramref name="split"/>[2k] (low) and [2k + 1] (high).</summary>
+    private static void SplitNibbles(ReadOnlySpan<ulong> activations, Vector256<byte> nibble, Span<Vector256<byte>> split)
+    {
+        for (int k = 0; k < activations.Length; k++)
+        {
+            Vector256<byte> word = Vector256.Create(activations[k]).AsByte();
+            split[2 * k] = word & nibble;
+            split[(2 * k) + 1] = (word.AsUInt16() >>> 4).AsByte() & nibble;
         }
     }
 
