@@ -102,6 +102,14 @@ internal static class KernelCosts
                 // What a generated layer calls: the kernel compiled for these row words and weight planes.
                 double compiled = CpuTimeTable.Measure(() => FixedXnor.Multiply(words, bits, activations, betas, cols, y, weights, coefficients), rounds);
                 Row(text, rows, cols, $"Xnor {bits}x{bits}, compiled for the shape", compiled, "group x pair x word", (double)groups * bits * bits * words, Costs.XnorPerGroupWordPair, fixedCost);
+
+                // The row-major layout (XnorRows), the same activation planes.
+                byte[] rowPlanes = WeightRepacking.XnorRowPlanes(codec, rows, cols);
+                float[] rowCoefficients = WeightRepacking.XnorRowCoefficients(codec, rows);
+                double rowMajor = CpuTimeTable.Measure(() => Xnor.MultiplyRows(activations, betas, cols, y, rowPlanes, bits, rowCoefficients, default), rounds);
+                int blocks = KernelGeometry.XnorRowsBlocks(rows);
+                double rowFixed = blocks * (Costs.XnorRowsPerBlock + bits * bits * Costs.XnorRowsPerBlockPair);
+                Row(text, rows, cols, $"XnorRows {bits}x{bits}", rowMajor, "block x pair x row byte", (double)blocks * bits * bits * 8 * words, Costs.XnorRowsPerBlockPairByte, rowFixed);
             }
         }
 

@@ -169,6 +169,43 @@ internal static class WeightRepacking
         return result;
     }
 
+    /// <summary>Multi-bit binary planes in the row-major xor/popcount layout (<see cref="KernelGeometry.XnorRowsByteIndex"/>:
+    /// blocks of 32 rows, byte k of every row of a block together): the word layout's bytes, moved.</summary>
+    public static byte[] XnorRowPlanes(MultiBinaryCodec m, int rows, int cols)
+    {
+        int words = KernelGeometry.XnorRowWords(cols);
+        byte[] interleaved = XnorPlanes(m, rows, cols);
+        var result = new byte[KernelGeometry.XnorRowsPlaneBytes(rows, cols, m.Bits)];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int p = 0; p < m.Bits; p++)
+            {
+                for (int k = 0; k < 8 * words; k++)
+                {
+                    result[KernelGeometry.XnorRowsByteIndex(r, p, k, m.Bits, words)] = interleaved[(KernelGeometry.XnorWordIndex(r, p, k / 8, m.Bits, words) * 8) + (k % 8)];
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The per-row plane coefficients in the row-major xor/popcount layout (<see cref="KernelGeometry.XnorRowsCoefficientIndex"/>),
+    /// zero past the last row.</summary>
+    public static float[] XnorRowCoefficients(MultiBinaryCodec m, int rows)
+    {
+        var result = new float[KernelGeometry.XnorRowsCoefficientFloats(rows, m.Bits)];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int p = 0; p < m.Bits; p++)
+            {
+                result[KernelGeometry.XnorRowsCoefficientIndex(r, p, m.Bits)] = m.Coefficients[r * m.Bits + p];
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// A convolution's multi-bit binary planes [plane][out channel][channel, ky, kx] (the codec's order) in the xor/popcount
     /// convolution's layout (<see cref="KernelGeometry.ConvXnorWordIndex"/>): per output channel, plane and tap, the

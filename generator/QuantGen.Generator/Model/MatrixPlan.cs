@@ -20,6 +20,9 @@ internal enum KernelKind
     ByteCodes,
     /// <summary>Multi-bit binary weights times online multi-bit binary activations, by xor and popcount (runtime Xnor).</summary>
     Xnor,
+    /// <summary>The same product over a row-major layout, blocks of 32 rows with byte k of each row together, counted by the
+    /// activation bytes' nibble tables (runtime Xnor.DenseRows): planned where AVX2 is the target.</summary>
+    XnorRows,
     /// <summary>A convolution's multi-bit binary weights times its input map coded online by alternating quantization, by xor and popcount over channels-last bit words (runtime ConvolutionKernels.Xnor).</summary>
     XnorConv,
     /// <summary>Any codec, decoded a row at a time to float, then a dot product (runtime DenseKernels): the fallback.</summary>

@@ -39,6 +39,9 @@ internal sealed record CostModel
         XnorPerGroup = 1.3,
         XnorPerGroupPair = 0.9,
         XnorPerGroupWordPair = 0.4,
+        XnorRowsPerBlock = 9,
+        XnorRowsPerBlockPair = 6,
+        XnorRowsPerBlockPairByte = 0.62,
         PatchPerValue = 1.0,
         FloatBatchedPerWeight = 0.011,
         Int8ConvPerValue = 0.6,
@@ -190,6 +193,19 @@ internal sealed record CostModel
     /// <summary>xor/popcount: per group of 8 rows, plane pair and 64-bit word (one 512-bit xor, a byte permute and an
     /// affine transform counting it, two adds).</summary>
     public double XnorPerGroupWordPair { get; init; }
+
+    /// <summary>The row-major xor/popcount product (runtime Xnor.Rows.cs) per block of 32 rows, per block and plane pair (the
+    /// epilogue), and per block, plane pair and byte of a row. Its loop is 256-bit code on every x64 machine: the figures
+    /// are the AVX2 machine's (2026-11-27, `--costs`: 1024 x 256 and 1024 x 64 at 2 x 2 and 3 x 3, 1.7 to 7.4 us, 0.62 to 0.69 ns
+    /// per unit on rows of 256 columns, 0.66 to 0.79 on rows of 64; the word product compiled for the shape 1.6 to 9.1 us),
+    /// in both tables; on AVX-512 the word-interleaved product's figures are far below them, so it is not chosen there.</summary>
+    public double XnorRowsPerBlock { get; init; }
+
+    /// <summary><see cref="XnorRowsPerBlock"/>.</summary>
+    public double XnorRowsPerBlockPair { get; init; }
+
+    /// <summary><see cref="XnorRowsPerBlock"/>.</summary>
+    public double XnorRowsPerBlockPairByte { get; init; }
 
     /// <summary>A convolution's patch gathered and its output column scattered, per value, when a kernel takes one patch per call.</summary>
     public double PatchPerValue { get; init; }

@@ -16,6 +16,7 @@ internal static class KernelRegistry
     public static IReadOnlyList<KernelStrategy> All { get; } = new KernelStrategy[]
     {
         new XnorStrategy(),
+        new XnorRowsStrategy(),
         new Int8Strategy(nibbles: true),
         new Int8Strategy(nibbles: false),
         new Int8ConvolutionStrategy(),

@@ -11,7 +11,7 @@ namespace QuantGen.Runtime;
 /// every output position of a step, so popcount(w xor x) need not be formed per position: for each nibble n of w, the
 /// 16-entry table popcount(n xor i) counts a code nibble i with one vpshufb. The code words are split once per call into
 /// nibble maps, one byte per position (<see cref="NibbleMaps256"/>), and the tables of every byte value are constants
-/// (<see cref="NibbleTables"/>), so a step costs one table load and one vpshufb per weight byte and code plane, where the
+/// (<see cref="NibbleTables"/>, NibbleTables.cs), so a step costs one table load and one vpshufb per weight byte and code plane, where the
 /// xor, mask, shift and two lookups per 16 positions of the generic narrower path cost five instructions on the two
 /// pipes of Zen 3 that shuffle and shift, and four more. The counts are the same integers, and the float epilogue the
 /// scalar twin's, so the outputs are the same bits.
@@ -20,38 +20,6 @@ public static partial class ConvolutionKernels
 {
     /// <summary>Output positions per vector of the table path (one byte each in a 128-bit lane).</summary>
     private const int TablePositions = 16;
-
-    /// <summary>
-    /// For every byte value b, 32 bytes: popcount(low nibble of b xor i) for i = 0..15, then popcount(high nibble xor i):
-    /// the two 128-bit lanes of a vpshufb table for a weight byte (a nibble map holds the same positions' low nibbles in
-    /// its first lane and high nibbles in its second). 8 KB from a 64-byte boundary (<see cref="NibbleTablesStart"/>), so no
-    /// load crosses a cache line.
-    /// </summary>
-    private static readonly byte[] NibbleTables = BuildNibbleTables();
-
-    private static byte[] BuildNibbleTables()
-    {
-        byte[] tables = GC.AllocateArray<byte>((256 * 32) + 64, pinned: true);
-        int start = ToBoundary(ref tables[0]);
-        for (int b = 0; b < 256; b++)
-        {
-            for (int i = 0; i < 16; i++)
-            {
-                tables[start + (b * 32) + i] = (byte)System.Numerics.BitOperations.PopCount((uint)((b & 15) ^ i));
-                tables[start + (b * 32) + 16 + i] = (byte)System.Numerics.BitOperations.PopCount((uint)((b >> 4) ^ i));
-            }
-        }
-
-        return tables;
-    }
-
-    /// <summary>The first table (byte value 0) of <see cref="NibbleTables"/>; the array is pinned, so its place holds.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref byte NibbleTablesStart()
-    {
-        ref byte first = ref MemoryMarshal.GetArrayDataReference(NibbleTables);
-        return ref Unsafe.Add(ref first, ToBoundary(ref first));
-    }
 
     /// <summary>Bytes of the nibble maps: per 16 positions, step and byte of a word, 32 bytes per code plane.</summary>
     private static int NibbleMapBytes(int padded, int steps, int planes, int wordBytes) => padded / TablePositions * steps * planes * wordBytes * 32;
@@ -191,7 +159,7 @@ public static partial class ConvolutionKernels
         // A byte step adds at most 4 (one nibble's count) to each byte of the tallies: fold them into 16-bit lanes before
         // they can reach 256.
         const int Fold = 63;
-        ref byte t0 = ref NibbleTablesStart();
+        ref byte t0 = ref NibbleTables.Start();
         ref float s0 = ref MemoryMarshal.GetReference(p.Sums);
         ref float bn0 = ref MemoryMarshal.GetReference(p.Bn);
         ref float beta = ref MemoryMarshal.GetReference(p.Betas);

@@ -74,21 +74,65 @@ public static partial class Xnor
         ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
         ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes = default)
         where TWords : struct, IFixedCount
-        where TWeightBits : struct, IFixedCount
+        where TWeightBits : struct, IFixedCount =>
+        Coded<WordsProduct<TWords, TWeightBits>>(x, y, MemoryMarshal.AsBytes(weights), weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+
+    /// <summary>
+    /// Codes x (or takes its codes from <paramref name="sharedCodes"/>, as <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{ulong}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float}, Span{float})"/>
+    /// describes) and multiplies its planes by the weights in the layout of <typeparamref name="TProduct"/>.
+    /// </summary>
+    private static void Coded<TProduct>(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes)
+        where TProduct : struct, IPlaneProduct
     {
+        int cols = x.Length;
         if (!sharedCodes.IsEmpty)
         {
-            DenseShared<TWords, TWeightBits>(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+            int planeFloats = KernelGeometry.XnorActivationPlaneFloats(cols, activationBits);
+            KernelChecks.AtLeast(sharedCodes.Length, KernelGeometry.XnorSharedCodesFloats(cols, activationBits), nameof(sharedCodes));
+            Span<ulong> planes = MemoryMarshal.Cast<float, ulong>(sharedCodes.Slice(0, planeFloats));
+            Span<float> shared = sharedCodes.Slice(planeFloats, activationBits);
+            ref float marker = ref sharedCodes[planeFloats + activationBits];
+            Span<float> key = sharedCodes.Slice(planeFloats + activationBits + 1, cols);
+            if (BitConverter.SingleToInt32Bits(marker) != FilledMarker || !MemoryMarshal.AsBytes(x).SequenceEqual(MemoryMarshal.AsBytes((ReadOnlySpan<float>)key)))
+            {
+                KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
+                CodeAndPack(x, activationBits, cycles, scratch, shared, planes);
+                x.CopyTo(key);
+                marker = BitConverter.Int32BitsToSingle(FilledMarker);
+            }
+
+            TProduct.Multiply(planes, shared, cols, y, weights, weightBits, coefficients, bias);
             return;
         }
 
-        int cols = x.Length;
         KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
         int planeAt = 2 * cols + KernelGeometry.XnorCodeFloats(cols);
         Span<ulong> activations = MemoryMarshal.Cast<float, ulong>(scratch.Slice(planeAt, KernelGeometry.XnorActivationPlaneFloats(cols, activationBits)));
         Span<float> betas = stackalloc float[activationBits];
         CodeAndPack(x, activationBits, cycles, scratch, betas, activations);
-        Multiply<TWords, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+        TProduct.Multiply(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+    }
+
+    /// <summary>A product of packed activation planes (with their betas) and weights in one layout: the coding in front of it
+    /// (<see cref="Coded{TProduct}"/>) is the same for every layout.</summary>
+    private interface IPlaneProduct
+    {
+        static abstract void Multiply(
+            ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+            ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias);
+    }
+
+    /// <summary>The word-interleaved layout ([group of 8 rows][plane][word][8 rows]).</summary>
+    private readonly struct WordsProduct<TWords, TWeightBits> : IPlaneProduct
+        where TWords : struct, IFixedCount
+        where TWeightBits : struct, IFixedCount
+    {
+        public static void Multiply(
+            ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+            ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias) =>
+            Multiply<TWords, TWeightBits>(activations, betas, cols, y, MemoryMarshal.Cast<byte, ulong>(weights), weightBits, coefficients, bias);
     }
 
     /// <summary>Codes x (<see cref="Encode"/>, in the first part of the kernel's scratch) and packs its planes into <paramref name="planes"/>.</summary>
@@ -102,30 +146,6 @@ public static partial class Xnor
 
     /// <summary>Marks a filled slot: a NaN whose payload spells "QG", which no coding writes and zeroed memory is not.</summary>
     private const int FilledMarker = 0x7FC05147;
-
-    private static void DenseShared<TWords, TWeightBits>(
-        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<ulong> weights, int weightBits, ReadOnlySpan<float> coefficients,
-        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes)
-        where TWords : struct, IFixedCount
-        where TWeightBits : struct, IFixedCount
-    {
-        int cols = x.Length;
-        int planeFloats = KernelGeometry.XnorActivationPlaneFloats(cols, activationBits);
-        KernelChecks.AtLeast(sharedCodes.Length, KernelGeometry.XnorSharedCodesFloats(cols, activationBits), nameof(sharedCodes));
-        Span<ulong> planes = MemoryMarshal.Cast<float, ulong>(sharedCodes.Slice(0, planeFloats));
-        Span<float> betas = sharedCodes.Slice(planeFloats, activationBits);
-        ref float marker = ref sharedCodes[planeFloats + activationBits];
-        Span<float> key = sharedCodes.Slice(planeFloats + activationBits + 1, cols);
-        if (BitConverter.SingleToInt32Bits(marker) != FilledMarker || !MemoryMarshal.AsBytes(x).SequenceEqual(MemoryMarshal.AsBytes((ReadOnlySpan<float>)key)))
-        {
-            KernelChecks.AtLeast(scratch.Length, ScratchFloats(cols, activationBits), nameof(scratch));
-            CodeAndPack(x, activationBits, cycles, scratch, betas, planes);
-            x.CopyTo(key);
-            marker = BitConverter.Int32BitsToSingle(FilledMarker);
-        }
-
-        Multiply<TWords, TWeightBits>(planes, betas, cols, y, weights, weightBits, coefficients, bias);
-    }
 
     /// <summary>The online alternating codes of x (non-finite values count as 0), one byte per value, zero past x.</summary>
     public static void Encode(ReadOnlySpan<float> x, int bits, int cycles, Span<float> betas, Span<float> reconstruction, Span<float> clean, Span<byte> codes)

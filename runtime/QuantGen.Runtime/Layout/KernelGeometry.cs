@@ -87,6 +87,29 @@ internal static class KernelGeometry
     public static int XnorCoefficientIndex(int row, int plane, int planes) =>
         ((row / XnorGroupRows) * planes + plane) * XnorGroupRows + row % XnorGroupRows;
 
+    /// <summary>Rows of one block of the row-major xor/popcount layout (<see cref="XnorRowsPlaneBytes"/>): one byte of each in a
+    /// 256-bit vector.</summary>
+    public const int XnorRowsBlockRows = 32;
+
+    /// <summary>Blocks of <see cref="XnorRowsBlockRows"/> rows (the last one zero-padded).</summary>
+    public static int XnorRowsBlocks(int rows) => (rows + XnorRowsBlockRows - 1) / XnorRowsBlockRows;
+
+    /// <summary>Bytes of a row-major xor/popcount weight matrix: [block of 32 rows][plane][byte of the row][32 rows], rows
+    /// padded to 64-bit words as in <see cref="XnorPlaneBytes"/> (byte k holds columns 8k .. 8k + 7).</summary>
+    public static long XnorRowsPlaneBytes(int rows, int cols, int planes) => (long)XnorRowsBlocks(rows) * planes * XnorRowWords(cols) * 8 * XnorRowsBlockRows;
+
+    /// <summary>Floats of the row-major layout's coefficients: [block][plane][32 rows], zero past the last row.</summary>
+    public static int XnorRowsCoefficientFloats(int rows, int planes) => XnorRowsBlocks(rows) * planes * XnorRowsBlockRows;
+
+    /// <summary>Where weight byte <paramref name="rowByte"/> of row <paramref name="row"/>, plane <paramref name="plane"/> sits in the
+    /// row-major xor/popcount layout.</summary>
+    public static long XnorRowsByteIndex(int row, int plane, int rowByte, int planes, int words) =>
+        (((long)(row / XnorRowsBlockRows) * planes + plane) * words * 8 + rowByte) * XnorRowsBlockRows + row % XnorRowsBlockRows;
+
+    /// <summary>Where coefficient [row][plane] sits in the row-major xor/popcount layout.</summary>
+    public static int XnorRowsCoefficientIndex(int row, int plane, int planes) =>
+        ((row / XnorRowsBlockRows) * planes + plane) * XnorRowsBlockRows + row % XnorRowsBlockRows;
+
     /// <summary>Groups of 8 columns in a row of the table kernel (one byte per row and group).</summary>
     public static int LutGroups(int cols) => (cols + 7) / 8;
 

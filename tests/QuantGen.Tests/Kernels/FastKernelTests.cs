@@ -156,6 +156,85 @@ public sealed class FastKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(XnorCases))]
+    public void Xnor_row_major_kernel_matches_the_reference_and_the_word_layout_to_the_bit(int weightBits, int activationBits, int rows, int cols)
+    {
+        var random = new Random(Seed(weightBits, activationBits, rows, cols) + 1);
+        Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
+        ulong[] words = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
+        float[] wordCoefficients = WeightRepacking.XnorCoefficients(weights.MultiBinary, rows);
+        byte[] rowPlanes = WeightRepacking.XnorRowPlanes(weights.MultiBinary, rows, cols);
+        float[] rowCoefficients = WeightRepacking.XnorRowCoefficients(weights.MultiBinary, rows);
+        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
+        float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
+        var scratch = new float[Xnor.ScratchFloats(cols, activationBits)];
+        var online = new OnlineMultiBinaryActivation { Bits = activationBits, Cycles = 2 };
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
+            if (sample == 2 && cols > 3)
+            {
+                x[1] = float.NaN;
+                x[2] = float.PositiveInfinity;
+            }
+
+            var y = new float[rows];
+            Xnor.DenseRows(x, y, rowPlanes, weightBits, rowCoefficients, bias, activationBits, cycles: 2, scratch);
+            float[] quantized = (float[])x.Clone();
+            ReferenceQuantizers.OnlineMultiBinary(quantized, online);
+            AssertClose(dequantized, quantized, bias, y, $"xnor rows {weightBits}x{activationBits} {rows}x{cols} sample {sample}");
+
+            // Where the word-interleaved product takes its AVX2 or AVX-512 loop, it applies the same float steps to the same
+            // counts: the same bits. (Its 128-bit and scalar loops add coefficient x beta x term per plane pair instead.)
+            if (KernelPaths.Current is "Vector512" or "Vector256")
+            {
+                var fromWords = new float[rows];
+                Xnor.Dense(x, fromWords, words, weightBits, wordCoefficients, bias, activationBits, cycles: 2, scratch);
+                for (int r = 0; r < rows; r++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(fromWords[r]) == BitConverter.SingleToInt32Bits(y[r]), $"{KernelPaths.Current} row {r}: rows {y[r]:R}, words {fromWords[r]:R}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Xnor_row_major_scalar_twin_counts_as_the_vector_path_with_the_largest_tallies()
+    {
+        // Every weight bit set against activations of zeros: every nibble lookup counts 4, so the byte tallies reach their
+        // bound (8 a byte of the row, 31 bytes between folds), over rows of 300 bytes and a lone last block of 32 rows.
+        const int rows = 96, cols = 2400, weightBits = 2, activationBits = 3;
+        int words = Xnor.RowWords(cols);
+        byte[] planes = Enumerable.Repeat((byte)0xFF, (int)Xnor.RowsPlaneBytes(rows, cols, weightBits)).ToArray();
+        var random = new Random(5);
+        float[] coefficients = TestModels.RandomFloats(random, Xnor.RowsCoefficientFloats(rows, weightBits), 0.1f, 1f);
+        float[] betas = TestModels.RandomFloats(random, activationBits, 0.1f, 1f);
+        var activations = new ulong[activationBits * words];
+        var fast = new float[rows];
+        var twin = new float[rows];
+        Xnor.MultiplyRows(activations, betas, cols, fast, planes, weightBits, coefficients, default);
+        Xnor.RowsScalar(activations, betas, cols, twin, planes, weightBits, coefficients, default);
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(twin[r]) == BitConverter.SingleToInt32Bits(fast[r]), $"{KernelPaths.Current} row {r}: {fast[r]:R}, twin {twin[r]:R}");
+            // Every bit of the padded row differs: count = 64 * words, so each plane pair gives beta * (cols - 2 * 64 * words).
+            float terms = 0f;
+            foreach (float beta in betas)
+            {
+                terms = MathF.FusedMultiplyAdd(beta, cols - (2 * 64 * words), terms);
+            }
+
+            float expected = 0f;
+            for (int p = 0; p < weightBits; p++)
+            {
+                expected += coefficients[((r / Xnor.RowsBlockRows * weightBits) + p) * Xnor.RowsBlockRows + (r % Xnor.RowsBlockRows)] * terms;
+            }
+
+            Assert.Equal(expected, fast[r]);
+        }
+    }
+
     public static IEnumerable<object[]> Int8Cases() =>
         from path in Enum.GetValues<Int8.Path>()
         from signed in new[] { true, false }

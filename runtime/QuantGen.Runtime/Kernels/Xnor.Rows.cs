@@ -1,0 +1,295 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// The xor/popcount product over a row-major layout, [block of 32 rows][plane][byte of the row][32 rows]: one 256-bit
+/// vector holds byte k of 32 rows, so every byte of a 128-bit lane meets the same activation byte, and that byte's two
+/// nibble tables (<see cref="NibbleTables"/>) count 16 rows' nibbles per vpshufb with no xor at all. The word-interleaved
+/// layout (<see cref="Multiply{TWords, TWeightBits}"/>) xors every weight vector with every activation plane and splits
+/// the result into nibbles; here the weights are split once for all the planes and the tables stand for the xor. Planned
+/// where AVX2 is the target (the AVX-512 product over the other layout is faster there); every machine runs it (AVX2, or a
+/// scalar twin with the same counts and the same float steps, so the outputs are the same bits).
+/// </summary>
+public static partial class Xnor
+{
+    /// <summary>Rows of one block of the row-major layout.</summary>
+    public const int RowsBlockRows = KernelGeometry.XnorRowsBlockRows;
+
+    /// <summary>Bytes of a weight matrix in the row-major layout.</summary>
+    public static long RowsPlaneBytes(int rows, int cols, int planes) => KernelGeometry.XnorRowsPlaneBytes(rows, cols, planes);
+
+    /// <summary>Floats of the row-major layout's coefficients, [block][plane][32 rows].</summary>
+    public static int RowsCoefficientFloats(int rows, int planes) => KernelGeometry.XnorRowsCoefficientFloats(rows, planes);
+
+    /// <summary><see cref="DenseRows{TWeightBits}"/> with nothing fixed.</summary>
+    public static void DenseRows(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes = default) =>
+        DenseRows<FixedNone>(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+
+    /// <summary>
+    /// <see cref="Dense(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{ulong}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float}, Span{float})"/>
+    /// over the row-major layout (<see cref="KernelGeometry.XnorRowsPlaneBytes"/>; coefficients [block][plane][32 rows]),
+    /// compiled for the weight planes where <typeparamref name="TWeightBits"/> fixes them.
+    /// </summary>
+    public static void DenseRows<TWeightBits>(
+        ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients,
+        ReadOnlySpan<float> bias, int activationBits, int cycles, Span<float> scratch, Span<float> sharedCodes = default)
+        where TWeightBits : struct, IFixedCount =>
+        Coded<RowsProduct<TWeightBits>>(x, y, weights, weightBits, coefficients, bias, activationBits, cycles, scratch, sharedCodes);
+
+    /// <summary>The row-major layout as a product behind the shared coding.</summary>
+    private readonly struct RowsProduct<TWeightBits> : IPlaneProduct
+        where TWeightBits : struct, IFixedCount
+    {
+        public static void Multiply(
+            ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+            ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias) =>
+            MultiplyRows<TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+    }
+
+    /// <summary>The popcount product of packed activation planes (with their betas) and weights in the row-major layout.</summary>
+    public static void MultiplyRows(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias) =>
+        MultiplyRows<FixedNone>(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+
+    private static void MultiplyRows<TWeightBits>(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+        where TWeightBits : struct, IFixedCount
+    {
+        FixedCount.Check<TWeightBits>(weightBits, "weight planes", nameof(weightBits));
+        KernelChecks.AtLeast(activations.Length, (long)betas.Length * RowWords(cols), nameof(activations));
+        KernelChecks.AtLeast(weights.Length, KernelGeometry.XnorRowsPlaneBytes(y.Length, cols, weightBits), nameof(weights));
+        KernelChecks.AtLeast(coefficients.Length, KernelGeometry.XnorRowsCoefficientFloats(y.Length, weightBits), nameof(coefficients));
+        if (Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+        {
+            switch (betas.Length)
+            {
+                case 2: Rows256<TwoBits, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+                case 3: Rows256<ThreeBits, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+                case 4: Rows256<FourBits, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+                default: Rows256<OneBit, TWeightBits>(activations, betas, cols, y, weights, weightBits, coefficients, bias); break;
+            }
+
+            return;
+        }
+
+        RowsScalar(activations, betas, cols, y, weights, weightBits, coefficients, bias);
+    }
+
+    /// <summary>The scalar twin: per row, plane and activation plane the count of differing bits, then the AVX2 path's
+    /// float steps in its order (a fused multiply-add of beta and n - 2 count per activation plane, the coefficient times
+    /// that sum added per weight plane, then the bias).</summary>
+    internal static void RowsScalar(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+    {
+        int words = RowWords(cols), rowBytes = 8 * words;
+        ReadOnlySpan<byte> a = MemoryMarshal.AsBytes(activations);
+        for (int r = 0; r < y.Length; r++)
+        {
+            float sum = 0f;
+            for (int p = 0; p < weightBits; p++)
+            {
+                float terms = 0f;
+                for (int j = 0; j < betas.Length; j++)
+                {
+                    int count = 0;
+                    for (int k = 0; k < rowBytes; k++)
+                    {
+                        count += BitOperations.PopCount((uint)(weights[(int)KernelGeometry.XnorRowsByteIndex(r, p, k, weightBits, words)] ^ a[(j * rowBytes) + k]));
+                    }
+
+                    terms = MathF.FusedMultiplyAdd(betas[j], cols - (2 * count), terms);
+                }
+
+                sum += coefficients[KernelGeometry.XnorRowsCoefficientIndex(r, p, weightBits)] * terms;
+            }
+
+            y[r] = sum + (bias.IsEmpty ? 0f : bias[r]);
+        }
+    }
+
+    /// <summary>
+    /// The AVX2 product: two blocks (64 rows) per pass, so each table load serves both; per byte of the row, the blocks'
+    /// weight bytes split into nibbles once, then for each of TBits.Count activation planes two lookups per block (the
+    /// activation byte's low and high tables), added into one byte tally per block and plane (at most 8 a byte, so folded
+    /// into 32-bit counts every 31 bytes). More than four activation planes run one at a time (OneBit).
+    /// </summary>
+    [SkipLocalsInit]
+    private static void Rows256<TBits, TWeightBits>(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
+        where TBits : struct, IBitCount
+        where TWeightBits : struct, IFixedCount
+    {
+        int planes = TWeightBits.Value != 0 ? TWeightBits.Value : weightBits;
+        int rows = y.Length, rowBytes = 8 * RowWords(cols), blocks = KernelGeometry.XnorRowsBlocks(rows);
+        int activationBits = betas.Length, step = TBits.Count;
+        int blockBytes = planes * rowBytes * RowsBlockRows;
+        // The counts of one pass: [block of the pair][activation plane of the step][4 x 8 rows].
+        Span<Vector256<int>> countSpace = stackalloc Vector256<int>[2 * 4 * 4];
+        ref Vector256<int> counts = ref MemoryMarshal.GetReference(countSpace);
+        ref byte t0 = ref NibbleTables.Start();
+        ref byte a0 = ref Unsafe.As<ulong, byte>(ref MemoryMarshal.GetReference(activations));
+        ref byte w0 = ref MemoryMarshal.GetReference(weights);
+        ref float c0 = ref MemoryMarshal.GetReference(coefficients);
+        Vector256<int> n = Vector256.Create(cols);
+        for (int b = 0; b < blocks; b += 2)
+        {
+            bool pair = b + 1 < blocks;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            for (int p = 0; p < planes; p++)
+            {
+                ref byte first = ref Unsafe.Add(ref w0, ((nint)b * blockBytes) + ((nint)p * rowBytes * RowsBlockRows));
+                // A lone last block counts against itself twice; its second copy is dropped.
+                ref byte second = ref pair ? ref Unsafe.Add(ref first, blockBytes) : ref first;
+                Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, f0 = default, f1 = default, f2 = default, f3 = default;
+                for (int j = 0; j < activationBits; j += step)
+                {
+                    CountPlanes<TBits>(ref t0, ref first, ref second, ref Unsafe.Add(ref a0, (nint)j * rowBytes), rowBytes, ref counts);
+                    for (int q = 0; q < step; q++)
+                    {
+                        Vector256<float> beta = Vector256.Create(betas[j + q]);
+                        ref Vector256<int> own = ref Unsafe.Add(ref counts, 4 * q);
+                        e0 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (own + own)), e0);
+                        e1 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (Unsafe.Add(ref own, 1) + Unsafe.Add(ref own, 1))), e1);
+                        e2 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (Unsafe.Add(ref own, 2) + Unsafe.Add(ref own, 2))), e2);
+                        e3 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (Unsafe.Add(ref own, 3) + Unsafe.Add(ref own, 3))), e3);
+                        ref Vector256<int> other = ref Unsafe.Add(ref counts, 16 + (4 * q));
+                        f0 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (other + other)), f0);
+                        f1 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (Unsafe.Add(ref other, 1) + Unsafe.Add(ref other, 1))), f1);
+                        f2 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (Unsafe.Add(ref other, 2) + Unsafe.Add(ref other, 2))), f2);
+                        f3 = Vector256.FusedMultiplyAdd(beta, Vector256.ConvertToSingle(n - (Unsafe.Add(ref other, 3) + Unsafe.Add(ref other, 3))), f3);
+                    }
+                }
+
+                ref float c = ref Unsafe.Add(ref c0, ((nint)b * planes + p) * RowsBlockRows);
+                s0 += Vector256.LoadUnsafe(ref c) * e0;
+                s1 += Vector256.LoadUnsafe(ref c, 8) * e1;
+                s2 += Vector256.LoadUnsafe(ref c, 16) * e2;
+                s3 += Vector256.LoadUnsafe(ref c, 24) * e3;
+                if (pair)
+                {
+                    ref float d = ref Unsafe.Add(ref c, planes * RowsBlockRows);
+                    s4 += Vector256.LoadUnsafe(ref d) * f0;
+                    s5 += Vector256.LoadUnsafe(ref d, 8) * f1;
+                    s6 += Vector256.LoadUnsafe(ref d, 16) * f2;
+                    s7 += Vector256.LoadUnsafe(ref d, 24) * f3;
+                }
+            }
+
+            int at = b * RowsBlockRows;
+            Store(s0, at, y, bias);
+            Store(s1, at + 8, y, bias);
+            Store(s2, at + 16, y, bias);
+            Store(s3, at + 24, y, bias);
+            if (pair)
+            {
+                Store(s4, at + 32, y, bias);
+                Store(s5, at + 40, y, bias);
+                Store(s6, at + 48, y, bias);
+                Store(s7, at + 56, y, bias);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The differing bits of two blocks' plane (<paramref name="first"/>, <paramref name="second"/>, [byte][32 rows]) and
+    /// TBits.Count activation planes from <paramref name="a"/> (<paramref name="rowBytes"/> bytes each), as 32-bit counts:
+    /// <paramref name="counts"/>[16 * block + 4 * plane + quarter] holds rows 8 * quarter .. + 7.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CountPlanes<TBits>(ref byte t0, ref byte first, ref byte second, ref byte a, int rowBytes, ref Vector256<int> counts)
+        where TBits : struct, IBitCount
+    {
+        int planes = TBits.Count;
+        for (int i = 0; i < 4 * planes; i++)
+        {
+            Unsafe.Add(ref counts, i) = default;
+            Unsafe.Add(ref counts, 16 + i) = default;
+        }
+
+        Vector256<byte> nibble = Vector256.Create((byte)0x0F);
+        for (int k0 = 0; k0 < rowBytes; k0 += MaxVectorsPerByteSum)
+        {
+            int end = Math.Min(rowBytes, k0 + MaxVectorsPerByteSum);
+            Vector256<byte> x0 = default, x1 = default, x2 = default, x3 = default, z0 = default, z1 = default, z2 = default, z3 = default;
+            for (int k = k0; k < end; k++)
+            {
+                Vector256<byte> u = Vector256.LoadUnsafe(ref first, (nuint)(k * RowsBlockRows));
+                Vector256<byte> v = Vector256.LoadUnsafe(ref second, (nuint)(k * RowsBlockRows));
+                Vector256<byte> uLow = u & nibble, uHigh = (u.AsUInt16() >>> 4).AsByte() & nibble;
+                Vector256<byte> vLow = v & nibble, vHigh = (v.AsUInt16() >>> 4).AsByte() & nibble;
+                Count(ref t0, Unsafe.Add(ref a, k), uLow, uHigh, vLow, vHigh, ref x0, ref z0);
+                if (planes > 1)
+                {
+                    Count(ref t0, Unsafe.Add(ref a, rowBytes + k), uLow, uHigh, vLow, vHigh, ref x1, ref z1);
+                }
+
+                if (planes > 2)
+                {
+                    Count(ref t0, Unsafe.Add(ref a, (2 * rowBytes) + k), uLow, uHigh, vLow, vHigh, ref x2, ref z2);
+                }
+
+                if (planes > 3)
+                {
+                    Count(ref t0, Unsafe.Add(ref a, (3 * rowBytes) + k), uLow, uHigh, vLow, vHigh, ref x3, ref z3);
+                }
+            }
+
+            Fold(x0, ref counts);
+            Fold(z0, ref Unsafe.Add(ref counts, 16));
+            if (planes > 1)
+            {
+                Fold(x1, ref Unsafe.Add(ref counts, 4));
+                Fold(z1, ref Unsafe.Add(ref counts, 20));
+            }
+
+            if (planes > 2)
+            {
+                Fold(x2, ref Unsafe.Add(ref counts, 8));
+                Fold(z2, ref Unsafe.Add(ref counts, 24));
+            }
+
+            if (planes > 3)
+            {
+                Fold(x3, ref Unsafe.Add(ref counts, 12));
+                Fold(z3, ref Unsafe.Add(ref counts, 28));
+            }
+        }
+    }
+
+    /// <summary>Adds the bits where activation byte <paramref name="activation"/> differs from each row's weight byte (given
+    /// as nibbles) to the two blocks' tallies: the byte's low table against the low nibbles, its high table against the high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Count(ref byte t0, byte activation, Vector256<byte> uLow, Vector256<byte> uHigh, Vector256<byte> vLow, Vector256<byte> vHigh, ref Vector256<byte> first, ref Vector256<byte> second)
+    {
+        // vbroadcasti128 from memory is a load alone; Vector256.Create of a loaded Vector128 became a load and a vinserti128,
+        // which takes a shuffle pipe from the lookups. The tables are pinned, so the pointer holds.
+        byte* table = (byte*)Unsafe.AsPointer(ref t0) + ((nuint)activation << 5);
+        Vector256<byte> low = Avx2.BroadcastVector128ToVector256(table);
+        Vector256<byte> high = Avx2.BroadcastVector128ToVector256(table + 16);
+        first += Avx2.Shuffle(low, uLow) + Avx2.Shuffle(high, uHigh);
+        second += Avx2.Shuffle(low, vLow) + Avx2.Shuffle(high, vHigh);
+    }
+
+    /// <summary>Adds 32 byte tallies (rows in order) to four vectors of 32-bit counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fold(Vector256<byte> tally, ref Vector256<int> counts)
+    {
+        Vector128<byte> low = tally.GetLower(), high = tally.GetUpper();
+        counts += Avx2.ConvertToVector256Int32(low).AsInt32();
+        Unsafe.Add(ref counts, 1) += Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8)).AsInt32();
+        Unsafe.Add(ref counts, 2) += Avx2.ConvertToVector256Int32(high).AsInt32();
+        Unsafe.Add(ref counts, 3) += Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8)).AsInt32();
+    }
+}
