@@ -39,9 +39,9 @@ internal sealed record CostModel
         XnorPerGroup = 1.3,
         XnorPerGroupPair = 0.9,
         XnorPerGroupWordPair = 0.4,
-        XnorRowsPerBlock = 9,
-        XnorRowsPerBlockPair = 6,
-        XnorRowsPerBlockPairByte = 0.62,
+        XnorRowsPerBlock = 12,
+        XnorRowsPerBlockPair = 3.7,
+        XnorRowsPerBlockPairByte = 0.65,
         PatchPerValue = 1.0,
         FloatBatchedPerWeight = 0.011,
         Int8ConvPerValue = 0.6,
@@ -196,8 +196,8 @@ internal sealed record CostModel
 
     /// <summary>The row-major xor/popcount product (runtime Xnor.Rows.cs) per block of 32 rows, per block and plane pair (the
     /// epilogue), and per block, plane pair and byte of a row. Its loop is 256-bit code on every x64 machine: the figures
-    /// are the AVX2 machine's (2026-11-27, `--costs`: 1024 x 256 and 1024 x 64 at 2 x 2 and 3 x 3, 1.7 to 7.4 us, 0.62 to 0.69 ns
-    /// per unit on rows of 256 columns, 0.66 to 0.79 on rows of 64; the word product compiled for the shape 1.6 to 9.1 us),
+    /// are the AVX2 machine's (2026-11-27, `--costs`: 1024 x 256 and 1024 x 64 at 2 x 2 and 3 x 3, 1.53 to 7.44 us, solved
+    /// from those four; the word product compiled for the shape 1.61 to 9.21 us),
     /// in both tables; on AVX-512 the word-interleaved product's figures are far below them, so it is not chosen there.</summary>
     public double XnorRowsPerBlock { get; init; }
 

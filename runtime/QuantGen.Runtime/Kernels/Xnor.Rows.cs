@@ -212,12 +212,6 @@ public static partial class Xnor
         where TBits : struct, IBitCount
     {
         int planes = TBits.Count;
-        for (int i = 0; i < 4 * planes; i++)
-        {
-            Unsafe.Add(ref counts, i) = default;
-            Unsafe.Add(ref counts, 16 + i) = default;
-        }
-
         Vector256<byte> nibble = Vector256.Create((byte)0x0F);
         for (int k0 = 0; k0 < rowBytes; k0 += MaxVectorsPerByteSum)
         {
@@ -246,24 +240,26 @@ public static partial class Xnor
                 }
             }
 
-            Fold(x0, ref counts);
-            Fold(z0, ref Unsafe.Add(ref counts, 16));
+            // The first chunk's counts are stored, the others added: no clearing.
+            bool initial = k0 == 0;
+            Fold(x0, ref counts, initial);
+            Fold(z0, ref Unsafe.Add(ref counts, 16), initial);
             if (planes > 1)
             {
-                Fold(x1, ref Unsafe.Add(ref counts, 4));
-                Fold(z1, ref Unsafe.Add(ref counts, 20));
+                Fold(x1, ref Unsafe.Add(ref counts, 4), initial);
+                Fold(z1, ref Unsafe.Add(ref counts, 20), initial);
             }
 
             if (planes > 2)
             {
-                Fold(x2, ref Unsafe.Add(ref counts, 8));
-                Fold(z2, ref Unsafe.Add(ref counts, 24));
+                Fold(x2, ref Unsafe.Add(ref counts, 8), initial);
+                Fold(z2, ref Unsafe.Add(ref counts, 24), initial);
             }
 
             if (planes > 3)
             {
-                Fold(x3, ref Unsafe.Add(ref counts, 12));
-                Fold(z3, ref Unsafe.Add(ref counts, 28));
+                Fold(x3, ref Unsafe.Add(ref counts, 12), initial);
+                Fold(z3, ref Unsafe.Add(ref counts, 28), initial);
             }
         }
     }
@@ -282,14 +278,27 @@ public static partial class Xnor
         second += Avx2.Shuffle(low, vLow) + Avx2.Shuffle(high, vHigh);
     }
 
-    /// <summary>Adds 32 byte tallies (rows in order) to four vectors of 32-bit counts.</summary>
+    /// <summary>Widens 32 byte tallies (rows in order) into four vectors of 32-bit counts: stored when <paramref name="first"/>,
+    /// else added.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Fold(Vector256<byte> tally, ref Vector256<int> counts)
+    private static void Fold(Vector256<byte> tally, ref Vector256<int> counts, bool first)
     {
         Vector128<byte> low = tally.GetLower(), high = tally.GetUpper();
-        counts += Avx2.ConvertToVector256Int32(low).AsInt32();
-        Unsafe.Add(ref counts, 1) += Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8)).AsInt32();
-        Unsafe.Add(ref counts, 2) += Avx2.ConvertToVector256Int32(high).AsInt32();
-        Unsafe.Add(ref counts, 3) += Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8)).AsInt32();
+        Vector256<int> c0 = Avx2.ConvertToVector256Int32(low).AsInt32();
+        Vector256<int> c1 = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8)).AsInt32();
+        Vector256<int> c2 = Avx2.ConvertToVector256Int32(high).AsInt32();
+        Vector256<int> c3 = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8)).AsInt32();
+        if (!first)
+        {
+            c0 += counts;
+            c1 += Unsafe.Add(ref counts, 1);
+            c2 += Unsafe.Add(ref counts, 2);
+            c3 += Unsafe.Add(ref counts, 3);
+        }
+
+        counts = c0;
+        Unsafe.Add(ref counts, 1) = c1;
+        Unsafe.Add(ref counts, 2) = c2;
+        Unsafe.Add(ref counts, 3) = c3;
     }
 }
