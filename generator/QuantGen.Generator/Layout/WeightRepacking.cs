@@ -155,14 +155,19 @@ internal static class WeightRepacking
 
     /// <summary>The per-row plane coefficients in the xor/popcount layout (<see cref="KernelGeometry.XnorCoefficientIndex"/>),
     /// zero past the last row.</summary>
-    public static float[] XnorCoefficients(MultiBinaryCodec m, int rows)
+    public static float[] XnorCoefficients(MultiBinaryCodec m, int rows) =>
+        PlaneCoefficients(m, rows, KernelGeometry.XnorCoefficientFloats(rows, m.Bits), KernelGeometry.XnorCoefficientIndex);
+
+    /// <summary>The codec's per-row plane coefficients placed by <paramref name="index"/> (row, plane, planes) in an array of
+    /// <paramref name="length"/> floats, zero elsewhere.</summary>
+    private static float[] PlaneCoefficients(MultiBinaryCodec m, int rows, int length, Func<int, int, int, int> index)
     {
-        var result = new float[KernelGeometry.XnorCoefficientFloats(rows, m.Bits)];
+        var result = new float[length];
         for (int r = 0; r < rows; r++)
         {
             for (int p = 0; p < m.Bits; p++)
             {
-                result[KernelGeometry.XnorCoefficientIndex(r, p, m.Bits)] = m.Coefficients[r * m.Bits + p];
+                result[index(r, p, m.Bits)] = m.Coefficients[r * m.Bits + p];
             }
         }
 
@@ -192,19 +197,8 @@ internal static class WeightRepacking
 
     /// <summary>The per-row plane coefficients in the row-major xor/popcount layout (<see cref="KernelGeometry.XnorRowsCoefficientIndex"/>),
     /// zero past the last row.</summary>
-    public static float[] XnorRowCoefficients(MultiBinaryCodec m, int rows)
-    {
-        var result = new float[KernelGeometry.XnorRowsCoefficientFloats(rows, m.Bits)];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int p = 0; p < m.Bits; p++)
-            {
-                result[KernelGeometry.XnorRowsCoefficientIndex(r, p, m.Bits)] = m.Coefficients[r * m.Bits + p];
-            }
-        }
-
-        return result;
-    }
+    public static float[] XnorRowCoefficients(MultiBinaryCodec m, int rows) =>
+        PlaneCoefficients(m, rows, KernelGeometry.XnorRowsCoefficientFloats(rows, m.Bits), KernelGeometry.XnorRowsCoefficientIndex);
 
     /// <summary>
     /// A convolution's multi-bit binary planes [plane][out channel][channel, ky, kx] (the codec's order) in the xor/popcount

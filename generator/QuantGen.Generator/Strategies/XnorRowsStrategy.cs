@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using QuantGen.Generator.Layout;
 using QuantGen.Generator.Model;
 using QuantGen.Runtime;
-using QuantGen.Schema;
 
 namespace QuantGen.Generator.Strategies;
 
@@ -20,8 +19,7 @@ internal sealed class XnorRowsStrategy : KernelStrategy
     public override bool FusesInput => true;
 
     public override bool Applies(MatrixRequest m) =>
-        m.Use == MatrixUse.Product && m.Weights.CodecCase == Weights.CodecOneofCase.MultiBinary && m.Input is { Kind: QuantizerKind.OnlineMultiBinary }
-        && KernelGeometry.XnorRowsBlocks(m.Rows) * KernelGeometry.XnorRowsBlockRows * 8L <= m.Rows * 9L;
+        XnorStrategy.CodedMultiBinaryProduct(m) && KernelGeometry.XnorRowsBlocks(m.Rows) * KernelGeometry.XnorRowsBlockRows * 8L <= m.Rows * 9L;
 
     public override double Cost(MatrixRequest m)
     {

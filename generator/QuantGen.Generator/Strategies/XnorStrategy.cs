@@ -16,7 +16,10 @@ internal sealed class XnorStrategy : KernelStrategy
 
     public override bool FusesInput => true;
 
-    public override bool Applies(MatrixRequest m) =>
+    public override bool Applies(MatrixRequest m) => CodedMultiBinaryProduct(m);
+
+    /// <summary>A product of multi-bit binary weights and an input coded online: what both xor/popcount layouts compute.</summary>
+    public static bool CodedMultiBinaryProduct(MatrixRequest m) =>
         m.Use == MatrixUse.Product && m.Weights.CodecCase == Weights.CodecOneofCase.MultiBinary && m.Input is { Kind: QuantizerKind.OnlineMultiBinary };
 
     public override double Cost(MatrixRequest m)

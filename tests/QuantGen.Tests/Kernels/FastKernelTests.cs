@@ -122,18 +122,24 @@ public sealed class FastKernelTests
     }
 
     public static IEnumerable<object[]> XnorCases() =>
+        from rowMajor in new[] { false, true }
         from bits in new[] { (1, 1), (2, 2), (3, 3), (1, 3), (4, 2), (2, 4), (1, 5) }
         from shape in Shapes()
-        select new object[] { bits.Item1, bits.Item2, shape[0], shape[1] };
+        select new object[] { rowMajor, bits.Item1, bits.Item2, shape[0], shape[1] };
 
+    /// <summary>Either xor/popcount layout: the word-interleaved one (Xnor.Dense) or the row-major one (Xnor.DenseRows), which
+    /// must also give the word product's bits wherever that takes its AVX2 or AVX-512 loop (the same counts, the same float
+    /// steps; its 128-bit and scalar loops add coefficient x beta x term per plane pair instead).</summary>
     [Theory]
     [MemberData(nameof(XnorCases))]
-    public void Xnor_kernel_matches_the_reference_on_online_codes(int weightBits, int activationBits, int rows, int cols)
+    public void Xnor_kernel_matches_the_reference_on_online_codes(bool rowMajor, int weightBits, int activationBits, int rows, int cols)
     {
         var random = new Random(Seed(weightBits, activationBits, rows, cols));
         Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
         ulong[] planes = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
         float[] coefficients = WeightRepacking.XnorCoefficients(weights.MultiBinary, rows);
+        byte[] rowPlanes = WeightRepacking.XnorRowPlanes(weights.MultiBinary, rows, cols);
+        float[] rowCoefficients = WeightRepacking.XnorRowCoefficients(weights.MultiBinary, rows);
         float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
         float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
         var scratch = new float[Xnor.ScratchFloats(cols, activationBits)];
@@ -150,52 +156,21 @@ public sealed class FastKernelTests
 
             var y = new float[rows];
             Xnor.Dense(x, y, planes, weightBits, coefficients, bias, activationBits, cycles: 2, scratch);
-            float[] quantized = (float[])x.Clone();
-            ReferenceQuantizers.OnlineMultiBinary(quantized, online);
-            AssertClose(dequantized, quantized, bias, y, $"xnor {weightBits}x{activationBits} {rows}x{cols} sample {sample}");
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(XnorCases))]
-    public void Xnor_row_major_kernel_matches_the_reference_and_the_word_layout_to_the_bit(int weightBits, int activationBits, int rows, int cols)
-    {
-        var random = new Random(Seed(weightBits, activationBits, rows, cols) + 1);
-        Weights weights = TestModels.MultiBinary(random, rows, cols, weightBits);
-        ulong[] words = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(weights.MultiBinary, rows, cols)).ToArray();
-        float[] wordCoefficients = WeightRepacking.XnorCoefficients(weights.MultiBinary, rows);
-        byte[] rowPlanes = WeightRepacking.XnorRowPlanes(weights.MultiBinary, rows, cols);
-        float[] rowCoefficients = WeightRepacking.XnorRowCoefficients(weights.MultiBinary, rows);
-        float[] bias = TestModels.RandomFloats(random, rows, -0.5f, 0.5f);
-        float[] dequantized = DequantizedWeights.Of(weights, rows, cols);
-        var scratch = new float[Xnor.ScratchFloats(cols, activationBits)];
-        var online = new OnlineMultiBinaryActivation { Bits = activationBits, Cycles = 2 };
-        for (int sample = 0; sample < 3; sample++)
-        {
-            float[] x = TestModels.RandomFloats(random, cols, -2f, 2f);
-            if (sample == 2 && cols > 3)
+            if (rowMajor)
             {
-                x[1] = float.NaN;
-                x[2] = float.PositiveInfinity;
-            }
-
-            var y = new float[rows];
-            Xnor.DenseRows(x, y, rowPlanes, weightBits, rowCoefficients, bias, activationBits, cycles: 2, scratch);
-            float[] quantized = (float[])x.Clone();
-            ReferenceQuantizers.OnlineMultiBinary(quantized, online);
-            AssertClose(dequantized, quantized, bias, y, $"xnor rows {weightBits}x{activationBits} {rows}x{cols} sample {sample}");
-
-            // Where the word-interleaved product takes its AVX2 or AVX-512 loop, it applies the same float steps to the same
-            // counts: the same bits. (Its 128-bit and scalar loops add coefficient x beta x term per plane pair instead.)
-            if (KernelPaths.Current is "Vector512" or "Vector256")
-            {
-                var fromWords = new float[rows];
-                Xnor.Dense(x, fromWords, words, weightBits, wordCoefficients, bias, activationBits, cycles: 2, scratch);
-                for (int r = 0; r < rows; r++)
+                var fromRows = new float[rows];
+                Xnor.DenseRows(x, fromRows, rowPlanes, weightBits, rowCoefficients, bias, activationBits, cycles: 2, scratch);
+                for (int r = 0; r < rows && KernelPaths.Current is "Vector512" or "Vector256"; r++)
                 {
-                    Assert.True(BitConverter.SingleToInt32Bits(fromWords[r]) == BitConverter.SingleToInt32Bits(y[r]), $"{KernelPaths.Current} row {r}: rows {y[r]:R}, words {fromWords[r]:R}");
+                    Assert.True(BitConverter.SingleToInt32Bits(y[r]) == BitConverter.SingleToInt32Bits(fromRows[r]), $"{KernelPaths.Current} row {r}: rows {fromRows[r]:R}, words {y[r]:R}");
                 }
+
+                y = fromRows;
             }
+
+            float[] quantized = (float[])x.Clone();
+            ReferenceQuantizers.OnlineMultiBinary(quantized, online);
+            AssertClose(dequantized, quantized, bias, y, $"xnor {(rowMajor ? "rows" : "words")} {weightBits}x{activationBits} {rows}x{cols} sample {sample}");
         }
     }
 
