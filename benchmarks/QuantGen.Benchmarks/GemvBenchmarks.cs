@@ -80,6 +80,13 @@ public class GemvBenchmarks
     [Benchmark]
     public void Xnor_3x3() => Xnor(3, 3);
 
+    /// <summary>The 2x2 product over the row-major layout (what an AVX2 build plans), coding included as in Xnor_2x2.</summary>
+    [Benchmark]
+    public void XnorRows_2x2() => XnorRows(2, 2);
+
+    [Benchmark]
+    public void XnorRows_3x3() => XnorRows(3, 3);
+
     /// <summary>The online alternating coding and packing of the 2x2 kernel alone: its share of Xnor_2x2.</summary>
     [Benchmark]
     public void Xnor_2x2_CodingOnly()
@@ -165,6 +172,14 @@ public class GemvBenchmarks
         }
 
         return s;
+    }
+
+    private void XnorRows(int weightBits, int activationBits)
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            QuantGen.Runtime.Xnor.DenseRows(_w.Inputs[b], _w.Output, _w.XnorRowWeights[weightBits], weightBits, _w.XnorRowCoefficients[weightBits], default, activationBits, cycles: 2, _w.Scratch);
+        }
     }
 
     private void Xnor(int weightBits, int activationBits)

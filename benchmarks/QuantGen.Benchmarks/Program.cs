@@ -134,6 +134,8 @@ public static class Program
         "Xnor_1x1" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 1),
         "Xnor_2x2" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 2),
         "Xnor_3x3" => QuantGen.Runtime.KernelGeometry.XnorPlaneBytes((int)rows, (int)cols, 3),
+        "XnorRows_2x2" => QuantGen.Runtime.Xnor.RowsPlaneBytes((int)rows, (int)cols, 2),
+        "XnorRows_3x3" => QuantGen.Runtime.Xnor.RowsPlaneBytes((int)rows, (int)cols, 3),
         "Lut_W2_Float" => QuantGen.Runtime.PlaneLut.PlaneBytes((int)rows, (int)cols, 2),
         "Int8_x_Int8" or "Int8_x_Int8_Many" or "Read_Int8Size" => QuantGen.Runtime.Int8.WeightBytes((int)rows, (int)cols),
         _ => 0,

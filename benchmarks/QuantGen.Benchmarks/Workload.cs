@@ -51,6 +51,8 @@ internal sealed class Workload
             MultiBinaryCodec m = MultiBinary(random, rows, cols, bits);
             XnorWeights[bits] = MemoryMarshal.Cast<byte, ulong>(WeightRepacking.XnorPlanes(m, rows, cols)).ToArray();
             XnorCoefficients[bits] = WeightRepacking.XnorCoefficients(m, rows);
+            XnorRowWeights[bits] = WeightRepacking.XnorRowPlanes(m, rows, cols);
+            XnorRowCoefficients[bits] = WeightRepacking.XnorRowCoefficients(m, rows);
         }
 
         UniformCodec two = Uniform(random, rows, cols, 2);
@@ -88,6 +90,10 @@ internal sealed class Workload
 
     public ulong[][] XnorWeights { get; } = new ulong[4][];
     public float[][] XnorCoefficients { get; } = new float[4][];
+
+    /// <summary>The same weights in the row-major xor/popcount layout (Xnor.DenseRows).</summary>
+    public byte[][] XnorRowWeights { get; } = new byte[4][];
+    public float[][] XnorRowCoefficients { get; } = new float[4][];
     public LutWeights Lut2 { get; }
     public Int8Weights Int8 { get; }
     public sbyte[] Int8Codes { get; }
