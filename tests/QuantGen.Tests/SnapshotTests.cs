@@ -89,6 +89,12 @@ public sealed class SnapshotTests
         return model;
     }
 
+    /// <summary>The alternating 2-bit LSTM stack built for AVX2: its gate and head products take the row-major xor/popcount
+    /// kernel (Xnor.DenseRows), the shared codes of each h included (<see cref="Planning.RowMajorXnorTests"/>).</summary>
+    [Fact]
+    public void Recurrent_model_with_the_row_major_xor_popcount_kernel() =>
+        VerifyAll(nameof(Recurrent_model_with_the_row_major_xor_popcount_kernel), TestModels.Json(Recurrent.RecurrentTestModels.AlternatingStack("lm-rows", lstm: true, 2, seed: 19)), "StackRows", "App.Models", target: "Avx2");
+
     /// <summary>Embedding -> bidirectional GRU (4-bit weights, 4-bit input) -> float head: the sequence-only API, one method per layer.</summary>
     [Fact]
     public void Bidirectional_model_runs_whole_sequences_layer_by_layer() =>
