@@ -125,11 +125,44 @@ public static partial class Xnor
     /// into 32-bit counts every 31 bytes). More than four activation planes run one at a time (OneBit).
     /// </summary>
     [SkipLocalsInit]
-    private static void Rows256<TBits, TWeightBits>(
+    private static unsafe void Rows256<TBits, TWeightBits>(
         ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
         ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias)
         where TBits : struct, IBitCount
         where TWeightBits : struct, IFixedCount
+    {
+        // Each activation byte's table address, once per call where they fit the stack (rows of up to 4,096 columns at 4
+        // activation bits): in the counting loop a load, where computing it took a load, a shift and an add per plane and
+        // byte (1024 x 256 at 3 x 3: 7.0 -> 6.7 us). Longer rows compute it there.
+        int tables = betas.Length * 8 * RowWords(cols);
+        if (tables <= MaxTablePointers)
+        {
+            Span<nint> pointers = stackalloc nint[tables];
+            ref byte t0 = ref NibbleTables.Start();
+            ref byte a = ref Unsafe.As<ulong, byte>(ref MemoryMarshal.GetReference(activations));
+            for (int i = 0; i < tables; i++)
+            {
+                pointers[i] = (nint)Unsafe.AsPointer(ref Unsafe.Add(ref t0, Unsafe.Add(ref a, i) * 32));
+            }
+
+            Rows256<TBits, TWeightBits, StoredTables>(activations, betas, cols, y, weights, weightBits, coefficients, bias, pointers);
+        }
+        else
+        {
+            Rows256<TBits, TWeightBits, ComputedTables>(activations, betas, cols, y, weights, weightBits, coefficients, bias, default);
+        }
+    }
+
+    /// <summary>The most table addresses <see cref="Rows256{TBits, TWeightBits}"/> keeps on the stack (16 KB).</summary>
+    private const int MaxTablePointers = 2048;
+
+    [SkipLocalsInit]
+    private static void Rows256<TBits, TWeightBits, TTables>(
+        ReadOnlySpan<ulong> activations, ReadOnlySpan<float> betas, int cols, Span<float> y,
+        ReadOnlySpan<byte> weights, int weightBits, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> bias, ReadOnlySpan<nint> pointers)
+        where TBits : struct, IBitCount
+        where TWeightBits : struct, IFixedCount
+        where TTables : struct, ITableAddress
     {
         int planes = TWeightBits.Value != 0 ? TWeightBits.Value : weightBits;
         int rows = y.Length, rowBytes = 8 * RowWords(cols), blocks = KernelGeometry.XnorRowsBlocks(rows);
@@ -140,6 +173,7 @@ public static partial class Xnor
         ref Vector256<int> counts = ref MemoryMarshal.GetReference(countSpace);
         ref byte t0 = ref NibbleTables.Start();
         ref byte a0 = ref Unsafe.As<ulong, byte>(ref MemoryMarshal.GetReference(activations));
+        ref nint p0 = ref MemoryMarshal.GetReference(pointers);
         ref byte w0 = ref MemoryMarshal.GetReference(weights);
         ref float c0 = ref MemoryMarshal.GetReference(coefficients);
         Vector256<int> n = Vector256.Create(cols);
@@ -155,7 +189,7 @@ public static partial class Xnor
                 Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, f0 = default, f1 = default, f2 = default, f3 = default;
                 for (int j = 0; j < activationBits; j += step)
                 {
-                    CountPlanes<TBits>(ref t0, ref first, ref second, ref Unsafe.Add(ref a0, (nint)j * rowBytes), rowBytes, ref counts);
+                    CountPlanes<TBits, TTables>(ref t0, ref Unsafe.Add(ref a0, (nint)j * rowBytes), ref Unsafe.Add(ref p0, (nint)j * rowBytes), ref first, ref second, rowBytes, ref counts);
                     for (int q = 0; q < step; q++)
                     {
                         Vector256<float> beta = Vector256.Create(betas[j + q]);
@@ -208,8 +242,9 @@ public static partial class Xnor
     /// <paramref name="counts"/>[16 * block + 4 * plane + quarter] holds rows 8 * quarter .. + 7.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CountPlanes<TBits>(ref byte t0, ref byte first, ref byte second, ref byte a, int rowBytes, ref Vector256<int> counts)
+    private static unsafe void CountPlanes<TBits, TTables>(ref byte t0, ref byte a, ref nint pointers, ref byte first, ref byte second, int rowBytes, ref Vector256<int> counts)
         where TBits : struct, IBitCount
+        where TTables : struct, ITableAddress
     {
         int planes = TBits.Count;
         Vector256<byte> nibble = Vector256.Create((byte)0x0F);
@@ -223,20 +258,20 @@ public static partial class Xnor
                 Vector256<byte> v = Vector256.LoadUnsafe(ref second, (nuint)(k * RowsBlockRows));
                 Vector256<byte> uLow = u & nibble, uHigh = (u.AsUInt16() >>> 4).AsByte() & nibble;
                 Vector256<byte> vLow = v & nibble, vHigh = (v.AsUInt16() >>> 4).AsByte() & nibble;
-                Count(ref t0, Unsafe.Add(ref a, k), uLow, uHigh, vLow, vHigh, ref x0, ref z0);
+                Count(TTables.Table(ref t0, ref a, ref pointers, k), uLow, uHigh, vLow, vHigh, ref x0, ref z0);
                 if (planes > 1)
                 {
-                    Count(ref t0, Unsafe.Add(ref a, rowBytes + k), uLow, uHigh, vLow, vHigh, ref x1, ref z1);
+                    Count(TTables.Table(ref t0, ref a, ref pointers, rowBytes + k), uLow, uHigh, vLow, vHigh, ref x1, ref z1);
                 }
 
                 if (planes > 2)
                 {
-                    Count(ref t0, Unsafe.Add(ref a, (2 * rowBytes) + k), uLow, uHigh, vLow, vHigh, ref x2, ref z2);
+                    Count(TTables.Table(ref t0, ref a, ref pointers, (2 * rowBytes) + k), uLow, uHigh, vLow, vHigh, ref x2, ref z2);
                 }
 
                 if (planes > 3)
                 {
-                    Count(ref t0, Unsafe.Add(ref a, (3 * rowBytes) + k), uLow, uHigh, vLow, vHigh, ref x3, ref z3);
+                    Count(TTables.Table(ref t0, ref a, ref pointers, (3 * rowBytes) + k), uLow, uHigh, vLow, vHigh, ref x3, ref z3);
                 }
             }
 
@@ -264,18 +299,37 @@ public static partial class Xnor
         }
     }
 
-    /// <summary>Adds the bits where activation byte <paramref name="activation"/> differs from each row's weight byte (given
-    /// as nibbles) to the two blocks' tallies: the byte's low table against the low nibbles, its high table against the high.</summary>
+    /// <summary>Adds the bits where an activation byte differs from each row's weight byte (given as nibbles) to the two
+    /// blocks' tallies: the byte's low table (at <paramref name="table"/>) against the low nibbles, its high table against the high.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Count(ref byte t0, byte activation, Vector256<byte> uLow, Vector256<byte> uHigh, Vector256<byte> vLow, Vector256<byte> vHigh, ref Vector256<byte> first, ref Vector256<byte> second)
+    private static unsafe void Count(byte* table, Vector256<byte> uLow, Vector256<byte> uHigh, Vector256<byte> vLow, Vector256<byte> vHigh, ref Vector256<byte> first, ref Vector256<byte> second)
     {
         // vbroadcasti128 from memory is a load alone; Vector256.Create of a loaded Vector128 became a load and a vinserti128,
-        // which takes a shuffle pipe from the lookups. The tables are pinned, so the pointer holds.
-        byte* table = (byte*)Unsafe.AsPointer(ref t0) + ((nuint)activation << 5);
+        // which takes a shuffle pipe from the lookups.
         Vector256<byte> low = Avx2.BroadcastVector128ToVector256(table);
         Vector256<byte> high = Avx2.BroadcastVector128ToVector256(table + 16);
         first += Avx2.Shuffle(low, uLow) + Avx2.Shuffle(high, uHigh);
         second += Avx2.Shuffle(low, vLow) + Avx2.Shuffle(high, vHigh);
+    }
+
+    /// <summary>Where the nibble tables of activation byte <c>index</c> start: read from the addresses stored once per call, or
+    /// computed from the byte (the tables are pinned, so the addresses hold).</summary>
+    private interface ITableAddress
+    {
+        static abstract unsafe byte* Table(ref byte t0, ref byte activations, ref nint pointers, int index);
+    }
+
+    private readonly struct StoredTables : ITableAddress
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe byte* Table(ref byte t0, ref byte activations, ref nint pointers, int index) => (byte*)Unsafe.Add(ref pointers, index);
+    }
+
+    private readonly struct ComputedTables : ITableAddress
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe byte* Table(ref byte t0, ref byte activations, ref nint pointers, int index) =>
+            (byte*)Unsafe.AsPointer(ref t0) + ((nuint)Unsafe.Add(ref activations, index) << 5);
     }
 
     /// <summary>Widens 32 byte tallies (rows in order) into four vectors of 32-bit counts: stored when <paramref name="first"/>,
