@@ -162,13 +162,21 @@ public static partial class AlternatingQuantizer
                 // the two passes it replaces).
                 double signTotal = SignPass<TBits>(xs, code, lastValid, gram.Slice(0, 1), rhs.Slice(0, 1), n, out double signAbsolute);
                 alphas[0] = (float)(signAbsolute / n);
-                return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, thresholds);
+                return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, thresholds, float.NegativeInfinity, float.PositiveInfinity);
             }
 
-            double total = TotalAndAbs(xs, out double absolute);
+            double total = TotalAndAbs(xs, out double absolute, out float smallest, out float largest);
             // The least-squares system each gathering pass fills for the next cycle.
             var system = new LeastSquares(gram.Slice(0, bits * bits), rhs.Slice(0, bits), n, total);
             float alpha = (float)(absolute / n);
+            if (bits == 2 && cycles > 0)
+            {
+                // The one greedy pass, by levels (AlternatingQuantizer.Levels.cs).
+                alphas[0] = alpha;
+                alphas[1] = (float)(GreedyLevels2(xs, alpha, smallest, largest, lastValid, system) / n);
+                return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds, smallest, largest);
+            }
+
             // With cycles to run, the last greedy step's codes need only the alphas before it (its own alpha is read only
             // if the first system is singular, and its residual not at all), so the pass before it makes them too: one
             // dependent pass fewer, which on 64 to 256 values is a fifth of the coding.
@@ -185,11 +193,13 @@ public static partial class AlternatingQuantizer
                 alphas[bits - 1] = alpha;
             }
 
-            return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds);
+            return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds, smallest, largest);
         }
 
-        /// <summary>The alternating cycles from the greedy codes (and their gathered system), then the reconstruction.</summary>
-        private static bool Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, VI lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> thresholds)
+        /// <summary>The alternating cycles from the greedy codes (and their gathered system), then the reconstruction;
+        /// <paramref name="smallest"/> and <paramref name="largest"/> bound the values (the level passes skip thresholds
+        /// outside them).</summary>
+        private static bool Cycles<TBits>(ReadOnlySpan<float> xs, Span<float> residual, Span<byte> code, int cycles, Span<float> alphas, VI lastValid, in LeastSquares system, Span<float> sums, Span<byte> order, Span<float> thresholds, float smallest, float largest)
             where TBits : IBitCount
         {
             int bits = TBits.Count;
@@ -220,6 +230,26 @@ public static partial class AlternatingQuantizer
                 // also writes the reconstruction, and the coding ends there. (With more bits the codes rarely settle in one
                 // cycle, and the check would cost more than it saves.)
                 bool oneBit = TBits.Count == 1;
+                if (TBits.Count is 2 or 3)
+                {
+                    // By levels where at most three thresholds lie between the values (AlternatingQuantizer.Levels.cs): always
+                    // at 2 bits, and at 3 after a ReLU.
+                    (int first, int count) = ActiveThresholds(thresholds, (1 << bits) - 1, smallest, largest);
+                    if (count <= MaxLevelThresholds)
+                    {
+                        if (final)
+                        {
+                            WriteLevels<TBits>(xs, code, search, thresholds, first, count, residual);
+                        }
+                        else
+                        {
+                            FillFromLevels<TBits>(order, first, GatherLevels(xs, thresholds, first, count, lastValid, system.Total, system.Count), system);
+                        }
+
+                        continue;
+                    }
+                }
+
                 if (!SearchPass<TBits>(xs, code, search, lastValid, gather: !final, system, final || oneBit ? residual : default) && oneBit)
                 {
                     break;
@@ -325,18 +355,24 @@ public static partial class AlternatingQuantizer
             }
         }
 
-        private static double TotalAndAbs(ReadOnlySpan<float> xs, out double absolute)
+        /// <summary>The sums of x and |x|, and bounds of x (the padding's zeros among them: a wider range is still exact for
+        /// the level passes).</summary>
+        private static double TotalAndAbs(ReadOnlySpan<float> xs, out double absolute, out float smallest, out float largest)
         {
             ref float x = ref MemoryMarshal.GetReference(xs);
-            VF sum = default, abs = default;
+            VF sum = default, abs = default, low = L.Load(ref x, 0), high = low;
             for (int i = 0; i < xs.Length; i += L.Count)
             {
                 VF v = L.Load(ref x, (nuint)i);
                 sum = L.Add(sum, v);
                 abs = L.Add(abs, L.Abs(v));
+                low = L.Min(low, v);
+                high = L.Max(high, v);
             }
 
             absolute = L.Total(abs);
+            smallest = L.Smallest(low);
+            largest = L.Largest(high);
             return L.Total(sum);
         }
 

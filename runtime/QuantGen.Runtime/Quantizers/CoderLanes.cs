@@ -40,6 +40,19 @@ internal interface ICoderLanes<VF, VI>
     /// <summary><paramref name="counter"/> + 1 in the lanes where <paramref name="threshold"/> &lt;= <paramref name="value"/>.</summary>
     static abstract VI CountAtOrAbove(VI counter, VF value, float threshold);
 
+    /// <summary>All ones where value >= threshold (the compare <see cref="CountAtOrAbove"/> counts).</summary>
+    static abstract VI AtOrAbove(VF value, VF threshold);
+
+    static abstract VF Min(VF a, VF b);
+
+    static abstract VF Max(VF a, VF b);
+
+    /// <summary>The smallest lane (no NaN).</summary>
+    static abstract float Smallest(VF lanes);
+
+    /// <summary>The largest lane (no NaN).</summary>
+    static abstract float Largest(VF lanes);
+
     /// <summary><paramref name="ones"/> where <paramref name="mask"/> is all ones, else <paramref name="zeros"/>.</summary>
     static abstract VF Select(VI mask, VF ones, VF zeros);
 
@@ -135,6 +148,33 @@ internal readonly struct Coder512 : ICoderLanes<Vector512<float>, Vector512<int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> CountAtOrAbove(Vector512<int> counter, Vector512<float> value, float threshold) =>
         Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Create(threshold), value).AsInt32(), counter + Vector512<int>.One, counter);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> AtOrAbove(Vector512<float> value, Vector512<float> threshold) => Vector512.LessThanOrEqual(threshold, value).AsInt32();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Smallest(Vector512<float> lanes)
+    {
+        Vector256<float> half = Vector256.MinNative(lanes.GetLower(), lanes.GetUpper());
+        Vector128<float> quarter = Vector128.MinNative(half.GetLower(), half.GetUpper());
+        quarter = Vector128.MinNative(quarter, Sse.MoveHighToLow(quarter, quarter));
+        return Sse.MinScalar(quarter, Sse.Shuffle(quarter, quarter, 1)).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Largest(Vector512<float> lanes)
+    {
+        Vector256<float> half = Vector256.MaxNative(lanes.GetLower(), lanes.GetUpper());
+        Vector128<float> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
+        quarter = Vector128.MaxNative(quarter, Sse.MoveHighToLow(quarter, quarter));
+        return Sse.MaxScalar(quarter, Sse.Shuffle(quarter, quarter, 1)).ToScalar();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Select(Vector512<int> mask, Vector512<float> ones, Vector512<float> zeros) => Vector512.ConditionalSelect(mask.AsSingle(), ones, zeros);
@@ -236,6 +276,31 @@ internal readonly struct Coder256 : ICoderLanes<Vector256<float>, Vector256<int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> CountAtOrAbove(Vector256<int> counter, Vector256<float> value, float threshold) =>
         counter - Vector256.LessThanOrEqual(Vector256.Create(threshold), value).AsInt32();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AtOrAbove(Vector256<float> value, Vector256<float> threshold) => Vector256.LessThanOrEqual(threshold, value).AsInt32();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Smallest(Vector256<float> lanes)
+    {
+        Vector128<float> quarter = Vector128.MinNative(lanes.GetLower(), lanes.GetUpper());
+        quarter = Vector128.MinNative(quarter, Sse.MoveHighToLow(quarter, quarter));
+        return Sse.MinScalar(quarter, Sse.Shuffle(quarter, quarter, 1)).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Largest(Vector256<float> lanes)
+    {
+        Vector128<float> quarter = Vector128.MaxNative(lanes.GetLower(), lanes.GetUpper());
+        quarter = Vector128.MaxNative(quarter, Sse.MoveHighToLow(quarter, quarter));
+        return Sse.MaxScalar(quarter, Sse.Shuffle(quarter, quarter, 1)).ToScalar();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Select(Vector256<int> mask, Vector256<float> ones, Vector256<float> zeros) => Vector256.ConditionalSelect(mask.AsSingle(), ones, zeros);

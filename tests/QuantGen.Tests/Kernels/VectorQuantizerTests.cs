@@ -207,36 +207,76 @@ public sealed class VectorQuantizerTests
                     }
                 }
 
-                var alphas = new float[bits];
-                var reference = new float[bits];
-                var y = new float[length];
-                var yReference = new float[length];
-                var codes = new byte[length];
-                var codesReference = new byte[length];
-                AlternatingQuantizer.Quantize(x, bits, cycles, alphas, y, codes);
-                AlternatingQuantizer.QuantizeScalar(x, bits, cycles, reference, yReference, codesReference);
-                for (int j = 0; j < bits; j++)
-                {
-                    Assert.True(Math.Abs(alphas[j] - reference[j]) <= 1e-5f * Math.Max(1f, Math.Abs(reference[j])), $"bits {bits}, cycles {cycles}, length {length}: alpha {j} is {alphas[j]}, the reference {reference[j]}");
-                }
-
-                int differ = 0;
-                for (int i = 0; i < length; i++)
-                {
-                    Assert.Equal(AlternatingQuantizer.Value(codes[i], alphas), y[i]);
-                    if (codes[i] != codesReference[i])
-                    {
-                        differ++;
-                        // Both codes must be (nearly) equally near x under the reference's alphas.
-                        float mine = Math.Abs(x[i] - AlternatingQuantizer.Value(codes[i], reference));
-                        float theirs = Math.Abs(x[i] - AlternatingQuantizer.Value(codesReference[i], reference));
-                        Assert.True(Math.Abs(mine - theirs) <= 1e-4f, $"bits {bits}, cycles {cycles}, length {length}, value {i}: code {codes[i]} against the reference's {codesReference[i]}");
-                    }
-                }
-
-                Assert.True(differ <= length / 100, $"bits {bits}, cycles {cycles}, length {length}: {differ} codes differ from the reference");
+                AssertFusedAgreesWithReference(x, bits, cycles, $"bits {bits}, cycles {cycles}, length {length}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Alternating_level_passes_agree_with_the_scalar_reference_wherever_the_values_lie(int bits)
+    {
+        // The level passes compare only the thresholds between the smallest and the largest value: all values above 0
+        // (the lower thresholds passed by all), all below (the upper by none), one value repeated (every threshold on one
+        // side), a narrow band straddling a threshold, and a wide signed range (more thresholds than a level pass takes at
+        // 3 bits, so the per-bit pass).
+        foreach (int length in new[] { 16, 37, 128, 1000 })
+        {
+            var rng = new Random(bits * 7 + length);
+            float[] unit = TestModels.RandomFloats(rng, length, 0f, 1f);
+            var shapes = new (string Name, float[] Values)[]
+            {
+                ("above zero", unit.Select(v => 3f + v).ToArray()),
+                ("below zero", unit.Select(v => -0.5f - 2f * v).ToArray()),
+                ("one value", Enumerable.Repeat(0.75f, length).ToArray()),
+                ("zeros", new float[length]),
+                ("narrow band", unit.Select(v => 1f + 0.01f * v).ToArray()),
+                ("post-ReLU", unit.Select(v => Math.Max(0f, 2f * v - 0.8f)).ToArray()),
+                ("signed", unit.Select(v => 4f * v - 2f).ToArray()),
+            };
+            foreach ((string name, float[] x) in shapes)
+            {
+                foreach (int cycles in new[] { 1, 2, 3 })
+                {
+                    AssertFusedAgreesWithReference(x, bits, cycles, $"{name}, bits {bits}, cycles {cycles}, length {length}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The fused path against the scalar reference: alphas within float rounding of the sums, every
+    /// reconstruction the value of its code, and codes that differ (at most 1 %) equally near x.</summary>
+    private static void AssertFusedAgreesWithReference(float[] x, int bits, int cycles, string what)
+    {
+        var alphas = new float[bits];
+        var reference = new float[bits];
+        var y = new float[x.Length];
+        var yReference = new float[x.Length];
+        var codes = new byte[x.Length];
+        var codesReference = new byte[x.Length];
+        AlternatingQuantizer.Quantize(x, bits, cycles, alphas, y, codes);
+        AlternatingQuantizer.QuantizeScalar(x, bits, cycles, reference, yReference, codesReference);
+        for (int j = 0; j < bits; j++)
+        {
+            Assert.True(Math.Abs(alphas[j] - reference[j]) <= 1e-5f * Math.Max(1f, Math.Abs(reference[j])), $"{what}: alpha {j} is {alphas[j]}, the reference {reference[j]}");
+        }
+
+        int differ = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(AlternatingQuantizer.Value(codes[i], alphas), y[i]);
+            if (codes[i] != codesReference[i])
+            {
+                differ++;
+                // Both codes must be (nearly) equally near x under the reference's alphas.
+                float mine = Math.Abs(x[i] - AlternatingQuantizer.Value(codes[i], reference));
+                float theirs = Math.Abs(x[i] - AlternatingQuantizer.Value(codesReference[i], reference));
+                Assert.True(Math.Abs(mine - theirs) <= 1e-4f, $"{what}, value {i}: code {codes[i]} against the reference's {codesReference[i]}");
+            }
+        }
+
+        Assert.True(differ <= x.Length / 100, $"{what}: {differ} codes differ from the reference");
     }
 
     [Theory]

@@ -1,0 +1,242 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace QuantGen.Runtime;
+
+/// <summary>
+/// The fused passes by levels, for 2 and 3 bits. A code search sends each value to the level (sorted sum) whose index is
+/// the count of thresholds at or below it, so what the next least-squares step needs can be gathered per threshold (the
+/// sum and count of the values at or above it) instead of per code bit and pair of bits, and the codes never formed:
+/// the level sums are differences of those, and each level's code says which bits and pairs of bits it adds to.
+/// A threshold at or below the smallest value is passed by every value, one above the largest by none: neither needs a
+/// compare. After a ReLU (every value >= 0) the lower half of the thresholds is of the first kind, so a 2-bit pass compares
+/// each value once where the per-bit pass made its index with three compares and its statistics with eleven operations,
+/// and a 3-bit pass three times where it took seven and twenty. The 2-bit greedy step before the cycles is a search too
+/// (its codes are the levels of -alpha, 0 and alpha: r - alpha >= 0 exactly when x >= alpha in float), so it takes this
+/// path as well. The codes come from the same thresholds and compares as the per-bit passes; the sums are float lanes
+/// and then double differences, so alphas can differ from the per-bit passes' in the last bits, as those already differ
+/// from the reference's.
+/// </summary>
+public static partial class AlternatingQuantizer
+{
+    /// <summary>The most thresholds a level pass compares (the accumulators of more would not stay in 16 registers).</summary>
+    private const int MaxLevelThresholds = 3;
+
+    /// <summary>The 2-bit greedy codes of the levels of -alpha, 0 and alpha (bit 0 where x >= 0, bit 1 where x -+ alpha >= 0),
+    /// padded to 8 entries: a fill reads four levels from the first compared one, those past the last holding nothing.</summary>
+    private static ReadOnlySpan<byte> GreedyLevelCodes2 => [0b00, 0b10, 0b01, 0b11, 0, 0, 0, 0];
+
+    /// <summary>The sums and counts of the values of four consecutive levels (from the first compared threshold's lower
+    /// side): the levels a pass over at most three thresholds can tell apart.</summary>
+    private struct LevelStats
+    {
+        public double Sum0, Sum1, Sum2, Sum3, Count0, Count1, Count2, Count3;
+    }
+
+    private static partial class FusedCoder<L, VF, VI>
+        where L : struct, ICoderLanes<VF, VI>
+        where VF : struct
+        where VI : struct
+    {
+        /// <summary>
+        /// The thresholds a pass must compare, [first, first + count) of the <paramref name="length"/> (3 or 7) sorted
+        /// <paramref name="thresholds"/>: those at or below <paramref name="smallest"/> every value passes, those above
+        /// <paramref name="largest"/> none. At least one (a range with an extra threshold is still exact), so count exceeds
+        /// what a level pass takes only when more than <see cref="MaxLevelThresholds"/> thresholds lie between the values.
+        /// Scalar compares: the thresholds were just stored one by one, and a vector load of them would wait for the stores.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (int First, int Count) ActiveThresholds(ReadOnlySpan<float> thresholds, int length, float smallest, float largest)
+        {
+            ref float t = ref MemoryMarshal.GetReference(thresholds);
+            int passedByAll = 0, passedBySome = 0;
+            for (int k = 0; k < length; k++)
+            {
+                float threshold = Unsafe.Add(ref t, k);
+                passedByAll += threshold <= smallest ? 1 : 0;
+                passedBySome += threshold <= largest ? 1 : 0;
+            }
+
+            int count = Math.Max(passedBySome - passedByAll, 1);
+            return (Math.Min(passedByAll, length - count), count);
+        }
+
+        /// <summary>
+        /// A gathering pass by levels over the thresholds [first, first + count) of <paramref name="thresholds"/>: the sums and
+        /// counts of the values of levels first to first + count (the values with that many thresholds at or below them);
+        /// the levels outside hold no value. Dispatches on the count, so each pass is compiled for it.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static LevelStats GatherLevels(ReadOnlySpan<float> xs, ReadOnlySpan<float> thresholds, int first, int count, VI lastValid, double total, int n) =>
+            count switch
+            {
+                1 => GatherLevels<OneBit>(xs, thresholds, first, lastValid, total, n),
+                2 => GatherLevels<TwoBits>(xs, thresholds, first, lastValid, total, n),
+                _ => GatherLevels<ThreeBits>(xs, thresholds, first, lastValid, total, n),
+            };
+
+        /// <summary>The pass over <typeparamref name="TCount"/> thresholds (a bit-count type carries the count): per
+        /// threshold, the sum and count of the values at or above it; a level between two thresholds is the difference
+        /// (every value is at or above the thresholds before <paramref name="first"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static LevelStats GatherLevels<TCount>(ReadOnlySpan<float> xs, ReadOnlySpan<float> thresholds, int first, VI lastValid, double total, int n)
+            where TCount : IBitCount
+        {
+            int count = TCount.Count;
+            ref float x = ref MemoryMarshal.GetReference(xs);
+            ref float t = ref Unsafe.Add(ref MemoryMarshal.GetReference(thresholds), first);
+            VF t0 = L.Splat(t);
+            VF t1 = count > 1 ? L.Splat(Unsafe.Add(ref t, 1)) : t0;
+            VF t2 = count > 2 ? L.Splat(Unsafe.Add(ref t, 2)) : t0;
+            VF s0 = default, s1 = default, s2 = default;
+            VI c0 = default, c1 = default, c2 = default, all = L.Splat(-1);
+            int lastStart = xs.Length - L.Count;
+            for (int i = 0; i < xs.Length; i += L.Count)
+            {
+                // Padding lanes hold 0: they add nothing to the sums, and the last vector's mask keeps them out of the counts.
+                VF v = L.Load(ref x, (nuint)i);
+                VI valid = i == lastStart ? lastValid : all;
+                VI m0 = L.AtOrAbove(v, t0);
+                s0 = L.Add(s0, L.Keep(v, m0));
+                c0 = L.Subtract(c0, L.And(m0, valid));
+                if (count > 1)
+                {
+                    VI m1 = L.AtOrAbove(v, t1);
+                    s1 = L.Add(s1, L.Keep(v, m1));
+                    c1 = L.Subtract(c1, L.And(m1, valid));
+                }
+
+                if (count > 2)
+                {
+                    VI m2 = L.AtOrAbove(v, t2);
+                    s2 = L.Add(s2, L.Keep(v, m2));
+                    c2 = L.Subtract(c2, L.And(m2, valid));
+                }
+            }
+
+            // At or above each threshold, then each level as the difference of its two thresholds' figures.
+            double p0 = L.Total(s0), p1 = count > 1 ? L.Total(s1) : 0, p2 = count > 2 ? L.Total(s2) : 0;
+            double q0 = L.Sum(c0), q1 = count > 1 ? L.Sum(c1) : 0, q2 = count > 2 ? L.Sum(c2) : 0;
+            return new LevelStats
+            {
+                Sum0 = total - p0, Count0 = n - q0,
+                Sum1 = p0 - p1, Count1 = q0 - q1,
+                Sum2 = p1 - p2, Count2 = q1 - q2,
+                Sum3 = p2, Count3 = q2,
+            };
+        }
+
+        /// <summary>The final search by levels: each value's index is <paramref name="first"/> plus the count of the compared
+        /// thresholds at or below it (the count <see cref="ThresholdSearch.Index{TBits}"/> makes over all of them); stores its code and
+        /// its sum.</summary>
+        private static void WriteLevels<TBits>(ReadOnlySpan<float> xs, Span<byte> code, in ThresholdSearch search, ReadOnlySpan<float> thresholds, int first, int count, Span<float> reconstruction)
+            where TBits : IBitCount
+        {
+            switch (count)
+            {
+                case 1:
+                    WriteLevels<TBits, OneBit>(xs, code, search, thresholds, first, reconstruction);
+                    break;
+                case 2:
+                    WriteLevels<TBits, TwoBits>(xs, code, search, thresholds, first, reconstruction);
+                    break;
+                default:
+                    WriteLevels<TBits, ThreeBits>(xs, code, search, thresholds, first, reconstruction);
+                    break;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void WriteLevels<TBits, TCount>(ReadOnlySpan<float> xs, Span<byte> code, in ThresholdSearch search, ReadOnlySpan<float> thresholds, int first, Span<float> reconstruction)
+            where TBits : IBitCount
+            where TCount : IBitCount
+        {
+            int count = TCount.Count, bits = TBits.Count;
+            ref float x = ref MemoryMarshal.GetReference(xs);
+            ref byte c = ref MemoryMarshal.GetReference(code);
+            ref float y = ref MemoryMarshal.GetReference(reconstruction);
+            ref float t = ref Unsafe.Add(ref MemoryMarshal.GetReference(thresholds), first);
+            VF t0 = L.Splat(t);
+            VF t1 = count > 1 ? L.Splat(Unsafe.Add(ref t, 1)) : t0;
+            VF t2 = count > 2 ? L.Splat(Unsafe.Add(ref t, 2)) : t0;
+            VI start = L.Splat(first);
+            CoderTable<VI> codes = search.Codes;
+            CoderTable<VF> sums = search.Sums;
+            for (int i = 0; i < xs.Length; i += L.Count)
+            {
+                VF v = L.Load(ref x, (nuint)i);
+                // A compare's mask is -1 where the value is at or above: subtracting it counts.
+                VI index = L.Subtract(start, L.AtOrAbove(v, t0));
+                if (count > 1)
+                {
+                    index = L.Subtract(index, L.AtOrAbove(v, t1));
+                }
+
+                if (count > 2)
+                {
+                    index = L.Subtract(index, L.AtOrAbove(v, t2));
+                }
+
+                L.StoreCodes(L.Lookup(codes, index, bits), ref c, (nuint)i);
+                L.Store(L.Lookup(sums, index, bits), ref y, (nuint)i);
+            }
+        }
+
+        /// <summary>
+        /// The least-squares system of four levels from <paramref name="first"/> with the codes <paramref name="codes"/>
+        /// (level k's at k): (B^T x)_a = 2 * (sum of the levels with bit a set) - sum x; (B^T B) = n on the diagonal and
+        /// n - 2 * (count of the levels where bits a and b differ) off it, the counts exact integers as in the per-bit passes.
+        /// Straight-line: it sits between two passes.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void FillFromLevels<TBits>(ReadOnlySpan<byte> codes, int first, in LevelStats levels, in LeastSquares system)
+            where TBits : IBitCount
+        {
+            int bits = TBits.Count, n = system.Count;
+            int k0 = codes[first], k1 = codes[first + 1], k2 = codes[first + 2], k3 = codes[first + 3];
+            Span<double> gram = system.Gram, rhs = system.Rhs;
+            // Written out per bit and pair (constant shifts): this sits on the path between two passes.
+            rhs[0] = 2 * Where(k0, k1, k2, k3, 1, levels.Sum0, levels.Sum1, levels.Sum2, levels.Sum3) - system.Total;
+            rhs[1] = 2 * Where(k0, k1, k2, k3, 2, levels.Sum0, levels.Sum1, levels.Sum2, levels.Sum3) - system.Total;
+            double differ01 = Where(k0 ^ k0 >> 1, k1 ^ k1 >> 1, k2 ^ k2 >> 1, k3 ^ k3 >> 1, 1, levels.Count0, levels.Count1, levels.Count2, levels.Count3);
+            gram[0] = n;
+            gram[bits + 1] = n;
+            gram[1] = gram[bits] = n - 2 * differ01;
+            if (bits == 3)
+            {
+                rhs[2] = 2 * Where(k0, k1, k2, k3, 4, levels.Sum0, levels.Sum1, levels.Sum2, levels.Sum3) - system.Total;
+                double differ02 = Where(k0 ^ k0 >> 2, k1 ^ k1 >> 2, k2 ^ k2 >> 2, k3 ^ k3 >> 2, 1, levels.Count0, levels.Count1, levels.Count2, levels.Count3);
+                double differ12 = Where(k0 ^ k0 >> 1, k1 ^ k1 >> 1, k2 ^ k2 >> 1, k3 ^ k3 >> 1, 2, levels.Count0, levels.Count1, levels.Count2, levels.Count3);
+                gram[8] = n;
+                gram[2] = gram[6] = n - 2 * differ02;
+                gram[5] = gram[7] = n - 2 * differ12;
+            }
+        }
+
+        /// <summary>The sum of the four values whose code has <paramref name="mask"/>'s bit set.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static double Where(int k0, int k1, int k2, int k3, int mask, double v0, double v1, double v2, double v3) =>
+            ((k0 & mask) != 0 ? v0 : 0) + ((k1 & mask) != 0 ? v1 : 0) + (((k2 & mask) != 0 ? v2 : 0) + ((k3 & mask) != 0 ? v3 : 0));
+
+        /// <summary>
+        /// The 2-bit greedy step before the cycles as one level pass: the codes are the levels of -alpha, 0 and alpha (r = x
+        /// -+ alpha is >= 0 exactly where x >= +-alpha, as float subtraction keeps the sign of the exact difference), their
+        /// system is gathered, and the sum of |r| over the levels is returned (the second alpha, read only when that system
+        /// is singular).
+        /// </summary>
+        private static double GreedyLevels2(ReadOnlySpan<float> xs, float alpha, float smallest, float largest, VI lastValid, in LeastSquares system)
+        {
+            ReadOnlySpan<float> thresholds = [-alpha, 0f, alpha];
+            (int first, int count) = ActiveThresholds(thresholds, 3, smallest, largest);
+            LevelStats levels = GatherLevels(xs, thresholds, first, count, lastValid, system.Total, system.Count);
+            FillFromLevels<TwoBits>(GreedyLevelCodes2, first, levels, system);
+            // |r| by level: -(x + a) below -a, x + a from -a to 0, a - x from 0 to a, x - a from a; in the order of
+            // the levels from the first compared one.
+            double a = alpha;
+            ReadOnlySpan<double> sumSigns = [-1, 1, -1, 1, 0, 0, 0], countSigns = [-1, 1, 1, -1, 0, 0, 0];
+            return (sumSigns[first] * levels.Sum0 + sumSigns[first + 1] * levels.Sum1) + (sumSigns[first + 2] * levels.Sum2 + sumSigns[first + 3] * levels.Sum3)
+                + a * ((countSigns[first] * levels.Count0 + countSigns[first + 1] * levels.Count1) + (countSigns[first + 2] * levels.Count2 + countSigns[first + 3] * levels.Count3));
+        }
+    }
+}
