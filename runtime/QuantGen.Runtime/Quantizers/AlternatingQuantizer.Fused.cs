@@ -361,7 +361,18 @@ public static partial class AlternatingQuantizer
         {
             ref float x = ref MemoryMarshal.GetReference(xs);
             VF sum = default, abs = default, low = L.Load(ref x, 0), high = low;
-            for (int i = 0; i < xs.Length; i += L.Count)
+            int i = 0;
+            for (; i + L.Count < xs.Length; i += 2 * L.Count)
+            {
+                // Two vectors added together first: one dependent add per two vectors in each running sum.
+                VF v = L.Load(ref x, (nuint)i), w = L.Load(ref x, (nuint)(i + L.Count));
+                sum = L.Add(sum, L.Add(v, w));
+                abs = L.Add(abs, L.Add(L.Abs(v), L.Abs(w)));
+                low = L.Min(low, L.Min(v, w));
+                high = L.Max(high, L.Max(v, w));
+            }
+
+            for (; i < xs.Length; i += L.Count)
             {
                 VF v = L.Load(ref x, (nuint)i);
                 sum = L.Add(sum, v);

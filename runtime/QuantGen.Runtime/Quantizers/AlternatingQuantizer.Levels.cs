@@ -91,8 +91,31 @@ public static partial class AlternatingQuantizer
             VF t2 = count > 2 ? L.Splat(Unsafe.Add(ref t, 2)) : t0;
             VF s0 = default, s1 = default, s2 = default;
             VI c0 = default, c1 = default, c2 = default, all = L.Splat(-1);
-            int lastStart = xs.Length - L.Count;
-            for (int i = 0; i < xs.Length; i += L.Count)
+            int lastStart = xs.Length - L.Count, i = 0;
+            for (; i + 2 * L.Count < xs.Length; i += 2 * L.Count)
+            {
+                // Two vectors before the last one: their figures added together first, so each running sum takes one
+                // dependent add per two vectors (on 64 to 256 values a pass is that chain's latency).
+                VF v = L.Load(ref x, (nuint)i), w = L.Load(ref x, (nuint)(i + L.Count));
+                VI m0 = L.AtOrAbove(v, t0), n0 = L.AtOrAbove(w, t0);
+                s0 = L.Add(s0, L.Add(L.Keep(v, m0), L.Keep(w, n0)));
+                c0 = L.Subtract(c0, L.Add(m0, n0));
+                if (count > 1)
+                {
+                    VI m1 = L.AtOrAbove(v, t1), n1 = L.AtOrAbove(w, t1);
+                    s1 = L.Add(s1, L.Add(L.Keep(v, m1), L.Keep(w, n1)));
+                    c1 = L.Subtract(c1, L.Add(m1, n1));
+                }
+
+                if (count > 2)
+                {
+                    VI m2 = L.AtOrAbove(v, t2), n2 = L.AtOrAbove(w, t2);
+                    s2 = L.Add(s2, L.Add(L.Keep(v, m2), L.Keep(w, n2)));
+                    c2 = L.Subtract(c2, L.Add(m2, n2));
+                }
+            }
+
+            for (; i < xs.Length; i += L.Count)
             {
                 // Padding lanes hold 0: they add nothing to the sums, and the last vector's mask keeps them out of the counts.
                 VF v = L.Load(ref x, (nuint)i);
