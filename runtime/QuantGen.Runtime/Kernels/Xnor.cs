@@ -150,11 +150,15 @@ public static partial class Xnor
     /// <summary>The online alternating codes of x (non-finite values count as 0), one byte per value, zero past x.</summary>
     public static void Encode(ReadOnlySpan<float> x, int bits, int cycles, Span<float> betas, Span<float> reconstruction, Span<float> clean, Span<byte> codes)
     {
-        VectorMath.FiniteOrZero(x, clean);
-
         // All of codes (padded to whole words) goes to the coder, which then codes in place; the bytes past x are
-        // cleared after, as padding must be.
-        AlternatingQuantizer.Quantize(clean, bits, cycles, betas, reconstruction, codes);
+        // cleared after, as padding must be. x itself where it is all finite (the coder says), else a copy with the
+        // non-finite values zeroed: the same codes either way, as a finite x is its own copy.
+        if (!AlternatingQuantizer.TryQuantizeFinite(x, bits, cycles, betas, reconstruction, codes))
+        {
+            VectorMath.FiniteOrZero(x, clean);
+            AlternatingQuantizer.Quantize(clean, bits, cycles, betas, reconstruction, codes);
+        }
+
         codes.Slice(x.Length).Clear();
     }
 

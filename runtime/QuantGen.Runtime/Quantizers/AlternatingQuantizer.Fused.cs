@@ -161,11 +161,23 @@ public static partial class AlternatingQuantizer
                 // gathers their least-squares sums along with the sums of x and |x| (the same sums, in the same order, as
                 // the two passes it replaces).
                 double signTotal = SignPass<TBits>(xs, code, lastValid, gram.Slice(0, 1), rhs.Slice(0, 1), n, out double signAbsolute);
+                if (!double.IsFinite(signAbsolute))
+                {
+                    // A non-finite value (TryQuantizeFinite's input is not cleaned) or an overflowed lane.
+                    return false;
+                }
+
                 alphas[0] = (float)(signAbsolute / n);
                 return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, new LeastSquares(gram.Slice(0, 1), rhs.Slice(0, 1), n, signTotal), sums, order, thresholds, float.NegativeInfinity, float.PositiveInfinity);
             }
 
             double total = TotalAndAbs(xs, out double absolute, out float smallest, out float largest);
+            if (!double.IsFinite(absolute))
+            {
+                // A non-finite value (TryQuantizeFinite's input is not cleaned) or an overflowed lane.
+                return false;
+            }
+
             // The least-squares system each gathering pass fills for the next cycle.
             var system = new LeastSquares(gram.Slice(0, bits * bits), rhs.Slice(0, bits), n, total);
             float alpha = (float)(absolute / n);

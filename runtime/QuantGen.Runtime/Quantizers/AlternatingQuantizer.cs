@@ -37,6 +37,16 @@ public static partial class AlternatingQuantizer
     }
 
     /// <summary>
+    /// Codes <paramref name="x"/> as <see cref="Quantize"/> does where x is all finite and the fused path runs (AVX2 or
+    /// AVX-512, up to 4 bits, at least 16 values); otherwise returns false, with the outputs to be overwritten: the caller
+    /// then zeroes the non-finite values and calls <see cref="Quantize"/>. Run-time coding saves that copy (a pass over x
+    /// before each coding) where, as almost always, there is nothing to zero: the first pass's sum of |x| is finite exactly
+    /// when every value is (or a float lane overflowed, which the full path handles).
+    /// </summary>
+    internal static bool TryQuantizeFinite(ReadOnlySpan<float> x, int bits, int cycles, Span<float> alphas, Span<float> reconstruction, Span<byte> codes) =>
+        QuantizeFused(x, bits, cycles, alphas, reconstruction, codes, out _);
+
+    /// <summary>
     /// Codes <paramref name="x"/> as <see cref="Quantize"/> does, on the scalar path only: the same bits on every
     /// machine. The vector paths add in float lanes of the width the CPU has, so their alphas (and through them
     /// some codes) depend on the machine; a description made offline (weights, calibration) must not.
