@@ -275,28 +275,70 @@ public static partial class Xnor
                 }
             }
 
-            // The first chunk's counts are stored, the others added: no clearing.
-            bool initial = k0 == 0;
-            Fold(x0, ref counts, initial);
-            Fold(z0, ref Unsafe.Add(ref counts, 16), initial);
+            // One chunk: its byte tallies widen straight to the 32-bit counts. More: each chunk's tallies are added as 16-bit
+            // halves (two unpacks, where widening to 32 bits took seven shuffles), widened once after the last chunk; rows
+            // too long for 16-bit counts widen every chunk.
+            bool initial = k0 == 0, last = end == rowBytes, halves = rowBytes > MaxVectorsPerByteSum && rowBytes <= MaxHalvesRowBytes;
+            Tally(x0, ref counts, initial, last, halves);
+            Tally(z0, ref Unsafe.Add(ref counts, 16), initial, last, halves);
             if (planes > 1)
             {
-                Fold(x1, ref Unsafe.Add(ref counts, 4), initial);
-                Fold(z1, ref Unsafe.Add(ref counts, 20), initial);
+                Tally(x1, ref Unsafe.Add(ref counts, 4), initial, last, halves);
+                Tally(z1, ref Unsafe.Add(ref counts, 20), initial, last, halves);
             }
 
             if (planes > 2)
             {
-                Fold(x2, ref Unsafe.Add(ref counts, 8), initial);
-                Fold(z2, ref Unsafe.Add(ref counts, 24), initial);
+                Tally(x2, ref Unsafe.Add(ref counts, 8), initial, last, halves);
+                Tally(z2, ref Unsafe.Add(ref counts, 24), initial, last, halves);
             }
 
             if (planes > 3)
             {
-                Fold(x3, ref Unsafe.Add(ref counts, 12), initial);
-                Fold(z3, ref Unsafe.Add(ref counts, 28), initial);
+                Tally(x3, ref Unsafe.Add(ref counts, 12), initial, last, halves);
+                Tally(z3, ref Unsafe.Add(ref counts, 28), initial, last, halves);
             }
         }
+    }
+
+    /// <summary>The longest row (in bytes) whose counts fit 16 bits: at most 8 a byte.</summary>
+    private const int MaxHalvesRowBytes = ushort.MaxValue / 8;
+
+    /// <summary>
+    /// A chunk's 32 byte tallies (rows in order) into <paramref name="counts"/>, four vectors of 32-bit counts (rows 8q .. 8q + 7
+    /// in vector q): widened and stored or added (<see cref="Fold"/>), or with <paramref name="halves"/> added as 16-bit halves in
+    /// the first two vectors (the low bytes of each 128-bit lane, rows 0-7 and 16-23, then the high, rows 8-15 and 24-31;
+    /// stored when <paramref name="initial"/>) and widened into the four after the <paramref name="last"/> chunk.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tally(Vector256<byte> tally, ref Vector256<int> counts, bool initial, bool last, bool halves)
+    {
+        if (!halves)
+        {
+            Fold(tally, ref counts, initial);
+            return;
+        }
+
+        Vector256<ushort> low = Avx2.UnpackLow(tally, Vector256<byte>.Zero).AsUInt16();
+        Vector256<ushort> high = Avx2.UnpackHigh(tally, Vector256<byte>.Zero).AsUInt16();
+        ref Vector256<ushort> sums = ref Unsafe.As<Vector256<int>, Vector256<ushort>>(ref counts);
+        if (!initial)
+        {
+            low += sums;
+            high += Unsafe.Add(ref sums, 1);
+        }
+
+        if (!last)
+        {
+            sums = low;
+            Unsafe.Add(ref sums, 1) = high;
+            return;
+        }
+
+        counts = Avx2.ConvertToVector256Int32(low.GetLower()).AsInt32();
+        Unsafe.Add(ref counts, 1) = Avx2.ConvertToVector256Int32(high.GetLower()).AsInt32();
+        Unsafe.Add(ref counts, 2) = Avx2.ConvertToVector256Int32(low.GetUpper()).AsInt32();
+        Unsafe.Add(ref counts, 3) = Avx2.ConvertToVector256Int32(high.GetUpper()).AsInt32();
     }
 
     /// <summary>Adds the bits where an activation byte differs from each row's weight byte (given as nibbles) to the two

@@ -121,10 +121,12 @@ public sealed class FastKernelTests
         }
     }
 
+    /// <summary>The shapes, and one whose rows fill three blocks of 32 (a pair and a lone one) and run past two folds of the
+    /// row-major byte tallies (80 bytes): every row of a block in its place when those are added as 16-bit halves.</summary>
     public static IEnumerable<object[]> XnorCases() =>
         from rowMajor in new[] { false, true }
         from bits in new[] { (1, 1), (2, 2), (3, 3), (1, 3), (4, 2), (2, 4), (1, 5) }
-        from shape in Shapes()
+        from shape in Shapes().Append([70, 600])
         select new object[] { rowMajor, bits.Item1, bits.Item2, shape[0], shape[1] };
 
     /// <summary>Either xor/popcount layout: the word-interleaved one (Xnor.Dense) or the row-major one (Xnor.DenseRows), which
@@ -174,12 +176,16 @@ public sealed class FastKernelTests
         }
     }
 
-    [Fact]
-    public void Xnor_row_major_scalar_twin_counts_as_the_vector_path_with_the_largest_tallies()
+    [Theory]
+    [InlineData(200)]
+    [InlineData(2400)]
+    [InlineData(65600)]
+    public void Xnor_row_major_scalar_twin_counts_as_the_vector_path_with_the_largest_tallies(int cols)
     {
         // Every weight bit set against activations of zeros: every nibble lookup counts 4, so the byte tallies reach their
-        // bound (8 a byte of the row, 31 bytes between folds), over rows of 300 bytes and a lone last block of 32 rows.
-        const int rows = 96, cols = 2400, weightBits = 2, activationBits = 3;
+        // bound (8 a byte of the row, 31 bytes between folds), with a lone last block of 32 rows, over rows of 25 bytes
+        // (one chunk), 300 (chunks added as 16-bit halves) and 8,200 (past what 16-bit counts hold: 65,600).
+        const int rows = 96, weightBits = 2, activationBits = 3;
         int words = Xnor.RowWords(cols);
         byte[] planes = Enumerable.Repeat((byte)0xFF, (int)Xnor.RowsPlaneBytes(rows, cols, weightBits)).ToArray();
         var random = new Random(5);
