@@ -159,22 +159,10 @@ internal readonly struct Coder512 : ICoderLanes<Vector512<float>, Vector512<int>
     public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Smallest(Vector512<float> lanes)
-    {
-        Vector256<float> half = Vector256.MinNative(lanes.GetLower(), lanes.GetUpper());
-        Vector128<float> quarter = Vector128.MinNative(half.GetLower(), half.GetUpper());
-        quarter = Vector128.MinNative(quarter, Sse.MoveHighToLow(quarter, quarter));
-        return Sse.MinScalar(quarter, Sse.Shuffle(quarter, quarter, 1)).ToScalar();
-    }
+    public static float Smallest(Vector512<float> lanes) => Coder256.Smallest(Vector256.MinNative(lanes.GetLower(), lanes.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Largest(Vector512<float> lanes)
-    {
-        Vector256<float> half = Vector256.MaxNative(lanes.GetLower(), lanes.GetUpper());
-        Vector128<float> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
-        quarter = Vector128.MaxNative(quarter, Sse.MoveHighToLow(quarter, quarter));
-        return Sse.MaxScalar(quarter, Sse.Shuffle(quarter, quarter, 1)).ToScalar();
-    }
+    public static float Largest(Vector512<float> lanes) => Coder256.Largest(Vector256.MaxNative(lanes.GetLower(), lanes.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Select(Vector512<int> mask, Vector512<float> ones, Vector512<float> zeros) => Vector512.ConditionalSelect(mask.AsSingle(), ones, zeros);
