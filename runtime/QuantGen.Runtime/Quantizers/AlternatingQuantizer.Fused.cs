@@ -189,6 +189,14 @@ public static partial class AlternatingQuantizer
                 return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds, smallest, largest);
             }
 
+            // Three bits over values >= 0 (after a ReLU), from 128 values: two level passes (AlternatingQuantizer.Levels.cs).
+            // Signed values put more than three thresholds between them and take the per-bit passes below, as do fewer values,
+            // where the level passes' thresholds lengthen the chain more than the lighter passes shorten it.
+            if (bits == 3 && cycles > 0 && smallest >= 0f && xs.Length >= MinGreedyLevels3Length && GreedyLevels3(xs, alpha, smallest, largest, lastValid, system, alphas))
+            {
+                return Cycles<TBits>(xs, residual, code, cycles, alphas, lastValid, system, sums, order, thresholds, smallest, largest);
+            }
+
             // With cycles to run, the last greedy step's codes need only the alphas before it (its own alpha is read only
             // if the first system is singular, and its residual not at all), so the pass before it makes them too: one
             // dependent pass fewer, which on 64 to 256 values is a fifth of the coding.

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Reference;
 using QuantGen.Runtime;
@@ -219,8 +220,9 @@ public sealed class VectorQuantizerTests
     {
         // The level passes compare only the thresholds between the smallest and the largest value: all values above 0
         // (the lower thresholds passed by all), all below (the upper by none), one value repeated (every threshold on one
-        // side), a narrow band straddling a threshold, and a wide signed range (more thresholds than a level pass takes at
-        // 3 bits, so the per-bit pass).
+        // side), two values (a singular system), a narrow band straddling a threshold, and a wide signed range (more
+        // thresholds than a level pass takes at 3 bits, so the per-bit pass). From 128 values the 3-bit greedy steps over
+        // values >= 0 are level passes too.
         foreach (int length in new[] { 16, 37, 128, 1000 })
         {
             var rng = new Random(bits * 7 + length);
@@ -230,6 +232,9 @@ public sealed class VectorQuantizerTests
                 ("above zero", unit.Select(v => 3f + v).ToArray()),
                 ("below zero", unit.Select(v => -0.5f - 2f * v).ToArray()),
                 ("one value", Enumerable.Repeat(0.75f, length).ToArray()),
+                // Two values: three bit-planes over two groups are dependent, so the system is singular and the greedy
+                // alphas (the last one the sum of the last residual) are the result.
+                ("two values", unit.Select(v => v < 0.5f ? 0.2f : 1f).ToArray()),
                 ("zeros", new float[length]),
                 ("narrow band", unit.Select(v => 1f + 0.01f * v).ToArray()),
                 ("post-ReLU", unit.Select(v => Math.Max(0f, 2f * v - 0.8f)).ToArray()),
@@ -242,6 +247,73 @@ public sealed class VectorQuantizerTests
                     AssertFusedAgreesWithReference(x, bits, cycles, $"{name}, bits {bits}, cycles {cycles}, length {length}");
                 }
             }
+        }
+    }
+
+    [Fact]
+    public void Alternating_three_bit_greedy_thresholds_give_each_value_the_per_value_greedy_code()
+    {
+        // The 3-bit greedy codes by levels: bit 2 is (x -+ a0) -+ a1 >= 0 with the first difference rounded, so its
+        // thresholds are the smallest floats reaching each target. Every value at, just below and just above a threshold,
+        // and random ones, must take the code the per-value steps give, whatever the two alphas' ratio (a1 above a0 empties
+        // some levels; a1 = 0 makes bit 2 repeat bit 1).
+        var rng = new Random(5);
+        var pairs = new List<(float A0, float A1)> { (1f, 0.5f), (0.3f, 0.7f), (1f, 0f), (2f, 1e-7f), (1e-6f, 3f), (0.1f, 0.1f), (1e30f, 1e20f) };
+        for (int i = 0; i < 200; i++)
+        {
+            pairs.Add(((float)Math.Exp(rng.NextDouble() * 10 - 5), (float)Math.Exp(rng.NextDouble() * 10 - 5)));
+        }
+
+        Span<float> thresholds = stackalloc float[7];
+        foreach ((float a0, float a1) in pairs)
+        {
+            Assert.True(AlternatingQuantizer.GreedyThresholds3(a0, a1, thresholds), $"a0 {a0:R}, a1 {a1:R}: no thresholds");
+            var values = new List<float> { 0f, -0f };
+            foreach (float t in thresholds)
+            {
+                values.AddRange([t, MathF.BitDecrement(t), MathF.BitIncrement(t)]);
+            }
+
+            for (int i = 0; i < 50; i++)
+            {
+                values.Add((float)((rng.NextDouble() * 6 - 3) * (a0 + a1)));
+            }
+
+            foreach (float x in values)
+            {
+                int level = 0;
+                foreach (float t in thresholds)
+                {
+                    level += t <= x ? 1 : 0;
+                }
+
+                Assert.True(AlternatingQuantizer.GreedyLevelCodes3[level] == GreedyCode(x, a0, a1), $"a0 {a0:R}, a1 {a1:R}, x {x:R}: level {level}");
+            }
+        }
+
+        // The greedy steps as the per-bit pass makes them: sign (0 and -0 positive), subtract +-alpha in float.
+        static int GreedyCode(float x, float a0, float a1)
+        {
+            bool s0 = x >= 0f;
+            float r1 = x - (s0 ? a0 : -a0);
+            bool s1 = r1 >= 0f;
+            float r2 = r1 - (s1 ? a1 : -a1);
+            return (s0 ? 1 : 0) | (s1 ? 2 : 0) | (r2 >= 0f ? 4 : 0);
+        }
+    }
+
+    [Fact]
+    public void Alternating_lowest_reaching_float_is_the_smallest_whose_difference_reaches_the_target()
+    {
+        // Targets next to the shift (the difference rounds to zero or one step), far from it, and of either sign.
+        var rng = new Random(9);
+        for (int i = 0; i < 2000; i++)
+        {
+            float shift = (rng.Next(2) == 0 ? -1 : 1) * (float)Math.Exp(rng.NextDouble() * 20 - 10);
+            float target = (rng.Next(2) == 0 ? -1 : 1) * (float)Math.Exp(rng.NextDouble() * 20 - 10);
+            Assert.True(AlternatingQuantizer.LowestReaching(shift, target, out float lowest), $"shift {shift:R}, target {target:R}: no threshold");
+            Assert.True(lowest - shift >= target, $"shift {shift:R}, target {target:R}: {lowest:R} does not reach it");
+            Assert.False(MathF.BitDecrement(lowest) - shift >= target, $"shift {shift:R}, target {target:R}: {lowest:R} is not the smallest");
         }
     }
 
